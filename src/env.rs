@@ -1,0 +1,92 @@
+//! The process environment, read once at the edge and passed down, so that the domain code
+//! never reads the clock, the environment or the working directory itself.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::error::Error;
+
+/// What the outside world told this run: variables, working directory and the clock.
+#[derive(Debug, Clone)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+    pub cwd: PathBuf,
+    now: Option<DateTime<Utc>>,
+}
+
+impl Env {
+    /// Captures the real process environment.
+    pub fn from_process() -> Result<Env, Error> {
+        let cwd = std::env::current_dir().map_err(|e| Error::Failed {
+            message: format!("cannot read the current directory: {e}"),
+            hint: None,
+        })?;
+        let vars = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Env::new(vars, cwd)
+    }
+
+    /// An environment made of the given variables; `XP_NOW` among them fixes the clock.
+    pub fn new(vars: BTreeMap<String, String>, cwd: PathBuf) -> Result<Env, Error> {
+        let now = match vars.get("XP_NOW") {
+            Some(text) if !text.is_empty() => Some(parse_time(text).ok_or_else(|| Error::Usage {
+                message: format!(
+                    "XP_NOW is `{text}`, which is not an RFC 3339 time; use e.g. 2026-02-22T18:30:00Z"
+                ),
+            })?),
+            _ => None,
+        };
+        Ok(Env { vars, cwd, now })
+    }
+
+    /// A variable, when set and not empty.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether `XP_NOW` fixes the clock.
+    pub fn clock_is_fixed(&self) -> bool {
+        self.now.is_some()
+    }
+
+    /// The current time: `XP_NOW` when set, else the system clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+
+    /// Replaces the clock (the demo advances it between steps).
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        self.now = Some(now);
+    }
+
+    /// Replaces the working directory.
+    pub fn set_cwd(&mut self, cwd: PathBuf) {
+        self.cwd = cwd;
+    }
+
+    /// Sets or removes a variable.
+    pub fn set_var(&mut self, name: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.vars.insert(name.to_owned(), v.to_owned()),
+            None => self.vars.remove(name),
+        };
+    }
+}
+
+/// Parses an RFC 3339 time into UTC.
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Formats a time the way records store it: UTC, milliseconds, `Z`.
+pub fn format_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}

@@ -1,0 +1,197 @@
+//! The experiment record and its enums: pure data, no I/O.
+
+use serde::Serialize;
+
+/// Every key a record may hold, in the order xp writes them (`decision_log` last).
+pub const KEYS: [&str; 15] = [
+    "id",
+    "title",
+    "hypothesis",
+    "primary_metric",
+    "baseline",
+    "target",
+    "status",
+    "confidence",
+    "decision",
+    "learning",
+    "direction",
+    "owner",
+    "tags",
+    "links",
+    "decision_log",
+];
+
+/// The keys a record must have.
+pub const REQUIRED: [&str; 6] = [
+    "id",
+    "title",
+    "hypothesis",
+    "primary_metric",
+    "baseline",
+    "target",
+];
+
+/// Where an experiment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Draft,
+    Running,
+    Completed,
+    Killed,
+    Shipped,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Draft,
+        Status::Running,
+        Status::Completed,
+        Status::Killed,
+        Status::Shipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Killed => "killed",
+            Status::Shipped => "shipped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The moves allowed without `--force`.
+    pub fn can_move_to(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (Draft, Running)
+                | (Draft, Killed)
+                | (Running, Completed)
+                | (Running, Killed)
+                | (Completed, Shipped)
+                | (Completed, Running)
+                | (Killed, Draft)
+        )
+    }
+
+    /// The statuses this one may move to without `--force`.
+    pub fn next(self) -> Vec<Status> {
+        Status::ALL
+            .into_iter()
+            .filter(|to| self.can_move_to(*to))
+            .collect()
+    }
+}
+
+/// What was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Ship,
+    Iterate,
+    Kill,
+    Inconclusive,
+}
+
+impl Decision {
+    pub const ALL: [Decision; 4] = [
+        Decision::Ship,
+        Decision::Iterate,
+        Decision::Kill,
+        Decision::Inconclusive,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Ship => "ship",
+            Decision::Iterate => "iterate",
+            Decision::Kill => "kill",
+            Decision::Inconclusive => "inconclusive",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Decision> {
+        Decision::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+}
+
+/// Which way the metric should move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    #[default]
+    Increase,
+    Decrease,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Increase => "increase",
+            Direction::Decrease => "decrease",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Direction> {
+        match text {
+            "increase" => Some(Direction::Increase),
+            "decrease" => Some(Direction::Decrease),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the append-only decision log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogEntry {
+    /// RFC 3339 UTC timestamp, as written in the file.
+    pub at: String,
+    pub who: Option<String>,
+    pub note: String,
+}
+
+/// A record that passed every rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    pub id: String,
+    pub title: String,
+    pub hypothesis: String,
+    pub primary_metric: String,
+    pub baseline: f64,
+    pub target: f64,
+    pub status: Status,
+    pub confidence: i64,
+    pub decision: Option<Decision>,
+    pub learning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<String>>,
+    pub decision_log: Vec<LogEntry>,
+}
+
+impl Record {
+    /// The first eight characters of the id, as `list` shows it.
+    pub fn short_id(&self) -> &str {
+        self.id.get(..8).unwrap_or(&self.id)
+    }
+
+    pub fn direction(&self) -> Direction {
+        self.direction.unwrap_or_default()
+    }
+
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().flatten().any(|t| t == tag)
+    }
+}

@@ -1,0 +1,335 @@
+//! Finding the experiments directory, reading and writing record files: the only file I/O on
+//! records. Writes are atomic (temporary file in the same directory, fsync, rename).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::Error;
+use crate::rules::{self, Checked};
+
+/// Longest slug, in characters.
+pub const MAX_SLUG: usize = 60;
+
+/// One record file as read from disk.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// The path as shown to the user.
+    pub shown: PathBuf,
+    /// The file name without its extension.
+    pub slug: String,
+    pub bytes: Vec<u8>,
+    pub checked: Checked,
+}
+
+/// The experiments directory and how to show paths in it.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// Absolute path of the experiments directory.
+    pub dir: PathBuf,
+    /// Paths are shown relative to this directory (the current one).
+    base: PathBuf,
+}
+
+impl Store {
+    /// The store at `dir` (absolute), showing paths relative to `base`.
+    pub fn new(dir: PathBuf, base: PathBuf) -> Store {
+        Store { dir, base }
+    }
+
+    /// A path as the user should see it: relative to the current directory where possible.
+    pub fn show(&self, path: &Path) -> PathBuf {
+        relative_to(path, &self.base)
+    }
+
+    /// Refuses an experiments directory that is a symbolic link.
+    pub fn check_dir(&self) -> Result<(), Error> {
+        match fs::symlink_metadata(&self.dir) {
+            Ok(meta) if meta.file_type().is_symlink() => Err(Error::failed(
+                format!(
+                    "{} is a symbolic link; xp does not read or write through links",
+                    self.show(&self.dir).display()
+                ),
+                "make the experiments directory a real directory",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every record file, sorted by path: `*.yaml`/`*.yml`, hidden files and folders skipped.
+    pub fn files(&self) -> Result<Vec<PathBuf>, Error> {
+        self.check_dir()?;
+        if !self.dir.exists() {
+            return Ok(Vec::new());
+        }
+        let mut files = Vec::new();
+        let walker = walkdir::WalkDir::new(&self.dir)
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(&self.dir).to_owned();
+                Error::io(self.show(&path), e.into())
+            })?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            if is_record_name(&entry.file_name().to_string_lossy()) {
+                files.push(entry.into_path());
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// Reads and checks one record file; a symbolic link is refused.
+    pub fn load(&self, path: &Path) -> Result<Loaded, Error> {
+        let shown = self.show(path);
+        let meta = fs::symlink_metadata(path).map_err(|e| Error::io(&shown, e))?;
+        if meta.file_type().is_symlink() {
+            return Err(Error::failed(
+                format!(
+                    "{} is a symbolic link; xp does not read or write through links",
+                    shown.display()
+                ),
+                "replace the link with the file itself",
+            ));
+        }
+        let bytes = fs::read(path).map_err(|e| Error::io(&shown, e))?;
+        let checked = rules::check_bytes(&shown, &bytes);
+        let slug = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Loaded {
+            path: path.to_owned(),
+            shown,
+            slug,
+            bytes,
+            checked,
+        })
+    }
+
+    /// Reads every record file.
+    pub fn load_all(&self) -> Result<Vec<Loaded>, Error> {
+        self.files()?.iter().map(|p| self.load(p)).collect()
+    }
+
+    /// A free path for a new record titled `title`: `<slug>.yaml`, else `<slug>-2.yaml`, ...
+    /// Names are compared without regard to case, for case-insensitive file systems.
+    pub fn new_path(&self, title: &str) -> Result<PathBuf, Error> {
+        let base = slug(title);
+        let taken: Vec<String> = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_lowercase())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let is_free =
+            |s: &str| !taken.contains(&format!("{s}.yaml")) && !taken.contains(&format!("{s}.yml"));
+        for n in 1.. {
+            let candidate = if n == 1 {
+                base.clone()
+            } else {
+                let suffix = format!("-{n}");
+                let keep = MAX_SLUG - suffix.len();
+                let stem: String = base.chars().take(keep).collect();
+                format!("{}{suffix}", stem.trim_end_matches('-'))
+            };
+            if is_free(&candidate) {
+                return Ok(self.dir.join(format!("{candidate}.yaml")));
+            }
+        }
+        unreachable!("an unbounded range always yields a free name")
+    }
+
+    /// Writes a record atomically: a temporary file beside it, fsync, rename, fsync the folder.
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+        let shown = self.show(path);
+        let io = |e: std::io::Error| Error::io(&shown, e);
+        if !path.starts_with(&self.dir) || path.components().any(|c| c == Component::ParentDir) {
+            return Err(Error::failed(
+                format!("{} is outside the experiments directory", shown.display()),
+                "xp writes only inside the experiments directory",
+            ));
+        }
+        self.check_dir()?;
+        if let Ok(meta) = fs::symlink_metadata(path)
+            && meta.file_type().is_symlink()
+        {
+            return Err(Error::failed(
+                format!(
+                    "{} is a symbolic link; xp does not write through links",
+                    shown.display()
+                ),
+                "replace the link with the file itself",
+            ));
+        }
+        let dir = path.parent().unwrap_or(&self.dir);
+        fs::create_dir_all(dir).map_err(io)?;
+        let mut temp = tempfile::Builder::new()
+            .prefix(".xp-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(io)?;
+        temp.write_all(bytes).map_err(io)?;
+        set_permissions(temp.as_file(), path).map_err(io)?;
+        temp.as_file().sync_all().map_err(io)?;
+        temp.persist(path).map_err(|e| io(e.error))?;
+        if let Ok(d) = fs::File::open(dir) {
+            // Makes the rename itself durable; not every platform allows it, so it may fail.
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn set_permissions(file: &fs::File, like: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(like)
+        .map(|m| m.permissions().mode())
+        .unwrap_or(0o644);
+    file.set_permissions(fs::Permissions::from_mode(mode & 0o777))
+}
+
+#[cfg(not(unix))]
+fn set_permissions(_file: &fs::File, _like: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Whether a file name is a record's: `*.yaml` or `*.yml`, not hidden.
+pub fn is_record_name(name: &str) -> bool {
+    !name.starts_with('.') && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+/// The slug of a title: lower-case ASCII letters, digits and `-`, at most 60 characters,
+/// never empty, never a name some file system reserves.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= MAX_SLUG {
+            break;
+        }
+    }
+    let mut out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        out = "experiment".into();
+    }
+    const RESERVED: [&str; 4] = ["con", "prn", "aux", "nul"];
+    let reserved = RESERVED.contains(&out.as_str())
+        || ((out.starts_with("com") || out.starts_with("lpt"))
+            && out.len() == 4
+            && out.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        out.push_str("-experiment");
+    }
+    out
+}
+
+/// `path` relative to `base` where it lies beneath it, else `path` as is.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    match path.strip_prefix(base) {
+        Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(rel) => rel.to_owned(),
+        Err(_) => {
+            // Walk up from base to the common ancestor.
+            let mut up = PathBuf::new();
+            let mut ancestor = base;
+            while let Some(parent) = ancestor.parent() {
+                up.push("..");
+                if let Ok(rel) = path.strip_prefix(parent) {
+                    return up.join(rel);
+                }
+                ancestor = parent;
+            }
+            path.to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_names() {
+        assert_eq!(slug("Homepage CTA Color"), "homepage-cta-color");
+        assert_eq!(slug("  --Hello,  World!--  "), "hello-world");
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug(".hidden"), "hidden");
+        assert_eq!(slug("!!!"), "experiment");
+        assert_eq!(slug("CON"), "con-experiment");
+        assert_eq!(slug("nul.yaml"), "nul-yaml");
+        assert_eq!(slug("COM1"), "com1-experiment");
+        assert_eq!(slug("a\u{202e}b\u{0007}c"), "a-b-c");
+        assert_eq!(slug("Crème brûlée"), "cr-me-br-l-e");
+        let long = slug(&"word ".repeat(40));
+        assert!(long.len() <= MAX_SLUG && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn new_paths_never_collide_even_by_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_owned(), dir.path().to_owned());
+        fs::write(dir.path().join("Foo.yaml"), "x").unwrap();
+        fs::write(dir.path().join("foo-2.yml"), "x").unwrap();
+        let path = store.new_path("foo").unwrap();
+        assert_eq!(path.file_name().unwrap(), "foo-3.yaml");
+    }
+
+    #[test]
+    fn files_skip_hidden_and_other_names() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.yaml", "a.yml", ".hidden.yaml", "notes.txt", ".xp-1.tmp"] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        fs::create_dir(dir.path().join(".git")).unwrap();
+        fs::write(dir.path().join(".git/c.yaml"), "x").unwrap();
+        let store = Store::new(dir.path().to_owned(), dir.path().to_owned());
+        let names: Vec<_> = store
+            .files()
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.yml", "b.yaml"]);
+    }
+
+    #[test]
+    fn writes_are_atomic_and_stay_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().to_owned(), dir.path().to_owned());
+        let path = dir.path().join("a.yaml");
+        store.write(&path, b"one").unwrap();
+        store.write(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1);
+        assert!(store.write(&dir.path().join("../x.yaml"), b"x").is_err());
+    }
+
+    #[test]
+    fn shown_paths_are_relative_to_the_current_directory() {
+        let p = Path::new("/r/experiments/a.yaml");
+        assert_eq!(
+            relative_to(p, Path::new("/r")),
+            Path::new("experiments/a.yaml")
+        );
+        assert_eq!(
+            relative_to(p, Path::new("/r/src")),
+            Path::new("../experiments/a.yaml")
+        );
+    }
+}

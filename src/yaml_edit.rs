@@ -1,0 +1,415 @@
+//! Minimal text edits that keep what a person wrote: comments, blank lines, key order and
+//! quoting outside the changed value survive byte for byte.
+//!
+//! Each edit works on the text and the spans of its parsed tree; the caller parses and checks
+//! the result again before it is written. Shapes that cannot be changed safely are refused.
+
+use crate::record::LogEntry;
+use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
+
+/// Why an edit was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EditError(pub String);
+
+/// A new value for a top-level key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewValue {
+    /// YAML text of a scalar, already quoted where needed (see [`scalar`]).
+    Scalar(String),
+    /// A list of strings, written as a block list.
+    List(Vec<String>),
+}
+
+/// The YAML text of a string value.
+pub fn scalar(value: &str) -> NewValue {
+    NewValue::Scalar(yaml::quote(value))
+}
+
+/// The YAML text of a number: the shortest text that reads back as the same number.
+pub fn number(value: f64) -> NewValue {
+    NewValue::Scalar(format_number(value))
+}
+
+/// A number as xp writes it: `3.2`, `3`, `0.001`.
+pub fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+/// The line break the text uses (`\r\n` when its first line ends so).
+fn line_break(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+fn editable(doc: &Document) -> Result<&[(NodeId, NodeId)], EditError> {
+    if doc.has_anchors {
+        return Err(EditError(
+            "the file uses YAML anchors or aliases (`&name`, `*name`), which xp does not edit; \
+             write the values out in full, or make this change by hand"
+                .into(),
+        ));
+    }
+    let root = doc.node(doc.root);
+    match (&root.kind, root.flow) {
+        (Kind::Map(entries), false) => Ok(entries),
+        _ => Err(EditError(
+            "the record is not a block mapping (`key: value` lines), which xp does not edit; \
+             make this change by hand"
+                .into(),
+        )),
+    }
+}
+
+/// The byte just after the `:` that follows a key.
+fn after_colon(text: &str, doc: &Document, key: NodeId) -> Result<usize, EditError> {
+    let from = doc.node(key).end.byte;
+    let rest = &text[from..];
+    let offset = rest
+        .find(|c: char| !(c == ' ' || c == '\t'))
+        .filter(|&i| rest[i..].starts_with(':'))
+        .ok_or_else(|| EditError("cannot find the `:` after a key".into()))?;
+    Ok(from + offset + 1)
+}
+
+/// The start of the line after the one holding `byte` (or `byte` if it starts a line).
+fn next_line_start(text: &str, byte: usize) -> Option<usize> {
+    if byte == 0 || text.as_bytes().get(byte - 1) == Some(&b'\n') {
+        return Some(byte);
+    }
+    text[byte..].find('\n').map(|i| byte + i + 1)
+}
+
+/// Inserts `insert` (whole lines, each ending in a line break) at `at`, which is a line start or
+/// the end of a text that lacks its final line break.
+fn insert_lines(text: &str, at: Option<usize>, insert: &str) -> String {
+    let nl = line_break(text);
+    let mut out = String::with_capacity(text.len() + insert.len() + 2);
+    match at {
+        Some(at) => {
+            out.push_str(&text[..at]);
+            out.push_str(insert);
+            out.push_str(&text[at..]);
+        }
+        None => {
+            out.push_str(text);
+            if !text.is_empty() && !text.ends_with('\n') {
+                out.push_str(nl);
+            }
+            out.push_str(insert);
+        }
+    }
+    out
+}
+
+/// Sets the value of a top-level key, adding the key before `decision_log` when absent.
+pub fn set_field(
+    text: &str,
+    doc: &Document,
+    key: &str,
+    value: &NewValue,
+) -> Result<String, EditError> {
+    let entries = editable(doc)?;
+    let nl = line_break(text);
+    let Some((key_node, value_node)) = doc.entry(doc.root, key) else {
+        let indent = " ".repeat(doc.node(entries[0].0).start.column - 1);
+        let line = format!("{indent}{key}:{}{nl}", render(value, &indent, nl));
+        let at = insertion_before_log(text, doc, entries);
+        return Ok(insert_lines(text, at, &line));
+    };
+    let node = doc.node(value_node);
+    if node.anchored {
+        return Err(EditError(format!(
+            "`{key}` has an anchor; change it by hand"
+        )));
+    }
+    let indent = " ".repeat(doc.node(key_node).start.column - 1);
+    let colon = after_colon(text, doc, key_node)?;
+    let (start, end, tail) = match &node.kind {
+        Kind::Scalar {
+            style: Style::Plain,
+            text: t,
+        } if t.is_empty() || node.end.byte <= colon => (colon, colon, ""),
+        Kind::Scalar {
+            style: Style::Block,
+            ..
+        } => {
+            let end = node.end.byte;
+            let tail = if text[..end].ends_with('\n') { nl } else { "" };
+            (colon, end, tail)
+        }
+        Kind::Scalar { .. } => (node.start.byte, node.end.byte, ""),
+        Kind::Seq(_) | Kind::Map(_) => {
+            let end = doc.content_end(value_node).byte;
+            let tail = if text[..end].ends_with('\n') { nl } else { "" };
+            (colon, end, tail)
+        }
+        Kind::Alias(_) => return Err(EditError(format!("`{key}` is an alias; change it by hand"))),
+    };
+    let rendered = render(value, &indent, nl);
+    let replacement = if start == colon {
+        format!("{rendered}{tail}")
+    } else {
+        rendered.trim_start().to_owned()
+    };
+    Ok(format!("{}{}{}", &text[..start], replacement, &text[end..]))
+}
+
+/// The text of a value as it follows `key:`, for a key indented by `indent`.
+fn render(value: &NewValue, indent: &str, nl: &str) -> String {
+    match value {
+        NewValue::Scalar(s) => format!(" {s}"),
+        NewValue::List(items) if items.is_empty() => " []".to_owned(),
+        NewValue::List(items) => items
+            .iter()
+            .map(|item| format!("{nl}{indent}- {}", yaml::quote(item)))
+            .collect(),
+    }
+}
+
+/// Where a new top-level key goes: after the entry before `decision_log`, or at the end.
+fn insertion_before_log(text: &str, doc: &Document, entries: &[(NodeId, NodeId)]) -> Option<usize> {
+    let log = entries
+        .iter()
+        .position(|&(k, _)| doc.value(k) == Value::Str("decision_log"))?;
+    match log.checked_sub(1) {
+        Some(prev) => next_line_start(text, doc.content_end(entries[prev].1).byte),
+        None => {
+            let key_start = doc.node(entries[log].0).start.byte;
+            Some(text[..key_start].rfind('\n').map_or(0, |i| i + 1))
+        }
+    }
+}
+
+/// Appends an entry at the end of `decision_log`, as added lines only where the log has entries.
+pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<String, EditError> {
+    editable(doc)?;
+    let nl = line_break(text);
+    let Some((key_node, log_node)) = doc.entry(doc.root, "decision_log") else {
+        let lines = entry_lines(entry, "", "  ", nl);
+        return Ok(insert_lines(
+            text,
+            None,
+            &format!("decision_log:{nl}{lines}"),
+        ));
+    };
+    let node = doc.node(log_node);
+    match (&node.kind, doc.value(log_node)) {
+        (Kind::Seq(items), _) if !items.is_empty() && !node.flow => {
+            let first = doc.node(items[0]);
+            let Kind::Map(_) = first.kind else {
+                return Err(EditError(
+                    "the decision log holds an entry that is not a mapping".into(),
+                ));
+            };
+            if first.flow {
+                return Err(EditError(
+                    "the decision log's entries are written in flow style (`{at: ..}`), which \
+                     xp does not append to; write them as block mappings or add the note by hand"
+                        .into(),
+                ));
+            }
+            // The sequence's own span starts at its first item in an indentless list, so the
+            // dash is found in the text before that item.
+            let line_start = text[..first.start.byte].rfind('\n').map_or(0, |i| i + 1);
+            let before = &text[line_start..first.start.byte];
+            let dash_at = before
+                .rfind('-')
+                .ok_or_else(|| EditError("cannot find the `-` of the first log entry".into()))?;
+            let dash = " ".repeat(before[..dash_at].chars().count());
+            let keys = " ".repeat(first.start.column - 1);
+            let lines = entry_lines(entry, &dash, &keys, nl);
+            let at = next_line_start(text, doc.content_end(log_node).byte);
+            Ok(insert_lines(text, at, &lines))
+        }
+        (Kind::Seq(items), _) if !items.is_empty() => Err(EditError(
+            "the decision log is a flow list (`[...]`), which xp does not append to; write it as \
+             a block list (`- at: ...`) or add the note by hand"
+                .into(),
+        )),
+        (_, Value::Null) | (Kind::Seq(_), _) => {
+            let indent = " ".repeat(doc.node(key_node).start.column - 1);
+            let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
+            let colon = after_colon(text, doc, key_node)?;
+            let end = node.end.byte.max(colon);
+            let lines = lines.strip_suffix(nl).unwrap_or(&lines);
+            Ok(format!("{}{nl}{lines}{}", &text[..colon], &text[end..]))
+        }
+        _ => Err(EditError("`decision_log` is not a list".into())),
+    }
+}
+
+/// The lines of one log entry, each ending in a line break.
+fn entry_lines(entry: &LogEntry, dash: &str, keys: &str, nl: &str) -> String {
+    // Times xp writes are plain scalars that YAML 1.2 reads as text; only odd ones are quoted.
+    let at = if crate::rules::parse_utc(&entry.at).is_some() {
+        entry.at.clone()
+    } else {
+        yaml::quote(&entry.at)
+    };
+    let mut out = format!("{dash}- at: {at}{nl}");
+    if let Some(who) = &entry.who {
+        out.push_str(&format!("{keys}who: {}{nl}", yaml::quote(who)));
+    }
+    out.push_str(&format!("{keys}note: {}{nl}", yaml::quote(&entry.note)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn entry(note: &str) -> LogEntry {
+        LogEntry {
+            at: "2026-02-23T09:00:00.000Z".into(),
+            who: Some("bob".into()),
+            note: note.into(),
+        }
+    }
+
+    fn append(text: &str, note: &str) -> String {
+        append_log_entry(text, &yaml::parse(text).unwrap(), &entry(note)).unwrap()
+    }
+
+    fn set(text: &str, key: &str, value: NewValue) -> String {
+        set_field(text, &yaml::parse(text).unwrap(), key, &value).unwrap()
+    }
+
+    const TEXT: &str = "# Checkout experiment
+id: x   # never changes
+title: 'Quoted Title'
+
+learning:
+decision_log:
+  - at: 2026-02-22T18:30:00.000Z
+    who: alice
+    note: first
+# the end
+";
+
+    #[test]
+    fn a_note_is_a_pure_append_in_the_log_style() {
+        let out = append(TEXT, "second");
+        let expected = TEXT.replace(
+            "    note: first\n",
+            "    note: first\n  - at: 2026-02-23T09:00:00.000Z\n    who: bob\n    note: second\n",
+        );
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn a_note_after_a_block_scalar_and_without_final_newline() {
+        let text =
+            "id: x\ndecision_log:\n- at: 2026-02-22T18:30:00.000Z\n  note: |\n    two\n    lines\n";
+        assert_eq!(
+            append(text, "m"),
+            format!("{text}- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m\n")
+        );
+        let bare = "id: x\ndecision_log:\n- at: 2026-02-22T18:30:00.000Z\n  note: n";
+        assert_eq!(
+            append(bare, "m"),
+            format!("{bare}\n- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m\n")
+        );
+    }
+
+    #[test]
+    fn first_note_replaces_an_empty_log() {
+        for log in [
+            "decision_log: []",
+            "decision_log:",
+            "decision_log: null  # none yet",
+        ] {
+            let text = format!("id: x\n{log}\n");
+            let out = append(&text, "m");
+            assert!(
+                out.starts_with(
+                    "id: x\ndecision_log:\n- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m"
+                ),
+                "{out}"
+            );
+        }
+        assert_eq!(
+            append("id: x\n", "m"),
+            "id: x\ndecision_log:\n- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m\n"
+        );
+    }
+
+    #[test]
+    fn crlf_stays_crlf() {
+        let text = TEXT.replace('\n', "\r\n");
+        let out = append(&text, "second");
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+        let out = set(&text, "learning", scalar("won"));
+        assert!(out.contains("learning: won\r\n"));
+    }
+
+    #[test]
+    fn set_keeps_everything_else() {
+        let out = set(TEXT, "title", scalar("New: title"));
+        assert_eq!(out, TEXT.replace("'Quoted Title'", "\"New: title\""));
+        let out = set(TEXT, "id", scalar("z"));
+        assert_eq!(out, TEXT.replace("id: x ", "id: z "));
+        let out = set(TEXT, "learning", scalar("it works"));
+        assert_eq!(out, TEXT.replace("learning:\n", "learning: it works\n"));
+    }
+
+    #[test]
+    fn set_adds_a_missing_key_before_the_log() {
+        let out = set(TEXT, "owner", scalar("carol"));
+        assert_eq!(
+            out,
+            TEXT.replace("learning:\n", "learning:\nowner: carol\n")
+        );
+        let out = set(TEXT, "tags", NewValue::List(vec!["a".into(), "no".into()]));
+        assert_eq!(
+            out,
+            TEXT.replace("learning:\n", "learning:\ntags:\n- a\n- \"no\"\n")
+        );
+    }
+
+    #[test]
+    fn set_replaces_lists_and_block_scalars() {
+        let text = "id: x\ntags:\n- a\n- b\nlearning: |\n  long\n  text\ndecision_log: []\n";
+        assert_eq!(
+            set(text, "tags", NewValue::List(vec!["c".into()])),
+            text.replace("tags:\n- a\n- b\n", "tags:\n- c\n")
+        );
+        assert_eq!(
+            set(text, "learning", scalar("short")),
+            text.replace("learning: |\n  long\n  text\n", "learning: short\n")
+        );
+        let flow = "id: x\ntags: [a, b] # t\n";
+        assert_eq!(
+            set(flow, "tags", NewValue::List(vec![])),
+            "id: x\ntags: [] # t\n"
+        );
+    }
+
+    #[test]
+    fn unsafe_shapes_are_refused() {
+        let anchors = "id: &i x\ntitle: *i\ndecision_log: []\n";
+        let doc = yaml::parse(anchors).unwrap();
+        assert!(append_log_entry(anchors, &doc, &entry("n")).is_err());
+        let flow = "id: x\ndecision_log: [{at: 2026-02-22T18:30:00Z, note: a}]\n";
+        let doc = yaml::parse(flow).unwrap();
+        assert!(append_log_entry(flow, &doc, &entry("n")).is_err());
+        let top = "{id: x, decision_log: []}\n";
+        let doc = yaml::parse(top).unwrap();
+        assert!(append_log_entry(top, &doc, &entry("n")).is_err());
+    }
+
+    #[test]
+    fn numbers_are_written_shortest() {
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(3.2), "3.2");
+        assert_eq!(format_number(-0.5), "-0.5");
+        assert_eq!(format_number(1e20), "100000000000000000000");
+    }
+}
