@@ -1,9 +1,1590 @@
-//! Placeholder until the git layer lands.
+//! The narrow wrapper around git: the only file that touches git2.
+//!
+//! A change is one commit holding exactly one file: its tree is HEAD's tree plus that file
+//! (never the user's index), HEAD's ref moves by compare-and-swap, and afterwards only that
+//! path's index entry is refreshed, so the user's other staged and unstaged work stays put.
+
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use git2::build::TreeUpdateBuilder;
+use git2::{
+    Commit, ErrorCode, FileMode, IndexEntry, IndexTime, ObjectType, Oid, Repository,
+    RepositoryInitOptions, RepositoryState, Signature, Sort, Time, Tree,
+};
+
+use crate::env::Env;
+
+/// How many times `commit_file` rebuilds its commit when HEAD moved under it.
+const MAX_TRIES: usize = 20;
+
+/// How long `lock` sleeps between two attempts.
+const LOCK_POLL: Duration = Duration::from_millis(25);
+
+/// How long a ref lock may be held by someone else before `commit_file` gives up; git's
+/// `core.filesRefLockTimeout` defaults to 100 ms.
+const REF_LOCK_WAIT: Duration = Duration::from_millis(100);
+
+/// How long `commit_file` sleeps between two attempts at a locked ref.
+const REF_LOCK_POLL: Duration = Duration::from_millis(2);
+
+/// The trailer that ties a commit to an experiment.
+const TRAILER: &str = "Experiment-Id";
+
+/// Everything that can go wrong talking to git.
 #[derive(Debug, thiserror::Error)]
-#[error("git")]
-pub struct GitError;
+pub enum GitError {
+    #[error("{} is a bare git repository, with no work tree to write in", .path.display())]
+    Bare { path: PathBuf },
+    #[error("{} is inside a git directory, not in a work tree", .path.display())]
+    InGitDir { path: PathBuf },
+    #[error("another xp command is writing in this repository")]
+    Busy,
+    /// `operation` is the git command to finish: merge, rebase, cherry-pick, revert, bisect, am.
+    #[error("a git {operation} is in progress")]
+    InProgress { operation: &'static str },
+    #[error("{} exists: another git process is running", .path.display())]
+    Locked { path: PathBuf },
+    #[error("{path} has staged changes that differ from both HEAD and the work tree")]
+    StagedDifferent { path: String },
+    #[error("{path} has unresolved conflicts in the index")]
+    Conflicted { path: String },
+    #[error("{path} was changed by another commit while xp was committing")]
+    HeadMoved { path: String },
+    #[error("HEAD kept moving while xp was committing")]
+    Contended,
+    #[error("git does not know who you are: no user name or email is configured")]
+    NoIdentity,
+    #[error("{var} is `{value}`, which is not a date xp understands")]
+    BadDate { var: String, value: String },
+    #[error("`{path}` is not a valid path inside the repository")]
+    BadPath { path: String },
+    #[error("{context}: {}", .source.message())]
+    Git {
+        context: String,
+        source: git2::Error,
+    },
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 impl GitError {
+    /// What the user can do about it, when we know.
     pub fn hint(&self) -> Option<String> {
-        None
+        Some(match self {
+            GitError::Bare { .. } => "run xp in a clone that has a work tree".into(),
+            GitError::InGitDir { .. } => "run xp from the work tree, outside `.git`".into(),
+            GitError::Busy | GitError::Contended => "try again in a moment".into(),
+            GitError::InProgress {
+                operation: "bisect",
+            } => "finish the bisect first (`git bisect reset`)".into(),
+            GitError::InProgress { operation } => format!(
+                "finish or abort the {operation} first (`git {operation} --continue` or `git {operation} --abort`)"
+            ),
+            GitError::Locked { path } => format!(
+                "wait for it to finish; if no git process is running, remove {}",
+                path.display()
+            ),
+            GitError::StagedDifferent { path } => {
+                format!("unstage it with `git restore --staged {path}`, or commit it first")
+            }
+            GitError::Conflicted { path } => {
+                format!("resolve it first (`xp resolve {path}`, then `git add {path}`)")
+            }
+            GitError::HeadMoved { .. } => "look at the file, then run the command again".into(),
+            GitError::NoIdentity => "tell git who you are: `git config user.name \"Your Name\"` \
+                 and `git config user.email you@example.com`"
+                .into(),
+            GitError::BadDate { var, .. } => format!(
+                "set {var} to an RFC 3339 time (2026-02-22T18:30:00Z) or `@<seconds> +0000`, or unset it"
+            ),
+            GitError::Git { source, .. } if source.code() == ErrorCode::Owner => {
+                "if you trust this repository, run \
+                 `git config --global --add safe.directory <its work tree>`"
+                    .into()
+            }
+            GitError::BadPath { .. } | GitError::Git { .. } | GitError::Io { .. } => return None,
+        })
+    }
+}
+
+/// Adds what was being done to a git2 error.
+trait Context<T> {
+    fn context(self, what: impl Into<String>) -> Result<T, GitError>;
+}
+
+impl<T> Context<T> for Result<T, git2::Error> {
+    fn context(self, what: impl Into<String>) -> Result<T, GitError> {
+        self.map_err(|source| GitError::Git {
+            context: what.into(),
+            source,
+        })
+    }
+}
+
+/// One open repository with a work tree, opened once per command.
+pub struct Repo {
+    repo: Repository,
+    workdir: PathBuf,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("workdir", &self.workdir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The commit `commit_file` made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The full hex id.
+    pub id: String,
+    /// The first 7 hex digits.
+    pub short: String,
+    /// False when the index could not be written (e.g. `index.lock` appeared); the commit stands.
+    pub index_refreshed: bool,
+}
+
+/// Who made a commit, when, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub short: String,
+    pub author: String,
+    pub email: String,
+    /// The author time, in the author's offset.
+    pub time: DateTime<FixedOffset>,
+    pub message: String,
+}
+
+/// One commit of an experiment's history, with the record file as it was then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryCommit {
+    pub info: CommitInfo,
+    /// The record's path at that commit, relative to the work tree, with forward slashes.
+    pub path: String,
+    pub content: Vec<u8>,
+}
+
+/// The exclusive right to change records in one repository; released on drop.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: File,
+}
+
+/// Where HEAD leads: the ref to move and the commit it names (None on an unborn branch).
+struct Tip {
+    refname: String,
+    id: Option<Oid>,
+}
+
+impl Repo {
+    /// The repository whose work tree contains `dir`; Ok(None) outside any git repository.
+    ///
+    /// A bare repository, or `dir` inside `.git`, is an error: there is no work tree to write in.
+    pub fn discover(dir: &Path) -> Result<Option<Repo>, GitError> {
+        let repo = match Repository::discover(dir) {
+            Ok(repo) => repo,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(e).context(format!(
+                    "cannot open the git repository at {}",
+                    dir.display()
+                ));
+            }
+        };
+        let Some(workdir) = repo.workdir() else {
+            return Err(GitError::Bare {
+                path: repo.path().to_path_buf(),
+            });
+        };
+        let canonical = |p: &Path| {
+            fs::canonicalize(p).map_err(|source| GitError::Io {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
+        let workdir = canonical(workdir)?;
+        let here = canonical(dir)?;
+        for gitdir in [repo.path(), repo.commondir()] {
+            if here.starts_with(canonical(gitdir)?) {
+                return Err(GitError::InGitDir { path: here });
+            }
+        }
+        Ok(Some(Repo { repo, workdir }))
+    }
+
+    /// The canonicalized root of the work tree.
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// Takes the exclusive lock for a read-change-write-commit sequence, waiting up to `timeout`.
+    ///
+    /// The lock is an OS file lock on `xp.lock` in git's common directory, so it is shared by
+    /// linked work trees and vanishes with the process that held it.
+    pub fn lock(&self, timeout: Duration) -> Result<WriteLock, GitError> {
+        let path = self.repo.commondir().join("xp.lock");
+        let io = |source| GitError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(WriteLock { _file: file }),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    thread::sleep(LOCK_POLL)
+                }
+                Err(TryLockError::WouldBlock) => return Err(GitError::Busy),
+                Err(TryLockError::Error(e)) => return Err(io(e)),
+            }
+        }
+    }
+
+    /// Refuses, before anything is written, a change git could not take cleanly.
+    ///
+    /// That is: a merge, rebase, cherry-pick, revert, bisect or `git am` in progress; an
+    /// `index.lock` or a lock on the ref HEAD points to; conflicts on `rel_path`; or a staged
+    /// version of `rel_path` (a staged deletion included) that is neither HEAD's version nor
+    /// `worktree`, the bytes now in the work tree (None when the file does not exist).
+    pub fn preflight(&self, rel_path: &str, worktree: Option<&[u8]>) -> Result<(), GitError> {
+        check_path(rel_path)?;
+        if let Some(operation) = operation_in_progress(self.repo.state()) {
+            return Err(GitError::InProgress { operation });
+        }
+        let index_lock = self.repo.path().join("index.lock");
+        if index_lock.exists() {
+            return Err(GitError::Locked { path: index_lock });
+        }
+        let tip = self.tip()?;
+        let ref_lock = self.ref_lock_path(&tip.refname);
+        if ref_lock.exists() {
+            return Err(GitError::Locked { path: ref_lock });
+        }
+
+        let mut index = self.repo.index().context("cannot open the index")?;
+        index.read(true).context("cannot read the index")?;
+        let path = Path::new(rel_path);
+        if (1..=3).any(|stage| index.get_path(path, stage).is_some()) {
+            return Err(GitError::Conflicted {
+                path: rel_path.to_owned(),
+            });
+        }
+        let staged = index
+            .get_path(path, 0)
+            .filter(|e| e.flags_extended & git2::IndexEntryExtendedFlag::INTENT_TO_ADD.bits() == 0)
+            .map(|e| e.id);
+        let head = self.entry_at(tip.id, rel_path)?.map(|(id, _)| id);
+        let worktree = worktree
+            .map(|bytes| Oid::hash_object(ObjectType::Blob, bytes))
+            .transpose()
+            .context("cannot hash the work-tree file")?;
+        if staged != head && staged != worktree {
+            return Err(GitError::StagedDifferent {
+                path: rel_path.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Makes one commit holding exactly `content` at `rel_path`, then refreshes that index entry.
+    ///
+    /// `rel_path` is relative to the work tree, with forward slashes; the caller has already
+    /// written the same bytes there. The commit's tree is HEAD's tree plus that one blob, its
+    /// parent is HEAD (none on an unborn branch), and the ref HEAD points to (HEAD itself when
+    /// detached) moves by compare-and-swap, rebuilt on the new HEAD when another commit landed
+    /// meanwhile, unless that commit changed `rel_path` too.
+    pub fn commit_file(
+        &self,
+        rel_path: &str,
+        content: &[u8],
+        message: &str,
+        env: &Env,
+    ) -> Result<Committed, GitError> {
+        self.commit_file_with(rel_path, content, message, env, &mut || {})
+    }
+
+    /// `commit_file`, calling `before_swap` between making each commit and moving the ref.
+    fn commit_file_with(
+        &self,
+        rel_path: &str,
+        content: &[u8],
+        message: &str,
+        env: &Env,
+        before_swap: &mut dyn FnMut(),
+    ) -> Result<Committed, GitError> {
+        check_path(rel_path)?;
+        let (name, email) = (self.config("user.name"), self.config("user.email"));
+        let author = signature(env, "AUTHOR", name.as_deref(), email.as_deref())?;
+        let committer = signature(env, "COMMITTER", name.as_deref(), email.as_deref())?;
+        let blob = self
+            .repo
+            .blob(content)
+            .context("cannot store the file in git")?;
+        let subject = message.lines().next().unwrap_or_default();
+
+        let mut tip = self.tip()?;
+        let original = self.entry_at(tip.id, rel_path)?;
+        let (mut moves, started) = (0, Instant::now());
+        loop {
+            let (id, mode) =
+                self.build_commit(&tip, rel_path, blob, [&author, &committer], message)?;
+            before_swap();
+            match self.swap(&tip, id, subject) {
+                Ok(()) => {
+                    let index_refreshed = self.refresh_index(rel_path, blob, mode).is_ok();
+                    let id = id.to_string();
+                    return Ok(Committed {
+                        short: id[..7].to_owned(),
+                        id,
+                        index_refreshed,
+                    });
+                }
+                Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
+                    moves += 1;
+                    if moves == MAX_TRIES {
+                        return Err(GitError::Contended);
+                    }
+                }
+                // Another writer holds the ref for an instant: wait a little, as git does.
+                Err(e) if e.code() == ErrorCode::Locked && started.elapsed() < REF_LOCK_WAIT => {
+                    thread::sleep(REF_LOCK_POLL)
+                }
+                Err(e) if e.code() == ErrorCode::Locked => {
+                    return Err(GitError::Locked {
+                        path: self.ref_lock_path(&tip.refname),
+                    });
+                }
+                Err(e) => return Err(e).context(format!("cannot update {}", tip.refname)),
+            }
+            tip = self.tip()?;
+            if self.entry_at(tip.id, rel_path)? != original {
+                return Err(GitError::HeadMoved {
+                    path: rel_path.to_owned(),
+                });
+            }
+        }
+    }
+
+    /// A commit on `tip` whose tree is `tip`'s plus `blob` at `rel_path`, and the file's mode.
+    ///
+    /// The same inputs give the same commit id, so rebuilding on an unchanged tip adds nothing.
+    fn build_commit(
+        &self,
+        tip: &Tip,
+        rel_path: &str,
+        blob: Oid,
+        [author, committer]: [&Signature; 2],
+        message: &str,
+    ) -> Result<(Oid, FileMode), GitError> {
+        let parent = tip
+            .id
+            .map(|id| self.repo.find_commit(id))
+            .transpose()
+            .context("cannot read HEAD's commit")?;
+        let base = match &parent {
+            Some(commit) => commit.tree().context("cannot read HEAD's tree")?,
+            None => self.empty_tree()?,
+        };
+        let mode = match self.entry_at(tip.id, rel_path)? {
+            Some((_, mode)) if mode == i32::from(FileMode::BlobExecutable) => {
+                FileMode::BlobExecutable
+            }
+            _ => FileMode::Blob,
+        };
+        let tree = TreeUpdateBuilder::new()
+            .upsert(rel_path, blob, mode)
+            .create_updated(&self.repo, &base)
+            .and_then(|id| self.repo.find_tree(id))
+            .context(format!("cannot build the tree with {rel_path}"))?;
+        let parents: Vec<&Commit> = parent.iter().collect();
+        let id = self
+            .repo
+            .commit(None, author, committer, message, &tree, &parents)
+            .context("cannot create the commit")?;
+        Ok((id, mode))
+    }
+
+    /// Moves the ref HEAD points to from `tip.id` to `id`, only if it still points there.
+    fn swap(&self, tip: &Tip, id: Oid, subject: &str) -> Result<(), git2::Error> {
+        match tip.id {
+            Some(old) => {
+                let log = format!("commit: {subject}");
+                self.repo
+                    .reference_matching(&tip.refname, id, true, old, &log)
+            }
+            None => {
+                let log = format!("commit (initial): {subject}");
+                self.repo.reference(&tip.refname, id, false, &log)
+            }
+        }
+        .map(drop)
+    }
+
+    /// `user.name` from git's config, if any.
+    pub fn user_name(&self) -> Option<String> {
+        self.config("user.name")
+    }
+
+    /// Whether `commit.gpgsign` is true; libgit2 does not sign, so the caller warns.
+    pub fn wants_signing(&self) -> bool {
+        self.repo
+            .config()
+            .and_then(|c| c.get_bool("commit.gpgsign"))
+            .unwrap_or(false)
+    }
+
+    /// The commits reachable from HEAD with the trailer `Experiment-Id: <id>`, oldest first.
+    ///
+    /// Each comes with the `.yaml`/`.yml` file it changed against its first parent and that
+    /// file's content then; going by the trailer, this follows a record across renames.
+    pub fn history(&self, id: &str) -> Result<Vec<HistoryCommit>, GitError> {
+        let Some(head) = self.tip()?.id else {
+            return Ok(Vec::new());
+        };
+        let mut walk = self.repo.revwalk().context("cannot walk the history")?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+            .context("cannot walk the history")?;
+        walk.push(head).context("cannot walk the history")?;
+        let mut found = Vec::new();
+        for oid in walk {
+            let commit = oid
+                .and_then(|oid| self.repo.find_commit(oid))
+                .context("cannot read the history")?;
+            let message = String::from_utf8_lossy(commit.message_bytes());
+            if !message.contains(id) || !has_trailer(&message, id) {
+                continue;
+            }
+            if let Some((path, content)) = self.changed_record(&commit)? {
+                found.push(HistoryCommit {
+                    info: commit_info(&commit),
+                    path,
+                    content,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// The content of `rel_path` in HEAD's tree, if it is a file there.
+    pub fn head_content(&self, rel_path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        check_path(rel_path)?;
+        let Some((id, _)) = self.entry_at(self.tip()?.id, rel_path)? else {
+            return Ok(None);
+        };
+        match self.repo.find_blob(id) {
+            Ok(blob) => Ok(Some(blob.content().to_vec())),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context(format!("cannot read {rel_path} at HEAD")),
+        }
+    }
+
+    /// The ref HEAD points to and its commit, read afresh.
+    fn tip(&self) -> Result<Tip, GitError> {
+        let head = self
+            .repo
+            .find_reference("HEAD")
+            .context("cannot read HEAD")?;
+        let Some(refname) = head.symbolic_target().context("cannot read HEAD")? else {
+            return Ok(Tip {
+                refname: "HEAD".into(),
+                id: head.target(),
+            });
+        };
+        let id = match self.repo.refname_to_id(refname) {
+            Ok(id) => Some(id),
+            Err(e) if e.code() == ErrorCode::NotFound => None,
+            Err(e) => return Err(e).context(format!("cannot read {refname}")),
+        };
+        Ok(Tip {
+            refname: refname.to_owned(),
+            id,
+        })
+    }
+
+    /// The lock file git creates while it updates `refname`.
+    fn ref_lock_path(&self, refname: &str) -> PathBuf {
+        let dir = if refname.starts_with("refs/") {
+            self.repo.commondir()
+        } else {
+            self.repo.path()
+        };
+        dir.join(format!("{refname}.lock"))
+    }
+
+    /// The blob id and file mode of `rel_path` in `commit`'s tree, when it is a file there.
+    fn entry_at(
+        &self,
+        commit: Option<Oid>,
+        rel_path: &str,
+    ) -> Result<Option<(Oid, i32)>, GitError> {
+        let Some(commit) = commit else {
+            return Ok(None);
+        };
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .context("cannot read HEAD's tree")?;
+        match tree.get_path(Path::new(rel_path)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Blob) => {
+                Ok(Some((entry.id(), entry.filemode())))
+            }
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context(format!("cannot look up {rel_path} at HEAD")),
+        }
+    }
+
+    /// The empty tree, the base of a first commit.
+    fn empty_tree(&self) -> Result<Tree<'_>, GitError> {
+        self.repo
+            .treebuilder(None)
+            .and_then(|b| b.write())
+            .and_then(|id| self.repo.find_tree(id))
+            .context("cannot create an empty tree")
+    }
+
+    /// Points the index entry for `rel_path` at `blob`, with the work file's stat; nothing else.
+    fn refresh_index(&self, rel_path: &str, blob: Oid, mode: FileMode) -> Result<(), git2::Error> {
+        let mut index = self.repo.index()?;
+        index.read(true)?;
+        let meta = fs::symlink_metadata(self.workdir.join(rel_path)).ok();
+        index.add(&index_entry(rel_path, blob, mode, meta.as_ref()))?;
+        index.write()
+    }
+
+    /// The record file `commit` changed against its first parent, with its content there.
+    fn changed_record(&self, commit: &Commit) -> Result<Option<(String, Vec<u8>)>, GitError> {
+        let context = || format!("cannot read the changes of commit {}", commit.id());
+        let tree = commit.tree().context(context())?;
+        let parent_tree = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree().context(context())?),
+            Err(e) if e.code() == ErrorCode::NotFound => None,
+            Err(e) => return Err(e).context(context()),
+        };
+        let diff = self
+            .repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
+            .context(context())?;
+        for delta in diff.deltas() {
+            let file = delta.new_file();
+            let path = String::from_utf8_lossy(file.path_bytes().unwrap_or_default());
+            let is_record = path.ends_with(".yaml") || path.ends_with(".yml");
+            if !is_record || delta.status() == git2::Delta::Deleted {
+                continue;
+            }
+            let blob = self.repo.find_blob(file.id()).context(context())?;
+            return Ok(Some((path.into_owned(), blob.content().to_vec())));
+        }
+        Ok(None)
+    }
+
+    /// A config value, when set and not blank.
+    fn config(&self, key: &str) -> Option<String> {
+        self.repo
+            .config()
+            .and_then(|c| c.get_string(key))
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// `user.name` from the global git config, for notes written outside any repository.
+pub fn global_user_name() -> Option<String> {
+    git2::Config::open_default()
+        .and_then(|c| c.get_string("user.name"))
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+}
+
+/// Creates a repository at `path`, on branch `main`, with local `user.name` and `user.email`.
+pub fn init_repo(path: &Path, name: &str, email: &str) -> Result<(), GitError> {
+    let context = || format!("cannot create a git repository at {}", path.display());
+    let repo = Repository::init_opts(path, RepositoryInitOptions::new().initial_head("main"))
+        .context(context())?;
+    let mut local = repo
+        .config()
+        .context(context())?
+        .open_level(git2::ConfigLevel::Local)
+        .context(context())?;
+    local.set_str("user.name", name).context(context())?;
+    local.set_str("user.email", email).context(context())?;
+    Ok(())
+}
+
+/// The git command whose unfinished run `state` shows, if any.
+fn operation_in_progress(state: RepositoryState) -> Option<&'static str> {
+    use RepositoryState as S;
+    match state {
+        S::Clean => None,
+        S::Merge => Some("merge"),
+        S::Revert | S::RevertSequence => Some("revert"),
+        S::CherryPick | S::CherryPickSequence => Some("cherry-pick"),
+        S::Bisect => Some("bisect"),
+        S::Rebase | S::RebaseInteractive | S::RebaseMerge => Some("rebase"),
+        S::ApplyMailbox | S::ApplyMailboxOrRebase => Some("am"),
+    }
+}
+
+/// Refuses paths that could escape the work tree or reach into `.git`.
+fn check_path(rel_path: &str) -> Result<(), GitError> {
+    let valid = !rel_path.contains(['\\', '\0'])
+        && rel_path.split('/').all(|part| {
+            !part.is_empty() && part != "." && part != ".." && !part.eq_ignore_ascii_case(".git")
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(GitError::BadPath {
+            path: rel_path.to_owned(),
+        })
+    }
+}
+
+/// Whether `message` ends with the trailer `Experiment-Id: <id>`.
+fn has_trailer(message: &str, id: &str) -> bool {
+    git2::message_trailers_strs(message).is_ok_and(|trailers| {
+        trailers
+            .iter()
+            .any(|(key, value)| key.eq_ignore_ascii_case(TRAILER) && value.trim() == id)
+    })
+}
+
+fn commit_info(commit: &Commit) -> CommitInfo {
+    let author = commit.author();
+    let when = author.when();
+    let time = FixedOffset::east_opt(when.offset_minutes() * 60)
+        .and_then(|tz| tz.timestamp_opt(when.seconds(), 0).single())
+        .unwrap_or_default();
+    let id = commit.id().to_string();
+    CommitInfo {
+        short: id[..7].to_owned(),
+        id,
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        time,
+        message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+    }
+}
+
+/// The author or committer (`role`): `GIT_<role>_NAME`/`_EMAIL`/`_DATE`, else git's config.
+///
+/// The email falls back to `EMAIL`, as git's does; the time to `env.now()` at +0000.
+fn signature(
+    env: &Env,
+    role: &str,
+    config_name: Option<&str>,
+    config_email: Option<&str>,
+) -> Result<Signature<'static>, GitError> {
+    let name = env.var(&format!("GIT_{role}_NAME")).or(config_name);
+    let email = env
+        .var(&format!("GIT_{role}_EMAIL"))
+        .or(config_email)
+        .or_else(|| env.var("EMAIL"));
+    let (Some(name), Some(email)) = (name, email) else {
+        return Err(GitError::NoIdentity);
+    };
+    let date_var = format!("GIT_{role}_DATE");
+    let time = match env.var(&date_var) {
+        Some(text) => parse_git_date(text).ok_or_else(|| GitError::BadDate {
+            var: date_var,
+            value: text.to_owned(),
+        })?,
+        None => env.now().fixed_offset(),
+    };
+    let time = Time::new(time.timestamp(), time.offset().local_minus_utc() / 60);
+    Signature::new(name, email, &time)
+        .context(format!("`{name} <{email}>` is not a valid identity"))
+}
+
+/// Parses RFC 3339, or git's internal `@<secs> <+hhmm>` / `<secs> <+hhmm>` (offset optional).
+fn parse_git_date(text: &str) -> Option<DateTime<FixedOffset>> {
+    let text = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Some(time);
+    }
+    let text = text.strip_prefix('@').unwrap_or(text);
+    let (secs, offset) = match text.split_once(' ') {
+        Some((secs, offset)) => (secs, parse_offset(offset.trim())?),
+        None => (text, 0),
+    };
+    let secs: i64 = secs.parse().ok()?;
+    FixedOffset::east_opt(offset)?
+        .timestamp_opt(secs, 0)
+        .single()
+}
+
+/// `+hhmm` or `-hhmm` in seconds east of UTC.
+fn parse_offset(text: &str) -> Option<i32> {
+    let (sign, digits) = match text.split_at_checked(1)? {
+        ("+", digits) => (1, digits),
+        ("-", digits) => (-1, digits),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (hours, minutes): (i32, i32) = (digits[..2].parse().ok()?, digits[2..].parse().ok()?);
+    (minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
+}
+
+/// An index entry for `blob` at `rel_path`, stamped with the work file's stat when it exists.
+fn index_entry(
+    rel_path: &str,
+    blob: Oid,
+    mode: FileMode,
+    meta: Option<&fs::Metadata>,
+) -> IndexEntry {
+    let zero = IndexTime::new(0, 0);
+    let mut entry = IndexEntry {
+        ctime: zero,
+        mtime: zero,
+        dev: 0,
+        ino: 0,
+        mode: i32::from(mode) as u32,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id: blob,
+        flags: 0,
+        flags_extended: 0,
+        path: rel_path.as_bytes().to_vec(),
+    };
+    if let Some(meta) = meta {
+        stamp(&mut entry, meta);
+    }
+    entry
+}
+
+/// Copies the stat fields git keeps in the index (truncated to 32 bits, as git does).
+#[cfg(unix)]
+fn stamp(entry: &mut IndexEntry, meta: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    entry.ctime = IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32);
+    entry.mtime = IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32);
+    entry.dev = meta.dev() as u32;
+    entry.ino = meta.ino() as u32;
+    entry.uid = meta.uid();
+    entry.gid = meta.gid();
+    entry.file_size = meta.len() as u32;
+}
+
+/// Copies what stat fields this platform has; git re-reads the file when they do not match.
+#[cfg(not(unix))]
+fn stamp(entry: &mut IndexEntry, meta: &fs::Metadata) {
+    let since = meta.modified().ok();
+    if let Some(d) = since.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()) {
+        entry.mtime = IndexTime::new(d.as_secs() as i32, d.subsec_nanos());
+    }
+    entry.file_size = meta.len() as u32;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::cell::Cell;
+    use std::collections::BTreeMap;
+    use std::process::Command;
+
+    use tempfile::TempDir;
+
+    use super::*;
+
+    const NOW: &str = "2026-02-22T18:30:00Z";
+    const RECORD: &str = "experiments/cta.yaml";
+
+    /// A fresh repository on `main` with a fixed identity and clock, and a HOME for the git CLI.
+    struct Fx {
+        _tmp: TempDir,
+        root: PathBuf,
+        home: PathBuf,
+        repo: Repo,
+        env: Env,
+    }
+
+    fn fx() -> Fx {
+        let tmp = TempDir::new().unwrap();
+        let (root, home) = (tmp.path().join("repo"), tmp.path().join("home"));
+        fs::create_dir_all(&home).unwrap();
+        init_repo(&root, "Config Name", "config@example.com").unwrap();
+        let repo = Repo::discover(&root).unwrap().unwrap();
+        let vars = [
+            ("GIT_AUTHOR_NAME", "Alice"),
+            ("GIT_AUTHOR_EMAIL", "alice@example.com"),
+            ("GIT_COMMITTER_NAME", "Bob"),
+            ("GIT_COMMITTER_EMAIL", "bob@example.com"),
+            ("XP_NOW", NOW),
+        ];
+        let vars = vars.map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let env = Env::new(BTreeMap::from(vars), root.clone()).unwrap();
+        Fx {
+            _tmp: tmp,
+            root,
+            home,
+            repo,
+            env,
+        }
+    }
+
+    impl Fx {
+        /// Runs the git CLI in the work tree with a cleared environment; returns stdout.
+        fn git(&self, args: &[&str]) -> String {
+            let out = Command::new("git")
+                .current_dir(&self.root)
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", &self.home)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_OPTIONAL_LOCKS", "0")
+                .args(args)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "git {args:?} failed: {stderr}");
+            String::from_utf8(out.stdout).unwrap()
+        }
+
+        fn write(&self, rel: &str, content: &str) {
+            let path = self.root.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, content).unwrap();
+        }
+
+        fn backdate(&self, rels: &[&str], secs: u64) {
+            let when = std::time::UNIX_EPOCH + Duration::from_secs(secs);
+            for rel in rels {
+                let file = File::options().write(true).open(self.root.join(rel));
+                file.unwrap().set_modified(when).unwrap();
+            }
+        }
+
+        fn read(&self, rel: &str) -> Option<Vec<u8>> {
+            fs::read(self.root.join(rel)).ok()
+        }
+
+        /// What xp does: preflight against the work file, write it, commit it.
+        fn xp_commit(&self, rel: &str, content: &str, message: &str) -> Committed {
+            self.repo.preflight(rel, self.read(rel).as_deref()).unwrap();
+            self.write(rel, content);
+            let done = self
+                .repo
+                .commit_file(rel, content.as_bytes(), message, &self.env)
+                .unwrap();
+            assert!(done.index_refreshed);
+            done
+        }
+
+        /// Commits with the git CLI whatever is staged after `git add` of `paths`.
+        fn cli_commit(&self, paths: &[&str], message: &str) {
+            self.git(&[&["add", "--"][..], paths].concat());
+            self.git(&["commit", "-q", "-m", message]);
+        }
+
+        fn commit(&self, rev: &str) -> Commit<'_> {
+            self.repo
+                .repo
+                .revparse_single(rev)
+                .unwrap()
+                .peel_to_commit()
+                .unwrap()
+        }
+
+        /// HEAD, the branch ref and the index file, byte for byte.
+        fn snapshot(&self) -> Vec<Option<Vec<u8>>> {
+            let git = self.root.join(".git");
+            ["HEAD", "refs/heads/main", "index"]
+                .iter()
+                .map(|f| fs::read(git.join(f)).ok())
+                .collect()
+        }
+
+        /// Every index entry but `except`, with all its fields.
+        fn index_entries(&self, except: &str) -> Vec<String> {
+            let mut index = self.repo.repo.index().unwrap();
+            index.read(true).unwrap();
+            index
+                .iter()
+                .filter(|e| e.path != except.as_bytes())
+                .map(|e| {
+                    let ctime = (e.ctime.seconds(), e.ctime.nanoseconds());
+                    let mtime = (e.mtime.seconds(), e.mtime.nanoseconds());
+                    let stat = (e.dev, e.ino, e.uid, e.gid, e.file_size);
+                    let path = String::from_utf8_lossy(&e.path);
+                    let (id, mode, flags, ext) = (e.id, e.mode, e.flags, e.flags_extended);
+                    format!("{path} {id} {mode:o} {ctime:?} {mtime:?} {stat:?} {flags} {ext}")
+                })
+                .collect()
+        }
+
+        fn fsck(&self) {
+            self.git(&["fsck", "--strict", "--no-progress"]);
+        }
+    }
+
+    fn paths_changed(fx: &Fx, commit: &Commit) -> Vec<String> {
+        let parent_tree = commit.parent(0).ok().map(|p| p.tree().unwrap());
+        let diff = fx
+            .repo
+            .repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&commit.tree().unwrap()), None)
+            .unwrap();
+        diff.deltas()
+            .map(|d| d.new_file().path().unwrap().to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn first_commit_on_an_unborn_branch() {
+        let fx = fx();
+        let message = "xp: new cta\n\nTitle: CTA\n\nExperiment-Id: 1234\n";
+        let done = fx.xp_commit(RECORD, "id: 1234\n", message);
+
+        let head = fx.commit("HEAD");
+        assert_eq!(head.id().to_string(), done.id);
+        assert_eq!(done.short, &done.id[..7]);
+        assert_eq!(head.parent_count(), 0);
+        assert_eq!(head.message().ok(), Some(message));
+        assert_eq!(
+            fx.repo.repo.head().unwrap().name().ok(),
+            Some("refs/heads/main")
+        );
+        assert_eq!(paths_changed(&fx, &head), [RECORD]);
+        let (author, committer) = (head.author(), head.committer());
+        assert_eq!(
+            (author.name().ok(), author.email().ok()),
+            (Some("Alice"), Some("alice@example.com"))
+        );
+        assert_eq!(
+            (committer.name().ok(), committer.email().ok()),
+            (Some("Bob"), Some("bob@example.com"))
+        );
+        let now = crate::env::parse_time(NOW).unwrap().timestamp();
+        assert_eq!(
+            (author.when().seconds(), author.when().offset_minutes()),
+            (now, 0)
+        );
+        assert_eq!(committer.when().seconds(), now);
+        assert_eq!(fx.git(&["status", "--porcelain=v2"]), "");
+        assert_eq!(fx.git(&["diff-files", "--name-only"]), "");
+        assert_eq!(
+            fx.git(&["reflog", "-1", "--format=%gs"]),
+            "commit (initial): xp: new cta\n"
+        );
+        fx.fsck();
+    }
+
+    #[test]
+    fn second_commit_is_its_parent_tree_plus_the_file() {
+        let fx = fx();
+        fx.write("README.md", "hello\n");
+        fx.cli_commit(&["README.md"], "readme");
+        let first = fx.commit("HEAD").id();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let second = fx.xp_commit(RECORD, "v2\n", "xp: two\n");
+
+        let head = fx.commit("HEAD");
+        assert_eq!(head.id().to_string(), second.id);
+        assert_eq!(head.parent(0).unwrap().parent_id(0).unwrap(), first);
+        assert_eq!(paths_changed(&fx, &head), [RECORD]);
+        assert_eq!(
+            fx.git(&["ls-tree", "-r", "--name-only", "HEAD"]),
+            format!("README.md\n{RECORD}\n")
+        );
+        assert_eq!(fx.git(&["show", &format!("HEAD:{RECORD}")]), "v2\n");
+        assert_eq!(fx.repo.head_content(RECORD).unwrap().unwrap(), b"v2\n");
+        assert_eq!(fx.git(&["status", "--porcelain=v2"]), "");
+        fx.fsck();
+    }
+
+    #[test]
+    fn the_users_other_changes_stay_as_they_were() {
+        let fx = fx();
+        for f in ["staged.txt", "unstaged.txt", "both.txt"] {
+            fx.write(f, "committed\n");
+        }
+        fx.write(RECORD, "v1\n");
+        fx.cli_commit(&["."], "base");
+        fx.write("staged.txt", "staged\n");
+        fx.write("both.txt", "staged\n");
+        fx.write("new-staged.txt", "new\n");
+        // Old mtimes keep git's racy-clean smudging out of the index comparison below.
+        fx.backdate(&["staged.txt", "both.txt", "new-staged.txt"], 1_600_000_000);
+        fx.git(&["add", "staged.txt", "both.txt", "new-staged.txt"]);
+        fx.write("both.txt", "staged, then edited\n");
+        fx.write("unstaged.txt", "edited\n");
+        fx.write("untracked.txt", "untracked\n");
+        fx.backdate(
+            &["both.txt", "unstaged.txt", "untracked.txt"],
+            1_600_001_000,
+        );
+        let status = fx.git(&["status", "--porcelain=v2", "--untracked-files=all"]);
+        let cached = fx.git(&["diff", "--cached"]);
+        let unstaged = fx.git(&["diff"]);
+        let entries = fx.index_entries(RECORD);
+
+        let done = fx.xp_commit(RECORD, "v2\n", "xp: two\n");
+        assert_eq!(
+            fx.index_entries(RECORD),
+            entries,
+            "before any git command runs"
+        );
+
+        assert_eq!(fx.commit("HEAD").id().to_string(), done.id);
+        assert_eq!(paths_changed(&fx, &fx.commit("HEAD")), [RECORD]);
+        assert_eq!(
+            fx.git(&["status", "--porcelain=v2", "--untracked-files=all"]),
+            status
+        );
+        assert_eq!(fx.git(&["diff", "--cached"]), cached);
+        assert_eq!(fx.git(&["diff"]), unstaged);
+        assert_eq!(fx.git(&["diff-files", "--name-only", "--", RECORD]), "");
+        assert_eq!(fx.index_entries(RECORD), entries);
+        assert!(status.contains("staged.txt") && status.contains("? untracked.txt"));
+        fx.fsck();
+    }
+
+    #[test]
+    fn a_detached_head_moves_alone() {
+        let fx = fx();
+        let first = fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        fx.git(&["checkout", "-q", "--detach"]);
+        let main_before = fs::read(fx.root.join(".git/refs/heads/main")).unwrap();
+
+        fs::write(fx.root.join(".git/HEAD.lock"), "").unwrap();
+        let err = fx
+            .repo
+            .preflight(RECORD, fx.read(RECORD).as_deref())
+            .unwrap_err();
+        assert!(
+            matches!(&err, GitError::Locked { path } if path.ends_with(".git/HEAD.lock")),
+            "{err:?}"
+        );
+        fs::remove_file(fx.root.join(".git/HEAD.lock")).unwrap();
+
+        let second = fx.xp_commit(RECORD, "v2\n", "xp: two\n");
+        let head = fs::read_to_string(fx.root.join(".git/HEAD")).unwrap();
+        assert_eq!(head.trim(), second.id);
+        assert_eq!(
+            fx.commit("HEAD").parent_id(0).unwrap().to_string(),
+            first.id
+        );
+        assert_eq!(
+            fs::read(fx.root.join(".git/refs/heads/main")).unwrap(),
+            main_before
+        );
+        assert_eq!(fx.commit("main").id().to_string(), first.id);
+        fx.fsck();
+    }
+
+    /// Makes a commit with another handle, as a concurrent git process would.
+    fn outside_commit(root: &Path, rel: &str, content: &str) -> Oid {
+        let repo = Repository::open(root).unwrap();
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        let blob = repo.blob(content.as_bytes()).unwrap();
+        let tree = TreeUpdateBuilder::new()
+            .upsert(rel, blob, FileMode::Blob)
+            .create_updated(&repo, &head.tree().unwrap())
+            .unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let sig = Signature::now("Outsider", "out@example.com").unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "outside\n", &tree, &[&head])
+            .unwrap()
+    }
+
+    #[test]
+    fn head_moved_before_the_swap_is_retried_and_both_commits_survive() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        fx.write(RECORD, "v2\n");
+        let tries = Cell::new(0);
+        let outside = Cell::new(None);
+        let done = fx
+            .repo
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+                tries.set(tries.get() + 1);
+                if tries.get() == 1 {
+                    outside.set(Some(outside_commit(&fx.root, "other.txt", "other\n")));
+                }
+            })
+            .unwrap();
+
+        assert_eq!(tries.get(), 2);
+        let head = fx.commit("HEAD");
+        assert_eq!(head.id().to_string(), done.id);
+        assert_eq!(Some(head.parent_id(0).unwrap()), outside.get());
+        assert_eq!(paths_changed(&fx, &head), [RECORD]);
+        assert_eq!(fx.git(&["show", "HEAD:other.txt"]), "other\n");
+        assert_eq!(fx.git(&["show", &format!("HEAD:{RECORD}")]), "v2\n");
+        assert_eq!(fx.git(&["rev-list", "--count", "HEAD"]), "3\n");
+        fx.fsck();
+    }
+
+    #[test]
+    fn head_moved_with_a_change_to_the_same_file_is_refused() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let outside = Cell::new(None);
+        let err = fx
+            .repo
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+                if outside.get().is_none() {
+                    outside.set(Some(outside_commit(&fx.root, RECORD, "theirs\n")));
+                }
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, GitError::HeadMoved { path } if path == RECORD),
+            "{err:?}"
+        );
+        assert_eq!(Some(fx.commit("HEAD").id()), outside.get());
+        assert!(err.hint().is_some());
+    }
+
+    #[test]
+    fn concurrent_writers_without_the_xp_lock_all_land() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        thread::scope(|scope| {
+            for t in 0..3 {
+                let (root, env) = (&fx.root, &fx.env);
+                scope.spawn(move || {
+                    let repo = Repo::discover(root).unwrap().unwrap();
+                    for i in 0..4 {
+                        let rel = format!("experiments/t{t}.yaml");
+                        let content = format!("{i}\n");
+                        fs::write(root.join(&rel), &content).unwrap();
+                        repo.commit_file(&rel, content.as_bytes(), "xp: race\n", env)
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(fx.git(&["rev-list", "--count", "HEAD"]), "13\n");
+        for t in 0..3 {
+            assert_eq!(
+                fx.git(&["show", &format!("HEAD:experiments/t{t}.yaml")]),
+                "3\n"
+            );
+        }
+        fx.fsck();
+    }
+
+    /// Sets up `setup`, then checks preflight refuses with `expected` and touches nothing.
+    fn assert_refused(setup: impl FnOnce(&Fx), expected: impl Fn(&GitError) -> bool) {
+        let fx = fx();
+        fx.write("other.txt", "other\n");
+        fx.cli_commit(&["other.txt"], "base");
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        setup(&fx);
+        let before = fx.snapshot();
+        let err = fx
+            .repo
+            .preflight(RECORD, fx.read(RECORD).as_deref())
+            .unwrap_err();
+        assert!(expected(&err), "unexpected error: {err:?}");
+        assert!(err.hint().is_some(), "no hint for {err:?}");
+        assert_eq!(fx.snapshot(), before);
+    }
+
+    #[test]
+    fn preflight_refuses_a_merge_in_progress() {
+        assert_refused(
+            |fx| {
+                let head = fx.git(&["rev-parse", "HEAD"]);
+                fs::write(fx.root.join(".git/MERGE_HEAD"), head).unwrap();
+            },
+            |e| matches!(e, GitError::InProgress { operation: "merge" }),
+        );
+    }
+
+    #[test]
+    fn preflight_refuses_a_rebase_in_progress() {
+        assert_refused(
+            |fx| fs::create_dir(fx.root.join(".git/rebase-merge")).unwrap(),
+            |e| {
+                let hint = e.hint().unwrap_or_default();
+                matches!(
+                    e,
+                    GitError::InProgress {
+                        operation: "rebase"
+                    }
+                ) && hint.contains("git rebase --abort")
+            },
+        );
+    }
+
+    #[test]
+    fn preflight_refuses_an_index_lock() {
+        assert_refused(
+            |fx| fs::write(fx.root.join(".git/index.lock"), "").unwrap(),
+            |e| {
+                let text = e.to_string();
+                matches!(e, GitError::Locked { path } if path.ends_with(".git/index.lock"))
+                    && text.contains("index.lock")
+            },
+        );
+    }
+
+    #[test]
+    fn preflight_refuses_a_lock_on_the_branch_ref() {
+        assert_refused(
+            |fx| fs::write(fx.root.join(".git/refs/heads/main.lock"), "").unwrap(),
+            |e| matches!(e, GitError::Locked { path } if path.ends_with(".git/refs/heads/main.lock")),
+        );
+    }
+
+    #[test]
+    fn preflight_refuses_a_third_version_staged() {
+        assert_refused(
+            |fx| {
+                fx.write(RECORD, "staged\n");
+                fx.git(&["add", RECORD]);
+                fx.write(RECORD, "worktree\n");
+            },
+            |e| {
+                let hint = e.hint().unwrap_or_default();
+                matches!(e, GitError::StagedDifferent { path } if path == RECORD)
+                    && hint.contains(&format!("git restore --staged {RECORD}"))
+            },
+        );
+    }
+
+    #[test]
+    fn preflight_refuses_a_staged_deletion() {
+        assert_refused(
+            |fx| {
+                fx.git(&["rm", "-q", "--cached", RECORD]);
+            },
+            |e| matches!(e, GitError::StagedDifferent { .. }),
+        );
+    }
+
+    #[test]
+    fn preflight_accepts_what_would_lose_nothing() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        // The user's edit, staged: the work file holds the same bytes, so the commit keeps it.
+        fx.write(RECORD, "v1\nedited\n");
+        fx.git(&["add", RECORD]);
+        fx.repo
+            .preflight(RECORD, fx.read(RECORD).as_deref())
+            .unwrap();
+        // A new record nobody has staged, and one announced with `git add -N`.
+        fx.repo.preflight("experiments/new.yaml", None).unwrap();
+        fx.write("experiments/intent.yaml", "x\n");
+        fx.git(&["add", "-N", "experiments/intent.yaml"]);
+        let intent = fx.read("experiments/intent.yaml");
+        fx.repo
+            .preflight("experiments/intent.yaml", intent.as_deref())
+            .unwrap();
+    }
+
+    #[test]
+    fn a_ref_lock_during_the_commit_is_named_and_changes_nothing() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        fs::write(fx.root.join(".git/refs/heads/main.lock"), "").unwrap();
+        let before = fx.snapshot();
+        let err = fx
+            .repo
+            .commit_file(RECORD, b"v2\n", "xp: two\n", &fx.env)
+            .unwrap_err();
+        assert!(
+            matches!(&err, GitError::Locked { path } if path.ends_with(".git/refs/heads/main.lock")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("main.lock"));
+        assert_eq!(fx.snapshot(), before);
+    }
+
+    #[test]
+    fn an_index_lock_after_preflight_keeps_the_commit() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        fx.repo
+            .preflight(RECORD, fx.read(RECORD).as_deref())
+            .unwrap();
+        fx.write(RECORD, "v2\n");
+        fs::write(fx.root.join(".git/index.lock"), "").unwrap();
+        let index = fs::read(fx.root.join(".git/index")).unwrap();
+        let done = fx
+            .repo
+            .commit_file(RECORD, b"v2\n", "xp: two\n", &fx.env)
+            .unwrap();
+        assert!(!done.index_refreshed);
+        assert_eq!(fx.commit("HEAD").id().to_string(), done.id);
+        assert_eq!(fs::read(fx.root.join(".git/index")).unwrap(), index);
+    }
+
+    #[test]
+    fn history_goes_by_trailer_across_a_rename() {
+        let fx = fx();
+        assert!(fx.repo.history("aaaa").unwrap().is_empty(), "unborn branch");
+        fx.xp_commit(
+            "experiments/a.yaml",
+            "id: aaaa\n",
+            "xp: new a\n\nExperiment-Id: aaaa\n",
+        );
+        fx.xp_commit(
+            "experiments/c.yaml",
+            "id: cccc\n",
+            "xp: new c\n\nExperiment-Id: cccc\n",
+        );
+        fx.write("notes.txt", "mentions aaaa\n");
+        fx.cli_commit(&["notes.txt"], "about aaaa, no trailer");
+        fx.git(&["mv", "experiments/a.yaml", "experiments/b.yaml"]);
+        fx.git(&["commit", "-q", "-m", "rename a\n\nExperiment-Id: aaaa"]);
+        let last = "xp: note on b\n\nLaunched\n\nExperiment-Id: aaaa\n";
+        let done = fx.xp_commit("experiments/b.yaml", "id: aaaa\nnote: x\n", last);
+
+        let history = fx.repo.history("aaaa").unwrap();
+        let seen: Vec<_> = history
+            .iter()
+            .map(|h| {
+                (
+                    h.path.as_str(),
+                    String::from_utf8_lossy(&h.content).into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("experiments/a.yaml", "id: aaaa\n".to_owned()),
+                ("experiments/b.yaml", "id: aaaa\n".to_owned()),
+                ("experiments/b.yaml", "id: aaaa\nnote: x\n".to_owned()),
+            ]
+        );
+        let info = &history[2].info;
+        assert_eq!(
+            (info.id.as_str(), info.short.as_str()),
+            (done.id.as_str(), &done.id[..7])
+        );
+        assert_eq!(
+            (info.author.as_str(), info.email.as_str()),
+            ("Alice", "alice@example.com")
+        );
+        assert_eq!(info.time, DateTime::parse_from_rfc3339(NOW).unwrap());
+        assert_eq!(info.message, last);
+        assert_eq!(fx.repo.history("cccc").unwrap().len(), 1);
+        assert!(
+            fx.repo.history("aaa").unwrap().is_empty(),
+            "a prefix is not the id"
+        );
+    }
+
+    #[test]
+    fn head_content_reads_files_only() {
+        let fx = fx();
+        assert_eq!(fx.repo.head_content(RECORD).unwrap(), None);
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        assert_eq!(
+            fx.repo.head_content(RECORD).unwrap(),
+            Some(b"v1\n".to_vec())
+        );
+        assert_eq!(fx.repo.head_content("experiments").unwrap(), None);
+        assert_eq!(fx.repo.head_content("experiments/none.yaml").unwrap(), None);
+        assert!(matches!(
+            fx.repo.head_content("../x"),
+            Err(GitError::BadPath { .. })
+        ));
+    }
+
+    #[test]
+    fn discover_finds_the_work_tree_root() {
+        let fx = fx();
+        fs::create_dir_all(fx.root.join("experiments/deep")).unwrap();
+        let repo = Repo::discover(&fx.root.join("experiments/deep"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(repo.workdir(), fs::canonicalize(&fx.root).unwrap());
+        assert!(format!("{repo:?}").contains("workdir"));
+    }
+
+    #[test]
+    fn discover_outside_any_repository_is_none() {
+        let tmp = TempDir::new().unwrap();
+        assert!(Repo::discover(tmp.path()).unwrap().is_none());
+    }
+
+    #[test]
+    fn discover_refuses_a_bare_repository_and_the_git_directory() {
+        let tmp = TempDir::new().unwrap();
+        Repository::init_bare(tmp.path().join("bare.git")).unwrap();
+        let err = Repo::discover(&tmp.path().join("bare.git")).unwrap_err();
+        assert!(matches!(err, GitError::Bare { .. }), "{err:?}");
+        assert!(err.hint().is_some());
+
+        let fx = fx();
+        let err = Repo::discover(&fx.root.join(".git/refs")).unwrap_err();
+        assert!(matches!(err, GitError::InGitDir { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_second_lock_times_out_as_busy() {
+        let fx = fx();
+        let held = fx.repo.lock(Duration::from_secs(1)).unwrap();
+        let other = Repo::discover(&fx.root).unwrap().unwrap();
+        let err = other.lock(Duration::from_millis(100)).unwrap_err();
+        assert!(matches!(err, GitError::Busy), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "another xp command is writing in this repository"
+        );
+        drop(held);
+        other.lock(Duration::from_millis(100)).unwrap();
+    }
+
+    #[test]
+    fn identity_comes_from_the_environment_then_the_config() {
+        let env = |vars: &[(&str, &str)]| {
+            let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+            Env::new(vars.collect(), PathBuf::from("/")).unwrap()
+        };
+        let fixed = env(&[
+            ("XP_NOW", NOW),
+            ("GIT_AUTHOR_NAME", "Env"),
+            ("GIT_AUTHOR_EMAIL", "e@x"),
+        ]);
+        let sig = signature(&fixed, "AUTHOR", Some("Cfg"), Some("c@x")).unwrap();
+        assert_eq!(
+            (sig.name().ok(), sig.email().ok()),
+            (Some("Env"), Some("e@x"))
+        );
+        assert_eq!(
+            sig.when().seconds(),
+            crate::env::parse_time(NOW).unwrap().timestamp()
+        );
+        let sig = signature(&fixed, "COMMITTER", Some("Cfg"), Some("c@x")).unwrap();
+        assert_eq!(
+            (sig.name().ok(), sig.email().ok()),
+            (Some("Cfg"), Some("c@x"))
+        );
+
+        let err = signature(&env(&[]), "AUTHOR", Some("Cfg"), None)
+            .err()
+            .unwrap();
+        assert!(matches!(err, GitError::NoIdentity));
+        let hint = err.hint().unwrap();
+        assert!(
+            hint.contains("git config user.name \"Your Name\""),
+            "{hint}"
+        );
+        assert!(
+            hint.contains("git config user.email you@example.com"),
+            "{hint}"
+        );
+        let sig = signature(&env(&[("EMAIL", "m@x")]), "AUTHOR", Some("Cfg"), None).unwrap();
+        assert_eq!(sig.email().ok(), Some("m@x"));
+
+        let dated = env(&[("GIT_COMMITTER_DATE", "@1700000000 +0130")]);
+        let sig = signature(&dated, "COMMITTER", Some("C"), Some("c@x")).unwrap();
+        assert_eq!(
+            (sig.when().seconds(), sig.when().offset_minutes()),
+            (1_700_000_000, 90)
+        );
+        let bad = env(&[("GIT_AUTHOR_DATE", "yesterday")]);
+        let err = signature(&bad, "AUTHOR", Some("C"), Some("c@x"))
+            .err()
+            .unwrap();
+        assert!(matches!(&err, GitError::BadDate { var, .. } if var == "GIT_AUTHOR_DATE"));
+        let err = signature(&env(&[]), "AUTHOR", Some("A <b>"), Some("c@x"))
+            .err()
+            .unwrap();
+        assert!(matches!(err, GitError::Git { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn git_dates_in_every_accepted_form() {
+        let at = |s: &str| parse_git_date(s).map(|t| (t.timestamp(), t.offset().local_minus_utc()));
+        assert_eq!(at("2026-02-22T18:30:00Z"), Some((1_771_785_000, 0)));
+        assert_eq!(at("2026-02-22T19:30:00+01:00"), Some((1_771_785_000, 3600)));
+        assert_eq!(at("@1700000000 +0000"), Some((1_700_000_000, 0)));
+        assert_eq!(at("1700000000 -0230"), Some((1_700_000_000, -9000)));
+        assert_eq!(at("@1700000000"), Some((1_700_000_000, 0)));
+        for bad in [
+            "", "@", "@x +0000", "@1 +000", "@1 0000", "@1 +0060", "@1 +00a0",
+        ] {
+            assert_eq!(at(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn paths_that_leave_the_work_tree_are_refused() {
+        for bad in [
+            "",
+            "/abs",
+            "a//b",
+            "a/",
+            "./a",
+            "a/../b",
+            "..",
+            ".git/config",
+            "x/.GIT/y",
+            "a\\b",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad:?}");
+        }
+        check_path("experiments/a.yaml").unwrap();
+        check_path(".github/x.yml").unwrap();
+    }
+
+    #[test]
+    fn config_answers_name_and_signing() {
+        let fx = fx();
+        assert_eq!(fx.repo.user_name().as_deref(), Some("Config Name"));
+        let mut config = fx
+            .repo
+            .repo
+            .config()
+            .unwrap()
+            .open_level(git2::ConfigLevel::Local)
+            .unwrap();
+        config.set_bool("commit.gpgsign", true).unwrap();
+        assert!(fx.repo.wants_signing());
+        config.set_bool("commit.gpgsign", false).unwrap();
+        assert!(!fx.repo.wants_signing());
+    }
+
+    #[test]
+    fn every_state_names_its_command() {
+        use RepositoryState as S;
+        assert_eq!(operation_in_progress(S::Clean), None);
+        assert_eq!(
+            operation_in_progress(S::CherryPickSequence),
+            Some("cherry-pick")
+        );
+        let bisect = GitError::InProgress {
+            operation: "bisect",
+        };
+        assert_eq!(
+            bisect.hint().unwrap(),
+            "finish the bisect first (`git bisect reset`)"
+        );
+        let merge = GitError::InProgress { operation: "merge" };
+        assert_eq!(merge.to_string(), "a git merge is in progress");
+        assert!(
+            merge
+                .hint()
+                .unwrap()
+                .starts_with("finish or abort the merge first")
+        );
     }
 }

@@ -1,10 +1,18 @@
 //! xp: product experiments as plain YAML files in your git repository.
+//!
+//! The library never prints: commands write through [`ui::Ui`]; only `main.rs` maps results
+//! to exit codes. Only [`git`] touches git2, only [`yaml`] touches the YAML parser.
 
+pub mod cli;
+pub mod commands;
 pub mod env;
 pub mod error;
+pub mod export;
 pub mod git;
 pub mod record;
+pub mod report;
 pub mod rules;
 pub mod store;
+pub mod ui;
 pub mod yaml;
 pub mod yaml_edit;

@@ -79,10 +79,21 @@ pub struct Checked {
 
 /// Reads and checks one record file's bytes; `path` is used in messages only.
 pub fn check_bytes(path: &Path, bytes: &[u8]) -> Checked {
+    check_with(path, bytes, None)
+}
+
+/// Checks a payload for a new record (`xp new --from`), which must not carry an id: the id
+/// xp assigned stands in for it.
+pub fn check_payload(path: &Path, bytes: &[u8], assigned_id: &str) -> Checked {
+    check_with(path, bytes, Some(assigned_id))
+}
+
+fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
     let mut checker = Checker {
         path,
         problems: Vec::new(),
         doc: None,
+        assigned_id,
     };
     let text = match decode(bytes) {
         Ok(text) => text,
@@ -168,6 +179,7 @@ struct Checker<'p> {
     path: &'p Path,
     problems: Vec<Problem>,
     doc: Option<Document>,
+    assigned_id: Option<&'p str>,
 }
 
 /// A field's value as read, with where it was written.
@@ -247,7 +259,8 @@ impl Checker<'_> {
             }
         }
         for name in REQUIRED {
-            if !values.contains_key(name) {
+            let assigned = name == "id" && self.assigned_id.is_some();
+            if !assigned && !values.contains_key(name) {
                 self.report(
                     root.start,
                     Rule::MissingField,
@@ -258,7 +271,23 @@ impl Checker<'_> {
         }
         let get = |name: &str| values.get(name).map(|&(_, v)| v);
 
-        let id = get("id").and_then(|v| self.id(doc, v));
+        let id = match (get("id"), self.assigned_id) {
+            (Some(v), Some(_)) => {
+                self.report(
+                    doc.node(v).start,
+                    Rule::UnknownKey,
+                    "`id` is assigned by xp and cannot be given",
+                    Some("remove `id` from the payload"),
+                );
+                None
+            }
+            (Some(v), None) => self.id(doc, v),
+            (None, Some(assigned)) => Some(Field {
+                value: assigned.to_owned(),
+                at: root.start,
+            }),
+            (None, None) => None,
+        };
         let title = get("title").and_then(|v| self.string(doc, v, "title"));
         let hypothesis = get("hypothesis").and_then(|v| self.string(doc, v, "hypothesis"));
         let metric = get("primary_metric").and_then(|v| self.string(doc, v, "primary_metric"));
@@ -609,7 +638,7 @@ impl Checker<'_> {
                         "`decision_log` must be a list of entries, not {}",
                         other.describe()
                     ),
-                    Some("write `decision_log: []` for an empty log"),
+                    Some("write `decision_log:` alone (or `decision_log: []`) for an empty log"),
                 );
                 return None;
             }

@@ -4,7 +4,7 @@
 //! Each edit works on the text and the spans of its parsed tree; the caller parses and checks
 //! the result again before it is written. Shapes that cannot be changed safely are refused.
 
-use crate::record::LogEntry;
+use crate::record::{LogEntry, Record};
 use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
 
 /// Why an edit was refused.
@@ -132,10 +132,11 @@ pub fn set_field(
     let indent = " ".repeat(doc.node(key_node).start.column - 1);
     let colon = after_colon(text, doc, key_node)?;
     let (start, end, tail) = match &node.kind {
+        // An empty value has an empty span (at or before the colon).
         Kind::Scalar {
             style: Style::Plain,
-            text: t,
-        } if t.is_empty() || node.end.byte <= colon => (colon, colon, ""),
+            ..
+        } if node.start.byte == node.end.byte => (colon, colon, ""),
         Kind::Scalar {
             style: Style::Block,
             ..
@@ -233,6 +234,20 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
              a block list (`- at: ...`) or add the note by hand"
                 .into(),
         )),
+        (
+            Kind::Scalar {
+                style: Style::Plain,
+                ..
+            },
+            _,
+        ) if node.start.byte == node.end.byte => {
+            // `decision_log:` with nothing after it: the entries go on the next lines, so even
+            // the first note is a pure append.
+            let indent = " ".repeat(doc.node(key_node).start.column - 1);
+            let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
+            let colon = after_colon(text, doc, key_node)?;
+            Ok(insert_lines(text, next_line_start(text, colon), &lines))
+        }
         (_, Value::Null) | (Kind::Seq(_), _) => {
             let indent = " ".repeat(doc.node(key_node).start.column - 1);
             let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
@@ -258,6 +273,52 @@ fn entry_lines(entry: &LogEntry, dash: &str, keys: &str, nl: &str) -> String {
         out.push_str(&format!("{keys}who: {}{nl}", yaml::quote(who)));
     }
     out.push_str(&format!("{keys}note: {}{nl}", yaml::quote(&entry.note)));
+    out
+}
+
+/// The text of a new record file: keys in the spec's order, `decision_log` last.
+pub fn render_record(record: &Record) -> String {
+    let nl = "\n";
+    let text = |s: &str| NewValue::Scalar(yaml::quote(s));
+    let word = |s: &str| NewValue::Scalar(s.to_owned());
+    let opt = |s: &Option<String>| s.as_deref().map_or_else(|| word("null"), text);
+    let mut fields = vec![
+        ("id", word(&record.id)),
+        ("title", text(&record.title)),
+        ("hypothesis", text(&record.hypothesis)),
+        ("primary_metric", text(&record.primary_metric)),
+        ("baseline", number(record.baseline)),
+        ("target", number(record.target)),
+        ("status", word(record.status.as_str())),
+        ("confidence", word(&record.confidence.to_string())),
+        (
+            "decision",
+            word(record.decision.map_or("null", |d| d.as_str())),
+        ),
+        ("learning", opt(&record.learning)),
+    ];
+    if let Some(direction) = record.direction {
+        fields.push(("direction", word(direction.as_str())));
+    }
+    if record.owner.is_some() {
+        fields.push(("owner", opt(&record.owner)));
+    }
+    if let Some(tags) = &record.tags {
+        fields.push(("tags", NewValue::List(tags.clone())));
+    }
+    if let Some(links) = &record.links {
+        fields.push(("links", NewValue::List(links.clone())));
+    }
+    let mut out = String::new();
+    for (key, value) in &fields {
+        out.push_str(&format!("{key}:{}{nl}", render(value, "", nl)));
+    }
+    // An empty log is written as `decision_log:` alone, so that the first note, like every
+    // later one, is a pure append.
+    out.push_str("decision_log:\n");
+    for entry in &record.decision_log {
+        out.push_str(&entry_lines(entry, "", "  ", nl));
+    }
     out
 }
 
@@ -339,6 +400,27 @@ decision_log:
             append("id: x\n", "m"),
             "id: x\ndecision_log:\n- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m\n"
         );
+    }
+
+    #[test]
+    fn first_note_after_an_empty_key_is_a_pure_append() {
+        for text in [
+            "id: x\ndecision_log:\n",
+            "id: x\ndecision_log:   # log\n# end\n",
+            "id: x\ndecision_log:",
+        ] {
+            let out = append(text, "m");
+            let lines = "- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m\n";
+            let expected = match text.find('\n') {
+                _ if !text.ends_with('\n') => format!("{text}\n{lines}"),
+                _ => {
+                    let key_end = text.find("decision_log:").unwrap();
+                    let line_end = key_end + text[key_end..].find('\n').unwrap() + 1;
+                    format!("{}{lines}{}", &text[..line_end], &text[line_end..])
+                }
+            };
+            assert_eq!(out, expected);
+        }
     }
 
     #[test]

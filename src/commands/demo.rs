@@ -1,0 +1,196 @@
+//! `xp demo`: walks the origin service's story in a scratch repository, printing each command
+//! and what it printed.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::env::{Env, format_time, parse_time};
+use crate::error::Error;
+use crate::git;
+use crate::ui::Ui;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Build the demo repository here (must not exist yet) instead of a temporary directory
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<std::path::PathBuf>,
+}
+
+/// The steps of the story, each an `xp` command line with the author of its commit.
+const STORY: &[(&str, &[&str])] = &[
+    ("alice", &["init"]),
+    (
+        "alice",
+        &[
+            "new",
+            "--title",
+            "Homepage CTA Color",
+            "--hypothesis",
+            "Changing CTA button from blue to green increases signups by 15%",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.7",
+        ],
+    ),
+    (
+        "alice",
+        &[
+            "note",
+            "homepage-cta-color",
+            "Launched to 10% of users",
+            "--who",
+            "alice",
+        ],
+    ),
+    (
+        "bob",
+        &[
+            "note",
+            "homepage-cta-color",
+            "p-value dropped below 0.05 after 3 days",
+            "--who",
+            "bob",
+        ],
+    ),
+    (
+        "alice",
+        &["update", "homepage-cta-color", "--status", "running"],
+    ),
+    (
+        "alice",
+        &[
+            "update",
+            "homepage-cta-color",
+            "--status",
+            "completed",
+            "--decision",
+            "ship",
+            "--confidence",
+            "96",
+            "--learning",
+            "Green CTA outperformed blue by 16% on signups",
+            "-m",
+            "Significant at 96% confidence",
+            "--who",
+            "alice",
+        ],
+    ),
+    (
+        "bob",
+        &["update", "homepage-cta-color", "--status", "shipped"],
+    ),
+    ("alice", &["list"]),
+    ("alice", &["check", "--verbose"]),
+    ("alice", &["export"]),
+    ("alice", &["log", "homepage-cta-color"]),
+];
+
+pub fn run(args: Args, env: &Env, ui: &mut Ui) -> Result<(), Error> {
+    let root = match &args.path {
+        Some(path) => {
+            let path = env.cwd.join(path);
+            if path.exists() {
+                return Err(Error::failed(
+                    format!("{} already exists", path.display()),
+                    "name a directory that does not exist yet",
+                ));
+            }
+            std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            path
+        }
+        None => tempfile::Builder::new()
+            .prefix("xp-demo-")
+            .tempdir()
+            .map_err(|e| Error::io("temporary directory", e))?
+            .keep(),
+    };
+    let root = root.canonicalize().map_err(|e| Error::io(&root, e))?;
+    git::init_repo(&root, "Demo User", "demo@example.invalid")?;
+
+    let start = env
+        .var("XP_NOW")
+        .and_then(parse_time)
+        .or_else(|| parse_time("2026-02-22T18:00:00Z"))
+        .unwrap_or_else(Utc::now);
+    let mut step_env = env.clone();
+    step_env.set_cwd(root.clone());
+    // The demo shows its own commits: identity and dates come from the story, not the machine.
+    for name in ["GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "XP_DIR"] {
+        step_env.set_var(name, None);
+    }
+    show(
+        ui,
+        &format!("# a scratch repository at {}\n", root.display()),
+    );
+    for (i, (author, argv)) in STORY.iter().enumerate() {
+        let now: DateTime<Utc> = start + Duration::minutes(15 * i as i64);
+        step_env.set_now(now);
+        step_env.set_var("GIT_AUTHOR_NAME", Some(author));
+        step_env.set_var("GIT_AUTHOR_EMAIL", Some(&format!("{author}@example.com")));
+        step_env.set_var("GIT_COMMITTER_NAME", Some(author));
+        step_env.set_var(
+            "GIT_COMMITTER_EMAIL",
+            Some(&format!("{author}@example.com")),
+        );
+        show(
+            ui,
+            &format!(
+                "\n$ xp {}    # {author}, {}\n",
+                shell_words(argv),
+                format_time(now)
+            ),
+        );
+        run_step(argv, &step_env, &root, ui)?;
+    }
+    show(
+        ui,
+        &format!(
+            "\nThe demo repository is at {}\nLook around: cd {} && git log --stat\n",
+            root.display(),
+            root.display()
+        ),
+    );
+    Ok(())
+}
+
+/// Runs one command in-process and prints what it wrote to stdout and stderr.
+fn run_step(argv: &[&str], env: &Env, root: &Path, ui: &mut Ui) -> Result<(), Error> {
+    let cli = Cli::try_parse_from(std::iter::once("xp").chain(argv.iter().copied()))
+        .map_err(|e| Error::failed(format!("demo step does not parse: {e}"), "report this"))?;
+    let (mut inner, out, err) = Ui::capture();
+    let result = super::run(cli, env, &mut inner);
+    show(ui, &out.take());
+    show(ui, &err.take());
+    result.map_err(|e| {
+        Error::failed(
+            format!("the demo stopped at `xp {}`: {e}", argv.join(" ")),
+            format!("the scratch repository is kept at {}", root.display()),
+        )
+    })
+}
+
+fn show(ui: &mut Ui, text: &str) {
+    let _ = ui.data(text);
+}
+
+/// The arguments as a person would type them in a shell.
+fn shell_words(argv: &[&str]) -> String {
+    argv.iter()
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c))
+            {
+                (*a).to_owned()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,108 @@
+//! `xp export`: all experiments, one row each, as CSV (the origin service's format) or JSON.
+
+use std::path::PathBuf;
+
+use crate::commands::Workspace;
+use crate::commands::list::problems_of;
+use crate::error::Error;
+use crate::export::{self, Column};
+use crate::record::{Record, Status};
+use crate::report;
+use crate::ui::Ui;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Only these statuses (repeat for several)
+    #[arg(long, value_parser = ["draft", "running", "completed", "killed", "shipped"])]
+    pub status: Vec<String>,
+    /// Write to this file instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// CSV columns, comma-separated, in order; may add direction, owner, tags, links
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
+    /// For spreadsheets: a byte-order mark, and formula-like text cells made inert with `'`
+    #[arg(long)]
+    pub excel: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+    Jsonl,
+}
+
+pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
+    let columns = match &args.columns {
+        Some(list) => export::parse_columns(list).map_err(Error::usage)?,
+        None => Column::DEFAULT.to_vec(),
+    };
+    if args.format != Format::Csv && (args.columns.is_some() || args.excel) {
+        return Err(Error::usage(
+            "--columns and --excel apply to --format csv only",
+        ));
+    }
+    let all = ws.store.load_all()?;
+    let problems = problems_of(&all);
+    if !problems.is_empty() {
+        let sources = |p: &std::path::Path| {
+            all.iter()
+                .find(|l| l.shown == p)
+                .and_then(|l| std::str::from_utf8(&l.bytes).ok())
+        };
+        ui.err_raw(&report::human(&problems, &sources, ui.styled()));
+        return Err(Error::failed(
+            "some experiment files break rules, so nothing was exported",
+            "fix them first; `xp check` lists every problem",
+        ));
+    }
+    let statuses: Vec<Status> = args
+        .status
+        .iter()
+        .filter_map(|s| Status::parse(s))
+        .collect();
+    let records: Vec<Record> = all
+        .into_iter()
+        .filter_map(|l| l.checked.record)
+        .filter(|r| statuses.is_empty() || statuses.contains(&r.status))
+        .collect();
+    let mut bytes = Vec::new();
+    match args.format {
+        Format::Csv => export::write_csv(&mut bytes, &records, &columns, args.excel),
+        Format::Json => export::write_json(&mut bytes, &records),
+        Format::Jsonl => export::write_jsonl(&mut bytes, &records),
+    }
+    .map_err(|e| Error::io("export", e))?;
+    match &args.output {
+        Some(path) => {
+            let path = ws.env.cwd.join(path);
+            write_file(&path, &bytes)?;
+            ui.status(&format!(
+                "exported {} experiment(s) to {}",
+                records.len(),
+                ws.store.show(&path).display()
+            ));
+            Ok(())
+        }
+        None => ui.data_bytes(&bytes).map_err(|e| Error::io("stdout", e)),
+    }
+}
+
+/// Writes an output file atomically.
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let io = |e: std::io::Error| Error::io(path, e);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    temp.write_all(bytes).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}

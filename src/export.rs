@@ -1,0 +1,767 @@
+//! Records -> CSV / JSON, generic over io::Write.
+//!
+//! The CSV reproduces the origin service (Python, pydantic, the `csv` module defaults)
+//! byte for byte: `\r\n` line ends, minimal quoting, floats as Python's `repr`.
+
+use std::borrow::Cow;
+use std::io;
+
+use crate::record::Record;
+
+/// One column of the CSV export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Id,
+    Title,
+    Hypothesis,
+    PrimaryMetric,
+    Baseline,
+    Target,
+    Status,
+    Confidence,
+    Decision,
+    Learning,
+    DecisionLog,
+    Direction,
+    Owner,
+    Tags,
+    Links,
+}
+
+impl Column {
+    /// Every column, the origin service's first and then the optional keys.
+    pub const ALL: [Column; 15] = [
+        Column::Id,
+        Column::Title,
+        Column::Hypothesis,
+        Column::PrimaryMetric,
+        Column::Baseline,
+        Column::Target,
+        Column::Status,
+        Column::Confidence,
+        Column::Decision,
+        Column::Learning,
+        Column::DecisionLog,
+        Column::Direction,
+        Column::Owner,
+        Column::Tags,
+        Column::Links,
+    ];
+
+    /// The origin service's header, in its order.
+    pub const DEFAULT: [Column; 11] = [
+        Column::Id,
+        Column::Title,
+        Column::Hypothesis,
+        Column::PrimaryMetric,
+        Column::Baseline,
+        Column::Target,
+        Column::Status,
+        Column::Confidence,
+        Column::Decision,
+        Column::Learning,
+        Column::DecisionLog,
+    ];
+
+    /// The header name, which is also the record key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Id => "id",
+            Column::Title => "title",
+            Column::Hypothesis => "hypothesis",
+            Column::PrimaryMetric => "primary_metric",
+            Column::Baseline => "baseline",
+            Column::Target => "target",
+            Column::Status => "status",
+            Column::Confidence => "confidence",
+            Column::Decision => "decision",
+            Column::Learning => "learning",
+            Column::DecisionLog => "decision_log",
+            Column::Direction => "direction",
+            Column::Owner => "owner",
+            Column::Tags => "tags",
+            Column::Links => "links",
+        }
+    }
+
+    /// The column with this exact name.
+    pub fn parse(name: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Whether the cell holds a number, which `--excel` never touches.
+    fn is_number(self) -> bool {
+        matches!(self, Column::Baseline | Column::Target | Column::Confidence)
+    }
+
+    /// The cell text of this column for one record.
+    fn cell(self, record: &Record) -> io::Result<Cow<'_, str>> {
+        fn text(value: &Option<String>) -> Cow<'_, str> {
+            Cow::Borrowed(value.as_deref().unwrap_or(""))
+        }
+        fn json(value: &Option<Vec<String>>) -> io::Result<Cow<'static, str>> {
+            Ok(match value {
+                Some(items) => Cow::Owned(serde_json::to_string(items)?),
+                None => Cow::Borrowed(""),
+            })
+        }
+        Ok(match self {
+            Column::Id => Cow::Borrowed(&record.id),
+            Column::Title => Cow::Borrowed(&record.title),
+            Column::Hypothesis => Cow::Borrowed(&record.hypothesis),
+            Column::PrimaryMetric => Cow::Borrowed(&record.primary_metric),
+            Column::Baseline => Cow::Owned(python_float(record.baseline)),
+            Column::Target => Cow::Owned(python_float(record.target)),
+            Column::Status => Cow::Borrowed(record.status.as_str()),
+            Column::Confidence => Cow::Owned(record.confidence.to_string()),
+            Column::Decision => Cow::Borrowed(record.decision.map_or("", |d| d.as_str())),
+            Column::Learning => text(&record.learning),
+            Column::DecisionLog => Cow::Owned(serde_json::to_string(&record.decision_log)?),
+            Column::Direction => Cow::Borrowed(record.direction.map_or("", |d| d.as_str())),
+            Column::Owner => text(&record.owner),
+            Column::Tags => json(&record.tags)?,
+            Column::Links => json(&record.links)?,
+        })
+    }
+}
+
+/// Parses `--columns id,title,owner`: trims, rejects unknown names (error text lists the valid names), duplicates and an empty list.
+pub fn parse_columns(list: &str) -> Result<Vec<Column>, String> {
+    if list.trim().is_empty() {
+        return Err("no columns given".to_string());
+    }
+    let mut columns = Vec::new();
+    for name in list.split(',').map(str::trim) {
+        let column = Column::parse(name).ok_or_else(|| {
+            let valid: Vec<&str> = Column::ALL.iter().map(|c| c.name()).collect();
+            let valid = valid.join(", ");
+            if name.is_empty() {
+                format!("empty column name; valid columns: {valid}")
+            } else {
+                format!("unknown column `{name}`; valid columns: {valid}")
+            }
+        })?;
+        if columns.contains(&column) {
+            return Err(format!("column `{name}` is given twice"));
+        }
+        columns.push(column);
+    }
+    Ok(columns)
+}
+
+/// Writes a header and one row per record, in the order given.
+///
+/// With `excel`, the output starts with a UTF-8 byte-order mark and every text cell that
+/// a spreadsheet would run as a formula gets a `'` prefix; number cells are left alone.
+pub fn write_csv<W: io::Write>(
+    mut out: W,
+    records: &[Record],
+    columns: &[Column],
+    excel: bool,
+) -> io::Result<()> {
+    if excel {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    let guard = |column: Column, cell: Cow<'_, str>| -> String {
+        if excel && !column.is_number() && runs_as_formula(&cell) {
+            format!("'{cell}")
+        } else {
+            cell.into_owned()
+        }
+    };
+    let header = columns.iter().map(|&c| guard(c, Cow::Borrowed(c.name())));
+    csv.write_record(header).map_err(into_io)?;
+    for record in records {
+        let row = columns
+            .iter()
+            .map(|&c| Ok(guard(c, c.cell(record)?)))
+            .collect::<io::Result<Vec<_>>>()?;
+        csv.write_record(&row).map_err(into_io)?;
+    }
+    csv.flush()
+}
+
+/// Writes the records as one pretty JSON array and a trailing newline.
+pub fn write_json<W: io::Write>(mut out: W, records: &[Record]) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, records)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Writes one compact JSON object per record, one per line.
+pub fn write_jsonl<W: io::Write>(mut out: W, records: &[Record]) -> io::Result<()> {
+    for record in records {
+        serde_json::to_writer(&mut out, record)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// The CSV text of a number as the origin service (Python) wrote it: repr(float).
+///
+/// Shortest round-trip digits; positional when the decimal exponent is in `-4..16`,
+/// otherwise scientific with a signed exponent of at least two digits.
+pub fn python_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".to_string();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    // `{:e}` writes the fewest digits that round-trip (`-1.2345e17`, `5e-324`, `-0e0`), but
+    // of two such strings it may not take the nearer one as Python does: on a tie
+    // `…177.25` it writes `…177.3` where Python writes `…177.2` (ties to even). The
+    // correctly rounded string of that length is the nearer one, when it round-trips.
+    let shortest = format!("{x:e}");
+    let len = shortest
+        .split('e')
+        .next()
+        .map_or(1, |m| m.bytes().filter(u8::is_ascii_digit).count());
+    let nearest = format!("{x:.*e}", len.saturating_sub(1));
+    let text = if nearest.parse::<f64>() == Ok(x) {
+        nearest
+    } else {
+        shortest
+    };
+    let Some((mantissa, exponent)) = text.split_once('e') else {
+        return text;
+    };
+    let Ok(exponent) = exponent.parse::<i32>() else {
+        return text;
+    };
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let digits = mantissa.replace('.', "");
+    let body = if (-4..16).contains(&exponent) {
+        positional(&digits, exponent)
+    } else {
+        scientific(&digits, exponent)
+    };
+    format!("{sign}{body}")
+}
+
+/// Lays out `d.ddd × 10^exponent` without an exponent: `3.0`, `0.0001`, `123.45`.
+fn positional(digits: &str, exponent: i32) -> String {
+    match usize::try_from(exponent) {
+        Ok(exponent) => {
+            let int_len = exponent + 1;
+            if digits.len() <= int_len {
+                format!("{digits}{}.0", "0".repeat(int_len - digits.len()))
+            } else {
+                format!("{}.{}", &digits[..int_len], &digits[int_len..])
+            }
+        }
+        Err(_) => {
+            let zeros = exponent.unsigned_abs() as usize - 1;
+            format!("0.{}{digits}", "0".repeat(zeros))
+        }
+    }
+}
+
+/// Lays out `d.ddd × 10^exponent` as Python does: `1e+16`, `1.5e-05`.
+fn scientific(digits: &str, exponent: i32) -> String {
+    let (first, rest) = digits.split_at(1);
+    let dot = if rest.is_empty() { "" } else { "." };
+    let sign = if exponent < 0 { '-' } else { '+' };
+    format!("{first}{dot}{rest}e{sign}{:02}", exponent.unsigned_abs())
+}
+
+/// Whether a spreadsheet would run this cell as a formula.
+fn runs_as_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0'])
+}
+
+/// Keeps the writer's own `io::Error` (and so its kind, e.g. a broken pipe).
+fn into_io(err: csv::Error) -> io::Error {
+    if !err.is_io_error() {
+        return io::Error::other(err);
+    }
+    match err.into_kind() {
+        csv::ErrorKind::Io(err) => err,
+        kind => io::Error::other(format!("{kind:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::record::{Decision, Direction, LogEntry, Status};
+    use proptest::prelude::*;
+
+    const BOM: &str = "\u{feff}";
+
+    fn seed_record() -> Record {
+        Record {
+            id: "a1b2c3d4-0000-4000-8000-000000000001".to_string(),
+            title: "Homepage CTA Color".to_string(),
+            hypothesis: "Changing CTA button from blue to green increases signups by 15%"
+                .to_string(),
+            primary_metric: "signup_rate".to_string(),
+            baseline: 3.2,
+            target: 3.7,
+            status: Status::Completed,
+            confidence: 96,
+            decision: Some(Decision::Ship),
+            learning: Some("Green CTA outperformed blue across all segments".to_string()),
+            direction: None,
+            owner: None,
+            tags: None,
+            links: None,
+            decision_log: vec![
+                LogEntry {
+                    at: "2026-02-22T18:30:00Z".to_string(),
+                    who: Some("alice".to_string()),
+                    note: "Launched to 10% of users".to_string(),
+                },
+                LogEntry {
+                    at: "2026-02-22T18:45:00Z".to_string(),
+                    who: Some("bob".to_string()),
+                    note: "p-value dropped below 0.05 after 3 days".to_string(),
+                },
+            ],
+        }
+    }
+
+    fn csv_text(records: &[Record], columns: &[Column], excel: bool) -> String {
+        let mut out = Vec::new();
+        write_csv(&mut out, records, columns, excel).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The rows after the header, each as its cells.
+    fn parse_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows = reader
+            .records()
+            .map(|row| row.unwrap().iter().map(String::from).collect())
+            .collect();
+        (header, rows)
+    }
+
+    #[test]
+    fn golden_seed_row() {
+        let expected = concat!(
+            "id,title,hypothesis,primary_metric,baseline,target,status,confidence,decision,learning,decision_log\r\n",
+            "a1b2c3d4-0000-4000-8000-000000000001,Homepage CTA Color,",
+            "Changing CTA button from blue to green increases signups by 15%,signup_rate,3.2,3.7,",
+            "completed,96,ship,Green CTA outperformed blue across all segments,",
+            r#""[{""at"":""2026-02-22T18:30:00Z"",""who"":""alice"",""note"":""Launched to 10% of users""},"#,
+            r#"{""at"":""2026-02-22T18:45:00Z"",""who"":""bob"",""note"":""p-value dropped below 0.05 after 3 days""}]""#,
+            "\r\n",
+        );
+        assert_eq!(
+            csv_text(&[seed_record()], &Column::DEFAULT, false),
+            expected
+        );
+    }
+
+    #[test]
+    fn no_records_is_the_header_alone() {
+        assert_eq!(
+            csv_text(&[], &[Column::Id, Column::Title], false),
+            "id,title\r\n"
+        );
+    }
+
+    #[test]
+    fn quoting_is_minimal_like_python() {
+        let mut record = seed_record();
+        record.title = "a, b".to_string();
+        record.hypothesis = "say \"hi\"".to_string();
+        record.primary_metric = "line\nbreak".to_string();
+        record.learning = Some("carriage\rreturn".to_string());
+        record.owner = Some("#not a comment".to_string());
+        record.id = " spaced ".to_string();
+        let columns = [
+            Column::Id,
+            Column::Title,
+            Column::Hypothesis,
+            Column::PrimaryMetric,
+            Column::Learning,
+            Column::Owner,
+            Column::Direction,
+        ];
+        assert_eq!(
+            csv_text(&[record], &columns, false),
+            "id,title,hypothesis,primary_metric,learning,owner,direction\r\n \
+             spaced ,\"a, b\",\"say \"\"hi\"\"\",\"line\nbreak\",\"carriage\rreturn\",#not a comment,\r\n"
+        );
+    }
+
+    #[test]
+    fn a_lone_empty_cell_is_quoted_like_python() {
+        // Python's csv writes `""` for a row of one empty field, so the row is not blank.
+        let mut record = seed_record();
+        record.learning = None;
+        assert_eq!(
+            csv_text(&[record], &[Column::Learning], false),
+            "learning\r\n\"\"\r\n"
+        );
+    }
+
+    #[test]
+    fn null_decision_and_learning_are_empty_cells() {
+        let mut record = seed_record();
+        record.status = Status::Running;
+        record.decision = None;
+        record.learning = None;
+        record.decision_log.clear();
+        let columns = [
+            Column::Status,
+            Column::Decision,
+            Column::Learning,
+            Column::DecisionLog,
+        ];
+        assert_eq!(
+            csv_text(&[record], &columns, false),
+            "status,decision,learning,decision_log\r\nrunning,,,[]\r\n"
+        );
+    }
+
+    #[test]
+    fn optional_columns() {
+        let mut record = seed_record();
+        record.decision_log = vec![LogEntry {
+            at: "2026-02-22T18:30:00Z".to_string(),
+            who: None,
+            note: "Überraschung, \"ok\"".to_string(),
+        }];
+        let columns = [
+            Column::Direction,
+            Column::Owner,
+            Column::Tags,
+            Column::Links,
+            Column::DecisionLog,
+        ];
+        assert_eq!(
+            csv_text(std::slice::from_ref(&record), &columns, false),
+            concat!(
+                "direction,owner,tags,links,decision_log\r\n,,,,",
+                r#""[{""at"":""2026-02-22T18:30:00Z"",""who"":null,""note"":""Überraschung, \""ok\""""}]""#,
+                "\r\n",
+            )
+        );
+
+        record.direction = Some(Direction::Decrease);
+        record.owner = Some("carol".to_string());
+        record.tags = Some(vec!["cta".to_string(), "q1".to_string()]);
+        record.links = Some(vec![]);
+        assert_eq!(
+            csv_text(&[record], &columns[..4], false),
+            "direction,owner,tags,links\r\ndecrease,carol,\"[\"\"cta\"\",\"\"q1\"\"]\",[]\r\n"
+        );
+    }
+
+    #[test]
+    fn parse_columns_accepts_trimmed_names_in_order() {
+        assert_eq!(
+            parse_columns(" id , owner,title ").unwrap(),
+            [Column::Id, Column::Owner, Column::Title]
+        );
+        for column in Column::ALL {
+            assert_eq!(Column::parse(column.name()), Some(column));
+        }
+        assert_eq!(Column::DEFAULT[..], Column::ALL[..11]);
+    }
+
+    #[test]
+    fn parse_columns_errors() {
+        let unknown = parse_columns("id,colour").unwrap_err();
+        assert!(unknown.contains("`colour`"), "{unknown}");
+        for column in Column::ALL {
+            assert!(unknown.contains(column.name()), "{unknown}");
+        }
+        assert!(parse_columns("ID").is_err());
+        assert!(parse_columns("id,,title").unwrap_err().contains("empty"));
+        assert!(parse_columns("id,title,").is_err());
+        assert_eq!(
+            parse_columns("id, title,id").unwrap_err(),
+            "column `id` is given twice"
+        );
+        assert_eq!(parse_columns("").unwrap_err(), "no columns given");
+        assert_eq!(parse_columns("  ").unwrap_err(), "no columns given");
+    }
+
+    #[test]
+    fn excel_adds_a_bom_and_leaves_a_plain_header_alone() {
+        let text = csv_text(&[seed_record()], &Column::DEFAULT, true);
+        let plain = csv_text(&[seed_record()], &Column::DEFAULT, false);
+        assert_eq!(text, format!("{BOM}{plain}"));
+    }
+
+    #[test]
+    fn excel_prefixes_formula_like_text_cells_only() {
+        let triggers = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\0x"];
+        for trigger in triggers {
+            let mut record = seed_record();
+            record.title = trigger.to_string();
+            let plain = csv_text(std::slice::from_ref(&record), &[Column::Title], false);
+            let excel = csv_text(&[record], &[Column::Title], true);
+            let (_, rows) = parse_rows(excel.strip_prefix(BOM).unwrap());
+            assert_eq!(rows, [[format!("'{trigger}")]], "{trigger:?}");
+            assert_ne!(plain, excel.replacen(BOM, "", 1), "{trigger:?}");
+        }
+
+        let mut record = seed_record();
+        record.title = "a=b".to_string();
+        record.owner = Some(String::new());
+        record.baseline = -1.5;
+        record.target = -0.5;
+        record.confidence = -3;
+        let columns = [
+            Column::Title,
+            Column::Owner,
+            Column::Baseline,
+            Column::Target,
+            Column::Confidence,
+        ];
+        assert_eq!(
+            csv_text(&[record], &columns, true),
+            format!("{BOM}title,owner,baseline,target,confidence\r\na=b,,-1.5,-0.5,-3\r\n")
+        );
+    }
+
+    #[test]
+    fn excel_prefix_is_inside_the_quotes() {
+        let mut record = seed_record();
+        record.title = "=HYPERLINK(\"x\",\"y\")".to_string();
+        assert_eq!(
+            csv_text(&[record], &[Column::Title], true),
+            format!("{BOM}title\r\n\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"\r\n")
+        );
+    }
+
+    #[test]
+    fn python_float_matches_repr() {
+        let cases = [
+            (3.2, "3.2"),
+            (3.0, "3.0"),
+            (3.7, "3.7"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (1e15, "1000000000000000.0"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (1e-5, "1e-05"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (0.00012345, "0.00012345"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (-1.5, "-1.5"),
+            (100.0, "100.0"),
+            (123.456, "123.456"),
+            (1e100, "1e+100"),
+            (-2.5e-300, "-2.5e-300"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            // Ties between two shortest strings go to the even digit, as in Python.
+            (-(1425502010969177.0 + 0.25), "-1425502010969177.2"),
+            (26363981746409.0 + 0.3125, "26363981746409.312"),
+            (756716708459839.0 + 0.25, "756716708459839.2"),
+            // Next to a power of two the nearest string may not round-trip.
+            (8.209073602596753e-289, "8.209073602596753e-289"),
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ];
+        for (x, expected) in cases {
+            assert_eq!(python_float(x), expected, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn json_is_one_pretty_array_in_record_key_order() {
+        let mut with_owner = seed_record();
+        with_owner.owner = Some("carol".to_string());
+        let records = [seed_record(), with_owner];
+        let mut out = Vec::new();
+        write_json(&mut out, &records).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("[\n  {\n    \"id\": "), "{text}");
+        assert!(text.ends_with("]\n"), "{text}");
+
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let keys: Vec<&str> = value[1]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "title",
+                "hypothesis",
+                "primary_metric",
+                "baseline",
+                "target",
+                "status",
+                "confidence",
+                "decision",
+                "learning",
+                "owner",
+                "decision_log"
+            ]
+        );
+        assert_eq!(value[0]["decision_log"][1]["who"], "bob");
+
+        let mut empty = Vec::new();
+        write_json(&mut empty, &[]).unwrap();
+        assert_eq!(empty, b"[]\n");
+    }
+
+    #[test]
+    fn jsonl_is_one_compact_object_per_line() {
+        let mut out = Vec::new();
+        write_jsonl(&mut out, &[seed_record(), seed_record()]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let line = serde_json::to_string(&seed_record()).unwrap();
+        assert_eq!(text, format!("{line}\n{line}\n"));
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "[=+\\-@\t\r\n\0,\"' a-zé€😀]{0,12}",]
+    }
+
+    fn list() -> impl Strategy<Value = Option<Vec<String>>> {
+        proptest::option::of(proptest::collection::vec(text(), 0..3))
+    }
+
+    fn finite() -> impl Strategy<Value = f64> {
+        use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+        POSITIVE | NEGATIVE | NORMAL | SUBNORMAL | ZERO
+    }
+
+    prop_compose! {
+        fn log_entry()(at in text(), who in proptest::option::of(text()), note in text()) -> LogEntry {
+            LogEntry { at, who, note }
+        }
+    }
+
+    prop_compose! {
+        fn record()(
+            strings in (text(), text(), text(), text()),
+            numbers in (finite(), finite(), any::<i64>()),
+            status in proptest::sample::select(Status::ALL.to_vec()),
+            decision in proptest::option::of(proptest::sample::select(Decision::ALL.to_vec())),
+            learning in proptest::option::of(text()),
+            direction in proptest::option::of(prop_oneof![Just(Direction::Increase), Just(Direction::Decrease)]),
+            owner in proptest::option::of(text()),
+            tags in list(),
+            links in list(),
+            decision_log in proptest::collection::vec(log_entry(), 0..3),
+        ) -> Record {
+            let (id, title, hypothesis, primary_metric) = strings;
+            let (baseline, target, confidence) = numbers;
+            Record {
+                id, title, hypothesis, primary_metric, baseline, target, status, confidence,
+                decision, learning, direction, owner, tags, links, decision_log,
+            }
+        }
+    }
+
+    fn columns() -> impl Strategy<Value = Vec<Column>> {
+        proptest::sample::subsequence(Column::ALL.to_vec(), 1..=Column::ALL.len()).prop_shuffle()
+    }
+
+    /// Checks one parsed cell against the record it came from, independently of `cell`.
+    fn assert_cell(record: &Record, column: Column, cell: &str) {
+        let json = |value: serde_json::Value| {
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(cell).unwrap(),
+                value
+            );
+        };
+        let optional = |value: Option<&str>| assert_eq!(cell, value.unwrap_or(""));
+        match column {
+            Column::Id => assert_eq!(cell, record.id),
+            Column::Title => assert_eq!(cell, record.title),
+            Column::Hypothesis => assert_eq!(cell, record.hypothesis),
+            Column::PrimaryMetric => assert_eq!(cell, record.primary_metric),
+            Column::Baseline => assert_eq!(
+                cell.parse::<f64>().unwrap().to_bits(),
+                record.baseline.to_bits()
+            ),
+            Column::Target => assert_eq!(
+                cell.parse::<f64>().unwrap().to_bits(),
+                record.target.to_bits()
+            ),
+            Column::Status => assert_eq!(Status::parse(cell), Some(record.status)),
+            Column::Confidence => assert_eq!(cell.parse::<i64>().unwrap(), record.confidence),
+            Column::Decision => assert_eq!(Decision::parse(cell), record.decision),
+            Column::Learning => optional(record.learning.as_deref()),
+            Column::Owner => optional(record.owner.as_deref()),
+            Column::Direction => assert_eq!(Direction::parse(cell), record.direction),
+            Column::DecisionLog => json(serde_json::to_value(&record.decision_log).unwrap()),
+            Column::Tags | Column::Links => {
+                let list = if column == Column::Tags {
+                    &record.tags
+                } else {
+                    &record.links
+                };
+                match list {
+                    Some(items) => json(serde_json::to_value(items).unwrap()),
+                    None => assert_eq!(cell, ""),
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn csv_round_trips(records in proptest::collection::vec(record(), 0..4), columns in columns()) {
+            let text = csv_text(&records, &columns, false);
+            let (header, rows) = parse_rows(&text);
+            let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();
+            prop_assert_eq!(header, names);
+            prop_assert_eq!(rows.len(), records.len());
+            for (record, row) in records.iter().zip(&rows) {
+                for (&column, cell) in columns.iter().zip(row) {
+                    assert_cell(record, column, cell);
+                }
+            }
+        }
+
+        #[test]
+        fn excel_differs_only_by_the_prefix(records in proptest::collection::vec(record(), 0..4), columns in columns()) {
+            let plain = parse_rows(&csv_text(&records, &columns, false));
+            let excel = csv_text(&records, &columns, true);
+            let excel = parse_rows(excel.strip_prefix(BOM).unwrap());
+            prop_assert_eq!(&excel.0, &plain.0);
+            for (plain_row, excel_row) in plain.1.iter().zip(&excel.1) {
+                for ((&column, plain), excel) in columns.iter().zip(plain_row).zip(excel_row) {
+                    if !column.is_number() && runs_as_formula(plain) {
+                        prop_assert_eq!(excel, &format!("'{plain}"));
+                    } else {
+                        prop_assert_eq!(excel, plain);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn jsonl_lines_parse_with_the_same_id(records in proptest::collection::vec(record(), 0..4)) {
+            let mut out = Vec::new();
+            write_jsonl(&mut out, &records).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let lines: Vec<&str> = text.split_terminator('\n').collect();
+            prop_assert_eq!(lines.len(), records.len());
+            for (line, record) in lines.iter().zip(&records) {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                prop_assert_eq!(value["id"].as_str(), Some(record.id.as_str()));
+            }
+        }
+    }
+}

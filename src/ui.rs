@@ -1,0 +1,141 @@
+//! Where output goes: stdout is data, stderr is status, hints and warnings. Colour follows
+//! `--color`, then NO_COLOR and whether the stream is a terminal. A closed pipe ends output
+//! quietly (`xp list | head` is not an error).
+
+use std::cell::RefCell;
+use std::io::{self, Write};
+use std::rc::Rc;
+
+use anstream::{AutoStream, ColorChoice};
+use anstyle::{AnsiColor, Style};
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const HINT: Style = AnsiColor::Cyan.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// The two output streams of a command.
+pub struct Ui {
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+    styled: bool,
+    out_closed: bool,
+}
+
+/// A buffer that a captured [`Ui`] writes into.
+#[derive(Clone, Default)]
+pub struct Buffer(Rc<RefCell<Vec<u8>>>);
+
+impl Buffer {
+    /// Takes what was written so far.
+    pub fn take(&self) -> String {
+        let bytes = std::mem::take(&mut *self.0.borrow_mut());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Ui {
+    /// The process's stdout and stderr, colour as chosen.
+    pub fn stdio(choice: ColorChoice) -> Ui {
+        let out = AutoStream::new(io::stdout(), choice);
+        let err = AutoStream::new(io::stderr(), choice);
+        let styled = !matches!(err.current_choice(), ColorChoice::Never);
+        Ui {
+            out: Box::new(out),
+            err: Box::new(err),
+            styled,
+            out_closed: false,
+        }
+    }
+
+    /// A Ui writing into buffers, without colour (for the demo).
+    pub fn capture() -> (Ui, Buffer, Buffer) {
+        let out = Buffer::default();
+        let err = Buffer::default();
+        let ui = Ui {
+            out: Box::new(out.clone()),
+            err: Box::new(err.clone()),
+            styled: false,
+            out_closed: false,
+        };
+        (ui, out, err)
+    }
+
+    /// Whether messages carry colour.
+    pub fn styled(&self) -> bool {
+        self.styled
+    }
+
+    /// Writes data to stdout; a closed pipe silently drops the rest.
+    pub fn data(&mut self, text: &str) -> io::Result<()> {
+        if self.out_closed {
+            return Ok(());
+        }
+        match self.out.write_all(text.as_bytes()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.out_closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// Writes raw bytes to stdout (exports).
+    pub fn data_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.out_closed {
+            return Ok(());
+        }
+        match self.out.write_all(bytes) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.out_closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// A status line on stderr.
+    pub fn status(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{text}");
+    }
+
+    /// A dimmed status line on stderr.
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{DIM}{text}{DIM:#}");
+    }
+
+    pub fn warning(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{WARNING}warning{WARNING:#}: {text}");
+    }
+
+    pub fn error(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{ERROR}error{ERROR:#}: {text}");
+    }
+
+    pub fn hint(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{HINT}hint{HINT:#}: {text}");
+    }
+
+    /// Pre-rendered text (may hold colour codes) on stderr.
+    pub fn err_raw(&mut self, text: &str) {
+        let _ = self.err.write_all(text.as_bytes());
+    }
+
+    pub fn flush(&mut self) {
+        if !self.out_closed {
+            let _ = self.out.flush();
+        }
+        let _ = self.err.flush();
+    }
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `xp` binary in temporary directories and repositories.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod commits;
+mod editing;
+mod export;
+mod records;
+mod snapshots;

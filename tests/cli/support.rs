@@ -1,0 +1,232 @@
+//! A hermetic test environment: a temporary directory (optionally a git repository), a cleared
+//! environment, a fixed author and a fixed clock.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const NOW: &str = "2026-02-22T18:30:00Z";
+pub const ID_PATTERN: &str = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+
+pub struct TestEnv {
+    _dir: tempfile::TempDir,
+    /// The work tree (or plain directory) the commands run in.
+    pub root: PathBuf,
+    home: PathBuf,
+    pub now: String,
+    /// Extra variables for the next commands.
+    pub vars: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    /// A plain directory, not a git repository.
+    pub fn plain() -> TestEnv {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap().join("work");
+        let home = dir.path().canonicalize().unwrap().join("home");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        TestEnv {
+            _dir: dir,
+            root,
+            home,
+            now: NOW.into(),
+            vars: Vec::new(),
+        }
+    }
+
+    /// A fresh git repository on branch `main` with a fixed author, and no commits.
+    pub fn repo() -> TestEnv {
+        let env = TestEnv::plain();
+        env.git(&["init", "-q", "-b", "main"]);
+        env.git(&["config", "user.name", "Test User"]);
+        env.git(&["config", "user.email", "test@example.com"]);
+        env
+    }
+
+    fn clear(&self, cmd: &mut Command, cwd: &Path) {
+        cmd.current_dir(cwd)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig"))
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC");
+    }
+
+    /// The `xp` binary, ready to run in `cwd`.
+    pub fn xp_cmd_in(&self, cwd: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xp"));
+        self.clear(&mut cmd, cwd);
+        cmd.env("XP_NOW", &self.now).args(args);
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn xp_cmd(&self, args: &[&str]) -> Command {
+        self.xp_cmd_in(&self.root, args)
+    }
+
+    pub fn xp(&self, args: &[&str]) -> Run {
+        Run::from(self.xp_cmd(args).output().unwrap())
+    }
+
+    pub fn xp_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        Run::from(self.xp_cmd_in(cwd, args).output().unwrap())
+    }
+
+    /// Runs `xp` and fails the test unless it succeeds; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let run = self.xp(args);
+        assert_eq!(
+            run.code, 0,
+            "xp {args:?} failed:\n{}{}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    /// Runs git and fails the test unless it succeeds; returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        self.clear(&mut cmd, &self.root);
+        cmd.env("GIT_AUTHOR_DATE", "2026-02-22T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-02-22T12:00:00Z");
+        let out = cmd.args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs git and returns whether it succeeded, with stdout.
+    pub fn git_try(&self, args: &[&str]) -> (bool, String) {
+        let mut cmd = Command::new("git");
+        self.clear(&mut cmd, &self.root);
+        let out = cmd.args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    pub fn bytes(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.path(rel)).unwrap_or_default()
+    }
+
+    /// Copies a file from `fixtures/` into the experiments directory.
+    pub fn fixture(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(from),
+        )
+        .unwrap();
+        self.write(to, &text);
+    }
+
+    /// Creates the seed's CTA experiment; returns its id.
+    pub fn new_cta(&self) -> String {
+        let out = self.ok(&[
+            "new",
+            "--title",
+            "Homepage CTA Color",
+            "--hypothesis",
+            "Changing CTA button from blue to green increases signups by 15%",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.7",
+        ]);
+        out.split_whitespace().next().unwrap().to_owned()
+    }
+
+    pub fn commit_count(&self) -> usize {
+        let (ok, out) = self.git_try(&["rev-list", "--count", "HEAD"]);
+        if ok { out.trim().parse().unwrap() } else { 0 }
+    }
+
+    /// Paths changed by the last commit.
+    pub fn last_commit_paths(&self) -> Vec<String> {
+        self.git(&["show", "--name-only", "--format=", "HEAD"])
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Insta filters that hide what differs between runs: ids, commit hashes, temp paths.
+pub fn filters(env: &TestEnv) -> Vec<(String, String)> {
+    vec![
+        (regex_escape(&env.root.to_string_lossy()), "[ROOT]".into()),
+        (ID_PATTERN.into(), "[ID]".into()),
+        (r"\[[0-9a-f]{7}\]".into(), "[[HASH]]".into()),
+        (r"(?m)^[0-9a-f]{7}  ".into(), "[HASH]  ".into()),
+        (r"(?m)^[0-9a-f]{8}  ".into(), "[SHORT]  ".into()),
+    ]
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                format!("\\{c}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Runs a block with the filters of `env` applied to insta snapshots.
+#[macro_export]
+macro_rules! with_filters {
+    ($env:expr, $body:block) => {{
+        let filters = $crate::support::filters(&$env);
+        let mut settings = insta::Settings::clone_current();
+        for (pattern, replacement) in &filters {
+            settings.add_filter(pattern, replacement.as_str());
+        }
+        settings.bind(|| $body)
+    }};
+}
