@@ -487,6 +487,119 @@ decision_log:
         assert!(append_log_entry(top, &doc, &entry("n")).is_err());
     }
 
+    mod properties {
+        use super::*;
+        use crate::record::{Decision, Direction, Status};
+        use crate::rules::check_bytes;
+        use proptest::prelude::*;
+        use std::path::Path;
+
+        fn text() -> impl Strategy<Value = String> {
+            any::<String>().prop_filter("not blank", |s| {
+                !s.trim().is_empty() && s.chars().count() <= 200
+            })
+        }
+
+        fn record() -> impl Strategy<Value = Record> {
+            (
+                (text(), text(), text(), -1e9f64..1e9, 0.001f64..1e6),
+                (
+                    0usize..5,
+                    0i64..=100,
+                    prop::option::of(any::<String>()),
+                    any::<bool>(),
+                ),
+                (
+                    prop::option::of(text()),
+                    prop::option::of(prop::collection::vec(any::<String>(), 0..4)),
+                    prop::collection::vec(
+                        (0i64..1_000_000, prop::option::of(any::<String>()), text()),
+                        0..4,
+                    ),
+                ),
+            )
+                .prop_map(
+                    |(
+                        (title, hypothesis, metric, baseline, delta),
+                        (status, confidence, learning, decrease),
+                        (owner, tags, log),
+                    )| {
+                        let status = Status::ALL[status];
+                        let decision = match status {
+                            Status::Completed | Status::Shipped => Some(Decision::Ship),
+                            _ => None,
+                        };
+                        let mut times: Vec<i64> = log.iter().map(|(t, _, _)| *t).collect();
+                        times.sort();
+                        let decision_log = log
+                            .into_iter()
+                            .zip(times)
+                            .map(|((_, who, note), t)| LogEntry {
+                                at: crate::env::format_time(
+                                    chrono::DateTime::from_timestamp(1_700_000_000 + t, 0).unwrap(),
+                                ),
+                                who,
+                                note,
+                            })
+                            .collect();
+                        Record {
+                            id: "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58".into(),
+                            title,
+                            hypothesis,
+                            primary_metric: metric,
+                            baseline,
+                            target: if decrease {
+                                baseline - delta
+                            } else {
+                                baseline + delta
+                            },
+                            status,
+                            confidence,
+                            decision,
+                            learning,
+                            direction: decrease.then_some(Direction::Decrease),
+                            owner,
+                            tags,
+                            links: None,
+                            decision_log,
+                        }
+                    },
+                )
+        }
+
+        fn read(text: &str) -> Record {
+            let checked = check_bytes(Path::new("x.yaml"), text.as_bytes());
+            assert_eq!(checked.problems, vec![], "{text}");
+            checked.record.unwrap()
+        }
+
+        proptest! {
+            #[test]
+            fn written_records_read_back_and_edits_change_only_the_edit(
+                r in record(),
+                note in text(),
+                who in prop::option::of(any::<String>()),
+                learning in any::<String>(),
+            ) {
+                let written = render_record(&r);
+                prop_assert_eq!(&read(&written), &r);
+
+                let entry = LogEntry { at: "2030-01-01T00:00:00.000Z".into(), who, note };
+                let doc = yaml::parse(&written).unwrap();
+                let appended = append_log_entry(&written, &doc, &entry).unwrap();
+                prop_assert!(appended.starts_with(&written), "a note is a pure append");
+                let mut expected = r.clone();
+                expected.decision_log.push(entry);
+                prop_assert_eq!(&read(&appended), &expected);
+
+                let doc = yaml::parse(&appended).unwrap();
+                let edited = set_field(&appended, &doc, "learning", &scalar(&learning)).unwrap();
+                expected.learning = Some(learning);
+                prop_assert_eq!(read(&edited), expected);
+            }
+        }
+    }
+
     #[test]
     fn numbers_are_written_shortest() {
         assert_eq!(format_number(3.0), "3");
