@@ -79,19 +79,10 @@ impl Ui {
 
     /// Writes data to stdout; a closed pipe silently drops the rest.
     pub fn data(&mut self, text: &str) -> io::Result<()> {
-        if self.out_closed {
-            return Ok(());
-        }
-        match self.out.write_all(text.as_bytes()) {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                self.out_closed = true;
-                Ok(())
-            }
-            other => other,
-        }
+        self.data_bytes(text.as_bytes())
     }
 
-    /// Writes raw bytes to stdout (exports).
+    /// Writes raw bytes to stdout (exports); a closed pipe silently drops the rest.
     pub fn data_bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.out_closed {
             return Ok(());

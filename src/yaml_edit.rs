@@ -157,7 +157,7 @@ pub fn set_field(
     let replacement = if start == colon {
         format!("{rendered}{tail}")
     } else {
-        rendered.trim_start().to_owned()
+        rendered.strip_prefix(' ').unwrap_or(&rendered).to_owned()
     };
     Ok(format!("{}{}{}", &text[..start], replacement, &text[end..]))
 }

@@ -219,28 +219,21 @@ fn apply_flags(args: &Args, new: &mut Record) -> Vec<(&'static str, String, Stri
         new.owner = v;
     }
     if !args.tags.is_empty() {
-        let list = |l: &Option<Vec<String>>| {
-            format!(
-                "[{}]",
-                l.iter().flatten().cloned().collect::<Vec<_>>().join(", ")
-            )
-        };
         let v = Some(args.tags.clone());
-        edits.push(("tags", list(&new.tags), list(&v)));
+        edits.push(("tags", show_list(&new.tags), show_list(&v)));
         new.tags = v;
     }
     if !args.links.is_empty() {
-        let list = |l: &Option<Vec<String>>| {
-            format!(
-                "[{}]",
-                l.iter().flatten().cloned().collect::<Vec<_>>().join(", ")
-            )
-        };
         let v = Some(args.links.clone());
-        edits.push(("links", list(&new.links), list(&v)));
+        edits.push(("links", show_list(&new.links), show_list(&v)));
         new.links = v;
     }
     edits
+}
+
+/// A list as the commit body shows it: `[a, b]`.
+fn show_list(list: &Option<Vec<String>>) -> String {
+    format!("[{}]", list.as_deref().unwrap_or_default().join(", "))
 }
 
 fn fmt(x: f64) -> String {
