@@ -58,6 +58,8 @@ pub enum GitError {
     Contended,
     #[error("git does not know who you are: no user name or email is configured")]
     NoIdentity,
+    #[error("`{rev}` names no commit in this repository")]
+    UnknownRev { rev: String },
     #[error("{var} is `{value}`, which is not a date xp understands")]
     BadDate { var: String, value: String },
     #[error("`{path}` is not a valid path inside the repository")]
@@ -101,6 +103,11 @@ impl GitError {
             GitError::NoIdentity => "tell git who you are: `git config user.name \"Your Name\"` \
                  and `git config user.email you@example.com`"
                 .into(),
+            GitError::UnknownRev { .. } => {
+                "name a branch, tag or commit that exists here (`git fetch` first for a remote \
+                 branch)"
+                    .into()
+            }
             GitError::BadDate { var, .. } => format!(
                 "set {var} to an RFC 3339 time (2026-02-22T18:30:00Z) or `@<seconds> +0000`, or unset it"
             ),
@@ -492,6 +499,129 @@ impl Repo {
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e).context(format!("cannot read {rel_path} at HEAD")),
         }
+    }
+
+    /// The full id of the commit a revision names (a branch, tag, commit or `HEAD~2`).
+    pub fn resolve_rev(&self, rev: &str) -> Result<String, GitError> {
+        let object = self
+            .repo
+            .revparse_single(rev)
+            .map_err(|_| GitError::UnknownRev { rev: rev.into() })?;
+        let commit = object
+            .peel_to_commit()
+            .map_err(|_| GitError::UnknownRev { rev: rev.into() })?;
+        Ok(commit.id().to_string())
+    }
+
+    /// The record files (`*.yaml`, `*.yml`, not hidden) under `dir` in a commit's tree, with
+    /// their contents, sorted by path. `dir` is relative to the work tree, with `/`.
+    pub fn records_at(&self, commit: &str, dir: &str) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let context = || format!("cannot read {dir} at {commit}");
+        let oid = Oid::from_str(commit).context(context())?;
+        let tree = self
+            .repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .context(context())?;
+        let subtree = if dir.is_empty() {
+            tree
+        } else {
+            match tree.get_path(Path::new(dir)) {
+                Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
+                    self.repo.find_tree(entry.id()).context(context())?
+                }
+                Ok(_) => return Ok(Vec::new()),
+                Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(e).context(context()),
+            }
+        };
+        let mut found = Vec::new();
+        let mut failed = None;
+        subtree
+            .walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+                let name = entry.name().unwrap_or_default();
+                if name.starts_with('.') {
+                    return git2::TreeWalkResult::Skip;
+                }
+                let is_record = name.ends_with(".yaml") || name.ends_with(".yml");
+                if entry.kind() == Some(ObjectType::Blob) && is_record {
+                    match self.repo.find_blob(entry.id()) {
+                        Ok(blob) => {
+                            let prefix = if dir.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{dir}/")
+                            };
+                            found
+                                .push((format!("{prefix}{parent}{name}"), blob.content().to_vec()));
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            return git2::TreeWalkResult::Abort;
+                        }
+                    }
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .context(context())?;
+        if let Some(e) = failed {
+            return Err(e).context(context());
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// The best common ancestor of two commits, if they share history.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+        let (a, b) = (self.resolve_rev(a)?, self.resolve_rev(b)?);
+        let (a, b) = (
+            Oid::from_str(&a).context("bad commit id")?,
+            Oid::from_str(&b).context("bad commit id")?,
+        );
+        match self.repo.merge_base(a, b) {
+            Ok(id) => Ok(Some(id.to_string())),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context("cannot find the merge base"),
+        }
+    }
+
+    /// The branch pull requests go into: `origin/HEAD`'s target, else `main`, `master`,
+    /// `origin/main` or `origin/master`, whichever exists first.
+    pub fn default_branch(&self) -> Option<String> {
+        if let Ok(head) = self.repo.find_reference("refs/remotes/origin/HEAD")
+            && let Ok(Some(target)) = head.symbolic_target()
+        {
+            return Some(target.trim_start_matches("refs/remotes/").to_owned());
+        }
+        ["main", "master", "origin/main", "origin/master"]
+            .into_iter()
+            .find(|b| self.resolve_rev(b).is_ok())
+            .map(str::to_owned)
+    }
+
+    /// A path of the work tree relative to its root, with `/`; None when outside it.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.workdir).ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    }
+
+    /// A value of the repository's config (all levels), when set and not blank.
+    pub fn config_value(&self, key: &str) -> Option<String> {
+        self.config(key)
+    }
+
+    /// Sets a value in this repository's own config (`.git/config`).
+    pub fn set_local_config(&self, key: &str, value: &str) -> Result<(), GitError> {
+        let context = || format!("cannot set {key} in the repository's config");
+        let config = self.repo.config().context(context())?;
+        let mut local = config
+            .open_level(git2::ConfigLevel::Local)
+            .context(context())?;
+        local.set_str(key, value).context(context())
     }
 
     /// The ref HEAD points to and its commit, read afresh.

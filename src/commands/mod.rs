@@ -259,7 +259,7 @@ pub fn commit_message(change: &Change) -> String {
 
 /// A path relative to the repository's work tree, with forward slashes.
 fn repo_path(repo: &Repo, path: &Path) -> Result<String, Error> {
-    let rel = path.strip_prefix(repo.workdir()).map_err(|_| {
+    repo.relative(path).ok_or_else(|| {
         Error::failed(
             format!(
                 "{} is outside the git work tree {}",
@@ -269,12 +269,7 @@ fn repo_path(repo: &Repo, path: &Path) -> Result<String, Error> {
             "use --no-commit to write without committing, or move the experiments directory \
              into the repository",
         )
-    })?;
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Ok(parts.join("/"))
+    })
 }
 
 /// Removes `.` and resolves `..` lexically (without following links).
