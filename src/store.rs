@@ -1,5 +1,6 @@
 //! Finding the experiments directory, reading and writing record files: the only file I/O on
-//! records. Writes are atomic (temporary file in the same directory, fsync, rename).
+//! records. Writes are atomic (temporary file, fsync, rename); in a git repository the
+//! temporary file lives in the git directory, so that a kill never leaves one among the records.
 
 use std::fs;
 use std::io::Write;
@@ -31,12 +32,45 @@ pub struct Store {
     pub dir: PathBuf,
     /// Paths are shown relative to this directory (the current one).
     base: PathBuf,
+    /// Where temporary files are made before they are renamed into place, when not beside the
+    /// record (the git directory).
+    scratch: Option<PathBuf>,
 }
+
+/// The prefix and suffix of xp's temporary files.
+const TEMP: (&str, &str) = (".xp-", ".tmp");
 
 impl Store {
     /// The store at `dir` (absolute), showing paths relative to `base`.
     pub fn new(dir: PathBuf, base: PathBuf) -> Store {
-        Store { dir, base }
+        Store {
+            dir,
+            base,
+            scratch: None,
+        }
+    }
+
+    /// Makes temporary files in `scratch` (on the same file system, else beside the record).
+    pub fn with_scratch(mut self, scratch: PathBuf) -> Store {
+        self.scratch = Some(scratch);
+        self
+    }
+
+    /// Removes temporary files a killed xp command left; call it only while no other xp command
+    /// can be writing (holding the repository's write lock).
+    pub fn sweep(&self) {
+        for dir in self.scratch.iter().chain([&self.dir]) {
+            let Ok(entries) = fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                if is_file && name.starts_with(TEMP.0) && name.ends_with(TEMP.1) {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 
     /// A path as the user should see it: relative to the current directory where possible.
@@ -148,7 +182,8 @@ impl Store {
         unreachable!("an unbounded range always yields a free name")
     }
 
-    /// Writes a record atomically: a temporary file beside it, fsync, rename, fsync the folder.
+    /// Writes a record atomically: a temporary file (in the scratch directory, else beside the
+    /// record), fsync, rename, fsync the folder.
     pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
         let shown = self.show(path);
         let io = |e: std::io::Error| Error::io(&shown, e);
@@ -172,21 +207,36 @@ impl Store {
         }
         let dir = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(dir).map_err(io)?;
-        let mut temp = tempfile::Builder::new()
-            .prefix(".xp-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        temp.write_all(bytes).map_err(io)?;
-        set_permissions(temp.as_file(), path).map_err(io)?;
-        temp.as_file().sync_all().map_err(io)?;
-        temp.persist(path).map_err(|e| io(e.error))?;
+        let renamed = match &self.scratch {
+            Some(scratch) => match write_via(scratch, path, bytes) {
+                Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => None,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !scratch.is_dir() => None,
+                other => Some(other),
+            },
+            None => None,
+        };
+        match renamed {
+            Some(done) => done.map_err(io)?,
+            None => write_via(dir, path, bytes).map_err(io)?,
+        }
         if let Ok(d) = fs::File::open(dir) {
             // Makes the rename itself durable; not every platform allows it, so it may fail.
             let _ = d.sync_all();
         }
         Ok(())
     }
+}
+
+/// Writes `bytes` to a new temporary file in `temp_dir`, syncs it and renames it to `path`.
+fn write_via(temp_dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temp = tempfile::Builder::new()
+        .prefix(TEMP.0)
+        .suffix(TEMP.1)
+        .tempfile_in(temp_dir)?;
+    temp.write_all(bytes)?;
+    set_permissions(temp.as_file(), path)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map(drop).map_err(|e| e.error)
 }
 
 #[cfg(unix)]

@@ -5,6 +5,8 @@
 mod support;
 
 mod commits;
+mod concurrency;
+mod crashes;
 mod editing;
 mod export;
 mod records;
