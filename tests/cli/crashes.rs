@@ -107,3 +107,192 @@ fn notes_killed_at_random_moments_leave_the_old_or_the_new_record() {
          ({finished} had finished); the next note repaired git's state {repaired} times"
     );
 }
+
+/// Git's view of the user's own work: staged and unstaged changes, untracked files.
+fn status(env: &TestEnv) -> String {
+    env.git(&["status", "--porcelain=v2", "--untracked-files=all"])
+}
+
+/// A repository with the record and some work of the user's: a staged and an unstaged change.
+fn with_work() -> TestEnv {
+    let env = TestEnv::repo();
+    env.write("README.md", "one\n");
+    env.git(&["add", "README.md"]);
+    env.git(&["commit", "-q", "-m", "readme"]);
+    env.new_cta();
+    env.write("README.md", "two\n");
+    env.git(&["add", "README.md"]);
+    env.write("README.md", "three\n");
+    env
+}
+
+#[test]
+fn a_crash_at_each_point_leaves_a_sound_repository_the_next_command_repairs() {
+    // Where random kills rarely land, xp is stopped by XP_TEST_FAULT, as a kill would stop it.
+    let next: [&[&str]; 3] = [
+        &["update", SLUG, "--confidence", "5"],
+        &["note", SLUG, "next"],
+        &[
+            "new",
+            "--title",
+            "Other",
+            "--hypothesis",
+            "h",
+            "--metric",
+            "m",
+            "--baseline",
+            "1",
+            "--target",
+            "2",
+        ],
+    ];
+    for (point, next) in ["after-write", "before-swap", "after-swap"]
+        .iter()
+        .zip(next)
+    {
+        let mut env = with_work();
+        let user = status(&env);
+        let head = env.git(&["rev-parse", "HEAD"]);
+        let old = env.bytes(RECORD);
+        env.vars.push(("XP_TEST_FAULT".into(), point.to_string()));
+        let run = env.xp(&["note", SLUG, "crashed"]);
+        env.vars.clear();
+        assert_eq!(run.code, -1, "{point}: killed by a signal: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+
+        // Sound: the record is the new version; HEAD is the old commit, or one more holding
+        // only the record; git's objects are whole.
+        let now = env.bytes(RECORD);
+        assert!(now.starts_with(&old) && now.len() > old.len(), "{point}");
+        assert_eq!(
+            env.record(RECORD).decision_log.last().unwrap().note,
+            "crashed"
+        );
+        assert_only_records(&env, &[RECORD]);
+        env.fsck();
+        let moved = env.git(&["rev-parse", "HEAD"]) != head;
+        assert_eq!(moved, *point == "after-swap", "{point}");
+        if moved {
+            assert_eq!(env.last_commit_paths(), [RECORD]);
+            assert_eq!(
+                env.git(&["show", &format!("HEAD:{RECORD}")]).as_bytes(),
+                now
+            );
+        }
+        let lock_left = env.path(".git/index.lock").exists();
+        assert_eq!(lock_left, *point != "after-write", "{point}");
+
+        // The next command (of any kind) repairs, says so, and lands with the crashed note.
+        let run = env.xp(next);
+        assert_eq!(run.code, 0, "{point}: {}", run.stderr);
+        if lock_left {
+            assert!(
+                run.stderr
+                    .contains("index.lock left behind by an interrupted xp command"),
+                "{point}: {}",
+                run.stderr
+            );
+        }
+        if *point == "after-swap" {
+            assert!(
+                run.stderr.contains(&format!(
+                    "refreshed git's index entry for {RECORD} after an interrupted xp command"
+                )),
+                "{}",
+                run.stderr
+            );
+        }
+        let notes: Vec<String> = env
+            .record(RECORD)
+            .decision_log
+            .into_iter()
+            .map(|e| e.note)
+            .collect();
+        assert!(notes.contains(&"crashed".to_owned()), "{point}: {notes:?}");
+        assert_eq!(
+            env.git(&["show", &format!("HEAD:{RECORD}")]),
+            env.read(RECORD)
+        );
+        assert_eq!(status(&env), user, "{point}: the user's work changed");
+        assert_sound(&env);
+        let journals = env
+            .files_under(".git")
+            .into_iter()
+            .filter(|(name, _)| name.contains("xp-"))
+            .count();
+        assert_eq!(journals, 0, "{point}: journals or scratch files left");
+    }
+}
+
+#[test]
+fn a_failed_index_write_is_reported_and_repaired_by_the_next_command() {
+    let mut env = with_work();
+    let user = status(&env);
+    env.vars
+        .push(("XP_TEST_FAULT".into(), "index-write".into()));
+    let run = env.xp(&["note", SLUG, "committed"]);
+    env.vars.clear();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "committed, but git's index could not be updated for {RECORD}; the next xp command \
+             repairs it, or run `git reset -q -- {RECORD}`"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.last_commit_paths(), [RECORD]);
+    assert!(
+        !env.path(".git/index.lock").exists(),
+        "the lock is released"
+    );
+    // The stale entry shows as a change staged against HEAD, as the warning said.
+    assert!(status(&env).contains(RECORD));
+    let run = env.xp(&["show", SLUG]);
+    assert_eq!(run.code, 0, "reading needs no repair");
+    let run = env.xp(&["note", SLUG, "next"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("refreshed git's index entry"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(status(&env), user);
+    assert_sound(&env);
+}
+
+#[test]
+fn a_stale_entry_the_user_has_changed_since_is_explained_not_repaired() {
+    let mut env = with_work();
+    env.vars.push(("XP_TEST_FAULT".into(), "after-swap".into()));
+    assert_eq!(env.xp(&["note", SLUG, "crashed"]).code, -1);
+    env.vars.clear();
+    // The user follows git's advice, removes the lock, and stages a third version by hand.
+    std::fs::remove_file(env.path(".git/index.lock")).unwrap();
+    let text = env.read(RECORD);
+    env.write(RECORD, &text.replace("confidence: 0", "confidence: 9"));
+    env.git(&["add", RECORD]);
+    env.write(RECORD, &text);
+    let before = env.snapshot();
+    let run = env.xp(&["note", SLUG, "next"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("staged changes that differ"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("git restore --staged {RECORD}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.snapshot(), before);
+    env.git(&["restore", "--staged", RECORD]);
+    env.ok(&["note", SLUG, "next"]);
+    assert_eq!(
+        env.git(&["show", &format!("HEAD:{RECORD}")]),
+        env.read(RECORD)
+    );
+    assert_sound(&env);
+}

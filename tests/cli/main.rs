@@ -11,3 +11,4 @@ mod editing;
 mod export;
 mod records;
 mod snapshots;
+mod states;
