@@ -120,7 +120,8 @@ impl Store {
         Ok(files)
     }
 
-    /// Reads and checks one record file; a symbolic link is refused.
+    /// Reads and checks one record file; a symbolic link is refused, a file over
+    /// [`rules::MAX_FILE_BYTES`] is not read.
     pub fn load(&self, path: &Path) -> Result<Loaded, Error> {
         let shown = self.show(path);
         let meta = fs::symlink_metadata(path).map_err(|e| Error::io(&shown, e))?;
@@ -133,8 +134,14 @@ impl Store {
                 "replace the link with the file itself",
             ));
         }
-        let bytes = fs::read(path).map_err(|e| Error::io(&shown, e))?;
-        let checked = rules::check_bytes(&shown, &bytes);
+        let (bytes, checked) = match read_at_most(path, rules::MAX_FILE_BYTES) {
+            Ok(Some(bytes)) => {
+                let checked = rules::check_bytes(&shown, &bytes);
+                (bytes, checked)
+            }
+            Ok(None) => (Vec::new(), rules::oversized(&shown, meta.len())),
+            Err(e) => return Err(Error::io(&shown, e)),
+        };
         let slug = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -237,6 +244,23 @@ fn write_via(temp_dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> 
     set_permissions(temp.as_file(), path)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map(drop).map_err(|e| e.error)
+}
+
+/// A record file's text for quoting in messages, when it is readable and within the size limit.
+pub fn read_source(path: &Path) -> Option<String> {
+    let bytes = read_at_most(path, rules::MAX_FILE_BYTES).ok()??;
+    String::from_utf8(bytes).ok()
+}
+
+/// The file's bytes, or None when it holds more than `limit` (then at most `limit + 1` bytes
+/// were read).
+fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
 }
 
 #[cfg(unix)]

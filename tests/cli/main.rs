@@ -9,6 +9,7 @@ mod concurrency;
 mod crashes;
 mod editing;
 mod export;
+mod hostile;
 mod records;
 mod snapshots;
 mod states;
