@@ -73,6 +73,38 @@ impl Store {
         }
     }
 
+    /// Refuses a path outside the experiments directory, or reached through a symbolic link
+    /// (the directory itself, a folder inside it, or the file).
+    fn check_inside(&self, path: &Path) -> Result<(), Error> {
+        let shown = self.show(path);
+        let rel = match path.strip_prefix(&self.dir) {
+            Ok(rel) if rel.components().all(|c| matches!(c, Component::Normal(_))) => rel,
+            _ => {
+                return Err(Error::failed(
+                    format!("{} is outside the experiments directory", shown.display()),
+                    "xp reads and writes only inside the experiments directory",
+                ));
+            }
+        };
+        self.check_dir()?;
+        let mut at = self.dir.clone();
+        for part in rel.components() {
+            at.push(part);
+            if let Ok(meta) = fs::symlink_metadata(&at)
+                && meta.file_type().is_symlink()
+            {
+                return Err(Error::failed(
+                    format!(
+                        "{} is a symbolic link; xp does not read or write through links",
+                        self.show(&at).display()
+                    ),
+                    "replace the link with the file or folder itself",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A path as the user should see it: relative to the current directory where possible.
     pub fn show(&self, path: &Path) -> PathBuf {
         relative_to(path, &self.base)
@@ -124,6 +156,9 @@ impl Store {
     /// [`rules::MAX_FILE_BYTES`] is not read.
     pub fn load(&self, path: &Path) -> Result<Loaded, Error> {
         let shown = self.show(path);
+        if path.starts_with(&self.dir) {
+            self.check_inside(path)?;
+        }
         let meta = fs::symlink_metadata(path).map_err(|e| Error::io(&shown, e))?;
         if meta.file_type().is_symlink() {
             return Err(Error::failed(
@@ -194,26 +229,11 @@ impl Store {
     pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
         let shown = self.show(path);
         let io = |e: std::io::Error| Error::io(&shown, e);
-        if !path.starts_with(&self.dir) || path.components().any(|c| c == Component::ParentDir) {
-            return Err(Error::failed(
-                format!("{} is outside the experiments directory", shown.display()),
-                "xp writes only inside the experiments directory",
-            ));
-        }
-        self.check_dir()?;
-        if let Ok(meta) = fs::symlink_metadata(path)
-            && meta.file_type().is_symlink()
-        {
-            return Err(Error::failed(
-                format!(
-                    "{} is a symbolic link; xp does not write through links",
-                    shown.display()
-                ),
-                "replace the link with the file itself",
-            ));
-        }
+        self.check_inside(path)?;
         let dir = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(dir).map_err(io)?;
+        // The folders may have been made just now: look again for links.
+        self.check_inside(path)?;
         let renamed = match &self.scratch {
             Some(scratch) => match write_via(scratch, path, bytes) {
                 Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => None,

@@ -10,6 +10,7 @@ mod crashes;
 mod editing;
 mod export;
 mod hostile;
+mod paths;
 mod records;
 mod snapshots;
 mod states;
