@@ -891,6 +891,20 @@ decision_log:
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::test_support::cases(2_000)))]
+
+        /// Any bytes at all: a record with no problem, or problems and no record; no panic.
+        #[test]
+        fn any_bytes_are_checked_without_panic(bytes in crate::test_support::hostile_bytes()) {
+            let checked = check_bytes(Path::new("x.yaml"), &bytes);
+            proptest::prop_assert_eq!(checked.record.is_some(), checked.problems.is_empty());
+            for p in &checked.problems {
+                proptest::prop_assert!(p.line >= 1 && p.column >= 1);
+            }
+        }
+    }
+
     #[test]
     fn a_good_record_reads_whole() {
         let checked = check_bytes(Path::new("x.yaml"), GOOD.as_bytes());
