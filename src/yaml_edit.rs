@@ -698,7 +698,7 @@ decision_log:
                     return Ok(());
                 };
                 let crlf = text.contains("\r\n") && !text.replace("\r\n", "").contains('\n');
-                let entry = LogEntry { at: "2030-01-01T00:00:00.000Z".into(), who: None, note };
+                let entry = LogEntry { at: "9999-12-31T23:59:59.999Z".into(), who: None, note };
                 if let Ok(out) = append_log_entry(&text, &doc, &entry) {
                     let mut expected = record.clone();
                     expected.decision_log.push(entry);
