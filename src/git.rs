@@ -3,6 +3,8 @@
 //! A change is one commit holding exactly one file: its tree is HEAD's tree plus that file
 //! (never the user's index), HEAD's ref moves by compare-and-swap, and afterwards only that
 //! path's index entry is refreshed, so the user's other staged and unstaged work stays put.
+//! As git does, `index.lock` is held while the ref moves; a journal lets the next xp command
+//! finish the job when this one is killed ([`Repo::recover`]).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write;
