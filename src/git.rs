@@ -3,8 +3,8 @@
 //! A change is one commit holding exactly one file: its tree is HEAD's tree plus that file
 //! (never the user's index), HEAD's ref moves by compare-and-swap, and afterwards only that
 //! path's index entry is refreshed, so the user's other staged and unstaged work stays put.
-//! As git does, `index.lock` is held while the ref moves; a journal lets the next xp command
-//! finish the job when this one is killed ([`Repo::recover`]).
+//! As git does, `index.lock` is held while the entry is staged and the ref moves; a journal
+//! lets the next xp command finish the job when this one is killed ([`Repo::recover`]).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write;
@@ -170,9 +170,6 @@ pub struct Committed {
     pub id: String,
     /// The first 7 hex digits.
     pub short: String,
-    /// False when the index could not be written after the commit; the commit stands, and the
-    /// next xp command repairs the index entry (see [`Repo::recover`]).
-    pub index_refreshed: bool,
 }
 
 /// Who made a commit, when, and what it says.
@@ -337,10 +334,10 @@ impl Repo {
     /// detached) moves by compare-and-swap, rebuilt on the new HEAD when another commit landed
     /// meanwhile, unless that commit changed `rel_path` too.
     ///
-    /// Like `git commit`, xp holds git's `index.lock` from before HEAD moves until the index
-    /// entry is written, so that no git command can commit from an index that misses the
-    /// change. A kill in between leaves that lock and a journal behind; [`Repo::recover`] finishes
-    /// the job. `XP_TEST_FAULT` (`before-swap`, `after-swap`, `index-write`) stops here for tests.
+    /// Like `git commit`, xp holds git's `index.lock` throughout, and stages the entry before
+    /// HEAD moves (see `stage_and_swap`). A kill leaves that lock and a journal behind;
+    /// [`Repo::recover`] finishes the job. `XP_TEST_FAULT` (`before-index`, `before-swap`,
+    /// `after-swap`, `index-write`) stops here for tests.
     pub fn commit_file(
         &self,
         rel_path: &str,
@@ -386,37 +383,81 @@ impl Repo {
                 return Err(e);
             }
         };
-        journal.staged = Some(self.staged(rel_path)?);
-        self.write_journal(&journal)?;
-        let signatures = [&author, &committer];
-        let result = self.swap_loop(&mut journal, signatures, message, subject, env, before_swap);
-        let (id, mode) = match result {
-            Ok(done) => done,
-            Err(e) => {
-                drop(lock);
-                self.remove_journal(&journal);
-                return Err(e);
-            }
-        };
+        let result = self.stage_and_swap(&mut journal, &index_path, env, |journal| {
+            let signatures = [&author, &committer];
+            self.swap_loop(journal, signatures, message, subject, env, before_swap)
+        });
         env.crash_point("after-swap");
-        let written = if env.fault("index-write") {
-            Err(GitError::Io {
-                path: index_path.clone(),
-                source: std::io::Error::other("XP_TEST_FAULT=index-write"),
-            })
-        } else {
-            self.write_index(lock, &index_path, rel_path, blob, mode)
-        };
-        let index_refreshed = written.is_ok();
-        if index_refreshed {
-            self.remove_journal(&journal);
-        }
-        let id = id.to_string();
+        lock.release();
+        self.remove_journal(&journal);
+        let id = result?.to_string();
         Ok(Committed {
             short: id[..7].to_owned(),
             id,
-            index_refreshed,
         })
+    }
+
+    /// Stages the blob in the index, then moves the ref with `swap`; puts the index back as it
+    /// was when the ref cannot move. Called holding `index.lock`.
+    ///
+    /// The index changes before HEAD does because `git commit` reads HEAD before the index:
+    /// whoever sees xp's commit at HEAD then also sees its entry in the index, so no commit is
+    /// ever built on xp's from an index that lacks it.
+    fn stage_and_swap(
+        &self,
+        journal: &mut Journal,
+        index_path: &Path,
+        env: &Env,
+        swap: impl FnOnce(&mut Journal) -> Result<(Oid, FileMode), GitError>,
+    ) -> Result<Oid, GitError> {
+        let rel_path = journal.path.clone();
+        journal.staged = Some(self.staged(&rel_path)?);
+        self.write_journal(journal)?;
+        env.crash_point("before-index");
+        let original = match fs::read(index_path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(GitError::Io {
+                    path: index_path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let mode = match self.entry_at(self.tip()?.id, &rel_path)? {
+            Some((_, mode)) if mode == i32::from(FileMode::BlobExecutable) => {
+                FileMode::BlobExecutable
+            }
+            _ => FileMode::Blob,
+        };
+        if env.fault("index-write") {
+            return Err(GitError::Io {
+                path: index_path.to_path_buf(),
+                source: std::io::Error::other("XP_TEST_FAULT=index-write"),
+            });
+        }
+        self.write_index(
+            index_path,
+            original.as_deref(),
+            &rel_path,
+            journal.blob,
+            mode,
+        )?;
+        match swap(journal) {
+            Ok((id, _)) => Ok(id),
+            Err(e) => {
+                // Nobody else can have changed the index: xp holds its lock.
+                let restored = match &original {
+                    Some(bytes) => self.replace_index(index_path, bytes),
+                    None => fs::remove_file(index_path).map_err(|source| GitError::Io {
+                        path: index_path.to_path_buf(),
+                        source,
+                    }),
+                };
+                restored?;
+                Err(e)
+            }
+        }
     }
 
     /// Builds the commit and moves the ref by compare-and-swap, again on the new HEAD while
@@ -794,12 +835,14 @@ impl Repo {
 
     /// Points the index entry for `rel_path` at `blob`, with the work file's stat; nothing else.
     ///
-    /// The new index is made on a scratch copy and renamed over the index while xp holds
-    /// `index.lock`; then the lock goes.
+    /// `original` is the index as read under `index.lock`. The new one is made on a scratch copy
+    /// and renamed over it. Entries git would have taken for "racily clean" (changed within the
+    /// old index file's timestamp) are smudged so git checks their content again: the new
+    /// index is newer than they are, and would otherwise vouch for them.
     fn write_index(
         &self,
-        lock: IndexLock,
         index_path: &Path,
+        original: Option<&[u8]>,
         rel_path: &str,
         blob: Oid,
         mode: FileMode,
@@ -813,24 +856,58 @@ impl Repo {
             .suffix(".tmp")
             .tempfile_in(self.repo.path())
             .map_err(io(self.repo.path()))?;
-        match fs::read(index_path) {
-            Ok(bytes) => fs::write(scratch.path(), bytes).map_err(io(scratch.path()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                fs::remove_file(scratch.path()).map_err(io(scratch.path()))?
+        let stamp = match original {
+            Some(bytes) => {
+                fs::write(scratch.path(), bytes).map_err(io(scratch.path()))?;
+                fs::metadata(index_path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             }
-            Err(e) => return Err(io(index_path)(e)),
-        }
+            None => {
+                fs::remove_file(scratch.path()).map_err(io(scratch.path()))?;
+                None
+            }
+        };
         let mut index = git2::Index::open(scratch.path()).context("cannot read the index")?;
+        if let Some(stamp) = stamp {
+            // By the second, as git compares them unless built with USE_NSEC.
+            let old = stamp.as_secs() as i64;
+            let racy: Vec<IndexEntry> = index
+                .iter()
+                .filter(|e| i64::from(e.mtime.seconds()) >= old)
+                .collect();
+            for mut entry in racy {
+                entry.file_size = 0;
+                index.add(&entry).context("cannot write the index")?;
+            }
+        }
         let meta = fs::symlink_metadata(self.workdir.join(rel_path)).ok();
         index
             .add(&index_entry(rel_path, blob, mode, meta.as_ref()))
             .and_then(|()| index.write())
             .context("cannot write the index")?;
-        // The index changes by one rename while xp holds `index.lock`, as with git's own.
         scratch
             .persist(index_path)
             .map_err(|e| io(index_path)(e.error))?;
-        lock.release();
+        Ok(())
+    }
+
+    /// Puts `bytes` in place as the index, by rename.
+    fn replace_index(&self, index_path: &Path, bytes: &[u8]) -> Result<(), GitError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| GitError::Io { path, source }
+        };
+        let mut scratch = tempfile::Builder::new()
+            .prefix("xp-index-")
+            .suffix(".tmp")
+            .tempfile_in(self.repo.path())
+            .map_err(io(self.repo.path()))?;
+        scratch.write_all(bytes).map_err(io(scratch.path()))?;
+        scratch
+            .persist(index_path)
+            .map_err(|e| io(index_path)(e.error))?;
         Ok(())
     }
 
@@ -857,11 +934,12 @@ impl Repo {
 
     /// Finishes what xp commands killed mid-commit left; call it holding [`Repo::lock`].
     ///
-    /// A journal holds the token that command wrote into its `index.lock`, the index entry it
-    /// was about to refresh and the ref it was moving. Its own locks are removed (a lock of
-    /// another process is left alone, and the journal kept for later); the entry is pointed at
-    /// the committed blob when HEAD holds that blob and the entry is still what it was before
-    /// (so nobody has changed it since). Scratch files go. Returns what was repaired.
+    /// A journal holds the token that command wrote into its `index.lock`, the index entry as
+    /// it was before and the one it staged, and the ref it was moving. Its own locks are removed
+    /// (a lock of another process is left alone, and the journal kept for later). An entry it
+    /// staged for a commit that never landed is put back; an entry still old after a commit that
+    /// landed is refreshed; in both cases only if nobody has changed it since. Scratch files go.
+    /// Returns what was repaired.
     pub fn recover(&self) -> Result<Vec<String>, GitError> {
         let mut journals = Vec::new();
         if let Ok(entries) = fs::read_dir(self.repo.path()) {
@@ -926,26 +1004,57 @@ impl Repo {
             remove(&index_lock, repaired)?;
         }
         let head = self.entry_at(self.tip()?.id, &journal.path)?;
-        let committed = head.filter(|(id, _)| *id == journal.blob);
-        if let (Some((blob, mode)), Some(staged)) = (committed, journal.staged)
-            && self.staged(&journal.path)? == staged
-            && staged != Some(blob)
-        {
-            let mode = if mode == i32::from(FileMode::BlobExecutable) {
+        let Some(before) = journal.staged else {
+            // Killed before it looked at the index: it never changed it.
+            self.remove_journal(journal);
+            return Ok(());
+        };
+        let staged = self.staged(&journal.path)?;
+        let mode = |mode: Option<i32>| {
+            if mode == Some(i32::from(FileMode::BlobExecutable)) {
                 FileMode::BlobExecutable
             } else {
                 FileMode::Blob
-            };
+            }
+        };
+        let committed = head.is_some_and(|(id, _)| id == journal.blob);
+        let mut index = self.repo.index().context("cannot open the index")?;
+        index.read(true).context("cannot read the index")?;
+        let path = Path::new(&journal.path);
+        if !committed && staged == Some(journal.blob) && before != staged {
+            // Staged, but HEAD never moved: put the entry back as it was.
+            match before {
+                Some(id) => index
+                    .add(&index_entry(
+                        &journal.path,
+                        id,
+                        mode(head.map(|h| h.1)),
+                        None,
+                    ))
+                    .context("cannot write the index")?,
+                None => index.remove_path(path).context("cannot write the index")?,
+            }
+            index.write().context("cannot write the index")?;
+            repaired.push(format!(
+                "put back git's index entry for {} after an interrupted xp command",
+                journal.path
+            ));
+        } else if committed && staged == before && before != Some(journal.blob) {
+            // Committed, but the index entry was never written.
             let file = self.workdir.join(&journal.path);
             let same = fs::read(&file)
                 .ok()
                 .and_then(|bytes| Oid::hash_object(ObjectType::Blob, &bytes).ok())
-                == Some(blob);
+                == Some(journal.blob);
             let meta = fs::symlink_metadata(&file).ok().filter(|_| same);
-            let mut index = self.repo.index().context("cannot open the index")?;
-            index.read(true).context("cannot read the index")?;
+            let entry = index_entry(
+                &journal.path,
+                journal.blob,
+                mode(head.map(|h| h.1)),
+                meta.as_ref(),
+            );
             index
-                .add(&index_entry(&journal.path, blob, mode, meta.as_ref()))
+                .add(&entry)
                 .and_then(|()| index.write())
                 .context("cannot write the index")?;
             repaired.push(format!(
@@ -1461,12 +1570,9 @@ mod tests {
         fn xp_commit(&self, rel: &str, content: &str, message: &str) -> Committed {
             self.repo.preflight(rel, self.read(rel).as_deref()).unwrap();
             self.write(rel, content);
-            let done = self
-                .repo
+            self.repo
                 .commit_file(rel, content.as_bytes(), message, &self.env)
-                .unwrap();
-            assert!(done.index_refreshed);
-            done
+                .unwrap()
         }
 
         /// Commits with the git CLI whatever is staged after `git add` of `paths`.
@@ -1609,11 +1715,13 @@ mod tests {
             fx.write(f, "committed\n");
         }
         fx.write(RECORD, "v1\n");
+        // Old mtimes keep entries from looking racily clean, which xp would smudge (as git
+        // does), out of the index comparison below.
+        fx.backdate(&["staged.txt", "unstaged.txt", "both.txt"], 1_500_000_000);
         fx.cli_commit(&["."], "base");
         fx.write("staged.txt", "staged\n");
         fx.write("both.txt", "staged\n");
         fx.write("new-staged.txt", "new\n");
-        // Old mtimes keep git's racy-clean smudging out of the index comparison below.
         fx.backdate(&["staged.txt", "both.txt", "new-staged.txt"], 1_600_000_000);
         fx.git(&["add", "staged.txt", "both.txt", "new-staged.txt"]);
         fx.write("both.txt", "staged, then edited\n");
@@ -1930,25 +2038,84 @@ mod tests {
     }
 
     #[test]
-    fn a_commit_holds_the_index_lock_until_the_index_is_written() {
+    fn the_index_is_staged_before_head_moves_under_the_lock() {
         let fx = fx();
         fx.xp_commit(RECORD, "v1\n", "xp: one\n");
         fx.write(RECORD, "v2\n");
-        let seen = Cell::new((false, 0));
+        let blob = Oid::hash_object(ObjectType::Blob, b"v2\n").unwrap();
+        let seen = Cell::new((false, 0, None));
         fx.repo
             .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
                 let lock = fx.root.join(".git/index.lock");
-                seen.set((lock.exists(), fx.journals()));
+                let staged = fx.repo.staged(RECORD).unwrap();
+                seen.set((lock.exists(), fx.journals(), staged));
             })
             .unwrap();
         assert_eq!(
             seen.get(),
-            (true, 1),
-            "lock and journal held across the swap"
+            (true, 1, Some(blob)),
+            "lock, journal and the new entry in place before HEAD moves"
         );
         assert!(!fx.root.join(".git/index.lock").exists());
         assert_eq!(fx.journals(), 0);
         assert_eq!(fx.git(&["status", "--porcelain=v2"]), "");
+    }
+
+    #[test]
+    fn a_swap_that_fails_puts_the_index_back_byte_for_byte() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        fx.write(RECORD, "v2\n");
+        let index = fs::read(fx.root.join(".git/index")).unwrap();
+        let err = fx
+            .repo
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+                if fx.git(&["log", "-1", "--format=%s"]) != "outside\n" {
+                    outside_commit(&fx.root, RECORD, "theirs\n");
+                }
+            })
+            .unwrap_err();
+        assert!(matches!(err, GitError::HeadMoved { .. }), "{err:?}");
+        assert_eq!(fs::read(fx.root.join(".git/index")).unwrap(), index);
+        assert!(!fx.root.join(".git/index.lock").exists());
+        assert_eq!(fx.journals(), 0);
+    }
+
+    #[test]
+    fn entries_git_would_take_for_racily_clean_are_smudged() {
+        let fx = fx();
+        fx.write("old.txt", "old\n");
+        fx.write("racy.txt", "racy\n");
+        fx.backdate(&["old.txt"], 1_600_000_000);
+        fx.backdate(&["racy.txt"], 1_700_000_000);
+        fx.cli_commit(&["old.txt", "racy.txt"], "base");
+        // The index was written in the very second racy.txt was last changed (later within it).
+        let index = fx.root.join(".git/index");
+        let when = std::time::UNIX_EPOCH + Duration::new(1_700_000_000, 900_000_000);
+        File::options()
+            .write(true)
+            .open(&index)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let sizes: Vec<(String, u32)> = {
+            let mut index = fx.repo.repo.index().unwrap();
+            index.read(true).unwrap();
+            index
+                .iter()
+                .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.file_size))
+                .collect()
+        };
+        assert_eq!(
+            sizes,
+            [
+                ("experiments/cta.yaml".into(), 3),
+                ("old.txt".into(), 4),
+                ("racy.txt".into(), 0)
+            ]
+        );
+        assert_eq!(fx.git(&["status", "--porcelain"]), "");
     }
 
     /// What a kill while xp holds `index.lock` leaves: the lock (with its token) and a journal.
@@ -2001,6 +2168,40 @@ mod tests {
         assert_eq!(fx.git(&["status", "--porcelain=v2"]), "");
         assert!(fx.repo.recover().unwrap().is_empty(), "nothing left to do");
         fx.fsck();
+    }
+
+    #[test]
+    fn recover_puts_back_an_entry_staged_for_a_commit_that_never_landed() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let index = fs::read(fx.root.join(".git/index")).unwrap();
+        let (journal, _) = interrupted(&fx, "token-4", b"v2\n", false);
+        let (mode, original) = (FileMode::Blob, fx.read(".git/index"));
+        fx.repo
+            .write_index(
+                &fx.root.join(".git/index"),
+                original.as_deref(),
+                RECORD,
+                journal.blob,
+                mode,
+            )
+            .unwrap();
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(journal.blob));
+        let repaired = fx.repo.recover().unwrap();
+        assert_eq!(repaired.len(), 2, "{repaired:?}");
+        assert!(
+            repaired[1].contains("put back git's index entry"),
+            "{repaired:?}"
+        );
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), journal.staged.unwrap());
+        assert_ne!(
+            fs::read(fx.root.join(".git/index")).unwrap(),
+            index,
+            "stat data differs"
+        );
+        assert_eq!(fx.git(&["diff", "--cached", "--name-only"]), "");
+        assert_eq!(fx.git(&["diff", "--name-only"]), format!("{RECORD}\n"));
+        assert_eq!(fx.journals(), 0);
     }
 
     #[test]

@@ -222,12 +222,6 @@ impl Workspace {
         match repo.commit_file(rel, new, &message, &self.env) {
             Ok(done) => {
                 ui.note(&format!("[{}] {}", done.short, change.subject));
-                if !done.index_refreshed {
-                    ui.warning(&format!(
-                        "committed, but git's index could not be updated for {rel}; the next \
-                         xp command repairs it, or run `git reset -q -- {rel}`"
-                    ));
-                }
                 if repo.wants_signing() {
                     ui.warning(
                         "commit.gpgsign is set, but xp's commits are not signed (nor are git \

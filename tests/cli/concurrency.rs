@@ -200,14 +200,22 @@ fn twenty_writers_over_five_records_all_land() {
 /// or a CI script would; returns how many attempts failed.
 fn outside_commit(env: &TestEnv, content: &str, message: &str) -> usize {
     env.write("other.txt", content);
+    let mut errors = Vec::new();
     for failures in 0..400 {
-        let added = env.git_try(&["add", "other.txt"]).0;
-        if added && env.git_try(&["commit", "-q", "-m", message]).0 {
-            return failures;
+        let (added, out) = env.git_run(&["add", "other.txt"]);
+        if !added {
+            errors.push(format!("add: {out}"));
+        } else {
+            let (committed, out) = env.git_run(&["commit", "-q", "-m", message]);
+            if committed {
+                return failures;
+            }
+            errors.push(format!("commit: {out}"));
         }
         thread::sleep(Duration::from_millis(5));
     }
-    panic!("the outside commit never got through");
+    errors.dedup();
+    panic!("the outside commit never got through: {errors:?}");
 }
 
 #[test]
@@ -247,7 +255,7 @@ fn writers_racing_an_outside_git_commit_both_survive() {
             if paths.lines().count() > 1 {
                 eprintln!(
                     "more than one file: {}",
-                    env.git(&["show", "--format=%s", rev])
+                    env.git(&["show", "--format=%s %H %P", rev])
                 );
             }
         }

@@ -116,6 +116,19 @@ impl TestEnv {
         )
     }
 
+    /// Runs git; returns whether it succeeded, with stdout and stderr together.
+    pub fn git_run(&self, args: &[&str]) -> (bool, String) {
+        let mut cmd = Command::new("git");
+        self.clear(&mut cmd, &self.root);
+        let out = cmd.args(args).output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
