@@ -383,13 +383,17 @@ impl Repo {
                 return Err(e);
             }
         };
-        let result = self.stage_and_swap(&mut journal, &index_path, env, |journal| {
+        let mut unsettled = false;
+        let result = self.stage_and_swap(&mut journal, &index_path, env, &mut unsettled, |j| {
             let signatures = [&author, &committer];
-            self.swap_loop(journal, signatures, message, subject, env, before_swap)
+            self.swap_loop(j, signatures, message, subject, env, before_swap)
         });
         env.crash_point("after-swap");
         lock.release();
-        self.remove_journal(&journal);
+        if !unsettled {
+            // Kept otherwise, so that the next xp command puts the index entry back.
+            self.remove_journal(&journal);
+        }
         let id = result?.to_string();
         Ok(Committed {
             short: id[..7].to_owned(),
@@ -398,7 +402,8 @@ impl Repo {
     }
 
     /// Stages the blob in the index, then moves the ref with `swap`; puts the index back as it
-    /// was when the ref cannot move. Called holding `index.lock`.
+    /// was when the ref cannot move (`unsettled` when even that failed). Called holding
+    /// `index.lock`.
     ///
     /// The index changes before HEAD does because `git commit` reads HEAD before the index:
     /// whoever sees xp's commit at HEAD then also sees its entry in the index, so no commit is
@@ -408,6 +413,7 @@ impl Repo {
         journal: &mut Journal,
         index_path: &Path,
         env: &Env,
+        unsettled: &mut bool,
         swap: impl FnOnce(&mut Journal) -> Result<(Oid, FileMode), GitError>,
     ) -> Result<Oid, GitError> {
         let rel_path = journal.path.clone();
@@ -454,7 +460,7 @@ impl Repo {
                         source,
                     }),
                 };
-                restored?;
+                *unsettled = restored.is_err();
                 Err(e)
             }
         }
