@@ -52,6 +52,8 @@ pub enum Command {
     Check(commands::check::Args),
     /// All experiments as CSV or JSON
     Export(commands::export::Args),
+    /// What changed in experiments between two commits, for a pull request
+    Diff(commands::diff::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(commands::demo::Args),
 }

@@ -31,6 +31,9 @@ pub enum Rule {
     BadLogEntry,
     LogOrder,
     DuplicateId,
+    LogRewritten,
+    IdChanged,
+    RecordDeleted,
 }
 
 impl Rule {
@@ -51,6 +54,9 @@ impl Rule {
             Rule::BadLogEntry => "bad-log-entry",
             Rule::LogOrder => "log-order",
             Rule::DuplicateId => "duplicate-id",
+            Rule::LogRewritten => "log-rewritten",
+            Rule::IdChanged => "id-changed",
+            Rule::RecordDeleted => "record-deleted",
         }
     }
 }
@@ -75,6 +81,8 @@ pub struct Checked {
     pub id: Option<(String, Pos)>,
     /// The parsed text, when it parsed.
     pub doc: Option<Document>,
+    /// The decision-log entries that could be read, even when other rules fail.
+    pub log: Option<Vec<LogEntry>>,
 }
 
 /// Reads and checks one record file's bytes; `path` is used in messages only.
@@ -94,6 +102,7 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
         problems: Vec::new(),
         doc: None,
         assigned_id,
+        log: None,
     };
     let text = match decode(bytes) {
         Ok(text) => text,
@@ -180,6 +189,7 @@ struct Checker<'p> {
     problems: Vec<Problem>,
     doc: Option<Document>,
     assigned_id: Option<&'p str>,
+    log: Option<Vec<LogEntry>>,
 }
 
 /// A field's value as read, with where it was written.
@@ -200,6 +210,7 @@ impl Checker<'_> {
             problems: self.problems,
             id,
             doc: self.doc,
+            log: self.log,
         }
     }
 
@@ -625,10 +636,14 @@ impl Checker<'_> {
 
     fn log(&mut self, doc: &Document, node: Option<NodeId>) -> Option<Vec<LogEntry>> {
         let Some(node) = node else {
+            self.log = Some(Vec::new());
             return Some(Vec::new());
         };
         let items = match doc.value(node) {
-            Value::Null => return Some(Vec::new()),
+            Value::Null => {
+                self.log = Some(Vec::new());
+                return Some(Vec::new());
+            }
             Value::Seq(items) => items,
             other => {
                 self.report(
@@ -664,6 +679,7 @@ impl Checker<'_> {
                 None => ok = false,
             }
         }
+        self.log = Some(entries.clone());
         ok.then_some(entries)
     }
 

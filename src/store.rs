@@ -189,6 +189,23 @@ impl Store {
     }
 }
 
+/// Writes any file atomically (exports, `.gitattributes`): temporary file beside it, fsync,
+/// rename. Creates the folder when missing.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::io(path, e);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    temp.write_all(bytes).map_err(io)?;
+    set_permissions(temp.as_file(), path).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
 #[cfg(unix)]
 fn set_permissions(file: &fs::File, like: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod diff;
 pub mod export;
 pub mod init;
 pub mod list;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli, env: &Env, ui: &mut Ui) -> Result<(), Error> {
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
         Command::Export(args) => export::run(args, &ws, ui),
+        Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Demo(_) => Ok(()),
     }
 }
@@ -273,7 +275,7 @@ fn repo_path(repo: &Repo, path: &Path) -> Result<String, Error> {
 }
 
 /// Removes `.` and resolves `..` lexically (without following links).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {
