@@ -211,7 +211,7 @@ fn escape(text: &str) -> String {
     for c in text.chars() {
         match c {
             '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '!' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -318,6 +318,6 @@ mod tests {
             "`abc`",
             "the work tree",
         );
-        assert!(md.contains("#### \\*bold\\* \\<b\\>\\|x\\| (new)"), "{md}");
+        assert!(md.contains("#### \\*bold\\* \\<b>\\|x\\| (new)"), "{md}");
     }
 }

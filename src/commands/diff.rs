@@ -57,13 +57,11 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         }
     };
     let base = at_commit(ws, repo, &base_commit, &dir)?;
-    let (head, head_label) = match &args.head {
+    let (head, head_label, head_id) = match &args.head {
         Some(rev) => {
             let commit = repo.resolve_rev(rev)?;
-            (
-                at_commit(ws, repo, &commit, &dir)?,
-                format!("`{}`", &commit[..7]),
-            )
+            let label = format!("`{}`", &commit[..7]);
+            (at_commit(ws, repo, &commit, &dir)?, label, commit)
         }
         None => {
             let records = ws
@@ -72,20 +70,14 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
                 .into_iter()
                 .filter_map(|l| Some((l.shown.to_string_lossy().into_owned(), l.checked.record?)))
                 .collect();
-            (records, "the work tree".to_owned())
+            (records, "the work tree".to_owned(), "worktree".to_owned())
         }
     };
     let diffs = diff::diff(&base, &head);
     let base_label = format!("`{}`", &base_commit[..7]);
     let out = match args.format {
         Format::Markdown => diff::markdown(&diffs, &base_label, &head_label),
-        Format::Json => diff::json(
-            &diffs,
-            &base_commit,
-            args.head
-                .as_deref()
-                .map_or("worktree", |_| head_label.trim_matches('`')),
-        ),
+        Format::Json => diff::json(&diffs, &base_commit, &head_id),
     };
     ui.data(&out).map_err(|e| Error::io("stdout", e))
 }

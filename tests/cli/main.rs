@@ -8,4 +8,5 @@ mod commits;
 mod editing;
 mod export;
 mod records;
+mod review;
 mod snapshots;

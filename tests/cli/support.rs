@@ -200,6 +200,8 @@ pub fn filters(env: &TestEnv) -> Vec<(String, String)> {
     vec![
         (regex_escape(&env.root.to_string_lossy()), "[ROOT]".into()),
         (ID_PATTERN.into(), "[ID]".into()),
+        (r"\b[0-9a-f]{40}\b".into(), "[COMMIT]".into()),
+        (r"`[0-9a-f]{7}`".into(), "`[HASH]`".into()),
         (r"\[[0-9a-f]{7}\]".into(), "[[HASH]]".into()),
         (r"(?m)^[0-9a-f]{7}  ".into(), "[HASH]  ".into()),
         (r"(?m)^[0-9a-f]{8}  ".into(), "[SHORT]  ".into()),
