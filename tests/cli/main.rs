@@ -6,6 +6,7 @@ mod support;
 
 mod commits;
 mod editing;
+mod examples;
 mod export;
 mod records;
 mod review;
