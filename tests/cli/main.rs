@@ -7,5 +7,6 @@ mod support;
 mod commits;
 mod editing;
 mod export;
+mod merging;
 mod records;
 mod snapshots;
