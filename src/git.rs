@@ -97,7 +97,10 @@ impl GitError {
                 format!("unstage it with `git restore --staged {path}`, or commit it first")
             }
             GitError::Conflicted { path } => {
-                format!("resolve it first (`xp resolve {path}`, then `git add {path}`)")
+                format!(
+                    "resolve it first: `xp resolve {path}` merges and stages it, or edit it by \
+                     hand and `git add {path}`"
+                )
             }
             GitError::HeadMoved { .. } => "look at the file, then run the command again".into(),
             GitError::NoIdentity => "tell git who you are: `git config user.name \"Your Name\"` \
