@@ -813,4 +813,52 @@ decision_log:
             "<<<<<<< ours\r\nconfidence: 5\r\n=======\r\nconfidence: 6\r\n>>>>>>> theirs\r\n"
         ));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Notes at one of a few times (so ties happen), with a few texts (so repeats happen).
+        fn notes() -> impl Strategy<Value = Vec<(u8, u8)>> {
+            prop::collection::vec((0u8..4, 0u8..3), 0..5)
+        }
+
+        fn append(text: &str, mut added: Vec<(u8, u8)>) -> String {
+            added.sort_by_key(|(t, _)| *t);
+            added.iter().fold(text.to_owned(), |text, (t, n)| {
+                note(&text, &format!("3T1{t}:00:00"), &format!("n{n}"))
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn notes_added_on_both_sides_always_merge_into_their_union(
+                ours in notes(),
+                theirs in notes(),
+            ) {
+                let (o, t) = (append(BASE, ours), append(BASE, theirs));
+                let (text, conflicts) = run(Some(BASE), &o, &t);
+                prop_assert_eq!(conflicts, vec![]);
+                let read = |text: &str| {
+                    rules::check_bytes(Path::new("x.yaml"), text.as_bytes())
+                        .record
+                        .map(|r| r.decision_log)
+                };
+                let merged = read(&text);
+                prop_assert_eq!(merged.clone(), Some(union(&read(&o).unwrap(), &read(&t).unwrap())));
+                let merged = merged.unwrap_or_default();
+                // Every entry of each side is there, and nothing else.
+                for side in [read(&o).unwrap(), read(&t).unwrap()] {
+                    for e in &side {
+                        let want = side.iter().filter(|x| *x == e).count();
+                        prop_assert!(merged.iter().filter(|x| *x == e).count() >= want);
+                    }
+                }
+                prop_assert!(merged.len() <= read(&o).unwrap().len() + read(&t).unwrap().len());
+                // Ours' text is kept whole above the log.
+                let (head, _) = o.split_once("decision_log:").unwrap();
+                prop_assert!(text.starts_with(head));
+            }
+        }
+    }
 }
