@@ -8,6 +8,7 @@ mod commits;
 mod editing;
 mod examples;
 mod export;
+mod merging;
 mod records;
 mod review;
 mod snapshots;

@@ -116,6 +116,15 @@ impl TestEnv {
         )
     }
 
+    /// Runs git with the fixed dates and returns what it did, stderr included.
+    pub fn git_run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new("git");
+        self.clear(&mut cmd, &self.root);
+        cmd.env("GIT_AUTHOR_DATE", "2026-02-22T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-02-22T12:00:00Z");
+        Run::from(cmd.args(args).output().unwrap())
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
