@@ -52,6 +52,13 @@ pub enum Command {
     Check(commands::check::Args),
     /// All experiments as CSV or JSON
     Export(commands::export::Args),
+    /// What changed in experiments between two commits, for a pull request
+    Diff(commands::diff::Args),
+    /// Merge experiment files a git merge left conflicted, as the merge driver would
+    Resolve(commands::resolve::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(commands::demo::Args),
+    /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
+    #[command(hide = true)]
+    MergeDriver(commands::merge_driver::Args),
 }

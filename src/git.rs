@@ -111,7 +111,10 @@ impl GitError {
                 format!("unstage it with `git restore --staged {path}`, or commit it first")
             }
             GitError::Conflicted { path } => {
-                format!("resolve it first (`xp resolve {path}`, then `git add {path}`)")
+                format!(
+                    "resolve it first: `xp resolve {path}` merges and stages it, or edit it by \
+                     hand and `git add {path}`"
+                )
             }
             GitError::HeadMoved { .. } => "look at the file, then run the command again".into(),
             GitError::NoIdentity => "tell git who you are: `git config user.name \"Your Name\"` \
@@ -191,6 +194,19 @@ pub struct HistoryCommit {
     /// The record's path at that commit, relative to the work tree, with forward slashes.
     pub path: String,
     pub content: Vec<u8>,
+}
+
+/// One path git left conflicted in the index, with its staged versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictedFile {
+    /// Relative to the work tree, with forward slashes.
+    pub path: String,
+    /// Stage 1, the common ancestor's version; None when both sides added the file.
+    pub base: Option<Vec<u8>>,
+    /// Stage 2, ours: the version on the branch being merged into.
+    pub ours: Option<Vec<u8>>,
+    /// Stage 3, theirs: the version being merged in.
+    pub theirs: Option<Vec<u8>>,
 }
 
 /// The exclusive right to change records in one repository; released on drop.
@@ -753,6 +769,72 @@ impl Repo {
             .open_level(git2::ConfigLevel::Local)
             .context(context())?;
         local.set_str(key, value).context(context())
+    }
+
+    /// Every path the index holds unresolved conflicts for, sorted, with stages 1, 2 and 3.
+    pub fn conflicts(&self) -> Result<Vec<ConflictedFile>, GitError> {
+        let context = "cannot read the conflicts in the index";
+        let mut index = self.repo.index().context("cannot open the index")?;
+        index.read(true).context("cannot read the index")?;
+        let blob = |entry: &Option<IndexEntry>| -> Result<Option<Vec<u8>>, GitError> {
+            entry
+                .as_ref()
+                .map(|e| self.repo.find_blob(e.id).map(|b| b.content().to_vec()))
+                .transpose()
+                .context(context)
+        };
+        let mut found = Vec::new();
+        for conflict in index.conflicts().context(context)? {
+            let conflict = conflict.context(context)?;
+            let Some(entry) = [&conflict.our, &conflict.their, &conflict.ancestor]
+                .into_iter()
+                .find_map(Option::as_ref)
+            else {
+                continue;
+            };
+            found.push(ConflictedFile {
+                path: String::from_utf8_lossy(&entry.path).into_owned(),
+                base: blob(&conflict.ancestor)?,
+                ours: blob(&conflict.our)?,
+                theirs: blob(&conflict.their)?,
+            });
+        }
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(found)
+    }
+
+    /// Stages `content` at `rel_path` as resolved (stage 0), clearing any conflict stages of
+    /// that path and nothing else; the caller has written the same bytes into the work tree.
+    pub fn stage_resolved(&self, rel_path: &str, content: &[u8]) -> Result<(), GitError> {
+        check_path(rel_path)?;
+        let index_lock = self.repo.path().join("index.lock");
+        if index_lock.exists() {
+            return Err(GitError::Locked { path: index_lock });
+        }
+        let context = || format!("cannot stage {rel_path}");
+        let blob = self.repo.blob(content).context(context())?;
+        let mut index = self.repo.index().context("cannot open the index")?;
+        index.read(true).context("cannot read the index")?;
+        let path = Path::new(rel_path);
+        let executable = [2, 0, 3]
+            .into_iter()
+            .find_map(|stage| index.get_path(path, stage))
+            .is_some_and(|e| e.mode == i32::from(FileMode::BlobExecutable) as u32);
+        let mode = if executable {
+            FileMode::BlobExecutable
+        } else {
+            FileMode::Blob
+        };
+        match index.conflict_remove(path) {
+            Ok(()) => {}
+            Err(e) if e.code() == ErrorCode::NotFound => {}
+            Err(e) => return Err(e).context(context()),
+        }
+        let meta = fs::symlink_metadata(self.workdir.join(rel_path)).ok();
+        index
+            .add(&index_entry(rel_path, blob, mode, meta.as_ref()))
+            .context(context())?;
+        index.write().context(context())
     }
 
     /// The ref HEAD points to and its commit, read afresh.
@@ -1904,6 +1986,100 @@ mod tests {
         assert!(expected(&err), "unexpected error: {err:?}");
         assert!(err.hint().is_some(), "no hint for {err:?}");
         assert_eq!(fx.snapshot(), before);
+    }
+
+    /// `main` and `side` each change `rel` from `base`, then `side` is merged into `main`.
+    fn conflicted_merge(fx: &Fx, rel: &str, [base, ours, theirs]: [Option<&str>; 3]) {
+        fx.write("README", "x\n");
+        if let Some(base) = base {
+            fx.write(rel, base);
+        }
+        fx.git(&["add", "-A"]);
+        fx.git(&["commit", "-q", "-m", "base"]);
+        fx.git(&["checkout", "-q", "-b", "side"]);
+        match theirs {
+            Some(text) => fx.write(rel, text),
+            None => fs::remove_file(fx.root.join(rel)).unwrap(),
+        }
+        fx.git(&["add", "-A"]);
+        fx.git(&["commit", "-q", "-m", "theirs"]);
+        fx.git(&["checkout", "-q", "main"]);
+        if let Some(text) = ours {
+            fx.write(rel, text);
+        }
+        fx.git(&["add", "-A"]);
+        fx.git(&["commit", "-q", "-m", "ours"]);
+        let out = Command::new("git")
+            .current_dir(&fx.root)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &fx.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(["merge", "-q", "side"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "the merge should conflict");
+    }
+
+    #[test]
+    fn conflicts_come_with_their_three_versions_and_stage_resolved_clears_one() {
+        let fx = fx();
+        conflicted_merge(&fx, RECORD, [Some("a\n"), Some("b\n"), Some("c\n")]);
+        let found = fx.repo.conflicts().unwrap();
+        assert_eq!(
+            found,
+            [ConflictedFile {
+                path: RECORD.into(),
+                base: Some(b"a\n".to_vec()),
+                ours: Some(b"b\n".to_vec()),
+                theirs: Some(b"c\n".to_vec()),
+            }]
+        );
+        fx.write(RECORD, "bc\n");
+        fx.repo.stage_resolved(RECORD, b"bc\n").unwrap();
+        assert_eq!(fx.repo.conflicts().unwrap(), []);
+        assert_eq!(fx.git(&["status", "--porcelain"]), format!("M  {RECORD}\n"));
+        assert_eq!(fx.git(&["show", &format!(":{RECORD}")]), "bc\n");
+        // A new path is staged like any other.
+        fx.write("experiments/cta-2.yaml", "d\n");
+        fx.repo
+            .stage_resolved("experiments/cta-2.yaml", b"d\n")
+            .unwrap();
+        assert!(
+            fx.git(&["status", "--porcelain"])
+                .contains("A  experiments/cta-2.yaml")
+        );
+        fx.git(&["commit", "-q", "--no-edit"]);
+        fx.fsck();
+    }
+
+    #[test]
+    fn both_added_and_deleted_on_one_side_leave_stages_out() {
+        let fx = fx();
+        conflicted_merge(&fx, RECORD, [None, Some("b\n"), Some("c\n")]);
+        let found = fx.repo.conflicts().unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].base.as_ref(), found[0].ours.is_some()),
+            (None, true)
+        );
+
+        let fx = self::fx();
+        conflicted_merge(&fx, RECORD, [Some("a\n"), Some("b\n"), None]);
+        let found = fx.repo.conflicts().unwrap();
+        assert_eq!(found[0].theirs, None);
+        assert_eq!(found[0].ours.as_deref(), Some(&b"b\n"[..]));
+    }
+
+    #[test]
+    fn stage_resolved_refuses_an_index_lock() {
+        let fx = fx();
+        conflicted_merge(&fx, RECORD, [Some("a\n"), Some("b\n"), Some("c\n")]);
+        fs::write(fx.root.join(".git/index.lock"), "").unwrap();
+        let err = fx.repo.stage_resolved(RECORD, b"x\n").unwrap_err();
+        assert!(matches!(err, GitError::Locked { .. }), "{err:?}");
+        fs::remove_file(fx.root.join(".git/index.lock")).unwrap();
+        assert_eq!(fx.repo.conflicts().unwrap().len(), 1);
     }
 
     #[test]

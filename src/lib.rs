@@ -3,12 +3,15 @@
 //! The library never prints: commands write through [`ui::Ui`]; only `main.rs` maps results
 //! to exit codes. Only [`git`] touches git2, only [`yaml`] touches the YAML parser.
 
+pub mod base;
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod env;
 pub mod error;
 pub mod export;
 pub mod git;
+pub mod merge;
 pub mod record;
 pub mod report;
 pub mod rules;

@@ -145,6 +145,7 @@ struct JsonReport<'a> {
     ok: bool,
     files: usize,
     problems: Vec<JsonProblem<'a>>,
+    warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -159,11 +160,12 @@ struct JsonProblem<'a> {
 }
 
 /// The JSON report of `xp check --format json`.
-pub fn json(problems: &[Problem], files: usize) -> String {
+pub fn json(problems: &[Problem], files: usize, warnings: &[String]) -> String {
     let report = JsonReport {
         version: JSON_VERSION,
         ok: problems.is_empty(),
         files,
+        warnings,
         problems: problems
             .iter()
             .map(|p| JsonProblem {
@@ -180,6 +182,42 @@ pub fn json(problems: &[Problem], files: usize) -> String {
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Problems as GitHub Actions workflow commands, so they show on the pull request's diff.
+/// Paths must be relative to the repository's root.
+pub fn github(problems: &[Problem], warnings: &[String]) -> String {
+    let mut out = String::new();
+    for w in warnings {
+        out.push_str(&format!("::warning title=xp::{}\n", escape_data(w)));
+    }
+    for p in problems {
+        let message = match &p.hint {
+            Some(hint) => format!("{}\nhint: {hint}", p.message),
+            None => p.message.clone(),
+        };
+        out.push_str(&format!(
+            "::error file={},line={},col={},title={}::{}\n",
+            escape_property(&p.path.to_string_lossy().replace('\\', "/")),
+            p.line,
+            p.column,
+            p.rule.name(),
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+/// Escapes a workflow command's message.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
@@ -217,6 +255,19 @@ mod tests {
         ));
         assert!(out.contains("target: 3   # oops"), "{out}");
         assert!(out.contains("direction: decrease"), "{out}");
+    }
+
+    #[test]
+    fn github_annotations_carry_file_line_col_and_rule() {
+        let mut p = problem();
+        p.path = PathBuf::from("experiments/a,b:c.yaml");
+        p.message = "100% wrong\nreally".into();
+        assert_eq!(
+            github(&[p], &["driver missing".into()]),
+            "::warning title=xp::driver missing\n\
+             ::error file=experiments/a%2Cb%3Ac.yaml,line=2,col=9,title=target-vs-baseline::\
+             100%25 wrong%0Areally%0Ahint: if lower is better, add `direction: decrease`\n"
+        );
     }
 
     #[test]
@@ -264,7 +315,9 @@ mod tests {
 
     #[test]
     fn json_shape_is_stable() {
-        let value: serde_json::Value = serde_json::from_str(&json(&[problem()], 3)).unwrap();
+        let warnings = vec!["a warning".to_owned()];
+        let value: serde_json::Value =
+            serde_json::from_str(&json(&[problem()], 3, &warnings)).unwrap();
         assert_eq!(
             value,
             serde_json::json!({
@@ -279,7 +332,8 @@ mod tests {
                     "severity": "error",
                     "message": "target 3 must be above baseline 3.2",
                     "hint": "if lower is better, add `direction: decrease`"
-                }]
+                }],
+                "warnings": ["a warning"]
             })
         );
     }

@@ -34,6 +34,9 @@ pub enum Rule {
     BadLogEntry,
     LogOrder,
     DuplicateId,
+    LogRewritten,
+    IdChanged,
+    RecordDeleted,
 }
 
 impl Rule {
@@ -54,6 +57,9 @@ impl Rule {
             Rule::BadLogEntry => "bad-log-entry",
             Rule::LogOrder => "log-order",
             Rule::DuplicateId => "duplicate-id",
+            Rule::LogRewritten => "log-rewritten",
+            Rule::IdChanged => "id-changed",
+            Rule::RecordDeleted => "record-deleted",
         }
     }
 }
@@ -78,6 +84,8 @@ pub struct Checked {
     pub id: Option<(String, Pos)>,
     /// The parsed text, when it parsed.
     pub doc: Option<Document>,
+    /// The decision-log entries that could be read, even when other rules fail.
+    pub log: Option<Vec<LogEntry>>,
 }
 
 /// Reads and checks one record file's bytes; `path` is used in messages only.
@@ -92,6 +100,7 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
         problems: Vec::new(),
         doc: None,
         assigned_id: None,
+        log: None,
     };
     let problem = checker.problem_at(Pos::start(), Rule::YamlSyntax, too_large(len), None);
     Checked {
@@ -99,6 +108,7 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
         problems: vec![problem],
         id: None,
         doc: None,
+        log: None,
     }
 }
 
@@ -118,6 +128,7 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
         problems: Vec::new(),
         doc: None,
         assigned_id,
+        log: None,
     };
     let text = match decode(bytes) {
         Ok(text) => text,
@@ -194,6 +205,7 @@ struct Checker<'p> {
     problems: Vec<Problem>,
     doc: Option<Document>,
     assigned_id: Option<&'p str>,
+    log: Option<Vec<LogEntry>>,
 }
 
 /// A field's value as read, with where it was written.
@@ -214,6 +226,7 @@ impl Checker<'_> {
             problems: self.problems,
             id,
             doc: self.doc,
+            log: self.log,
         }
     }
 
@@ -654,10 +667,14 @@ impl Checker<'_> {
 
     fn log(&mut self, doc: &Document, node: Option<NodeId>) -> Option<Vec<LogEntry>> {
         let Some(node) = node else {
+            self.log = Some(Vec::new());
             return Some(Vec::new());
         };
         let items = match doc.value(node) {
-            Value::Null => return Some(Vec::new()),
+            Value::Null => {
+                self.log = Some(Vec::new());
+                return Some(Vec::new());
+            }
             Value::Seq(items) => items,
             other => {
                 self.report(
@@ -693,6 +710,7 @@ impl Checker<'_> {
                 None => ok = false,
             }
         }
+        self.log = Some(entries.clone());
         ok.then_some(entries)
     }
 

@@ -198,30 +198,18 @@ impl Store {
     /// A free path for a new record titled `title`: `<slug>.yaml`, else `<slug>-2.yaml`, ...
     /// Names are compared without regard to case, for case-insensitive file systems.
     pub fn new_path(&self, title: &str) -> Result<PathBuf, Error> {
-        let base = slug(title);
-        let taken: Vec<String> = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().to_lowercase())
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        let is_free =
-            |s: &str| !taken.contains(&format!("{s}.yaml")) && !taken.contains(&format!("{s}.yml"));
-        for n in 1.. {
-            let candidate = if n == 1 {
-                base.clone()
-            } else {
-                let suffix = format!("-{n}");
-                let keep = MAX_SLUG - suffix.len();
-                let stem: String = base.chars().take(keep).collect();
-                format!("{}{suffix}", stem.trim_end_matches('-'))
-            };
-            if is_free(&candidate) {
-                return Ok(self.dir.join(format!("{candidate}.yaml")));
-            }
-        }
-        unreachable!("an unbounded range always yields a free name")
+        Ok(free_path(&self.dir, &slug(title), 1))
+    }
+
+    /// A free path beside a record for a second record of the same slug: `<slug>-2.yaml`,
+    /// else `<slug>-3.yaml`, ... in the same directory.
+    pub fn path_beside(&self, path: &Path) -> PathBuf {
+        let dir = path.parent().unwrap_or(&self.dir);
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        free_path(dir, &stem, 2)
     }
 
     /// Writes a record atomically: a temporary file (in the scratch directory, else beside the
@@ -281,6 +269,64 @@ fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
         .take(limit as u64 + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() <= limit).then_some(bytes))
+}
+
+/// Writes any file atomically (exports, `.gitattributes`): temporary file beside it, fsync,
+/// rename. Creates the folder when missing.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::io(path, e);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    temp.write_all(bytes).map_err(io)?;
+    set_permissions(temp.as_file(), path).map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// The first of `<base>.yaml` (when `from` is 1), `<base>-2.yaml`, ... not taken in `dir`,
+/// comparing names without regard to case, for case-insensitive file systems.
+fn free_path(dir: &Path, base: &str, from: usize) -> PathBuf {
+    let taken: Vec<String> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_lowercase())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let is_free = |s: &str| {
+        let s = s.to_lowercase();
+        !taken.contains(&format!("{s}.yaml")) && !taken.contains(&format!("{s}.yml"))
+    };
+    let mut n = from.max(1);
+    loop {
+        let candidate = if n == 1 {
+            base.to_owned()
+        } else {
+            let suffix = format!("-{n}");
+            let keep = MAX_SLUG.saturating_sub(suffix.len());
+            let stem: String = base.chars().take(keep).collect();
+            format!("{}{suffix}", stem.trim_end_matches('-'))
+        };
+        if is_free(&candidate) {
+            return dir.join(format!("{candidate}.yaml"));
+        }
+        n += 1;
+    }
+}
+
+/// Reads a file git names for a merge (not a record in the store), whole.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// Replaces the content of a file git names for a merge: its temporary copy of ours.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic(path, bytes)
 }
 
 #[cfg(unix)]
@@ -381,6 +427,10 @@ mod tests {
         fs::write(dir.path().join("foo-2.yml"), "x").unwrap();
         let path = store.new_path("foo").unwrap();
         assert_eq!(path.file_name().unwrap(), "foo-3.yaml");
+        let beside = store.path_beside(&dir.path().join("Foo.yaml"));
+        assert_eq!(beside, dir.path().join("Foo-3.yaml"));
+        let beside = store.path_beside(&dir.path().join("bar.yaml"));
+        assert_eq!(beside.file_name().unwrap(), "bar-2.yaml");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! Each edit works on the text and the spans of its parsed tree; the caller parses and checks
 //! the result again before it is written. Shapes that cannot be changed safely are refused.
 
+use std::ops::Range;
+
 use crate::record::{LogEntry, Record};
 use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
 
@@ -252,26 +254,7 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
                         .into(),
                 ));
             }
-            // The sequence's own span starts at its first item in an indentless list, so the
-            // dash is found in the text before that item.
-            // Its keys line up after the dash and the blanks that follow it (a tag or anchor on
-            // the first key is part of the key's column, not after it).
-            let line_start = text[..first.start.byte].rfind('\n').map_or(0, |i| i + 1);
-            let before = &text[line_start..first.start.byte];
-            let lead = before.len() - before.trim_start_matches(' ').len();
-            let Some(after_dash) = before[lead..]
-                .strip_prefix('-')
-                .filter(|a| !a.contains('\t'))
-            else {
-                return Err(EditError(
-                    "cannot line up a new entry with the first one (a tab after its `-`?); \
-                     add the note by hand"
-                        .into(),
-                ));
-            };
-            let gap = after_dash.len() - after_dash.trim_start_matches(' ').len();
-            let dash = " ".repeat(lead);
-            let keys = " ".repeat(lead + 1 + gap);
+            let (dash, keys) = entry_style(text, doc, items[0])?;
             let lines = entry_lines(entry, &dash, &keys, nl);
             let at = next_line_start(text, doc.content_end(log_node).byte);
             Ok(insert_lines(text, at, &lines))
@@ -304,6 +287,116 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
             Ok(format!("{}{nl}{lines}{}", &text[..colon], &text[end..]))
         }
         _ => Err(EditError("`decision_log` is not a list".into())),
+    }
+}
+
+/// The indentation of a block log entry's dash and of its keys, read from the entry at `item`.
+fn entry_style(text: &str, doc: &Document, item: NodeId) -> Result<(String, String), EditError> {
+    let first = doc.node(item);
+    // The sequence's own span starts at its first item in an indentless list, so the dash is
+    // found in the text before that item. Its keys line up after the dash and the blanks that
+    // follow it (a tag or anchor on the first key is part of the key's column, not after it).
+    let line_start = text[..first.start.byte].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..first.start.byte];
+    let lead = before.len() - before.trim_start_matches(' ').len();
+    let Some(after_dash) = before[lead..]
+        .strip_prefix('-')
+        .filter(|a| !a.contains('\t'))
+    else {
+        return Err(EditError(
+            "cannot line up a new entry with the first one (a tab after its `-`?); add the \
+             note by hand"
+                .into(),
+        ));
+    };
+    let gap = after_dash.len() - after_dash.trim_start_matches(' ').len();
+    Ok((" ".repeat(lead), " ".repeat(lead + 1 + gap)))
+}
+
+/// Rewrites the whole value of `decision_log` as `entries`, in the style of its first entry.
+///
+/// Text inside the old log (comments between entries) is not kept; everything before the
+/// `decision_log:` key and after the log's last line is.
+pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<String, EditError> {
+    let top = editable(text, doc)?;
+    let nl = line_break(text);
+    let Some((key_node, log_node)) = doc.entry(doc.root, "decision_log") else {
+        let indent = line_indent(text, doc.node(top[0].0).start.byte);
+        let lines: String = entries
+            .iter()
+            .map(|e| entry_lines(e, &indent, &format!("{indent}  "), nl))
+            .collect();
+        return Ok(insert_lines(
+            text,
+            None,
+            &format!("{indent}decision_log:{nl}{lines}"),
+        ));
+    };
+    let node = doc.node(log_node);
+    if node.anchored {
+        return Err(EditError(
+            "`decision_log` has an anchor; change it by hand".into(),
+        ));
+    }
+    let indent = line_indent(text, doc.node(key_node).start.byte);
+    let block_entry = match &node.kind {
+        Kind::Seq(items) if !node.flow => items
+            .first()
+            .filter(|&&i| matches!(doc.node(i).kind, Kind::Map(_)) && !doc.node(i).flow),
+        _ => None,
+    };
+    let (dash, keys) = match block_entry {
+        Some(&item) => entry_style(text, doc, item)?,
+        None => (indent.clone(), format!("{indent}  ")),
+    };
+    let colon = after_colon(text, doc, key_node)?;
+    let end = doc.content_end(log_node).byte.max(colon);
+    let end = next_line_start(text, end).unwrap_or(text.len());
+    let lines: String = entries
+        .iter()
+        .map(|e| entry_lines(e, &dash, &keys, nl))
+        .collect();
+    Ok(format!("{}{nl}{lines}{}", &text[..colon], &text[end..]))
+}
+
+/// The byte range of the whole lines that a top-level key and its value take, from the start
+/// of the key's line to the start of the line after the value (or the end of the text).
+pub fn key_lines(text: &str, doc: &Document, key: &str) -> Result<Option<Range<usize>>, EditError> {
+    editable(text, doc)?;
+    let Some((key_node, value_node)) = doc.entry(doc.root, key) else {
+        return Ok(None);
+    };
+    let key_start = doc.node(key_node).start.byte;
+    let start = text[..key_start].rfind('\n').map_or(0, |i| i + 1);
+    if !text[start..key_start].trim().is_empty() {
+        return Err(EditError(format!(
+            "`{key}` does not start its line; change it by hand"
+        )));
+    }
+    let value_end = doc
+        .content_end(value_node)
+        .byte
+        .max(doc.node(key_node).end.byte);
+    let end = next_line_start(text, value_end).unwrap_or(text.len());
+    Ok(Some(start..end))
+}
+
+/// Where a new top-level key's lines go: after the entry before `decision_log`, else at the
+/// end (None when the text lacks its final line break there).
+pub fn new_key_position(text: &str, doc: &Document) -> Result<Option<usize>, EditError> {
+    let entries = editable(text, doc)?;
+    Ok(match insertion_before_log(text, doc, entries) {
+        Some(at) => Some(at),
+        None if text.is_empty() || text.ends_with('\n') => Some(text.len()),
+        None => None,
+    })
+}
+
+/// Removes a top-level key with its value: the whole lines they take.
+pub fn remove_field(text: &str, doc: &Document, key: &str) -> Result<String, EditError> {
+    match key_lines(text, doc, key)? {
+        Some(lines) => Ok(format!("{}{}", &text[..lines.start], &text[lines.end..])),
+        None => Ok(text.to_owned()),
     }
 }
 
@@ -587,6 +680,56 @@ decision_log:
         let top = "{id: x, decision_log: []}\n";
         let doc = yaml::parse(top).unwrap();
         assert!(append_log_entry(top, &doc, &entry("n")).is_err());
+    }
+
+    #[test]
+    fn key_lines_cover_the_key_and_its_value() {
+        let text = "id: x   # c\ntags:\n- a\n- b\n# about learning\nlearning: |\n  long\n  text\ndecision_log:";
+        let doc = yaml::parse(text).unwrap();
+        let lines = |key| key_lines(text, &doc, key).unwrap().map(|r| &text[r]);
+        assert_eq!(lines("id"), Some("id: x   # c\n"));
+        assert_eq!(lines("tags"), Some("tags:\n- a\n- b\n"));
+        assert_eq!(lines("learning"), Some("learning: |\n  long\n  text\n"));
+        assert_eq!(lines("decision_log"), Some("decision_log:"));
+        assert_eq!(lines("owner"), None);
+        assert_eq!(
+            remove_field(text, &doc, "tags").unwrap(),
+            text.replace("tags:\n- a\n- b\n", "")
+        );
+    }
+
+    #[test]
+    fn new_keys_go_before_the_log_or_at_the_end() {
+        let doc = yaml::parse(TEXT).unwrap();
+        let at = new_key_position(TEXT, &doc).unwrap().unwrap();
+        assert!(TEXT[at..].starts_with("decision_log:"));
+        let bare = "id: x\ntitle: y";
+        let doc = yaml::parse(bare).unwrap();
+        assert_eq!(new_key_position(bare, &doc).unwrap(), None);
+    }
+
+    #[test]
+    fn replace_log_rewrites_the_entries_in_their_style() {
+        let first = LogEntry {
+            at: "2026-02-22T08:00:00.000Z".into(),
+            who: None,
+            note: "zero".into(),
+        };
+        let doc = yaml::parse(TEXT).unwrap();
+        let out = replace_log(TEXT, &doc, &[first, entry("second")]).unwrap();
+        assert_eq!(
+            out,
+            TEXT.replace(
+                "  - at: 2026-02-22T18:30:00.000Z\n    who: alice\n    note: first\n",
+                "  - at: 2026-02-22T08:00:00.000Z\n    note: zero\n  - at: 2026-02-23T09:00:00.000Z\n    who: bob\n    note: second\n"
+            )
+        );
+        let flow = "id: x\ndecision_log: [] # none\n";
+        let out = replace_log(flow, &yaml::parse(flow).unwrap(), &[entry("m")]).unwrap();
+        assert_eq!(
+            out,
+            "id: x\ndecision_log:\n- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m\n"
+        );
     }
 
     mod properties {

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::export::{self, Column};
 use crate::record::{Record, Status};
 use crate::report;
+use crate::store;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -79,7 +80,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     match &args.output {
         Some(path) => {
             let path = ws.env.cwd.join(path);
-            write_file(&path, &bytes)?;
+            store::write_atomic(&path, &bytes)?;
             ui.status(&format!(
                 "exported {} experiment(s) to {}",
                 records.len(),
@@ -89,20 +90,4 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         }
         None => ui.data_bytes(&bytes).map_err(|e| Error::io("stdout", e)),
     }
-}
-
-/// Writes an output file atomically.
-fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let io = |e: std::io::Error| Error::io(path, e);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    temp.write_all(bytes).map_err(io)?;
-    temp.as_file().sync_all().map_err(io)?;
-    temp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }

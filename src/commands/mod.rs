@@ -3,12 +3,15 @@
 
 pub mod check;
 pub mod demo;
+pub mod diff;
 pub mod export;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod merge_driver;
 pub mod new;
 pub mod note;
+pub mod resolve;
 pub mod show;
 pub mod update;
 
@@ -29,9 +32,11 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli, env: &Env, ui: &mut Ui) -> Result<(), Error> {
-    if let Command::Demo(args) = cli.command {
-        return demo::run(args, env, ui);
-    }
+    let cli = match cli.command {
+        Command::Demo(args) => return demo::run(args, env, ui),
+        Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
+        command => Cli { command, ..cli },
+    };
     let ws = Workspace::open(env, cli.dir.as_deref())?;
     match cli.command {
         Command::Init(args) => init::run(args, &ws, ui),
@@ -43,7 +48,9 @@ pub fn run(cli: Cli, env: &Env, ui: &mut Ui) -> Result<(), Error> {
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
         Command::Export(args) => export::run(args, &ws, ui),
-        Command::Demo(_) => Ok(()),
+        Command::Diff(args) => diff::run(args, &ws, ui),
+        Command::Resolve(args) => resolve::run(args, &ws, ui),
+        Command::Demo(_) | Command::MergeDriver(_) => Ok(()),
     }
 }
 
@@ -274,7 +281,7 @@ fn repo_path(repo: &Repo, path: &Path) -> Result<String, Error> {
 }
 
 /// Removes `.` and resolves `..` lexically (without following links).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {

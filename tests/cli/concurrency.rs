@@ -202,15 +202,15 @@ fn outside_commit(env: &TestEnv, content: &str, message: &str) -> usize {
     env.write("other.txt", content);
     let mut errors = Vec::new();
     for failures in 0..400 {
-        let (added, out) = env.git_run(&["add", "other.txt"]);
-        if !added {
-            errors.push(format!("add: {out}"));
+        let added = env.git_run(&["add", "other.txt"]);
+        if added.code != 0 {
+            errors.push(format!("add: {}{}", added.stdout, added.stderr));
         } else {
-            let (committed, out) = env.git_run(&["commit", "-q", "-m", message]);
-            if committed {
+            let committed = env.git_run(&["commit", "-q", "-m", message]);
+            if committed.code == 0 {
                 return failures;
             }
-            errors.push(format!("commit: {out}"));
+            errors.push(format!("commit: {}{}", committed.stdout, committed.stderr));
         }
         thread::sleep(Duration::from_millis(5));
     }

@@ -116,17 +116,13 @@ impl TestEnv {
         )
     }
 
-    /// Runs git; returns whether it succeeded, with stdout and stderr together.
-    pub fn git_run(&self, args: &[&str]) -> (bool, String) {
+    /// Runs git with the fixed dates and returns what it did, stderr included.
+    pub fn git_run(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new("git");
         self.clear(&mut cmd, &self.root);
-        let out = cmd.args(args).output().unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), text)
+        cmd.env("GIT_AUTHOR_DATE", "2026-02-22T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-02-22T12:00:00Z");
+        Run::from(cmd.args(args).output().unwrap())
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -213,6 +209,8 @@ pub fn filters(env: &TestEnv) -> Vec<(String, String)> {
     vec![
         (regex_escape(&env.root.to_string_lossy()), "[ROOT]".into()),
         (ID_PATTERN.into(), "[ID]".into()),
+        (r"\b[0-9a-f]{40}\b".into(), "[COMMIT]".into()),
+        (r"`[0-9a-f]{7}`".into(), "`[HASH]`".into()),
         (r"\[[0-9a-f]{7}\]".into(), "[[HASH]]".into()),
         (r"(?m)^[0-9a-f]{7}  ".into(), "[HASH]  ".into()),
         (r"(?m)^[0-9a-f]{8}  ".into(), "[SHORT]  ".into()),

@@ -1,0 +1,248 @@
+//! Records against their versions at a base revision: a decision-log entry present at the base
+//! stays, unchanged and in place; ids never change; records are never deleted.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::rules::{Checked, Problem, Rule};
+use crate::store::Loaded;
+use crate::yaml::{Document, Pos, Value};
+
+/// One record file as it was at the base revision.
+pub struct BaseFile {
+    /// The path as shown to the user (where the file was).
+    pub shown: PathBuf,
+    pub checked: Checked,
+}
+
+/// Every breach of the append-only rules between `base` and the current files; `rev` names
+/// the base in messages.
+pub fn compare(base: &[BaseFile], head: &[Loaded], rev: &str) -> Vec<Problem> {
+    let mut by_id: HashMap<&str, &Loaded> = HashMap::new();
+    for file in head {
+        if let Some((id, _)) = &file.checked.id {
+            by_id.entry(id.as_str()).or_insert(file);
+        }
+    }
+    let mut problems = Vec::new();
+    for old in base {
+        let Some((id, _)) = &old.checked.id else {
+            continue;
+        };
+        match by_id.get(id.as_str()) {
+            Some(new) => problems.extend(compare_logs(old, new, rev)),
+            None => problems.push(missing(old, id, head, rev)),
+        }
+    }
+    problems
+}
+
+/// The problem for a base record whose id is nowhere now: its id changed, or it was deleted.
+fn missing(old: &BaseFile, id: &str, head: &[Loaded], rev: &str) -> Problem {
+    if let Some(new) = head.iter().find(|f| f.shown == old.shown) {
+        let (now, pos) = new
+            .checked
+            .id
+            .as_ref()
+            .map_or(("no id".to_owned(), start()), |(i, p)| {
+                (format!("`{i}`"), *p)
+            });
+        return problem(
+            &new.shown,
+            pos,
+            Rule::IdChanged,
+            format!("the id was `{id}` at {rev} and is {now} now; an id never changes"),
+            "put the old id back; for a new experiment, use `xp new`",
+        );
+    }
+    problem(
+        &old.shown,
+        start(),
+        Rule::RecordDeleted,
+        format!("this experiment (id {id}) exists at {rev} but was deleted"),
+        "restore the file and set its status to killed instead (`xp update <ref> --status killed -m why`)",
+    )
+}
+
+/// Base entries must still be there, unchanged, at the same place in the log.
+fn compare_logs(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
+    let (Some(before), Some(after), Some(doc)) = (
+        old.checked.log.as_ref(),
+        new.checked.log.as_ref(),
+        new.checked.doc.as_ref(),
+    ) else {
+        return Vec::new();
+    };
+    let places = entry_positions(doc);
+    let mut problems = Vec::new();
+    for (i, entry) in before.iter().enumerate() {
+        if after.get(i) == Some(entry) {
+            continue;
+        }
+        let what = if after.contains(entry) {
+            "moved"
+        } else if after.iter().any(|e| e.at == entry.at && e.who == entry.who) {
+            "changed"
+        } else {
+            "removed"
+        };
+        let pos = places
+            .get(i)
+            .or(places.last())
+            .copied()
+            .unwrap_or_else(start);
+        problems.push(problem(
+            &new.shown,
+            pos,
+            Rule::LogRewritten,
+            format!(
+                "decision-log entry {} at {rev} ({} by {}: \"{}\") was {what}; the log is append-only",
+                i + 1,
+                entry.at,
+                entry.who.as_deref().unwrap_or("nobody"),
+                shorten(&entry.note)
+            ),
+            "put the entry back as it was and add a new note instead",
+        ));
+    }
+    problems
+}
+
+/// Where each decision-log entry starts.
+fn entry_positions(doc: &Document) -> Vec<Pos> {
+    match doc
+        .entry(doc.root, "decision_log")
+        .map(|(_, v)| doc.value(v))
+    {
+        Some(Value::Seq(items)) => items.iter().map(|&i| doc.node(i).start).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn shorten(note: &str) -> String {
+    let line = note.lines().next().unwrap_or("");
+    if line.chars().count() > 40 || note.contains('\n') {
+        format!("{}...", line.chars().take(40).collect::<String>())
+    } else {
+        line.to_owned()
+    }
+}
+
+fn start() -> Pos {
+    Pos {
+        line: 1,
+        column: 1,
+        byte: 0,
+    }
+}
+
+fn problem(path: &Path, pos: Pos, rule: Rule, message: String, hint: &str) -> Problem {
+    Problem {
+        path: path.to_owned(),
+        line: pos.line,
+        column: pos.column,
+        rule,
+        message,
+        hint: Some(hint.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::rules::check_bytes;
+
+    const ID: &str = "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58";
+
+    fn text(id: &str, log: &[(&str, &str)]) -> String {
+        let mut t = format!(
+            "id: {id}\ntitle: T\nhypothesis: h\nprimary_metric: m\nbaseline: 1\ntarget: 2\ndecision_log:\n"
+        );
+        for (at, note) in log {
+            t.push_str(&format!("- at: {at}\n  note: {note}\n"));
+        }
+        t
+    }
+
+    fn base(path: &str, text: &str) -> BaseFile {
+        BaseFile {
+            shown: PathBuf::from(path),
+            checked: check_bytes(Path::new(path), text.as_bytes()),
+        }
+    }
+
+    fn head(path: &str, text: &str) -> Loaded {
+        Loaded {
+            path: PathBuf::from(path),
+            shown: PathBuf::from(path),
+            slug: "x".into(),
+            bytes: text.as_bytes().to_vec(),
+            checked: check_bytes(Path::new(path), text.as_bytes()),
+        }
+    }
+
+    fn rules(base_files: &[BaseFile], head_files: &[Loaded]) -> Vec<(Rule, String, usize)> {
+        compare(base_files, head_files, "main")
+            .into_iter()
+            .map(|p| (p.rule, p.path.display().to_string(), p.line))
+            .collect()
+    }
+
+    const A: (&str, &str) = ("2026-01-01T00:00:00Z", "first");
+    const B: (&str, &str) = ("2026-01-02T00:00:00Z", "second");
+    const C: (&str, &str) = ("2026-01-03T00:00:00Z", "third");
+
+    #[test]
+    fn a_pure_append_passes_even_after_a_rename() {
+        let old = [base("e/a.yaml", &text(ID, &[A, B]))];
+        let new = [head("e/renamed.yaml", &text(ID, &[A, B, C]))];
+        assert_eq!(rules(&old, &new), vec![]);
+    }
+
+    #[test]
+    fn changed_removed_and_moved_entries_are_rewrites() {
+        let old = [base("e/a.yaml", &text(ID, &[A, B]))];
+        let changed = [head(
+            "e/a.yaml",
+            &text(ID, &[A, ("2026-01-02T00:00:00Z", "edited")]),
+        )];
+        assert_eq!(
+            rules(&old, &changed),
+            vec![(Rule::LogRewritten, "e/a.yaml".into(), 10)]
+        );
+        let removed = [head("e/a.yaml", &text(ID, &[B]))];
+        let found = compare(&old, &removed, "main");
+        assert_eq!(found.len(), 2);
+        assert!(
+            found[0].message.contains("was removed"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[1].message.contains("was moved"),
+            "{}",
+            found[1].message
+        );
+        let inserted = [head("e/a.yaml", &text(ID, &[A, C, B]))];
+        assert!(
+            compare(&old, &inserted, "main")[0]
+                .message
+                .contains("moved")
+        );
+    }
+
+    #[test]
+    fn ids_never_change_and_records_are_never_deleted() {
+        let old = [base("e/a.yaml", &text(ID, &[A]))];
+        let other = "7c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
+        assert_eq!(
+            rules(&old, &[head("e/a.yaml", &text(other, &[A]))]),
+            vec![(Rule::IdChanged, "e/a.yaml".into(), 1)]
+        );
+        assert_eq!(
+            rules(&old, &[head("e/b.yaml", &text(other, &[A]))]),
+            vec![(Rule::RecordDeleted, "e/a.yaml".into(), 1)]
+        );
+    }
+}

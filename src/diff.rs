@@ -1,0 +1,323 @@
+//! What changed in experiments between two versions of the records, for a pull request:
+//! new experiments, status moves, decisions, changed fields and new notes, as Markdown or JSON.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::record::{LogEntry, Record};
+use crate::yaml_edit::format_number;
+
+/// One version of one record: its path (as shown) and the record.
+pub type Version = (String, Record);
+
+/// How an experiment changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    New,
+    Changed,
+    Deleted,
+}
+
+/// A field that changed, as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Everything that changed in one experiment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExperimentDiff {
+    pub id: String,
+    pub path: String,
+    pub title: String,
+    pub change: Kind,
+    /// Every changed field, `status` and `decision` included.
+    pub fields: Vec<FieldChange>,
+    pub new_notes: Vec<LogEntry>,
+}
+
+/// The differences between `base` and `head`, ordered by path; unchanged experiments are left out.
+pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
+    let old: HashMap<&str, &Version> = base.iter().map(|v| (v.1.id.as_str(), v)).collect();
+    let new_ids: HashMap<&str, ()> = head.iter().map(|v| (v.1.id.as_str(), ())).collect();
+    let mut out = Vec::new();
+    for (path, record) in head {
+        let before = old.get(record.id.as_str()).map(|v| &v.1);
+        let fields = changed_fields(before, record);
+        let new_notes = new_notes(
+            before.map(|b| b.decision_log.as_slice()),
+            &record.decision_log,
+        );
+        if before.is_some() && fields.is_empty() && new_notes.is_empty() {
+            continue;
+        }
+        out.push(ExperimentDiff {
+            id: record.id.clone(),
+            path: path.clone(),
+            title: record.title.clone(),
+            change: if before.is_some() {
+                Kind::Changed
+            } else {
+                Kind::New
+            },
+            fields,
+            new_notes,
+        });
+    }
+    for (path, record) in base {
+        if !new_ids.contains_key(record.id.as_str()) {
+            out.push(ExperimentDiff {
+                id: record.id.clone(),
+                path: path.clone(),
+                title: record.title.clone(),
+                change: Kind::Deleted,
+                fields: Vec::new(),
+                new_notes: Vec::new(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// The fields of `after` that differ from `before` (all set fields when there is no before).
+fn changed_fields(before: Option<&Record>, after: &Record) -> Vec<FieldChange> {
+    let view = |r: &Record| -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("status", Some(r.status.as_str().to_owned())),
+            ("decision", r.decision.map(|d| d.as_str().to_owned())),
+            ("confidence", Some(r.confidence.to_string())),
+            ("title", Some(r.title.clone())),
+            ("hypothesis", Some(r.hypothesis.clone())),
+            ("primary_metric", Some(r.primary_metric.clone())),
+            ("baseline", Some(format_number(r.baseline))),
+            ("target", Some(format_number(r.target))),
+            ("direction", r.direction.map(|d| d.as_str().to_owned())),
+            ("learning", r.learning.clone()),
+            ("owner", r.owner.clone()),
+            ("tags", r.tags.as_ref().map(|t| t.join(", "))),
+            ("links", r.links.as_ref().map(|l| l.join(", "))),
+        ]
+    };
+    let after_view = view(after);
+    match before {
+        None => after_view
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(field, to)| FieldChange {
+                field,
+                from: None,
+                to,
+            })
+            .collect(),
+        Some(before) => view(before)
+            .into_iter()
+            .zip(after_view)
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((field, from), (_, to))| FieldChange { field, from, to })
+            .collect(),
+    }
+}
+
+/// Entries of `after` beyond those of `before` (as a multiset: a repeated entry counts twice).
+fn new_notes(before: Option<&[LogEntry]>, after: &[LogEntry]) -> Vec<LogEntry> {
+    let mut old: Vec<&LogEntry> = before.unwrap_or_default().iter().collect();
+    let mut out = Vec::new();
+    for entry in after {
+        match old.iter().position(|e| *e == entry) {
+            Some(i) => {
+                old.swap_remove(i);
+            }
+            None => out.push(entry.clone()),
+        }
+    }
+    out
+}
+
+/// The report as Markdown, fit to post on a pull request.
+pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
+    let mut out = String::from("### Experiment changes\n\n");
+    if diffs.is_empty() {
+        out.push_str(&format!(
+            "No experiment changed between {base} and {head}.\n"
+        ));
+        return out;
+    }
+    let count = |k: Kind| diffs.iter().filter(|d| d.change == k).count();
+    let mut parts = Vec::new();
+    for (kind, word) in [
+        (Kind::New, "new"),
+        (Kind::Changed, "changed"),
+        (Kind::Deleted, "deleted"),
+    ] {
+        let n = count(kind);
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    out.push_str(&format!(
+        "{} experiment{} ({}) between {base} and {head}.\n",
+        diffs.len(),
+        if diffs.len() == 1 { "" } else { "s" },
+        parts.join(", ")
+    ));
+    for d in diffs {
+        let label = match d.change {
+            Kind::New => " (new)",
+            Kind::Changed => "",
+            Kind::Deleted => " (deleted)",
+        };
+        out.push_str(&format!(
+            "\n#### {}{label}\n\n`{}`\n\n",
+            escape(&d.title),
+            d.path
+        ));
+        for f in &d.fields {
+            let to = f.to.as_deref().map_or("(none)".to_owned(), escape);
+            match (&d.change, &f.from) {
+                (Kind::New, _) => out.push_str(&format!("- **{}**: {to}\n", f.field)),
+                (_, from) => out.push_str(&format!(
+                    "- **{}**: {} -> {to}\n",
+                    f.field,
+                    from.as_deref().map_or("(none)".to_owned(), escape)
+                )),
+            }
+        }
+        if d.change == Kind::Deleted {
+            out.push_str("- the record was deleted; set its status to killed instead\n");
+        }
+        if !d.new_notes.is_empty() {
+            out.push_str("- **new notes**:\n");
+            for n in &d.new_notes {
+                out.push_str(&format!(
+                    "  - {} {}: {}\n",
+                    n.at,
+                    n.who.as_deref().map_or("(nobody)".to_owned(), escape),
+                    escape(&n.note)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Text made safe for Markdown: one line, markup characters escaped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonDiff<'a> {
+    version: u32,
+    base: &'a str,
+    head: &'a str,
+    experiments: &'a [ExperimentDiff],
+}
+
+/// The report as JSON: `{version, base, head, experiments: [...]}`.
+pub fn json(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
+    let mut text = serde_json::to_string_pretty(&JsonDiff {
+        version: 1,
+        base,
+        head,
+        experiments: diffs,
+    })
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::record::{Decision, Status};
+
+    fn record(id: &str) -> Record {
+        Record {
+            id: id.into(),
+            title: "T".into(),
+            hypothesis: "h".into(),
+            primary_metric: "m".into(),
+            baseline: 1.0,
+            target: 2.0,
+            status: Status::Running,
+            confidence: 10,
+            decision: None,
+            learning: None,
+            direction: None,
+            owner: None,
+            tags: None,
+            links: None,
+            decision_log: vec![entry("a")],
+        }
+    }
+
+    fn entry(note: &str) -> LogEntry {
+        LogEntry {
+            at: "2026-01-01T00:00:00.000Z".into(),
+            who: Some("ann".into()),
+            note: note.into(),
+        }
+    }
+
+    #[test]
+    fn finds_new_changed_deleted_and_skips_unchanged() {
+        let same = record("1");
+        let mut changed = record("2");
+        let base = vec![
+            ("a.yaml".into(), same.clone()),
+            ("b.yaml".into(), changed.clone()),
+            ("d.yaml".into(), record("4")),
+        ];
+        changed.status = Status::Completed;
+        changed.decision = Some(Decision::Ship);
+        changed.decision_log.push(entry("b"));
+        let head = vec![
+            ("a.yaml".into(), same),
+            ("b.yaml".into(), changed),
+            ("c.yaml".into(), record("3")),
+        ];
+        let diffs = diff(&base, &head);
+        let kinds: Vec<(&str, Kind)> = diffs.iter().map(|d| (d.path.as_str(), d.change)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("b.yaml", Kind::Changed),
+                ("c.yaml", Kind::New),
+                ("d.yaml", Kind::Deleted)
+            ]
+        );
+        let fields: Vec<&str> = diffs[0].fields.iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["status", "decision"]);
+        assert_eq!(diffs[0].new_notes, [entry("b")]);
+        assert_eq!(diffs[1].new_notes, [entry("a")]);
+    }
+
+    #[test]
+    fn markdown_escapes_user_text() {
+        let mut r = record("1");
+        r.title = "*bold* <b>|x|".into();
+        let md = markdown(
+            &diff(&[], &[("a.yaml".into(), r)]),
+            "`abc`",
+            "the work tree",
+        );
+        assert!(md.contains("#### \\*bold\\* \\<b>\\|x\\| (new)"), "{md}");
+    }
+}

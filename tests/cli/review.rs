@@ -1,0 +1,209 @@
+//! Review in pull requests and CI: check --base, GitHub annotations, diff, driver registration.
+
+use insta_cmd::assert_cmd_snapshot;
+
+use crate::support::TestEnv;
+use crate::with_filters;
+
+/// A repository whose `main` holds the CTA record with two notes, on a branch `feature`.
+fn with_base() -> TestEnv {
+    let mut env = TestEnv::repo();
+    env.new_cta();
+    env.ok(&["note", "homepage-cta-color", "Launched", "--who", "alice"]);
+    env.now = "2026-02-22T19:00:00Z".into();
+    env.ok(&["note", "homepage-cta-color", "Significant", "--who", "bob"]);
+    env.git(&["tag", "v1"]);
+    env.git(&["checkout", "-q", "-b", "feature"]);
+    env.now = "2026-02-23T09:00:00Z".into();
+    env
+}
+
+const FILE: &str = "experiments/homepage-cta-color.yaml";
+
+#[test]
+fn a_pure_append_and_a_rename_pass_against_branch_tag_and_commit() {
+    let env = with_base();
+    env.ok(&["note", "homepage-cta-color", "Shipped to all"]);
+    env.git(&["mv", FILE, "experiments/cta.yaml"]);
+    let main = env.git(&["rev-parse", "main"]);
+    for base in ["main", "v1", main.trim(), "HEAD~1"] {
+        let run = env.xp(&["check", "--base", base]);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "{base}: {}",
+            run.stderr
+        );
+    }
+    let run = env.xp(&["check", "--base", "nope"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("`nope` names no commit"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_rewritten_entry_is_caught_with_its_rule_and_place() {
+    let env = with_base();
+    env.write(
+        FILE,
+        &env.read(FILE)
+            .replace("note: Significant", "note: Not significant"),
+    );
+    let run = env.xp(&["check", "--base", "main"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "{FILE}:15:3: error[log-rewritten]: decision-log entry 2 at main"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("was changed"), "{}", run.stdout);
+}
+
+#[test]
+fn a_deleted_record_and_a_changed_id_are_caught() {
+    let env = with_base();
+    let text = env.read(FILE);
+    std::fs::remove_file(env.path(FILE)).unwrap();
+    let run = env.xp(&["check", "--base", "main", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["problems"][0]["rule"], "record-deleted");
+    assert_eq!(json["problems"][0]["path"], FILE);
+
+    let other = "7c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
+    let id_line = text.lines().next().unwrap().to_owned();
+    env.write(FILE, &text.replace(&id_line, &format!("id: {other}")));
+    let run = env.xp(&["check", "--base", "main"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .starts_with(&format!("{FILE}:1:5: error[id-changed]")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn github_format_annotates_with_repository_paths() {
+    let env = with_base();
+    env.write(
+        FILE,
+        &env.read(FILE).replace("confidence: 0", "confidence: 120"),
+    );
+    std::fs::create_dir_all(env.path("sub")).unwrap();
+    let run = env.xp_in(&env.path("sub"), &["check", "--format", "github"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "::error file={FILE},line=8,col=13,title=confidence-range::confidence `120` must be a whole number from 0 to 100\n"
+        )
+    );
+}
+
+#[test]
+fn init_registers_the_driver_once_and_check_warns_without_it() {
+    let env = TestEnv::repo();
+    env.write(".gitattributes", "*.png binary");
+    env.ok(&["init"]);
+    let attributes = env.read(".gitattributes");
+    assert_eq!(
+        attributes,
+        "*.png binary\nexperiments/*.yaml merge=xp\nexperiments/*.yml merge=xp\n"
+    );
+    assert_eq!(
+        env.git(&["config", "merge.xp.driver"]),
+        "xp merge-driver %O %A %B %P\n"
+    );
+    let config = env.bytes(".git/config");
+    let run = env.xp(&["init"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("already registered"), "{}", run.stderr);
+    assert_eq!(env.read(".gitattributes"), attributes);
+    assert_eq!(env.bytes(".git/config"), config);
+
+    let run = env.xp(&["check"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    env.git(&["config", "--unset", "merge.xp.driver"]);
+    let run = env.xp(&["check"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("warning: .gitattributes names the xp merge driver"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("xp init"), "{}", run.stderr);
+    let run = env.xp(&["check", "--format", "github"]);
+    assert!(
+        run.stdout.starts_with("::warning title=xp::"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn diff_summarises_a_branch_for_a_pull_request() {
+    let mut env = with_base();
+    env.ok(&[
+        "new",
+        "--title",
+        "Checkout latency",
+        "--hypothesis",
+        "Lazy reviews cut p95",
+        "--metric",
+        "p95_ms",
+        "--baseline",
+        "840",
+        "--target",
+        "700",
+        "--direction",
+        "decrease",
+    ]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "running",
+        "--who",
+        "alice",
+    ]);
+    env.now = "2026-02-24T09:00:00Z".into();
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "completed",
+        "--decision",
+        "ship",
+        "--confidence",
+        "96",
+        "--learning",
+        "Green wins",
+        "--who",
+        "bob",
+    ]);
+    env.ok(&[
+        "note",
+        "homepage-cta-color",
+        "Rolling out",
+        "--who",
+        "carol",
+    ]);
+    with_filters!(env, {
+        assert_cmd_snapshot!(env.xp_cmd(&["diff"]));
+        assert_cmd_snapshot!(env.xp_cmd(&["diff", "main", "HEAD", "--format", "json"]));
+    });
+    env.git(&["checkout", "-q", "main"]);
+    let run = env.xp(&["diff"]);
+    assert!(
+        run.stdout.contains("No experiment changed"),
+        "{}",
+        run.stdout
+    );
+}
