@@ -50,6 +50,19 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// Test-only: whether `XP_TEST_FAULT` names this point, where a test wants a failure.
+    pub fn fault(&self, point: &str) -> bool {
+        self.var("XP_TEST_FAULT") == Some(point)
+    }
+
+    /// Test-only: dies at once, as a kill would (no clean-up, no output), when `XP_TEST_FAULT`
+    /// names this point; tests use it to stop xp where random kills rarely land.
+    pub fn crash_point(&self, point: &str) {
+        if self.fault(point) {
+            std::process::abort();
+        }
+    }
+
     /// Whether `XP_NOW` fixes the clock.
     pub fn clock_is_fixed(&self) -> bool {
         self.now.is_some()

@@ -3,8 +3,11 @@
 //! A change is one commit holding exactly one file: its tree is HEAD's tree plus that file
 //! (never the user's index), HEAD's ref moves by compare-and-swap, and afterwards only that
 //! path's index entry is refreshed, so the user's other staged and unstaged work stays put.
+//! As git does, `index.lock` is held while the entry is staged and the ref moves; a journal
+//! lets the next xp command finish the job when this one is killed ([`Repo::recover`]).
 
 use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -31,8 +34,19 @@ const REF_LOCK_WAIT: Duration = Duration::from_millis(100);
 /// How long `commit_file` sleeps between two attempts at a locked ref.
 const REF_LOCK_POLL: Duration = Duration::from_millis(2);
 
+/// How long xp waits for a lock held by another git process (`index.lock`, a ref lock) to go
+/// before it refuses; git's own commands hold them for milliseconds.
+const GIT_LOCK_WAIT: Duration = Duration::from_millis(500);
+
+/// How often xp looks again at a lock held by another git process.
+const GIT_LOCK_POLL: Duration = Duration::from_millis(5);
+
 /// The trailer that ties a commit to an experiment.
 const TRAILER: &str = "Experiment-Id";
+
+/// The start of the name of the file in the git directory that describes a commit xp has under
+/// way, so that the next xp command can finish it when this one was killed ([`Repo::recover`]).
+const JOURNAL: &str = "xp-journal-";
 
 /// Everything that can go wrong talking to git.
 #[derive(Debug, thiserror::Error)]
@@ -159,8 +173,6 @@ pub struct Committed {
     pub id: String,
     /// The first 7 hex digits.
     pub short: String,
-    /// False when the index could not be written (e.g. `index.lock` appeared); the commit stands.
-    pub index_refreshed: bool,
 }
 
 /// Who made a commit, when, and what it says.
@@ -245,6 +257,11 @@ impl Repo {
         Ok(Some(Repo { repo, workdir }))
     }
 
+    /// The git directory of this work tree (`.git`, or `.git/worktrees/<name>` for a linked one).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
     /// The canonicalized root of the work tree.
     pub fn workdir(&self) -> &Path {
         &self.workdir
@@ -290,13 +307,13 @@ impl Repo {
         if let Some(operation) = operation_in_progress(self.repo.state()) {
             return Err(GitError::InProgress { operation });
         }
-        let index_lock = self.repo.path().join("index.lock");
-        if index_lock.exists() {
+        let index_lock = lock_path(&self.index_path()?);
+        if !wait_until_gone(&index_lock) {
             return Err(GitError::Locked { path: index_lock });
         }
         let tip = self.tip()?;
         let ref_lock = self.ref_lock_path(&tip.refname);
-        if ref_lock.exists() {
+        if !wait_until_gone(&ref_lock) {
             return Err(GitError::Locked { path: ref_lock });
         }
 
@@ -332,6 +349,11 @@ impl Repo {
     /// parent is HEAD (none on an unborn branch), and the ref HEAD points to (HEAD itself when
     /// detached) moves by compare-and-swap, rebuilt on the new HEAD when another commit landed
     /// meanwhile, unless that commit changed `rel_path` too.
+    ///
+    /// Like `git commit`, xp holds git's `index.lock` throughout, and stages the entry before
+    /// HEAD moves (see `stage_and_swap`). A kill leaves that lock and a journal behind;
+    /// [`Repo::recover`] finishes the job. `XP_TEST_FAULT` (`before-index`, `before-swap`,
+    /// `after-swap`, `index-write`) stops here for tests.
     pub fn commit_file(
         &self,
         rel_path: &str,
@@ -361,23 +383,132 @@ impl Repo {
             .context("cannot store the file in git")?;
         let subject = message.lines().next().unwrap_or_default();
 
+        let index_path = self.index_path()?;
+        let mut journal = Journal {
+            token: uuid::Uuid::new_v4().to_string(),
+            path: rel_path.to_owned(),
+            staged: None,
+            blob,
+            swap: None,
+        };
+        self.write_journal(&journal)?;
+        let lock = match IndexLock::acquire(self.repo.path(), &index_path, &journal.token) {
+            Ok(lock) => lock,
+            Err(e) => {
+                self.remove_journal(&journal);
+                return Err(e);
+            }
+        };
+        let mut unsettled = false;
+        let result = self.stage_and_swap(&mut journal, &index_path, env, &mut unsettled, |j| {
+            let signatures = [&author, &committer];
+            self.swap_loop(j, signatures, message, subject, env, before_swap)
+        });
+        env.crash_point("after-swap");
+        lock.release();
+        if !unsettled {
+            // Kept otherwise, so that the next xp command puts the index entry back.
+            self.remove_journal(&journal);
+        }
+        let id = result?.to_string();
+        Ok(Committed {
+            short: id[..7].to_owned(),
+            id,
+        })
+    }
+
+    /// Stages the blob in the index, then moves the ref with `swap`; puts the index back as it
+    /// was when the ref cannot move (`unsettled` when even that failed). Called holding
+    /// `index.lock`.
+    ///
+    /// The index changes before HEAD does because `git commit` reads HEAD before the index:
+    /// whoever sees xp's commit at HEAD then also sees its entry in the index, so no commit is
+    /// ever built on xp's from an index that lacks it.
+    fn stage_and_swap(
+        &self,
+        journal: &mut Journal,
+        index_path: &Path,
+        env: &Env,
+        unsettled: &mut bool,
+        swap: impl FnOnce(&mut Journal) -> Result<(Oid, FileMode), GitError>,
+    ) -> Result<Oid, GitError> {
+        let rel_path = journal.path.clone();
+        journal.staged = Some(self.staged(&rel_path)?);
+        self.write_journal(journal)?;
+        env.crash_point("before-index");
+        let original = match fs::read(index_path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(GitError::Io {
+                    path: index_path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let mode = match self.entry_at(self.tip()?.id, &rel_path)? {
+            Some((_, mode)) if mode == i32::from(FileMode::BlobExecutable) => {
+                FileMode::BlobExecutable
+            }
+            _ => FileMode::Blob,
+        };
+        if env.fault("index-write") {
+            return Err(GitError::Io {
+                path: index_path.to_path_buf(),
+                source: std::io::Error::other("XP_TEST_FAULT=index-write"),
+            });
+        }
+        self.write_index(
+            index_path,
+            original.as_deref(),
+            &rel_path,
+            journal.blob,
+            mode,
+        )?;
+        match swap(journal) {
+            Ok((id, _)) => Ok(id),
+            Err(e) => {
+                // Nobody else can have changed the index: xp holds its lock.
+                let restored = match &original {
+                    Some(bytes) => self.replace_index(index_path, bytes),
+                    None => fs::remove_file(index_path).map_err(|source| GitError::Io {
+                        path: index_path.to_path_buf(),
+                        source,
+                    }),
+                };
+                *unsettled = restored.is_err();
+                Err(e)
+            }
+        }
+    }
+
+    /// Builds the commit and moves the ref by compare-and-swap, again on the new HEAD while
+    /// other commits land meanwhile; returns the commit and the file's mode.
+    ///
+    /// The journal names each commit before its swap, so that a lock on the ref left by a kill
+    /// is known for xp's own.
+    fn swap_loop(
+        &self,
+        journal: &mut Journal,
+        signatures: [&Signature; 2],
+        message: &str,
+        subject: &str,
+        env: &Env,
+        before_swap: &mut dyn FnMut(),
+    ) -> Result<(Oid, FileMode), GitError> {
+        let (rel_path, blob) = (journal.path.clone(), journal.blob);
+        let rel_path = rel_path.as_str();
         let mut tip = self.tip()?;
         let original = self.entry_at(tip.id, rel_path)?;
         let (mut moves, started) = (0, Instant::now());
         loop {
-            let (id, mode) =
-                self.build_commit(&tip, rel_path, blob, [&author, &committer], message)?;
+            let (id, mode) = self.build_commit(&tip, rel_path, blob, signatures, message)?;
+            journal.swap = Some((tip.refname.clone(), id));
+            self.write_journal(journal)?;
             before_swap();
+            env.crash_point("before-swap");
             match self.swap(&tip, id, subject) {
-                Ok(()) => {
-                    let index_refreshed = self.refresh_index(rel_path, blob, mode).is_ok();
-                    let id = id.to_string();
-                    return Ok(Committed {
-                        short: id[..7].to_owned(),
-                        id,
-                        index_refreshed,
-                    });
-                }
+                Ok(()) => return Ok((id, mode)),
                 Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => {
                     moves += 1;
                     if moves == MAX_TRIES {
@@ -772,13 +903,255 @@ impl Repo {
             .context("cannot create an empty tree")
     }
 
+    /// Where git keeps this work tree's index.
+    fn index_path(&self) -> Result<PathBuf, GitError> {
+        let index = self.repo.index().context("cannot open the index")?;
+        Ok(index
+            .path()
+            .map_or_else(|| self.repo.path().join("index"), Path::to_path_buf))
+    }
+
+    /// The blob staged (stage 0, not intent-to-add) for `rel_path`, read from disk.
+    fn staged(&self, rel_path: &str) -> Result<Option<Oid>, GitError> {
+        let mut index = self.repo.index().context("cannot open the index")?;
+        index.read(true).context("cannot read the index")?;
+        Ok(index
+            .get_path(Path::new(rel_path), 0)
+            .filter(|e| e.flags_extended & git2::IndexEntryExtendedFlag::INTENT_TO_ADD.bits() == 0)
+            .map(|e| e.id))
+    }
+
     /// Points the index entry for `rel_path` at `blob`, with the work file's stat; nothing else.
-    fn refresh_index(&self, rel_path: &str, blob: Oid, mode: FileMode) -> Result<(), git2::Error> {
-        let mut index = self.repo.index()?;
-        index.read(true)?;
+    ///
+    /// `original` is the index as read under `index.lock`. The new one is made on a scratch copy
+    /// and renamed over it. Entries git would have taken for "racily clean" (changed within the
+    /// old index file's timestamp) are smudged so git checks their content again: the new
+    /// index is newer than they are, and would otherwise vouch for them.
+    fn write_index(
+        &self,
+        index_path: &Path,
+        original: Option<&[u8]>,
+        rel_path: &str,
+        blob: Oid,
+        mode: FileMode,
+    ) -> Result<(), GitError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| GitError::Io { path, source }
+        };
+        let scratch = tempfile::Builder::new()
+            .prefix("xp-index-")
+            .suffix(".tmp")
+            .tempfile_in(self.repo.path())
+            .map_err(io(self.repo.path()))?;
+        let stamp = match original {
+            Some(bytes) => {
+                fs::write(scratch.path(), bytes).map_err(io(scratch.path()))?;
+                fs::metadata(index_path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            }
+            None => {
+                fs::remove_file(scratch.path()).map_err(io(scratch.path()))?;
+                None
+            }
+        };
+        let mut index = git2::Index::open(scratch.path()).context("cannot read the index")?;
+        if let Some(stamp) = stamp {
+            // By the second, as git compares them unless built with USE_NSEC.
+            let old = stamp.as_secs() as i64;
+            let racy: Vec<IndexEntry> = index
+                .iter()
+                .filter(|e| i64::from(e.mtime.seconds()) >= old)
+                .collect();
+            for mut entry in racy {
+                entry.file_size = 0;
+                index.add(&entry).context("cannot write the index")?;
+            }
+        }
         let meta = fs::symlink_metadata(self.workdir.join(rel_path)).ok();
-        index.add(&index_entry(rel_path, blob, mode, meta.as_ref()))?;
-        index.write()
+        index
+            .add(&index_entry(rel_path, blob, mode, meta.as_ref()))
+            .and_then(|()| index.write())
+            .context("cannot write the index")?;
+        scratch
+            .persist(index_path)
+            .map_err(|e| io(index_path)(e.error))?;
+        Ok(())
+    }
+
+    /// Puts `bytes` in place as the index, by rename.
+    fn replace_index(&self, index_path: &Path, bytes: &[u8]) -> Result<(), GitError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| GitError::Io { path, source }
+        };
+        let mut scratch = tempfile::Builder::new()
+            .prefix("xp-index-")
+            .suffix(".tmp")
+            .tempfile_in(self.repo.path())
+            .map_err(io(self.repo.path()))?;
+        scratch.write_all(bytes).map_err(io(scratch.path()))?;
+        scratch
+            .persist(index_path)
+            .map_err(|e| io(index_path)(e.error))?;
+        Ok(())
+    }
+
+    /// Writes the journal atomically (a scratch file renamed into place).
+    fn write_journal(&self, journal: &Journal) -> Result<(), GitError> {
+        let path = self.repo.path().join(journal.file_name());
+        let temp = self
+            .repo
+            .path()
+            .join(format!("{}.tmp", journal.file_name()));
+        let io = |source| GitError::Io {
+            path: path.clone(),
+            source,
+        };
+        // Written for the next xp command after a kill, not for a power cut: no fsync.
+        fs::write(&temp, journal.to_text()).map_err(io)?;
+        fs::rename(&temp, &path).map_err(io)
+    }
+
+    fn remove_journal(&self, journal: &Journal) {
+        // Harmless when it stays: `recover` finds nothing left to do and removes it.
+        let _ = fs::remove_file(self.repo.path().join(journal.file_name()));
+    }
+
+    /// Finishes what xp commands killed mid-commit left; call it holding [`Repo::lock`].
+    ///
+    /// A journal holds the token that command wrote into its `index.lock`, the index entry as
+    /// it was before and the one it staged, and the ref it was moving. Its own locks are removed
+    /// (a lock of another process is left alone, and the journal kept for later). An entry it
+    /// staged for a commit that never landed is put back; an entry still old after a commit that
+    /// landed is refreshed; in both cases only if nobody has changed it since. Scratch files go.
+    /// Returns what was repaired.
+    pub fn recover(&self) -> Result<Vec<String>, GitError> {
+        let mut journals = Vec::new();
+        if let Ok(entries) = fs::read_dir(self.repo.path()) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("xp-") && name.ends_with(".tmp") {
+                    let _ = fs::remove_file(entry.path());
+                } else if name.starts_with(JOURNAL) {
+                    journals.push(entry.path());
+                }
+            }
+        }
+        journals.sort();
+        let mut repaired = Vec::new();
+        for path in journals {
+            let text = match fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(GitError::Io { path, source }),
+            };
+            match Journal::parse(&text) {
+                Some(journal) if path.file_name() == Some(journal.file_name().as_ref()) => {
+                    self.finish(&journal, &mut repaired)?
+                }
+                _ => {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+        Ok(repaired)
+    }
+
+    /// Finishes one interrupted commit (see [`Repo::recover`]).
+    fn finish(&self, journal: &Journal, repaired: &mut Vec<String>) -> Result<(), GitError> {
+        let index_path = self.index_path()?;
+        let index_lock = lock_path(&index_path);
+        let remove = |path: &Path, repaired: &mut Vec<String>| {
+            fs::remove_file(path).map_err(|source| GitError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            repaired.push(format!(
+                "removed {} left behind by an interrupted xp command",
+                path.display()
+            ));
+            Ok::<(), GitError>(())
+        };
+        if fs::symlink_metadata(&index_lock).is_ok() {
+            if !holds_token(&index_lock, &journal.token) {
+                // Another git process's lock: leave everything for a later command.
+                return Ok(());
+            }
+            // That command died holding `index.lock`, so perhaps while moving the ref too: a
+            // ref lock that is empty or holds (part of) its commit id is its own. The ref did
+            // not move; the file it wrote is committed by the next command.
+            if let Some((refname, commit)) = &journal.swap {
+                let ref_lock = self.ref_lock_path(refname);
+                if is_own_ref_lock(&ref_lock, *commit) {
+                    remove(&ref_lock, repaired)?;
+                }
+            }
+            remove(&index_lock, repaired)?;
+        }
+        let head = self.entry_at(self.tip()?.id, &journal.path)?;
+        let Some(before) = journal.staged else {
+            // Killed before it looked at the index: it never changed it.
+            self.remove_journal(journal);
+            return Ok(());
+        };
+        let staged = self.staged(&journal.path)?;
+        let mode = |mode: Option<i32>| {
+            if mode == Some(i32::from(FileMode::BlobExecutable)) {
+                FileMode::BlobExecutable
+            } else {
+                FileMode::Blob
+            }
+        };
+        let committed = head.is_some_and(|(id, _)| id == journal.blob);
+        let mut index = self.repo.index().context("cannot open the index")?;
+        index.read(true).context("cannot read the index")?;
+        let path = Path::new(&journal.path);
+        if !committed && staged == Some(journal.blob) && before != staged {
+            // Staged, but HEAD never moved: put the entry back as it was.
+            match before {
+                Some(id) => index
+                    .add(&index_entry(
+                        &journal.path,
+                        id,
+                        mode(head.map(|h| h.1)),
+                        None,
+                    ))
+                    .context("cannot write the index")?,
+                None => index.remove_path(path).context("cannot write the index")?,
+            }
+            index.write().context("cannot write the index")?;
+            repaired.push(format!(
+                "put back git's index entry for {} after an interrupted xp command",
+                journal.path
+            ));
+        } else if committed && staged == before && before != Some(journal.blob) {
+            // Committed, but the index entry was never written.
+            let file = self.workdir.join(&journal.path);
+            let same = fs::read(&file)
+                .ok()
+                .and_then(|bytes| Oid::hash_object(ObjectType::Blob, &bytes).ok())
+                == Some(journal.blob);
+            let meta = fs::symlink_metadata(&file).ok().filter(|_| same);
+            let entry = index_entry(
+                &journal.path,
+                journal.blob,
+                mode(head.map(|h| h.1)),
+                meta.as_ref(),
+            );
+            index
+                .add(&entry)
+                .and_then(|()| index.write())
+                .context("cannot write the index")?;
+            repaired.push(format!(
+                "refreshed git's index entry for {} after an interrupted xp command",
+                journal.path
+            ));
+        }
+        self.remove_journal(journal);
+        Ok(())
     }
 
     /// The record file `commit` changed against its first parent, with its content there.
@@ -865,6 +1238,196 @@ fn check_path(rel_path: &str) -> Result<(), GitError> {
     } else {
         Err(GitError::BadPath {
             path: rel_path.to_owned(),
+        })
+    }
+}
+
+/// The lock file git uses for `path`.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Waits up to [`GIT_LOCK_WAIT`] for a lock file to go; whether it went.
+fn wait_until_gone(path: &Path) -> bool {
+    let deadline = Instant::now() + GIT_LOCK_WAIT;
+    while fs::symlink_metadata(path).is_ok() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(GIT_LOCK_POLL);
+    }
+    true
+}
+
+/// `index.lock` as xp holds it: made exclusively, as git does, and holding a token that tells
+/// the next xp command it is this one's (see [`Repo::recover`]); removed when released or
+/// dropped.
+struct IndexLock {
+    path: PathBuf,
+    held: bool,
+}
+
+impl IndexLock {
+    /// Creates `index.lock` beside `index`, waiting up to [`GIT_LOCK_WAIT`] while another
+    /// process holds it. The file appears with the token already in it: it is written to a
+    /// scratch file in `gitdir` first, then hard-linked into place (which fails if the lock
+    /// exists), so that a kill can never leave a lock of xp's that xp cannot recognize.
+    fn acquire(gitdir: &Path, index: &Path, token: &str) -> Result<IndexLock, GitError> {
+        let path = lock_path(index);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| GitError::Io { path, source }
+        };
+        let mut scratch = tempfile::Builder::new()
+            .prefix("xp-lock-")
+            .suffix(".tmp")
+            .tempfile_in(gitdir)
+            .map_err(io(gitdir))?;
+        scratch
+            .write_all(token.as_bytes())
+            .map_err(io(scratch.path()))?;
+        let deadline = Instant::now() + GIT_LOCK_WAIT;
+        loop {
+            let made = match fs::hard_link(scratch.path(), &path) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+                // No hard links on this file system: create it, then write the token.
+                Err(_) => OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&path)
+                    .and_then(|mut file| file.write_all(token.as_bytes())),
+                Ok(()) => Ok(()),
+            };
+            match made {
+                Ok(()) => return Ok(IndexLock { path, held: true }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if Instant::now() >= deadline {
+                        return Err(GitError::Locked { path });
+                    }
+                    thread::sleep(GIT_LOCK_POLL);
+                }
+                Err(source) => return Err(GitError::Io { path, source }),
+            }
+        }
+    }
+
+    fn release(mut self) {
+        self.remove();
+    }
+
+    fn remove(&mut self) {
+        if std::mem::take(&mut self.held) {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+/// Whether the lock file at `path` holds exactly `token`.
+fn holds_token(path: &Path, token: &str) -> bool {
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|file| {
+            use std::io::Read;
+            file.take(token.len() as u64 + 1).read_to_end(&mut bytes)
+        })
+        .is_ok()
+        && bytes == token.as_bytes()
+}
+
+/// Whether a ref lock is one libgit2 was making for `commit`: empty (it writes the id only
+/// just before the rename) or holding the start of that id.
+fn is_own_ref_lock(path: &Path, commit: Oid) -> bool {
+    let mut bytes = Vec::new();
+    let read = File::open(path).and_then(|file| {
+        use std::io::Read;
+        file.take(128).read_to_end(&mut bytes)
+    });
+    let line = format!("{commit}\n");
+    read.is_ok() && line.as_bytes().starts_with(&bytes)
+}
+
+/// A commit xp has under way: the token in its `index.lock`, the index entry it will refresh,
+/// and the ref it is moving to which commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Journal {
+    token: String,
+    path: String,
+    /// The entry's blob before the commit (None: no entry); not yet known (None) until xp
+    /// holds `index.lock`.
+    staged: Option<Option<Oid>>,
+    /// The blob being committed.
+    blob: Oid,
+    /// The ref being moved and the commit it is moved to, once a swap is under way.
+    swap: Option<(String, Oid)>,
+}
+
+impl Journal {
+    /// The journal's file name in the git directory: one per commit under way.
+    fn file_name(&self) -> String {
+        format!("{JOURNAL}{}", self.token)
+    }
+
+    fn to_text(&self) -> String {
+        let staged = match self.staged {
+            None => "?".to_owned(),
+            Some(None) => "-".to_owned(),
+            Some(Some(id)) => id.to_string(),
+        };
+        let mut text = format!(
+            "xp-journal 1\nlock {}\nstaged {staged}\nblob {}\npath {}\n",
+            self.token, self.blob, self.path
+        );
+        if let Some((refname, commit)) = &self.swap {
+            text.push_str(&format!("swap {commit} {refname}\n"));
+        }
+        text
+    }
+
+    fn parse(text: &str) -> Option<Journal> {
+        let mut lines = text.lines();
+        if lines.next()? != "xp-journal 1" {
+            return None;
+        }
+        let mut field = |key: &str| {
+            lines
+                .next()?
+                .strip_prefix(key)?
+                .strip_prefix(' ')
+                .map(str::to_owned)
+        };
+        let token = field("lock")?;
+        let staged = match field("staged")?.as_str() {
+            "?" => None,
+            "-" => Some(None),
+            id => Some(Some(Oid::from_str(id).ok()?)),
+        };
+        let blob = Oid::from_str(&field("blob")?).ok()?;
+        let path = field("path")?;
+        check_path(&path).ok()?;
+        let swap = match lines.next() {
+            None => None,
+            Some(line) => {
+                let (commit, refname) = line.strip_prefix("swap ")?.split_once(' ')?;
+                let valid = refname == "HEAD"
+                    || (refname.starts_with("refs/") && check_path(refname).is_ok());
+                valid.then_some(())?;
+                Some((refname.to_owned(), Oid::from_str(commit).ok()?))
+            }
+        };
+        Some(Journal {
+            token,
+            path,
+            staged,
+            blob,
+            swap,
         })
     }
 }
@@ -1095,12 +1658,9 @@ mod tests {
         fn xp_commit(&self, rel: &str, content: &str, message: &str) -> Committed {
             self.repo.preflight(rel, self.read(rel).as_deref()).unwrap();
             self.write(rel, content);
-            let done = self
-                .repo
+            self.repo
                 .commit_file(rel, content.as_bytes(), message, &self.env)
-                .unwrap();
-            assert!(done.index_refreshed);
-            done
+                .unwrap()
         }
 
         /// Commits with the git CLI whatever is staged after `git add` of `paths`.
@@ -1147,6 +1707,17 @@ mod tests {
 
         fn fsck(&self) {
             self.git(&["fsck", "--strict", "--no-progress"]);
+        }
+
+        /// How many journals of commits under way are in the git directory.
+        fn journals(&self) -> usize {
+            fs::read_dir(self.root.join(".git"))
+                .unwrap()
+                .filter(|e| {
+                    let name = e.as_ref().unwrap().file_name();
+                    name.to_string_lossy().starts_with(JOURNAL)
+                })
+                .count()
         }
     }
 
@@ -1232,11 +1803,13 @@ mod tests {
             fx.write(f, "committed\n");
         }
         fx.write(RECORD, "v1\n");
+        // Old mtimes keep entries from looking racily clean, which xp would smudge (as git
+        // does), out of the index comparison below.
+        fx.backdate(&["staged.txt", "unstaged.txt", "both.txt"], 1_500_000_000);
         fx.cli_commit(&["."], "base");
         fx.write("staged.txt", "staged\n");
         fx.write("both.txt", "staged\n");
         fx.write("new-staged.txt", "new\n");
-        // Old mtimes keep git's racy-clean smudging out of the index comparison below.
         fx.backdate(&["staged.txt", "both.txt", "new-staged.txt"], 1_600_000_000);
         fx.git(&["add", "staged.txt", "both.txt", "new-staged.txt"]);
         fx.write("both.txt", "staged, then edited\n");
@@ -1621,7 +2194,7 @@ mod tests {
     }
 
     #[test]
-    fn an_index_lock_after_preflight_keeps_the_commit() {
+    fn an_index_lock_after_preflight_is_named_and_changes_nothing() {
         let fx = fx();
         fx.xp_commit(RECORD, "v1\n", "xp: one\n");
         fx.repo
@@ -1629,14 +2202,251 @@ mod tests {
             .unwrap();
         fx.write(RECORD, "v2\n");
         fs::write(fx.root.join(".git/index.lock"), "").unwrap();
-        let index = fs::read(fx.root.join(".git/index")).unwrap();
-        let done = fx
+        let before = fx.snapshot();
+        let err = fx
             .repo
             .commit_file(RECORD, b"v2\n", "xp: two\n", &fx.env)
+            .unwrap_err();
+        assert!(
+            matches!(&err, GitError::Locked { path } if path.ends_with(".git/index.lock")),
+            "{err:?}"
+        );
+        assert_eq!(fx.snapshot(), before);
+        assert!(
+            fx.root.join(".git/index.lock").exists(),
+            "not ours to remove"
+        );
+        assert_eq!(fx.journals(), 0);
+    }
+
+    #[test]
+    fn the_index_is_staged_before_head_moves_under_the_lock() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        fx.write(RECORD, "v2\n");
+        let blob = Oid::hash_object(ObjectType::Blob, b"v2\n").unwrap();
+        let seen = Cell::new((false, 0, None));
+        fx.repo
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+                let lock = fx.root.join(".git/index.lock");
+                let staged = fx.repo.staged(RECORD).unwrap();
+                seen.set((lock.exists(), fx.journals(), staged));
+            })
             .unwrap();
-        assert!(!done.index_refreshed);
-        assert_eq!(fx.commit("HEAD").id().to_string(), done.id);
+        assert_eq!(
+            seen.get(),
+            (true, 1, Some(blob)),
+            "lock, journal and the new entry in place before HEAD moves"
+        );
+        assert!(!fx.root.join(".git/index.lock").exists());
+        assert_eq!(fx.journals(), 0);
+        assert_eq!(fx.git(&["status", "--porcelain=v2"]), "");
+    }
+
+    #[test]
+    fn a_swap_that_fails_puts_the_index_back_byte_for_byte() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        fx.write(RECORD, "v2\n");
+        let index = fs::read(fx.root.join(".git/index")).unwrap();
+        let err = fx
+            .repo
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+                if fx.git(&["log", "-1", "--format=%s"]) != "outside\n" {
+                    outside_commit(&fx.root, RECORD, "theirs\n");
+                }
+            })
+            .unwrap_err();
+        assert!(matches!(err, GitError::HeadMoved { .. }), "{err:?}");
         assert_eq!(fs::read(fx.root.join(".git/index")).unwrap(), index);
+        assert!(!fx.root.join(".git/index.lock").exists());
+        assert_eq!(fx.journals(), 0);
+    }
+
+    #[test]
+    fn entries_git_would_take_for_racily_clean_are_smudged() {
+        let fx = fx();
+        fx.write("old.txt", "old\n");
+        fx.write("racy.txt", "racy\n");
+        fx.backdate(&["old.txt"], 1_600_000_000);
+        fx.backdate(&["racy.txt"], 1_700_000_000);
+        fx.cli_commit(&["old.txt", "racy.txt"], "base");
+        // The index was written in the very second racy.txt was last changed (later within it).
+        let index = fx.root.join(".git/index");
+        let when = std::time::UNIX_EPOCH + Duration::new(1_700_000_000, 900_000_000);
+        File::options()
+            .write(true)
+            .open(&index)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let sizes: Vec<(String, u32)> = {
+            let mut index = fx.repo.repo.index().unwrap();
+            index.read(true).unwrap();
+            index
+                .iter()
+                .map(|e| (String::from_utf8_lossy(&e.path).into_owned(), e.file_size))
+                .collect()
+        };
+        assert_eq!(
+            sizes,
+            [
+                ("experiments/cta.yaml".into(), 3),
+                ("old.txt".into(), 4),
+                ("racy.txt".into(), 0)
+            ]
+        );
+        assert_eq!(fx.git(&["status", "--porcelain"]), "");
+    }
+
+    /// What a kill while xp holds `index.lock` leaves: the lock (with its token) and a journal.
+    fn interrupted(fx: &Fx, token: &str, content: &[u8], swap: bool) -> (Journal, Oid) {
+        let staged = fx.repo.staged(RECORD).unwrap();
+        fx.write(RECORD, std::str::from_utf8(content).unwrap());
+        let git = fx.root.join(".git");
+        let lock = IndexLock::acquire(&git, &git.join("index"), token).unwrap();
+        std::mem::forget(lock);
+        let blob = fx.repo.repo.blob(content).unwrap();
+        let tip = fx.repo.tip().unwrap();
+        let sig = Signature::now("A", "a@x").unwrap();
+        let (id, _) = fx
+            .repo
+            .build_commit(&tip, RECORD, blob, [&sig, &sig], "xp: two\n")
+            .unwrap();
+        let journal = Journal {
+            token: token.into(),
+            path: RECORD.into(),
+            staged: Some(staged),
+            blob,
+            swap: Some((tip.refname.clone(), id)),
+        };
+        fx.repo.write_journal(&journal).unwrap();
+        assert_eq!(Journal::parse(&journal.to_text()), Some(journal.clone()));
+        if swap {
+            fx.repo.swap(&tip, id, "xp: two").unwrap();
+        }
+        (journal, id)
+    }
+
+    #[test]
+    fn recover_finishes_a_commit_whose_index_was_never_written() {
+        let fx = fx();
+        fx.write("other.txt", "o\n");
+        fx.cli_commit(&["other.txt"], "base");
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        // Killed after the swap: HEAD and the file new, the index old, our lock left.
+        let (_, id) = interrupted(&fx, "token-1", b"v2\n", true);
+        fs::write(fx.root.join(".git/xp-index-1.tmp"), "scratch").unwrap();
+
+        let repaired = fx.repo.recover().unwrap();
+        assert_eq!(repaired.len(), 2, "{repaired:?}");
+        assert!(repaired[0].contains("index.lock"), "{repaired:?}");
+        assert!(repaired[1].contains(RECORD), "{repaired:?}");
+        assert!(!fx.root.join(".git/index.lock").exists());
+        assert_eq!(fx.journals(), 0);
+        assert!(!fx.root.join(".git/xp-index-1.tmp").exists());
+        assert_eq!(fx.commit("HEAD").id(), id);
+        assert_eq!(fx.git(&["status", "--porcelain=v2"]), "");
+        assert!(fx.repo.recover().unwrap().is_empty(), "nothing left to do");
+        fx.fsck();
+    }
+
+    #[test]
+    fn recover_puts_back_an_entry_staged_for_a_commit_that_never_landed() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let index = fs::read(fx.root.join(".git/index")).unwrap();
+        let (journal, _) = interrupted(&fx, "token-4", b"v2\n", false);
+        let (mode, original) = (FileMode::Blob, fx.read(".git/index"));
+        fx.repo
+            .write_index(
+                &fx.root.join(".git/index"),
+                original.as_deref(),
+                RECORD,
+                journal.blob,
+                mode,
+            )
+            .unwrap();
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(journal.blob));
+        let repaired = fx.repo.recover().unwrap();
+        assert_eq!(repaired.len(), 2, "{repaired:?}");
+        assert!(
+            repaired[1].contains("put back git's index entry"),
+            "{repaired:?}"
+        );
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), journal.staged.unwrap());
+        assert_ne!(
+            fs::read(fx.root.join(".git/index")).unwrap(),
+            index,
+            "stat data differs"
+        );
+        assert_eq!(fx.git(&["diff", "--cached", "--name-only"]), "");
+        assert_eq!(fx.git(&["diff", "--name-only"]), format!("{RECORD}\n"));
+        assert_eq!(fx.journals(), 0);
+    }
+
+    #[test]
+    fn recover_removes_its_own_ref_lock_and_leaves_the_ref() {
+        for content in ["", "partial"] {
+            let fx = fx();
+            let first = fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+            // Killed in the middle of libgit2's ref update: the ref lock is empty, or holds the
+            // start of the new commit's id.
+            let (journal, id) = interrupted(&fx, "token-3", b"v2\n", false);
+            let ref_lock = fx.root.join(".git/refs/heads/main.lock");
+            let text = if content.is_empty() {
+                String::new()
+            } else {
+                id.to_string()[..10].to_owned()
+            };
+            fs::write(&ref_lock, text).unwrap();
+            let repaired = fx.repo.recover().unwrap();
+            assert_eq!(repaired.len(), 2, "{repaired:?}");
+            assert!(!ref_lock.exists() && !fx.root.join(".git/index.lock").exists());
+            assert_eq!(
+                fx.commit("HEAD").id().to_string(),
+                first.id,
+                "the ref did not move"
+            );
+            assert_eq!(fx.journals(), 0);
+            // The file the killed command wrote is there, for the next command to commit.
+            fx.repo
+                .preflight(RECORD, fx.read(RECORD).as_deref())
+                .unwrap();
+            let _ = journal;
+        }
+    }
+
+    #[test]
+    fn recover_leaves_what_is_not_its_own() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let (journal, _) = interrupted(&fx, "token-2", b"v2\n", false);
+        // Another process's index.lock took the place of ours, and a ref lock with another id:
+        // nothing is touched, the journal stays for later.
+        fs::write(fx.root.join(".git/index.lock"), "DIRC").unwrap();
+        let other = "0123456789012345678901234567890123456789\n";
+        fs::write(fx.root.join(".git/refs/heads/main.lock"), other).unwrap();
+        let before = fx.snapshot();
+        assert!(fx.repo.recover().unwrap().is_empty());
+        assert_eq!(fx.snapshot(), before);
+        assert!(fx.root.join(".git/index.lock").exists());
+        assert!(fx.root.join(".git/refs/heads/main.lock").exists());
+        assert_eq!(fx.journals(), 1);
+        fs::remove_file(fx.root.join(".git/index.lock")).unwrap();
+        fs::remove_file(fx.root.join(".git/refs/heads/main.lock")).unwrap();
+        // The commit never landed: the index is left as it is, the journal goes.
+        let before = fx.snapshot();
+        assert!(fx.repo.recover().unwrap().is_empty());
+        assert_eq!(fx.snapshot(), before);
+        assert_eq!(fx.journals(), 0);
+        // A journal that cannot be read, or whose name is not its token's, is dropped.
+        let git = fx.root.join(".git");
+        fs::write(git.join(format!("{JOURNAL}x")), "xp-journal 1\nlock\n").unwrap();
+        fs::write(git.join(format!("{JOURNAL}y")), journal.to_text()).unwrap();
+        assert!(fx.repo.recover().unwrap().is_empty());
+        assert_eq!(fx.journals(), 0);
     }
 
     #[test]

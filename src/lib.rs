@@ -16,6 +16,8 @@ pub mod record;
 pub mod report;
 pub mod rules;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 pub mod ui;
 pub mod yaml;
 pub mod yaml_edit;

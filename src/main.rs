@@ -38,9 +38,12 @@ fn main() -> ExitCode {
 /// Prints an error and its hint on stderr.
 fn report(error: &Error, ui: &mut Ui) {
     if let Error::Problems { problems, .. } = error {
-        let sources: Vec<(std::path::PathBuf, String)> = problems
-            .iter()
-            .filter_map(|p| Some((p.path.clone(), std::fs::read_to_string(&p.path).ok()?)))
+        let mut paths: Vec<&std::path::Path> = problems.iter().map(|p| p.path.as_path()).collect();
+        paths.sort();
+        paths.dedup();
+        let sources: Vec<(std::path::PathBuf, String)> = paths
+            .into_iter()
+            .filter_map(|p| Some((p.to_owned(), xp::store::read_source(p)?)))
             .collect();
         let lookup = |path: &std::path::Path| {
             sources

@@ -1,5 +1,6 @@
 //! Problems -> human text with the source line, or JSON (a stable, documented shape).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
@@ -14,7 +15,16 @@ pub const JSON_VERSION: u32 = 1;
 const BOLD: Style = Style::new().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 
+/// Most problems shown one by one per file; the rest are counted (JSON lists them all).
+pub const MAX_SHOWN: usize = 100;
+
+/// How much of a source line is quoted around a problem, in bytes before and after it.
+const AROUND: (usize, usize) = (60, 100);
+
 /// Each problem as `path:line:column: error[rule]: message`, then the source line and hint.
+///
+/// Hostile files stay cheap: each file's lines are indexed once, only a window of a long line
+/// is quoted, and past [`MAX_SHOWN`] problems in one file the rest are only counted.
 pub fn human<'a>(
     problems: &[Problem],
     source: &dyn Fn(&Path) -> Option<&'a str>,
@@ -25,13 +35,25 @@ pub fn human<'a>(
     } else {
         Renderer::plain()
     };
+    let (bold, error) = if styled {
+        (BOLD, ERROR)
+    } else {
+        (Style::new(), Style::new())
+    };
     let mut out = String::new();
+    let mut lines: HashMap<&Path, Option<(&str, Vec<usize>)>> = HashMap::new();
+    let mut shown: HashMap<&Path, usize> = HashMap::new();
+    let mut hidden: Vec<(&Path, usize)> = Vec::new();
     for p in problems {
-        let (bold, error) = if styled {
-            (BOLD, ERROR)
-        } else {
-            (Style::new(), Style::new())
-        };
+        let count = shown.entry(&p.path).or_default();
+        if *count == MAX_SHOWN {
+            match hidden.iter_mut().find(|(path, _)| *path == p.path) {
+                Some((_, n)) => *n += 1,
+                None => hidden.push((&p.path, 1)),
+            }
+            continue;
+        }
+        *count += 1;
         out.push_str(&format!(
             "{bold}{}:{}:{}:{bold:#} {error}error[{}]{error:#}{bold}: {}{bold:#}\n",
             p.path.display(),
@@ -40,13 +62,19 @@ pub fn human<'a>(
             p.rule.name(),
             p.message
         ));
-        let text = source(&p.path);
-        let span = text.and_then(|t| span_at(t, p.line, p.column).map(|s| (t, s)));
+        let indexed = lines
+            .entry(&p.path)
+            .or_insert_with(|| source(&p.path).map(|text| (text, line_starts(text))));
+        let quoted = indexed
+            .as_ref()
+            .and_then(|(text, starts)| excerpt(text, starts, p.line, p.column));
         let mut group = Group::with_level(Level::ERROR);
         let mut has_body = false;
-        if let Some((text, span)) = span {
-            group =
-                group.element(Snippet::source(text).annotation(AnnotationKind::Primary.span(span)));
+        if let Some((window, span)) = quoted {
+            let snippet = Snippet::source(window)
+                .line_start(p.line)
+                .annotation(AnnotationKind::Primary.span(span));
+            group = group.element(snippet);
             has_body = true;
         }
         if let Some(hint) = &p.hint {
@@ -58,28 +86,57 @@ pub fn human<'a>(
             out.push_str("\n\n");
         }
     }
+    for (path, n) in hidden {
+        out.push_str(&format!(
+            "{bold}{}:{bold:#} ... and {n} more problem{} (`xp check --format json` lists all)\n",
+            path.display(),
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     out
 }
 
-/// The byte range of the word at a line and column (both from 1) of a text.
-fn span_at(text: &str, line: usize, column: usize) -> Option<std::ops::Range<usize>> {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(line - 2).map(|(i, _)| i + 1)?
-    };
+/// The byte offset where each line of a text starts.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// The part of a line worth quoting for a problem at a line and column (both from 1): a window
+/// around the place, marked `...` where cut, and the span of the word there within it.
+fn excerpt(
+    text: &str,
+    starts: &[usize],
+    line: usize,
+    column: usize,
+) -> Option<(String, std::ops::Range<usize>)> {
+    let line_start = *starts.get(line.checked_sub(1)?)?;
     let line_text = text[line_start..].split(['\n', '\r']).next().unwrap_or("");
-    let start = line_start
-        + line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(line_text.len(), |(i, _)| i);
-    let rest = &text[start..];
+    let at = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
+    let floor = |mut i: usize| {
+        while !line_text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let from = floor(at.saturating_sub(AROUND.0));
+    let to = floor((at + AROUND.1).min(line_text.len()));
+    let rest = &line_text[at..to];
     let len = rest
-        .find(|c: char| c.is_whitespace())
+        .find(char::is_whitespace)
         .unwrap_or(rest.len())
         .max(rest.chars().next().map_or(0, char::len_utf8));
-    Some(start..start + len)
+    let (lead, tail) = (
+        if from > 0 { "..." } else { "" },
+        if to < line_text.len() { "..." } else { "" },
+    );
+    let window = format!("{lead}{}{tail}", &line_text[from..to]);
+    let start = lead.len() + at - from;
+    Some((window, start..start + len))
 }
 
 #[derive(Serialize)]
@@ -170,6 +227,14 @@ mod tests {
     use crate::rules::Rule;
     use std::path::PathBuf;
 
+    fn problem_at(line: usize, column: usize) -> Problem {
+        Problem {
+            line,
+            column,
+            ..problem()
+        }
+    }
+
     fn problem() -> Problem {
         Problem {
             path: PathBuf::from("experiments/a.yaml"),
@@ -208,8 +273,44 @@ mod tests {
     #[test]
     fn spans_cover_the_word_at_the_place() {
         let text = "a: 1\nbb: hello world\n";
-        assert_eq!(&text[span_at(text, 2, 5).unwrap()], "hello");
-        assert_eq!(span_at(text, 9, 1), None);
+        let starts = line_starts(text);
+        let (window, span) = excerpt(text, &starts, 2, 5).unwrap();
+        assert_eq!(
+            (window.as_str(), &window[span]),
+            ("bb: hello world", "hello")
+        );
+        assert_eq!(excerpt(text, &starts, 9, 1), None);
+        assert_eq!(excerpt(text, &starts, 0, 1), None);
+    }
+
+    #[test]
+    fn long_lines_are_quoted_around_the_place_only() {
+        let text = format!("a: {}é{}\n", "x ".repeat(100_000), "y".repeat(1_000_000));
+        let starts = line_starts(&text);
+        let column = 3 + 200_000 + 1;
+        let (window, span) = excerpt(&text, &starts, 1, column).unwrap();
+        assert!(window.len() < 200, "{}", window.len());
+        assert!(
+            window.starts_with("...x x") && window.ends_with("yyy..."),
+            "{window}"
+        );
+        assert!(window[span].starts_with('é'));
+        let out = human(&[problem_at(1, column)], &|_| Some(&text), false);
+        assert!(out.len() < 1_000, "{out}");
+    }
+
+    #[test]
+    fn past_the_limit_problems_are_counted_not_shown() {
+        let text = "a: 1\n".repeat(MAX_SHOWN + 5);
+        let problems: Vec<Problem> = (1..=MAX_SHOWN + 5).map(|l| problem_at(l, 1)).collect();
+        let out = human(&problems, &|_| Some(&text), false);
+        assert_eq!(out.matches("error[target-vs-baseline]").count(), MAX_SHOWN);
+        assert!(
+            out.ends_with(
+                "experiments/a.yaml: ... and 5 more problems (`xp check --format json` lists all)\n"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

@@ -12,6 +12,9 @@ use crate::yaml::{self, Document, Kind, NodeId, Pos, Value};
 /// Files larger than this are refused unread.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
+/// Most problems listed for one file (one more says the rest are not listed).
+pub const MAX_PROBLEMS: usize = 1000;
+
 /// The rules of the spec, each with a stable name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -90,6 +93,29 @@ pub fn check_bytes(path: &Path, bytes: &[u8]) -> Checked {
     check_with(path, bytes, None)
 }
 
+/// The problem of a file of `len` bytes, too large to be read at all.
+pub fn oversized(path: &Path, len: u64) -> Checked {
+    let checker = Checker {
+        path,
+        problems: Vec::new(),
+        doc: None,
+        assigned_id: None,
+        log: None,
+    };
+    let problem = checker.problem_at(Pos::start(), Rule::YamlSyntax, too_large(len), None);
+    Checked {
+        record: None,
+        problems: vec![problem],
+        id: None,
+        doc: None,
+        log: None,
+    }
+}
+
+fn too_large(len: u64) -> String {
+    format!("the file is {len} bytes; experiment files are at most {MAX_FILE_BYTES}")
+}
+
 /// Checks a payload for a new record (`xp new --from`), which must not carry an id: the id
 /// xp assigned stands in for it.
 pub fn check_payload(path: &Path, bytes: &[u8], assigned_id: &str) -> Checked {
@@ -134,17 +160,7 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
 /// The text of a file, or where and why it is not readable UTF-8 within the size limit.
 fn decode(bytes: &[u8]) -> Result<&str, (Pos, String)> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err((
-            Pos {
-                line: 1,
-                column: 1,
-                byte: 0,
-            },
-            format!(
-                "the file is {} bytes; experiment files are at most {MAX_FILE_BYTES}",
-                bytes.len()
-            ),
-        ));
+        return Err((Pos::start(), too_large(bytes.len() as u64)));
     }
     std::str::from_utf8(bytes).map_err(|e| {
         let good = &bytes[..e.valid_up_to()];
@@ -225,8 +241,21 @@ impl Checker<'_> {
         }
     }
 
+    /// Adds a problem; past [`MAX_PROBLEMS`] in one file, one last problem says the rest are
+    /// not listed, so that a hostile file costs bounded time and memory.
     fn report(&mut self, pos: Pos, rule: Rule, message: impl Into<String>, hint: Option<&str>) {
-        let problem = self.problem_at(pos, rule, message.into(), hint.map(str::to_owned));
+        let problem = match self.problems.len() {
+            n if n < MAX_PROBLEMS => {
+                self.problem_at(pos, rule, message.into(), hint.map(str::to_owned))
+            }
+            n if n == MAX_PROBLEMS => self.problem_at(
+                pos,
+                rule,
+                format!("more than {MAX_PROBLEMS} problems in this file; the rest are not listed"),
+                Some("fix the problems above first".into()),
+            ),
+            _ => return,
+        };
         self.problems.push(problem);
     }
 
@@ -250,6 +279,8 @@ impl Checker<'_> {
                 Value::Str(name) if KEYS.contains(&name) => {
                     values.insert(name, (key, value));
                 }
+                // Past the limit the problem is not listed: skip the costly suggestion.
+                Value::Str(_) if self.problems.len() > MAX_PROBLEMS => {}
                 Value::Str(name) => {
                     let hint = nearest_key(name)
                         .map(|k| format!("did you mean `{k}`?"))
@@ -856,6 +887,40 @@ decision_log:
             .iter()
             .map(|p| (p.rule, p.line, p.column))
             .collect()
+    }
+
+    #[test]
+    fn problems_stop_after_the_limit() {
+        let mut text = GOOD.to_owned();
+        for i in 0..5_000 {
+            text.push_str(&format!("k{i}: 1\n"));
+        }
+        let problems = check_bytes(Path::new("x.yaml"), text.as_bytes()).problems;
+        assert_eq!(problems.len(), MAX_PROBLEMS + 1);
+        assert!(
+            problems[MAX_PROBLEMS]
+                .message
+                .contains("the rest are not listed")
+        );
+        let checked = oversized(Path::new("x.yaml"), 5 << 20);
+        assert_eq!(
+            checked.problems[0].message,
+            format!("the file is 5242880 bytes; experiment files are at most {MAX_FILE_BYTES}")
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::test_support::cases(2_000)))]
+
+        /// Any bytes at all: a record with no problem, or problems and no record; no panic.
+        #[test]
+        fn any_bytes_are_checked_without_panic(bytes in crate::test_support::hostile_bytes()) {
+            let checked = check_bytes(Path::new("x.yaml"), &bytes);
+            proptest::prop_assert_eq!(checked.record.is_some(), checked.problems.is_empty());
+            for p in &checked.problems {
+                proptest::prop_assert!(p.line >= 1 && p.column >= 1);
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Finding the experiments directory, reading and writing record files: the only file I/O on
-//! records. Writes are atomic (temporary file in the same directory, fsync, rename).
+//! records. Writes are atomic (temporary file, fsync, rename); in a git repository the
+//! temporary file lives in the git directory, so that a kill never leaves one among the records.
 
 use std::fs;
 use std::io::Write;
@@ -31,12 +32,77 @@ pub struct Store {
     pub dir: PathBuf,
     /// Paths are shown relative to this directory (the current one).
     base: PathBuf,
+    /// Where temporary files are made before they are renamed into place, when not beside the
+    /// record (the git directory).
+    scratch: Option<PathBuf>,
 }
+
+/// The prefix and suffix of xp's temporary files.
+const TEMP: (&str, &str) = (".xp-", ".tmp");
 
 impl Store {
     /// The store at `dir` (absolute), showing paths relative to `base`.
     pub fn new(dir: PathBuf, base: PathBuf) -> Store {
-        Store { dir, base }
+        Store {
+            dir,
+            base,
+            scratch: None,
+        }
+    }
+
+    /// Makes temporary files in `scratch` (on the same file system, else beside the record).
+    pub fn with_scratch(mut self, scratch: PathBuf) -> Store {
+        self.scratch = Some(scratch);
+        self
+    }
+
+    /// Removes temporary files a killed xp command left; call it only while no other xp command
+    /// can be writing (holding the repository's write lock).
+    pub fn sweep(&self) {
+        for dir in self.scratch.iter().chain([&self.dir]) {
+            let Ok(entries) = fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                if is_file && name.starts_with(TEMP.0) && name.ends_with(TEMP.1) {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
+    }
+
+    /// Refuses a path outside the experiments directory, or reached through a symbolic link
+    /// (the directory itself, a folder inside it, or the file).
+    fn check_inside(&self, path: &Path) -> Result<(), Error> {
+        let shown = self.show(path);
+        let rel = match path.strip_prefix(&self.dir) {
+            Ok(rel) if rel.components().all(|c| matches!(c, Component::Normal(_))) => rel,
+            _ => {
+                return Err(Error::failed(
+                    format!("{} is outside the experiments directory", shown.display()),
+                    "xp reads and writes only inside the experiments directory",
+                ));
+            }
+        };
+        self.check_dir()?;
+        let mut at = self.dir.clone();
+        for part in rel.components() {
+            at.push(part);
+            if let Ok(meta) = fs::symlink_metadata(&at)
+                && meta.file_type().is_symlink()
+            {
+                return Err(Error::failed(
+                    format!(
+                        "{} is a symbolic link; xp does not read or write through links",
+                        self.show(&at).display()
+                    ),
+                    "replace the link with the file or folder itself",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A path as the user should see it: relative to the current directory where possible.
@@ -86,9 +152,13 @@ impl Store {
         Ok(files)
     }
 
-    /// Reads and checks one record file; a symbolic link is refused.
+    /// Reads and checks one record file; a symbolic link is refused, a file over
+    /// [`rules::MAX_FILE_BYTES`] is not read.
     pub fn load(&self, path: &Path) -> Result<Loaded, Error> {
         let shown = self.show(path);
+        if path.starts_with(&self.dir) {
+            self.check_inside(path)?;
+        }
         let meta = fs::symlink_metadata(path).map_err(|e| Error::io(&shown, e))?;
         if meta.file_type().is_symlink() {
             return Err(Error::failed(
@@ -99,8 +169,14 @@ impl Store {
                 "replace the link with the file itself",
             ));
         }
-        let bytes = fs::read(path).map_err(|e| Error::io(&shown, e))?;
-        let checked = rules::check_bytes(&shown, &bytes);
+        let (bytes, checked) = match read_at_most(path, rules::MAX_FILE_BYTES) {
+            Ok(Some(bytes)) => {
+                let checked = rules::check_bytes(&shown, &bytes);
+                (bytes, checked)
+            }
+            Ok(None) => (Vec::new(), rules::oversized(&shown, meta.len())),
+            Err(e) => return Err(Error::io(&shown, e)),
+        };
         let slug = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -136,45 +212,63 @@ impl Store {
         free_path(dir, &stem, 2)
     }
 
-    /// Writes a record atomically: a temporary file beside it, fsync, rename, fsync the folder.
+    /// Writes a record atomically: a temporary file (in the scratch directory, else beside the
+    /// record), fsync, rename, fsync the folder.
     pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), Error> {
         let shown = self.show(path);
         let io = |e: std::io::Error| Error::io(&shown, e);
-        if !path.starts_with(&self.dir) || path.components().any(|c| c == Component::ParentDir) {
-            return Err(Error::failed(
-                format!("{} is outside the experiments directory", shown.display()),
-                "xp writes only inside the experiments directory",
-            ));
-        }
-        self.check_dir()?;
-        if let Ok(meta) = fs::symlink_metadata(path)
-            && meta.file_type().is_symlink()
-        {
-            return Err(Error::failed(
-                format!(
-                    "{} is a symbolic link; xp does not write through links",
-                    shown.display()
-                ),
-                "replace the link with the file itself",
-            ));
-        }
+        self.check_inside(path)?;
         let dir = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(dir).map_err(io)?;
-        let mut temp = tempfile::Builder::new()
-            .prefix(".xp-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        temp.write_all(bytes).map_err(io)?;
-        set_permissions(temp.as_file(), path).map_err(io)?;
-        temp.as_file().sync_all().map_err(io)?;
-        temp.persist(path).map_err(|e| io(e.error))?;
+        // The folders may have been made just now: look again for links.
+        self.check_inside(path)?;
+        let renamed = match &self.scratch {
+            Some(scratch) => match write_via(scratch, path, bytes) {
+                Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => None,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && !scratch.is_dir() => None,
+                other => Some(other),
+            },
+            None => None,
+        };
+        match renamed {
+            Some(done) => done.map_err(io)?,
+            None => write_via(dir, path, bytes).map_err(io)?,
+        }
         if let Ok(d) = fs::File::open(dir) {
             // Makes the rename itself durable; not every platform allows it, so it may fail.
             let _ = d.sync_all();
         }
         Ok(())
     }
+}
+
+/// Writes `bytes` to a new temporary file in `temp_dir`, syncs it and renames it to `path`.
+fn write_via(temp_dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temp = tempfile::Builder::new()
+        .prefix(TEMP.0)
+        .suffix(TEMP.1)
+        .tempfile_in(temp_dir)?;
+    temp.write_all(bytes)?;
+    set_permissions(temp.as_file(), path)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map(drop).map_err(|e| e.error)
+}
+
+/// A record file's text for quoting in messages, when it is readable and within the size limit.
+pub fn read_source(path: &Path) -> Option<String> {
+    let bytes = read_at_most(path, rules::MAX_FILE_BYTES).ok()??;
+    String::from_utf8(bytes).ok()
+}
+
+/// The file's bytes, or None when it holds more than `limit` (then at most `limit + 1` bytes
+/// were read).
+fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
 }
 
 /// Writes any file atomically (exports, `.gitattributes`): temporary file beside it, fsync,

@@ -26,6 +26,15 @@ pub struct Pos {
 }
 
 impl Pos {
+    /// The first character of the text.
+    pub fn start() -> Pos {
+        Pos {
+            line: 1,
+            column: 1,
+            byte: 0,
+        }
+    }
+
     fn from_marker(marker: &Marker) -> Pos {
         Pos {
             line: marker.line(),

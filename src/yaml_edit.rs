@@ -50,7 +50,20 @@ fn line_break(text: &str) -> &'static str {
     }
 }
 
-fn editable(doc: &Document) -> Result<&[(NodeId, NodeId)], EditError> {
+fn editable<'d>(text: &str, doc: &'d Document) -> Result<&'d [(NodeId, NodeId)], EditError> {
+    let bytes = text.as_bytes();
+    let bare_cr = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    if bare_cr {
+        // YAML reads a lone CR as a line break; xp's edits go by LF, so they would misplace text.
+        return Err(EditError(
+            "the file breaks lines with a lone carriage return (CR), which xp does not edit; \
+             save it with LF or CRLF line endings"
+                .into(),
+        ));
+    }
     if doc.has_anchors {
         return Err(EditError(
             "the file uses YAML anchors or aliases (`&name`, `*name`), which xp does not edit; \
@@ -88,6 +101,27 @@ fn next_line_start(text: &str, byte: usize) -> Option<usize> {
     text[byte..].find('\n').map(|i| byte + i + 1)
 }
 
+/// The spaces that indent the line holding `byte`: a key's indentation, even when a tag comes
+/// before the key on its line.
+fn line_indent(text: &str, byte: usize) -> String {
+    let start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[start..byte];
+    " ".repeat(line.len() - line.trim_start_matches(' ').len())
+}
+
+/// The start of the line holding `byte` when only blanks precede it there, else `byte`.
+///
+/// A block scalar ends where the next line's indentation does; when that line is a comment
+/// indented less than the scalar, the end falls inside its indentation.
+fn line_start_if_blank_before(text: &str, byte: usize) -> usize {
+    let start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
+    if text[start..byte].bytes().all(|b| b == b' ' || b == b'\t') {
+        start
+    } else {
+        byte
+    }
+}
+
 /// Inserts `insert` (whole lines, each ending in a line break) at `at`, which is a line start or
 /// the end of a text that lacks its final line break.
 fn insert_lines(text: &str, at: Option<usize>, insert: &str) -> String {
@@ -117,10 +151,10 @@ pub fn set_field(
     key: &str,
     value: &NewValue,
 ) -> Result<String, EditError> {
-    let entries = editable(doc)?;
+    let entries = editable(text, doc)?;
     let nl = line_break(text);
     let Some((key_node, value_node)) = doc.entry(doc.root, key) else {
-        let indent = " ".repeat(doc.node(entries[0].0).start.column - 1);
+        let indent = line_indent(text, doc.node(entries[0].0).start.byte);
         let line = format!("{indent}{key}:{}{nl}", render(value, &indent, nl));
         let at = insertion_before_log(text, doc, entries);
         return Ok(insert_lines(text, at, &line));
@@ -131,7 +165,7 @@ pub fn set_field(
             "`{key}` has an anchor; change it by hand"
         )));
     }
-    let indent = " ".repeat(doc.node(key_node).start.column - 1);
+    let indent = line_indent(text, doc.node(key_node).start.byte);
     let colon = after_colon(text, doc, key_node)?;
     let (start, end, tail) = match &node.kind {
         // An empty value has an empty span (at or before the colon).
@@ -143,13 +177,13 @@ pub fn set_field(
             style: Style::Block,
             ..
         } => {
-            let end = node.end.byte;
+            let end = line_start_if_blank_before(text, node.end.byte);
             let tail = if text[..end].ends_with('\n') { nl } else { "" };
             (colon, end, tail)
         }
         Kind::Scalar { .. } => (node.start.byte, node.end.byte, ""),
         Kind::Seq(_) | Kind::Map(_) => {
-            let end = doc.content_end(value_node).byte;
+            let end = line_start_if_blank_before(text, doc.content_end(value_node).byte);
             let tail = if text[..end].ends_with('\n') { nl } else { "" };
             (colon, end, tail)
         }
@@ -192,14 +226,16 @@ fn insertion_before_log(text: &str, doc: &Document, entries: &[(NodeId, NodeId)]
 
 /// Appends an entry at the end of `decision_log`, as added lines only where the log has entries.
 pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<String, EditError> {
-    editable(doc)?;
+    editable(text, doc)?;
     let nl = line_break(text);
     let Some((key_node, log_node)) = doc.entry(doc.root, "decision_log") else {
-        let lines = entry_lines(entry, "", "  ", nl);
+        let entries = editable(text, doc)?;
+        let indent = line_indent(text, doc.node(entries[0].0).start.byte);
+        let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
         return Ok(insert_lines(
             text,
             None,
-            &format!("decision_log:{nl}{lines}"),
+            &format!("{indent}decision_log:{nl}{lines}"),
         ));
     };
     let node = doc.node(log_node);
@@ -237,13 +273,13 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
         ) if node.start.byte == node.end.byte => {
             // `decision_log:` with nothing after it: the entries go on the next lines, so even
             // the first note is a pure append.
-            let indent = " ".repeat(doc.node(key_node).start.column - 1);
+            let indent = line_indent(text, doc.node(key_node).start.byte);
             let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
             let colon = after_colon(text, doc, key_node)?;
             Ok(insert_lines(text, next_line_start(text, colon), &lines))
         }
         (_, Value::Null) | (Kind::Seq(_), _) => {
-            let indent = " ".repeat(doc.node(key_node).start.column - 1);
+            let indent = line_indent(text, doc.node(key_node).start.byte);
             let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
             let colon = after_colon(text, doc, key_node)?;
             let end = node.end.byte.max(colon);
@@ -258,15 +294,23 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
 fn entry_style(text: &str, doc: &Document, item: NodeId) -> Result<(String, String), EditError> {
     let first = doc.node(item);
     // The sequence's own span starts at its first item in an indentless list, so the dash is
-    // found in the text before that item.
+    // found in the text before that item. Its keys line up after the dash and the blanks that
+    // follow it (a tag or anchor on the first key is part of the key's column, not after it).
     let line_start = text[..first.start.byte].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..first.start.byte];
-    let dash_at = before
-        .rfind('-')
-        .ok_or_else(|| EditError("cannot find the `-` of the first log entry".into()))?;
-    let dash = " ".repeat(before[..dash_at].chars().count());
-    let keys = " ".repeat(first.start.column - 1);
-    Ok((dash, keys))
+    let lead = before.len() - before.trim_start_matches(' ').len();
+    let Some(after_dash) = before[lead..]
+        .strip_prefix('-')
+        .filter(|a| !a.contains('\t'))
+    else {
+        return Err(EditError(
+            "cannot line up a new entry with the first one (a tab after its `-`?); add the \
+             note by hand"
+                .into(),
+        ));
+    };
+    let gap = after_dash.len() - after_dash.trim_start_matches(' ').len();
+    Ok((" ".repeat(lead), " ".repeat(lead + 1 + gap)))
 }
 
 /// Rewrites the whole value of `decision_log` as `entries`, in the style of its first entry.
@@ -274,17 +318,18 @@ fn entry_style(text: &str, doc: &Document, item: NodeId) -> Result<(String, Stri
 /// Text inside the old log (comments between entries) is not kept; everything before the
 /// `decision_log:` key and after the log's last line is.
 pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<String, EditError> {
-    editable(doc)?;
+    let top = editable(text, doc)?;
     let nl = line_break(text);
     let Some((key_node, log_node)) = doc.entry(doc.root, "decision_log") else {
+        let indent = line_indent(text, doc.node(top[0].0).start.byte);
         let lines: String = entries
             .iter()
-            .map(|e| entry_lines(e, "", "  ", nl))
+            .map(|e| entry_lines(e, &indent, &format!("{indent}  "), nl))
             .collect();
         return Ok(insert_lines(
             text,
             None,
-            &format!("decision_log:{nl}{lines}"),
+            &format!("{indent}decision_log:{nl}{lines}"),
         ));
     };
     let node = doc.node(log_node);
@@ -293,7 +338,7 @@ pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<S
             "`decision_log` has an anchor; change it by hand".into(),
         ));
     }
-    let indent = " ".repeat(doc.node(key_node).start.column - 1);
+    let indent = line_indent(text, doc.node(key_node).start.byte);
     let block_entry = match &node.kind {
         Kind::Seq(items) if !node.flow => items
             .first()
@@ -317,7 +362,7 @@ pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<S
 /// The byte range of the whole lines that a top-level key and its value take, from the start
 /// of the key's line to the start of the line after the value (or the end of the text).
 pub fn key_lines(text: &str, doc: &Document, key: &str) -> Result<Option<Range<usize>>, EditError> {
-    editable(doc)?;
+    editable(text, doc)?;
     let Some((key_node, value_node)) = doc.entry(doc.root, key) else {
         return Ok(None);
     };
@@ -339,7 +384,7 @@ pub fn key_lines(text: &str, doc: &Document, key: &str) -> Result<Option<Range<u
 /// Where a new top-level key's lines go: after the entry before `decision_log`, else at the
 /// end (None when the text lacks its final line break there).
 pub fn new_key_position(text: &str, doc: &Document) -> Result<Option<usize>, EditError> {
-    let entries = editable(doc)?;
+    let entries = editable(text, doc)?;
     Ok(match insertion_before_log(text, doc, entries) {
         Some(at) => Some(at),
         None if text.is_empty() || text.ends_with('\n') => Some(text.len()),
@@ -570,6 +615,61 @@ decision_log:
     }
 
     #[test]
+    fn a_block_scalar_before_a_less_indented_comment() {
+        // Found by `edits_of_hand_written_records_read_back_as_intended` at 100,000 cases: the
+        // block scalar's end fell inside the comment's indentation, and the edit glued the new
+        // value to the comment (`"x"# c`), which YAML does not read.
+        let text = "id: x\nlearning: |\n  Green won.\n # c  By a lot.\n\nowner: growth\n";
+        let out = set(text, "learning", scalar("%x"));
+        assert_eq!(
+            out,
+            "id: x\nlearning: \"%x\"\n # c  By a lot.\n\nowner: growth\n"
+        );
+        let text = "id: x\ntags:\n- |\n  a\n # c\nowner: y\n";
+        let out = set(text, "tags", NewValue::List(vec!["b".into()]));
+        assert_eq!(out, "id: x\ntags:\n- b\n # c\nowner: y\n");
+    }
+
+    #[test]
+    fn tagged_keys_and_indented_records() {
+        // Found by `edits_of_hand_written_records_read_back_as_intended` at 100,000 cases: a
+        // new key took the indentation of the first key's text, after its tag.
+        let text = "!!str id: x\ntitle: T\ndecision_log:\n";
+        assert_eq!(
+            set(text, "learning", scalar("l")),
+            "!!str id: x\ntitle: T\nlearning: l\ndecision_log:\n"
+        );
+        let text = "id: x\ndecision_log:\n- !!str at: 2026-02-22T18:30:00.000Z\n  note: a\n";
+        assert_eq!(
+            append(text, "m"),
+            format!("{text}- at: 2026-02-23T09:00:00.000Z\n  who: bob\n  note: m\n")
+        );
+        // Found next: a tab after the dash; the new entry cannot be lined up safely.
+        let text = "id: x\ndecision_log:\n  -\tat: 2026-02-22T18:30:00.000Z\n    note: a\n";
+        let doc = yaml::parse(text).unwrap();
+        assert!(append_log_entry(text, &doc, &entry("m")).is_err());
+        let text = "  id: x\n  title: T\n";
+        assert_eq!(
+            append(text, "m"),
+            format!(
+                "{text}  decision_log:\n  - at: 2026-02-23T09:00:00.000Z\n    who: bob\n    note: m\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_refused() {
+        // Found by `edits_of_hand_written_records_read_back_as_intended` at 100,000 cases:
+        // YAML breaks the line at the CR, the edit went by LF and broke the file.
+        let text = "id: x\r\ntitle: T\r\ndecision_log:\rtags:\n";
+        let doc = yaml::parse(text).unwrap();
+        let err = append_log_entry(text, &doc, &entry("n")).unwrap_err();
+        assert!(err.0.contains("lone carriage return"), "{err}");
+        assert!(set_field(text, &doc, "tags", &NewValue::List(vec![])).is_err());
+        assert!(set_field(TEXT, &yaml::parse(TEXT).unwrap(), "title", &scalar("a\rb")).is_ok());
+    }
+
+    #[test]
     fn unsafe_shapes_are_refused() {
         let anchors = "id: &i x\ntitle: *i\ndecision_log: []\n";
         let doc = yaml::parse(anchors).unwrap();
@@ -716,6 +816,58 @@ decision_log:
             let checked = check_bytes(Path::new("x.yaml"), text.as_bytes());
             assert_eq!(checked.problems, vec![], "{text}");
             checked.record.unwrap()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(crate::test_support::cases(1_000)))]
+
+            /// Records as hands leave them (comments, odd spacing, quotes, CRLF, a BOM, broken
+            /// bits): whenever the editor accepts one, its result passes every rule and reads
+            /// back as exactly the intended record, which is what xp checks before writing.
+            #[test]
+            fn edits_of_hand_written_records_read_back_as_intended(
+                text in prop_oneof![
+                    crate::test_support::mutated_with(crate::test_support::GENTLE, 0..4),
+                    crate::test_support::mutated_record(),
+                ],
+                note in text(),
+                title in text(),
+                learning in any::<String>(),
+                tags in prop::collection::vec(any::<String>(), 0..3),
+                confidence in 0i64..=100,
+            ) {
+                let checked = check_bytes(Path::new("x.yaml"), text.as_bytes());
+                let (Some(record), Some(doc)) = (checked.record, checked.doc) else {
+                    return Ok(());
+                };
+                let crlf = text.contains("\r\n") && !text.replace("\r\n", "").contains('\n');
+                let entry = LogEntry { at: "9999-12-31T23:59:59.999Z".into(), who: None, note };
+                if let Ok(out) = append_log_entry(&text, &doc, &entry) {
+                    let mut expected = record.clone();
+                    expected.decision_log.push(entry);
+                    prop_assert_eq!(read(&out), expected);
+                    prop_assert!(!crlf || !out.replace("\r\n", "").contains('\n'), "CRLF kept");
+                }
+                let mut edits: Vec<(&str, NewValue, Record)> = Vec::new();
+                let mut r = record.clone();
+                r.title = title.clone();
+                edits.push(("title", scalar(&title), r));
+                let mut r = record.clone();
+                r.learning = Some(learning.clone());
+                edits.push(("learning", scalar(&learning), r));
+                let mut r = record.clone();
+                r.tags = Some(tags.clone());
+                edits.push(("tags", NewValue::List(tags), r));
+                let mut r = record.clone();
+                r.confidence = confidence;
+                edits.push(("confidence", NewValue::Scalar(confidence.to_string()), r));
+                for (key, value, expected) in edits {
+                    if let Ok(out) = set_field(&text, &doc, key, &value) {
+                        prop_assert_eq!(read(&out), expected, "{}", key);
+                        prop_assert!(!crlf || !out.replace("\r\n", "").contains('\n'), "CRLF kept");
+                    }
+                }
+            }
         }
 
         proptest! {

@@ -87,19 +87,25 @@ impl Workspace {
         };
         let mut env = env.clone();
         env.set_cwd(cwd.clone());
-        Ok(Workspace {
-            env,
-            repo,
-            store: Store::new(dir, cwd),
-        })
+        let mut store = Store::new(dir, cwd);
+        if let Some(repo) = &repo {
+            store = store.with_scratch(repo.git_dir().to_owned());
+        }
+        Ok(Workspace { env, repo, store })
     }
 
-    /// Holds other xp writers off while this command reads, changes, writes and commits.
-    pub fn lock(&self) -> Result<Option<WriteLock>, Error> {
-        match &self.repo {
-            Some(repo) => Ok(Some(repo.lock(LOCK_TIMEOUT)?)),
-            None => Ok(None),
+    /// Holds other xp writers off while this command reads, changes, writes and commits, after
+    /// finishing what an xp command killed before it left undone (said on stderr).
+    pub fn lock(&self, ui: &mut Ui) -> Result<Option<WriteLock>, Error> {
+        let Some(repo) = &self.repo else {
+            return Ok(None);
+        };
+        let lock = repo.lock(LOCK_TIMEOUT)?;
+        self.store.sweep();
+        for repaired in repo.recover()? {
+            ui.warning(&repaired);
         }
+        Ok(Some(lock))
     }
 
     /// The one experiment a `<ref>` names: a path, a slug, a full id or an id prefix (>= 4).
@@ -215,6 +221,7 @@ impl Workspace {
             repo.preflight(rel, old)?;
         }
         self.store.write(path, new)?;
+        self.env.crash_point("after-write");
         let (Some(repo), Some(rel)) = (repo, &rel) else {
             return Ok(());
         };
@@ -222,12 +229,6 @@ impl Workspace {
         match repo.commit_file(rel, new, &message, &self.env) {
             Ok(done) => {
                 ui.note(&format!("[{}] {}", done.short, change.subject));
-                if !done.index_refreshed {
-                    ui.warning(&format!(
-                        "committed, but git's index could not be updated for {rel}; run \
-                         `git reset -q -- {rel}` to refresh it"
-                    ));
-                }
                 if repo.wants_signing() {
                     ui.warning(
                         "commit.gpgsign is set, but xp's commits are not signed (nor are git \

@@ -69,7 +69,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         return Err(would_break(&checked.problems));
     }
     ws.store.check_dir()?;
-    let _lock = ws.lock()?;
+    let _lock = ws.lock(ui)?;
     let path = ws.store.new_path(&record.title)?;
     let slug = path
         .file_stem()

@@ -27,7 +27,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     if args.note.trim().is_empty() {
         return Err(Error::usage("the note is blank; say what happened"));
     }
-    let _lock = ws.lock()?;
+    let _lock = ws.lock(ui)?;
     let loaded = ws.resolve(&args.reference)?;
     let record = valid(&loaded, "xp does not change a record that breaks a rule")?;
     let entry = LogEntry {

@@ -31,7 +31,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             "xp resolve finishes a git merge that left experiment files conflicted",
         ));
     };
-    let _lock = ws.lock()?;
+    let _lock = ws.lock(ui)?;
     let conflicted = repo.conflicts()?;
     let files = if args.paths.is_empty() {
         conflicted

@@ -64,7 +64,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
-    let _lock = ws.lock()?;
+    let _lock = ws.lock(ui)?;
     let loaded = ws.resolve(&args.reference)?;
     let old = valid(&loaded, "xp does not change a record that breaks a rule")?;
     let mut new = old.clone();

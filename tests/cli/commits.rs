@@ -2,14 +2,6 @@
 
 use crate::support::TestEnv;
 
-/// The state of everything but the record: status, and the index's tree.
-fn user_state(env: &TestEnv) -> (String, String) {
-    (
-        env.git(&["status", "--porcelain=v2", "--untracked-files=all"]),
-        env.git(&["write-tree"]),
-    )
-}
-
 #[test]
 fn new_on_an_unborn_branch_makes_the_first_commit() {
     let env = TestEnv::repo();
@@ -83,61 +75,6 @@ fn each_change_is_one_commit_of_one_file_with_subject_body_and_trailer() {
 }
 
 #[test]
-fn the_users_other_work_is_left_exactly_as_it_was() {
-    let env = TestEnv::repo();
-    env.write("README.md", "one\n");
-    env.write("src/app.txt", "v1\n");
-    env.git(&["add", "."]);
-    env.git(&["commit", "-q", "-m", "init"]);
-    env.new_cta();
-    // Staged, unstaged, untracked, and a staged-then-modified file.
-    env.write("README.md", "two\n");
-    env.git(&["add", "README.md"]);
-    env.write("src/app.txt", "v2 unstaged\n");
-    env.write("untracked.txt", "u\n");
-    env.write("staged-new.txt", "s\n");
-    env.git(&["add", "staged-new.txt"]);
-    env.write("staged-new.txt", "s, then changed\n");
-    let before = user_state(&env);
-    let commits = env.commit_count();
-
-    env.ok(&["note", "homepage-cta-color", "hello"]);
-    env.ok(&["update", "homepage-cta-color", "--status", "running"]);
-    env.ok(&[
-        "new",
-        "--title",
-        "Second",
-        "--hypothesis",
-        "h",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-    ]);
-
-    assert_eq!(env.commit_count(), commits + 3);
-    let after = user_state(&env);
-    assert_eq!(after.0, before.0, "git status changed");
-    // The index differs from before only by the xp files, which now match HEAD.
-    let staged = env.git(&["diff", "--cached", "--name-only"]);
-    assert_eq!(staged, "README.md\nstaged-new.txt\n");
-    assert_eq!(env.git(&["show", "HEAD:README.md"]), "one\n");
-    assert_eq!(env.git(&["show", ":README.md"]), "two\n");
-    assert_eq!(env.read("src/app.txt"), "v2 unstaged\n");
-    for rev in ["HEAD", "HEAD~1", "HEAD~2"] {
-        assert_eq!(
-            env.git(&["show", "--name-only", "--format=", rev])
-                .lines()
-                .count(),
-            1,
-            "{rev} holds more than one file"
-        );
-    }
-}
-
-#[test]
 fn works_from_a_subdirectory_and_on_a_detached_head() {
     let env = TestEnv::repo();
     env.new_cta();
@@ -165,48 +102,6 @@ fn works_from_a_subdirectory_and_on_a_detached_head() {
         "2\n",
         "main must not move"
     );
-}
-
-#[test]
-fn refuses_during_a_merge_or_rebase_and_with_a_third_staged_version() {
-    let env = TestEnv::repo();
-    env.new_cta();
-    let file = "experiments/homepage-cta-color.yaml";
-    let head = env.git(&["rev-parse", "HEAD"]);
-    let git_dir = env.path(".git");
-
-    std::fs::write(git_dir.join("MERGE_HEAD"), &head).unwrap();
-    let run = env.xp(&["note", "homepage-cta-color", "x"]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.to_lowercase().contains("merge"),
-        "{}",
-        run.stderr
-    );
-    std::fs::remove_file(git_dir.join("MERGE_HEAD")).unwrap();
-
-    std::fs::create_dir_all(git_dir.join("rebase-merge")).unwrap();
-    let run = env.xp(&["note", "homepage-cta-color", "x"]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.to_lowercase().contains("rebase"),
-        "{}",
-        run.stderr
-    );
-    std::fs::remove_dir_all(git_dir.join("rebase-merge")).unwrap();
-
-    let original = env.read(file);
-    env.write(file, &original.replace("status: draft", "status: running"));
-    env.git(&["add", file]);
-    env.write(file, &original.replace("confidence: 0", "confidence: 5"));
-    let index_before = std::fs::read(git_dir.join("index")).unwrap();
-    let disk_before = env.bytes(file);
-    let run = env.xp(&["note", "homepage-cta-color", "x"]);
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("staged"), "{}", run.stderr);
-    assert_eq!(std::fs::read(git_dir.join("index")).unwrap(), index_before);
-    assert_eq!(env.bytes(file), disk_before);
-    assert_eq!(env.git(&["rev-parse", "HEAD"]), head);
 }
 
 #[test]
@@ -350,36 +245,6 @@ fn log_shows_each_entry_beside_its_commit_even_after_a_rename() {
     assert_eq!(json[1]["who"], "bob");
     assert_eq!(json[1]["commit"]["author"], "Bob Builder");
     assert!(json[3]["commit"].is_null());
-}
-
-#[test]
-fn a_bare_repository_is_refused() {
-    let env = TestEnv::plain();
-    env.git(&["init", "-q", "--bare", "repo.git"]);
-    let run = env.xp_in(&env.path("repo.git"), &["list"]);
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.to_lowercase().contains("bare"), "{}", run.stderr);
-}
-
-#[test]
-fn index_and_ref_locks_are_named_and_nothing_changes() {
-    let env = TestEnv::repo();
-    env.new_cta();
-    let file = "experiments/homepage-cta-color.yaml";
-    let head = env.git(&["rev-parse", "HEAD"]);
-    for lock in [".git/index.lock", ".git/refs/heads/main.lock"] {
-        std::fs::write(env.path(lock), "").unwrap();
-        let before = env.bytes(file);
-        let index = env.bytes(".git/index");
-        let run = env.xp(&["note", "homepage-cta-color", "x"]);
-        assert_eq!(run.code, 1, "{lock}");
-        let name = lock.rsplit('/').next().unwrap();
-        assert!(run.stderr.contains(name), "{lock}: {}", run.stderr);
-        assert_eq!(env.bytes(file), before);
-        assert_eq!(env.bytes(".git/index"), index);
-        assert_eq!(env.git(&["rev-parse", "HEAD"]), head);
-        std::fs::remove_file(env.path(lock)).unwrap();
-    }
 }
 
 #[test]

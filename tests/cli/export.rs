@@ -83,3 +83,125 @@ fn export_refuses_broken_records() {
         run.stderr
     );
 }
+
+/// Records whose text looks like spreadsheet formulas, with negative numbers.
+fn formula_like() -> TestEnv {
+    let env = TestEnv::plain();
+    let made = env.ok(&[
+        "new",
+        "--title",
+        "=HYPERLINK(\"http://evil\",\"x\")",
+        "--hypothesis",
+        "+1 signups, \"quoted\"\nand a second line",
+        "--metric",
+        "@sum(a1)",
+        "--baseline",
+        "-2.5",
+        "--target",
+        "-3",
+        "--direction",
+        "decrease",
+        "--owner=-owner",
+        "--tag",
+        "\tTab",
+        "--tag",
+        "=1+1",
+    ]);
+    let slug = made
+        .trim()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".yaml");
+    env.ok(&[
+        "update",
+        slug,
+        "--learning",
+        "=cmd|' /C calc'!A0",
+        "-m",
+        "\rnote",
+    ]);
+    env.ok(&[
+        "new",
+        "--title",
+        "Plain",
+        "--hypothesis",
+        "h",
+        "--metric",
+        "m",
+        "--baseline",
+        "0",
+        "--target",
+        "1e3",
+    ]);
+    env
+}
+
+const ALL_COLUMNS: &str = "id,title,hypothesis,primary_metric,baseline,target,status,confidence,\
+                           decision,learning,decision_log,direction,owner,tags,links";
+
+fn rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn exported_csv_parses_back_to_the_records_values() {
+    let env = formula_like();
+    let table = rows(&env.ok(&["export", "--columns", ALL_COLUMNS]));
+    let header = &table[0];
+    assert_eq!(header.join(","), ALL_COLUMNS.replace(' ', ""));
+    let records: serde_json::Value =
+        serde_json::from_str(&env.ok(&["export", "--format", "json"])).unwrap();
+    assert_eq!(table.len() - 1, records.as_array().unwrap().len());
+    for (row, record) in table[1..].iter().zip(records.as_array().unwrap()) {
+        for (name, cell) in header.iter().zip(row) {
+            let value = &record[name.as_str()];
+            match value {
+                serde_json::Value::Null => assert_eq!(cell, "", "{name}"),
+                serde_json::Value::String(s) => assert_eq!(cell, s, "{name}"),
+                serde_json::Value::Number(n) => {
+                    let parsed: f64 = cell.parse().unwrap();
+                    assert_eq!(parsed, n.as_f64().unwrap(), "{name}");
+                }
+                other => {
+                    let parsed: serde_json::Value = serde_json::from_str(cell).unwrap();
+                    assert_eq!(&parsed, other, "{name}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn excel_escapes_formula_like_text_and_never_numbers() {
+    let env = formula_like();
+    let plain = env.ok(&["export", "--columns", ALL_COLUMNS]);
+    let excel = env.ok(&["export", "--columns", ALL_COLUMNS, "--excel"]);
+    let excel = excel.strip_prefix('\u{feff}').expect("a byte-order mark");
+    let (plain, excel) = (rows(&plain), rows(excel));
+    assert_eq!(
+        plain[0], excel[0],
+        "the header has no formula-like cell to escape"
+    );
+    let numbers = ["baseline", "target", "confidence"];
+    let mut escaped = 0;
+    for (p_row, e_row) in plain[1..].iter().zip(&excel[1..]) {
+        for ((name, p), e) in plain[0].iter().zip(p_row).zip(e_row) {
+            let formula = p.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']);
+            if formula && !numbers.contains(&name.as_str()) {
+                assert_eq!(e, &format!("'{p}"), "{name}");
+                escaped += 1;
+            } else {
+                assert_eq!(e, p, "{name}");
+            }
+        }
+    }
+    // title, hypothesis, metric, learning, owner; the numbers -2.5 and -3 stay as they are.
+    assert_eq!(escaped, 5);
+    assert!(plain[1].contains(&"-2.5".to_owned()) && excel[1].contains(&"-2.5".to_owned()));
+}

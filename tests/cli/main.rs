@@ -5,10 +5,15 @@
 mod support;
 
 mod commits;
+mod concurrency;
+mod crashes;
 mod editing;
 mod examples;
 mod export;
+mod hostile;
 mod merging;
+mod paths;
 mod records;
 mod review;
 mod snapshots;
+mod states;

@@ -241,3 +241,155 @@ macro_rules! with_filters {
         settings.bind(|| $body)
     }};
 }
+
+/// How many times longer the soak forms run: `XP_SOAK=N` (default 1, the fast form).
+pub fn soak() -> usize {
+    std::env::var("XP_SOAK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n >= 1)
+        .unwrap_or(1)
+}
+
+/// A tiny seeded generator (xorshift64*), so that a failing random run can be replayed with
+/// `XP_SEED=<seed>`.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded from `XP_SEED` when set, else from the clock; the seed is printed.
+    pub fn from_env(test: &str) -> Rng {
+        let seed = std::env::var("XP_SEED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+            });
+        eprintln!("{test}: XP_SEED={seed}");
+        Rng(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// HEAD, the ref it names, the index and every file under `experiments/`, byte for byte.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub head: Vec<u8>,
+    pub refs: Vec<(String, Vec<u8>)>,
+    pub index: Vec<u8>,
+    pub records: Vec<(String, Vec<u8>)>,
+}
+
+impl TestEnv {
+    /// Spawns `xp` with its output captured.
+    pub fn xp_spawn(&self, args: &[&str]) -> std::process::Child {
+        use std::process::Stdio;
+        self.xp_cmd(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// The state a refused command must leave as it was.
+    pub fn snapshot(&self) -> Snapshot {
+        let git = self.path(".git");
+        let mut refs = Vec::new();
+        for entry in walkdir::WalkDir::new(git.join("refs")).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(&git).unwrap();
+                refs.push((
+                    rel.to_string_lossy().into_owned(),
+                    std::fs::read(entry.path()).unwrap(),
+                ));
+            }
+        }
+        if let Ok(packed) = std::fs::read(git.join("packed-refs")) {
+            refs.push(("packed-refs".into(), packed));
+        }
+        Snapshot {
+            head: std::fs::read(git.join("HEAD")).unwrap_or_default(),
+            refs,
+            index: std::fs::read(git.join("index")).unwrap_or_default(),
+            records: self.files_under("experiments"),
+        }
+    }
+
+    /// Every file under `rel` (links included, not followed), with its bytes, sorted.
+    pub fn files_under(&self, rel: &str) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let root = self.path(rel);
+        if std::fs::symlink_metadata(&root).is_err() {
+            return out;
+        }
+        for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if !entry.file_type().is_dir() {
+                let name = entry.path().strip_prefix(&self.root).unwrap();
+                let bytes = if entry.file_type().is_symlink() {
+                    std::fs::read_link(entry.path())
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned()
+                        .into_bytes()
+                } else {
+                    std::fs::read(entry.path()).unwrap()
+                };
+                out.push((name.to_string_lossy().into_owned(), bytes));
+            }
+        }
+        out
+    }
+
+    /// Runs `git fsck --strict` and fails the test on anything but dangling objects.
+    pub fn fsck(&self) {
+        let mut cmd = Command::new("git");
+        self.clear(&mut cmd, &self.root);
+        let out = cmd
+            .args(["fsck", "--strict", "--no-progress", "--no-dangling"])
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && text.trim().is_empty(),
+            "git fsck: {text}"
+        );
+    }
+
+    /// The record at `rel` as xp reads it; fails the test when it breaks a rule.
+    pub fn record(&self, rel: &str) -> xp::record::Record {
+        let bytes = std::fs::read(self.path(rel)).unwrap();
+        record_of(&bytes)
+    }
+}
+
+/// Reads record bytes with xp's own loader; fails the test when they break a rule.
+pub fn record_of(bytes: &[u8]) -> xp::record::Record {
+    let checked = xp::rules::check_bytes(Path::new("record.yaml"), bytes);
+    assert!(
+        checked.problems.is_empty(),
+        "the record breaks rules: {:?}\n{}",
+        checked.problems,
+        String::from_utf8_lossy(bytes)
+    );
+    checked.record.unwrap()
+}
