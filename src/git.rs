@@ -6,7 +6,7 @@
 //! As git does, `index.lock` is held while the entry is staged and the ref moves; a journal
 //! lets the next xp command finish the job when this one is killed ([`Repo::recover`]).
 
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::thread;
@@ -23,9 +23,6 @@ use crate::env::Env;
 
 /// How many times `commit_file` rebuilds its commit when HEAD moved under it.
 const MAX_TRIES: usize = 20;
-
-/// How long `lock` sleeps between two attempts.
-const LOCK_POLL: Duration = Duration::from_millis(25);
 
 /// How long a ref lock may be held by someone else before `commit_file` gives up; git's
 /// `core.filesRefLockTimeout` defaults to 100 ms.
@@ -210,10 +207,7 @@ pub struct ConflictedFile {
 }
 
 /// The exclusive right to change records in one repository; released on drop.
-#[derive(Debug)]
-pub struct WriteLock {
-    _file: File,
-}
+pub type WriteLock = crate::store::FileLock;
 
 /// Where HEAD leads: the ref to move and the commit it names (None on an unborn branch).
 struct Tip {
@@ -273,26 +267,10 @@ impl Repo {
     /// linked work trees and vanishes with the process that held it.
     pub fn lock(&self, timeout: Duration) -> Result<WriteLock, GitError> {
         let path = self.repo.commondir().join("xp.lock");
-        let io = |source| GitError::Io {
-            path: path.clone(),
-            source,
-        };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io)?;
-        let deadline = Instant::now() + timeout;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(WriteLock { _file: file }),
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    thread::sleep(LOCK_POLL)
-                }
-                Err(TryLockError::WouldBlock) => return Err(GitError::Busy),
-                Err(TryLockError::Error(e)) => return Err(io(e)),
-            }
+        match crate::store::lock_file(&path, timeout) {
+            Ok(Some(lock)) => Ok(lock),
+            Ok(None) => Err(GitError::Busy),
+            Err(source) => Err(GitError::Io { path, source }),
         }
     }
 

@@ -98,7 +98,19 @@ impl Workspace {
     /// finishing what an xp command killed before it left undone (said on stderr).
     pub fn lock(&self, ui: &mut Ui) -> Result<Option<WriteLock>, Error> {
         let Some(repo) = &self.repo else {
-            return Ok(None);
+            // Outside git the lock lives in the experiments directory, when there is one yet.
+            if !self.store.dir.is_dir() {
+                return Ok(None);
+            }
+            let path = self.store.dir.join(".xp.lock");
+            return match crate::store::lock_file(&path, LOCK_TIMEOUT) {
+                Ok(Some(lock)) => Ok(Some(lock)),
+                Ok(None) => Err(Error::failed(
+                    "another xp command is writing in this experiments directory",
+                    "try again in a moment",
+                )),
+                Err(e) => Err(Error::io(self.store.show(&path), e)),
+            };
         };
         let lock = repo.lock(LOCK_TIMEOUT)?;
         self.store.sweep();

@@ -392,3 +392,31 @@ fn writers_racing_a_tool_that_moves_head_retry_and_both_survive() {
         env.fsck();
     }
 }
+
+#[test]
+fn notes_outside_git_queue_on_a_lock_and_all_land() {
+    const WRITERS: usize = 20;
+    for round in 0..soak() {
+        let env = TestEnv::plain();
+        env.new_cta();
+        let children: Vec<Child> = (0..WRITERS)
+            .map(|i| env.xp_spawn(&["note", "homepage-cta-color", &format!("note {i:02}")]))
+            .collect();
+        let runs = collect(children);
+        for run in &runs {
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        let expected: Vec<String> = (0..WRITERS).map(|i| format!("note {i:02}")).collect();
+        assert_eq!(
+            notes(&env, RECORD),
+            expected,
+            "round {round}: every note landed"
+        );
+        assert!(env.path("experiments/.xp.lock").exists());
+        assert_eq!(
+            env.ok(&["list", "--format", "ids"]).lines().count(),
+            1,
+            "the lock file is not a record"
+        );
+    }
+}
