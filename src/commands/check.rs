@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use crate::base::{self, BaseFile};
-use crate::commands::Workspace;
-use crate::commands::list::problems_of;
+use crate::commands::{Workspace, problems_of, render_problems};
 use crate::error::Error;
 use crate::report;
 use crate::rules::{self, Problem};
@@ -50,13 +49,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             for w in &warnings {
                 ui.warning(w);
             }
-            let sources = |p: &std::path::Path| {
-                loaded
-                    .iter()
-                    .find(|l| l.shown == p)
-                    .and_then(|l| std::str::from_utf8(&l.bytes).ok())
-            };
-            report::human(&problems, &sources, ui.styled())
+            render_problems(&loaded, &problems, ui)
         }
     };
     ui.data(&out).map_err(|e| Error::io("stdout", e))?;

@@ -2,12 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::commands::Workspace;
-use crate::commands::list::problems_of;
+use crate::commands::{Workspace, problems_of, render_problems};
 use crate::error::Error;
 use crate::export::{self, Column};
 use crate::record::{Record, Status};
-use crate::report;
 use crate::store;
 use crate::ui::Ui;
 
@@ -49,12 +47,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let all = ws.store.load_all()?;
     let problems = problems_of(&all);
     if !problems.is_empty() {
-        let sources = |p: &std::path::Path| {
-            all.iter()
-                .find(|l| l.shown == p)
-                .and_then(|l| std::str::from_utf8(&l.bytes).ok())
-        };
-        ui.err_raw(&report::human(&problems, &sources, ui.styled()));
+        ui.err_raw(&render_problems(&all, &problems, ui));
         return Err(Error::failed(
             "some experiment files break rules, so nothing was exported",
             "fix them first; `xp check` lists every problem",

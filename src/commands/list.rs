@@ -2,12 +2,9 @@
 
 use serde::Serialize;
 
-use crate::commands::Workspace;
+use crate::commands::{Workspace, problems_of, render_problems};
 use crate::error::Error;
 use crate::record::{Decision, Status};
-use crate::report;
-use crate::rules::{self, Problem};
-use crate::store::Loaded;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -81,12 +78,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     if problems.is_empty() {
         return Ok(());
     }
-    let sources = |p: &std::path::Path| {
-        all.iter()
-            .find(|l| l.shown == p)
-            .and_then(|l| std::str::from_utf8(&l.bytes).ok())
-    };
-    ui.err_raw(&report::human(&problems, &sources, ui.styled()));
+    ui.err_raw(&render_problems(&all, &problems, ui));
     Err(Error::failed(
         format!(
             "{} experiment file(s) break rules and are not listed",
@@ -94,26 +86,6 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         ),
         "fix them, then run `xp check`",
     ))
-}
-
-/// Every problem of the loaded files, duplicate ids included.
-pub fn problems_of(all: &[Loaded]) -> Vec<Problem> {
-    let mut problems: Vec<Problem> = all
-        .iter()
-        .flat_map(|l| l.checked.problems.iter().cloned())
-        .collect();
-    let ids: Vec<_> = all
-        .iter()
-        .filter_map(|l| {
-            l.checked
-                .id
-                .as_ref()
-                .map(|(id, pos)| (l.shown.clone(), id.clone(), *pos))
-        })
-        .collect();
-    problems.extend(rules::duplicate_ids(&ids));
-    problems.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-    problems
 }
 
 fn table(rows: &[Row]) -> String {

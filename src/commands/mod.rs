@@ -23,7 +23,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::git::{Repo, WriteLock};
 use crate::record::Record;
-use crate::rules::Problem;
+use crate::rules::{self, Problem};
 use crate::store::{Loaded, Store};
 use crate::ui::Ui;
 
@@ -361,4 +361,33 @@ pub fn would_break(problems: &[Problem]) -> Error {
         ),
         "nothing was written; change the values and run the command again",
     )
+}
+
+/// Every problem of the loaded files, duplicate ids included.
+pub fn problems_of(all: &[Loaded]) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = all
+        .iter()
+        .flat_map(|l| l.checked.problems.iter().cloned())
+        .collect();
+    let ids: Vec<_> = all
+        .iter()
+        .filter_map(|l| {
+            l.checked
+                .id
+                .as_ref()
+                .map(|(id, pos)| (l.shown.clone(), id.clone(), *pos))
+        })
+        .collect();
+    problems.extend(rules::duplicate_ids(&ids));
+    problems.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    problems
+}
+
+/// Problems as human text, each quoting the line of its file.
+pub fn render_problems(all: &[Loaded], problems: &[Problem], ui: &Ui) -> String {
+    let texts: std::collections::HashMap<&Path, &str> = all
+        .iter()
+        .filter_map(|l| Some((l.shown.as_path(), std::str::from_utf8(&l.bytes).ok()?)))
+        .collect();
+    crate::report::human(problems, &|p| texts.get(p).copied(), ui.styled())
 }
