@@ -473,3 +473,34 @@ fn hostile_files_never_panic() {
         );
     }
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let env = TestEnv::plain();
+    let big = "x".repeat(2 * 1024 * 1024);
+    env.write(
+        "experiments/a.yaml",
+        &format!("id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\ntitle: T\nhypothesis: h\nprimary_metric: m\nbaseline: 1\ntarget: 2\nlearning: {big}\n"),
+    );
+    let mut child = env.xp_spawn(&["show", "a", "--format", "yaml"]);
+    let mut first = [0u8; 16];
+    use std::io::Read;
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped here, as `xp show ... | head -c 16` would.
+    let run = crate::support::Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn colour_follows_the_flag_then_no_color() {
+    let env = TestEnv::plain();
+    env.fixture("broken/target-below.yaml", "experiments/a.yaml");
+    // The harness sets NO_COLOR=1: no escape codes unless --color always asks.
+    let plain = env.xp(&["show", "a"]);
+    assert!(!plain.stderr.contains('\u{1b}'), "{:?}", plain.stderr);
+    let always = env.xp(&["show", "a", "--color", "always"]);
+    assert!(always.stderr.contains("\u{1b}["), "{:?}", always.stderr);
+    let never = env.xp(&["show", "a", "--color", "never"]);
+    assert_eq!(never.stderr, plain.stderr);
+}
