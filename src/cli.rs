@@ -1,10 +1,10 @@
-//! The command line: global flags and one variant per subcommand.
+//! The command line: global flags and the subcommand.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, ValueEnum};
 
-use crate::commands;
+use crate::commands::Command;
 
 /// Product experiments as plain YAML files in your git repository.
 ///
@@ -30,35 +30,4 @@ pub enum Color {
     Auto,
     Always,
     Never,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Create the experiments directory
-    Init(commands::init::Args),
-    /// Create an experiment
-    New(commands::new::Args),
-    /// One line per experiment
-    List(commands::list::Args),
-    /// One experiment with its decision log
-    Show(commands::show::Args),
-    /// Change fields of an experiment
-    Update(commands::update::Args),
-    /// Append a note to an experiment's decision log
-    Note(commands::note::Args),
-    /// An experiment's decision log beside the commits that added each entry
-    Log(commands::log::Args),
-    /// Validate every experiment against the rules
-    Check(commands::check::Args),
-    /// All experiments as CSV or JSON
-    Export(commands::export::Args),
-    /// What changed in experiments between two commits, for a pull request
-    Diff(commands::diff::Args),
-    /// Merge experiment files a git merge left conflicted, as the merge driver would
-    Resolve(commands::resolve::Args),
-    /// Run the whole workflow in a scratch repository and show what happened
-    Demo(commands::demo::Args),
-    /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
-    #[command(hide = true)]
-    MergeDriver(commands::merge_driver::Args),
 }

@@ -14,6 +14,8 @@ pub struct Env {
     vars: BTreeMap<String, String>,
     pub cwd: PathBuf,
     now: Option<DateTime<Utc>>,
+    /// How many ids this run has made (for `XP_ID_SEED`).
+    ids: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Env {
@@ -39,7 +41,12 @@ impl Env {
             })?),
             _ => None,
         };
-        Ok(Env { vars, cwd, now })
+        Ok(Env {
+            vars,
+            cwd,
+            now,
+            ids: Default::default(),
+        })
     }
 
     /// A variable, when set and not empty.
@@ -71,6 +78,21 @@ impl Env {
     /// The current time: `XP_NOW` when set, else the system clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.now.unwrap_or_else(Utc::now)
+    }
+
+    /// A new record id: a random UUID v4, or with `XP_ID_SEED` set, one derived from the seed, the
+    /// clock, `salt` (what the record is made from) and a count, so tests can pin whole outputs.
+    pub fn new_id(&self, salt: &[u8]) -> String {
+        let Some(seed) = self.var("XP_ID_SEED") else {
+            return uuid::Uuid::new_v4().to_string();
+        };
+        let n = self.ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut name = format!("{seed}/{}/{n}/", self.now().timestamp_millis()).into_bytes();
+        name.extend_from_slice(salt);
+        let hashed = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &name);
+        uuid::Builder::from_random_bytes(*hashed.as_bytes())
+            .into_uuid()
+            .to_string()
     }
 
     /// Replaces the clock (the demo advances it between steps).

@@ -3,6 +3,9 @@
 //! The library never prints: commands write through [`ui::Ui`]; only `main.rs` maps results
 //! to exit codes. Only [`git`] touches git2, only [`yaml`] touches the YAML parser.
 
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod attributes;
 pub mod base;
 pub mod cli;
 pub mod commands;
@@ -12,12 +15,15 @@ pub mod error;
 pub mod export;
 pub mod git;
 pub mod merge;
+pub mod ops;
 pub mod record;
+pub mod refs;
 pub mod report;
 pub mod rules;
 pub mod store;
 #[cfg(test)]
 mod test_support;
 pub mod ui;
+pub mod workspace;
 pub mod yaml;
 pub mod yaml_edit;

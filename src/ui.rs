@@ -96,6 +96,13 @@ impl Ui {
         }
     }
 
+    /// A value as pretty JSON on stdout, with a final line break.
+    pub fn json(&mut self, value: &impl serde::Serialize) -> io::Result<()> {
+        let mut text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+        text.push('\n');
+        self.data(&text)
+    }
+
     /// A status line on stderr.
     pub fn status(&mut self, text: &str) {
         let _ = writeln!(self.err, "{text}");

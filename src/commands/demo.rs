@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use clap::Parser;
 
-use crate::cli::Cli;
+use crate::commands::Command;
 use crate::env::{Env, format_time, parse_time};
 use crate::error::Error;
 use crate::git;
@@ -159,12 +159,20 @@ pub fn run(args: Args, env: &Env, ui: &mut Ui) -> Result<(), Error> {
     Ok(())
 }
 
+/// One step's command line.
+#[derive(Debug, Parser)]
+#[command(name = "xp")]
+struct Step {
+    #[command(subcommand)]
+    command: Command,
+}
+
 /// Runs one command in-process and prints what it wrote to stdout and stderr.
 fn run_step(argv: &[&str], env: &Env, root: &Path, ui: &mut Ui) -> Result<(), Error> {
-    let cli = Cli::try_parse_from(std::iter::once("xp").chain(argv.iter().copied()))
+    let step = Step::try_parse_from(std::iter::once("xp").chain(argv.iter().copied()))
         .map_err(|e| Error::failed(format!("demo step does not parse: {e}"), "report this"))?;
     let (mut inner, out, err) = Ui::capture();
-    let result = super::run(cli, env, &mut inner);
+    let result = super::run(step.command, None, env, &mut inner);
     show(ui, &out.take());
     show(ui, &err.take());
     result.map_err(|e| {

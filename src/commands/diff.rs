@@ -1,14 +1,12 @@
 //! `xp diff`: what changed in experiments between two commits (default: the merge base with
 //! the default branch, and the work tree), as Markdown for a pull request or as JSON.
 
-use std::path::Path;
-
-use crate::commands::Workspace;
-use crate::diff::{self, Version};
+use crate::commands::out;
+use crate::diff;
 use crate::error::Error;
-use crate::git::Repo;
-use crate::rules;
+use crate::ops;
 use crate::ui::Ui;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,70 +25,21 @@ pub enum Format {
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
-    let repo = ws.repo.as_ref().ok_or_else(|| {
-        Error::failed(
-            "xp diff needs a git repository",
-            "run it inside the repository's work tree",
-        )
-    })?;
-    let dir = repo.relative(&ws.store.dir).ok_or_else(|| {
-        Error::failed(
-            "the experiments directory is outside the git work tree",
-            "pass --dir with a directory inside the repository",
-        )
-    })?;
-    let base_commit = match &args.base {
-        Some(rev) => repo.resolve_rev(rev)?,
-        None => {
-            let branch = repo.default_branch().ok_or_else(|| {
-                Error::failed(
-                    "cannot tell the default branch (no origin/HEAD, main or master)",
-                    "name the base: `xp diff BASE`",
-                )
-            })?;
-            repo.merge_base(&branch, "HEAD")?.ok_or_else(|| {
-                Error::failed(
-                    format!("HEAD shares no history with {branch}"),
-                    "name the base: `xp diff BASE`",
-                )
-            })?
+    let report = ops::diff::diff(ws, args.base.as_deref(), args.head.as_deref())?;
+    let short = |id: &str| format!("`{}`", id.get(..7).unwrap_or(id));
+    let text = match args.format {
+        Format::Markdown => {
+            let head = report
+                .head
+                .as_deref()
+                .map_or_else(|| "the work tree".to_owned(), short);
+            diff::markdown(&report.diffs, &short(&report.base), &head)
         }
+        Format::Json => diff::json(
+            &report.diffs,
+            &report.base,
+            report.head.as_deref().unwrap_or("worktree"),
+        ),
     };
-    let base = at_commit(ws, repo, &base_commit, &dir)?;
-    let (head, head_label, head_id) = match &args.head {
-        Some(rev) => {
-            let commit = repo.resolve_rev(rev)?;
-            let label = format!("`{}`", &commit[..7]);
-            (at_commit(ws, repo, &commit, &dir)?, label, commit)
-        }
-        None => {
-            let records = ws
-                .store
-                .load_all()?
-                .into_iter()
-                .filter_map(|l| Some((l.shown.to_string_lossy().into_owned(), l.checked.record?)))
-                .collect();
-            (records, "the work tree".to_owned(), "worktree".to_owned())
-        }
-    };
-    let diffs = diff::diff(&base, &head);
-    let base_label = format!("`{}`", &base_commit[..7]);
-    let out = match args.format {
-        Format::Markdown => diff::markdown(&diffs, &base_label, &head_label),
-        Format::Json => diff::json(&diffs, &base_commit, &head_id),
-    };
-    ui.data(&out).map_err(|e| Error::io("stdout", e))
-}
-
-/// The records that pass the rules at a commit, with their paths as shown.
-fn at_commit(ws: &Workspace, repo: &Repo, commit: &str, dir: &str) -> Result<Vec<Version>, Error> {
-    Ok(repo
-        .records_at(commit, dir)?
-        .into_iter()
-        .filter_map(|(path, bytes)| {
-            let shown = ws.store.show(&repo.workdir().join(&path));
-            let record = rules::check_bytes(Path::new(&shown), &bytes).record?;
-            Some((shown.to_string_lossy().into_owned(), record))
-        })
-        .collect())
+    out(ui.data(&text))
 }

@@ -2,20 +2,22 @@
 
 use std::path::PathBuf;
 
-use crate::commands::{Workspace, problems_of, render_problems};
+use crate::commands::out;
 use crate::error::Error;
 use crate::export::{self, Column};
-use crate::record::{Record, Status};
+use crate::ops::{self, read::Filter};
+use crate::record::Status;
 use crate::store;
 use crate::ui::Ui;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
     /// Only these statuses (repeat for several)
-    #[arg(long, value_parser = ["draft", "running", "completed", "killed", "shipped"])]
-    pub status: Vec<String>,
+    #[arg(long, value_enum)]
+    pub status: Vec<Status>,
     /// Write to this file instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -44,25 +46,11 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             "--columns and --excel apply to --format csv only",
         ));
     }
-    let all = ws.store.load_all()?;
-    let problems = problems_of(&all);
-    if !problems.is_empty() {
-        ui.err_raw(&render_problems(&all, &problems, ui));
-        return Err(Error::failed(
-            "some experiment files break rules, so nothing was exported",
-            "fix them first; `xp check` lists every problem",
-        ));
-    }
-    let statuses: Vec<Status> = args
-        .status
-        .iter()
-        .filter_map(|s| Status::parse(s))
-        .collect();
-    let records: Vec<Record> = all
-        .into_iter()
-        .filter_map(|l| l.checked.record)
-        .filter(|r| statuses.is_empty() || statuses.contains(&r.status))
-        .collect();
+    let filter = Filter {
+        statuses: args.status,
+        ..Filter::default()
+    };
+    let records = ops::read::export(ws, &filter)?;
     let mut bytes = Vec::new();
     match args.format {
         Format::Csv => export::write_csv(&mut bytes, &records, &columns, args.excel),
@@ -81,6 +69,6 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             ));
             Ok(())
         }
-        None => ui.data_bytes(&bytes).map_err(|e| Error::io("stdout", e)),
+        None => out(ui.data_bytes(&bytes)),
     }
 }

@@ -2,19 +2,21 @@
 
 use serde::Serialize;
 
-use crate::commands::{Workspace, problems_of, render_problems};
+use crate::commands::out;
 use crate::error::Error;
+use crate::ops::{self, read::Filter};
 use crate::record::{Decision, Status};
 use crate::ui::Ui;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only these statuses (repeat for several)
-    #[arg(long, value_parser = ["draft", "running", "completed", "killed", "shipped"])]
-    pub status: Vec<String>,
+    #[arg(long, value_enum)]
+    pub status: Vec<Status>,
     /// Only this decision
-    #[arg(long, value_parser = ["ship", "iterate", "kill", "inconclusive"])]
-    pub decision: Option<String>,
+    #[arg(long, value_enum)]
+    pub decision: Option<Decision>,
     /// Only experiments with this tag
     #[arg(long)]
     pub tag: Option<String>,
@@ -41,51 +43,47 @@ struct Row<'a> {
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
-    let all = ws.store.load_all()?;
-    let problems = problems_of(&all);
-    let statuses: Vec<Status> = args
-        .status
+    let filter = Filter {
+        statuses: args.status,
+        decision: args.decision,
+        tag: args.tag,
+    };
+    let listing = ops::read::list(ws, &filter)?;
+    let rows: Vec<Row> = listing
+        .found
         .iter()
-        .filter_map(|s| Status::parse(s))
-        .collect();
-    let decision = args.decision.as_deref().and_then(Decision::parse);
-    let rows: Vec<Row> = all
-        .iter()
-        .filter_map(|l| l.checked.record.as_ref().map(|r| (l, r)))
-        .filter(|(_, r)| statuses.is_empty() || statuses.contains(&r.status))
-        .filter(|(_, r)| decision.is_none() || r.decision == decision)
-        .filter(|(_, r)| args.tag.as_deref().is_none_or(|t| r.has_tag(t)))
-        .map(|(l, r)| Row {
-            id: &r.id,
-            slug: &l.slug,
-            path: l.shown.to_string_lossy().into_owned(),
-            status: r.status,
-            decision: r.decision,
-            confidence: r.confidence,
-            title: &r.title,
+        .map(|f| Row {
+            id: &f.record.id,
+            slug: &f.loaded.slug,
+            path: f.loaded.shown.to_string_lossy().into_owned(),
+            status: f.record.status,
+            decision: f.record.decision,
+            confidence: f.record.confidence,
+            title: &f.record.title,
         })
         .collect();
-    let out = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        Format::Ids => rows.iter().map(|r| format!("{}\n", r.id)).collect(),
-        Format::Table => table(&rows),
-    };
-    ui.data(&out).map_err(|e| Error::io("stdout", e))?;
-    if problems.is_empty() {
+    out(match args.format {
+        Format::Json => ui.json(&rows),
+        Format::Ids => ui.data(
+            &rows
+                .iter()
+                .map(|r| format!("{}\n", r.id))
+                .collect::<String>(),
+        ),
+        Format::Table => ui.data(&table(&rows)),
+    })?;
+    if listing.problems.is_empty() {
         return Ok(());
     }
-    ui.err_raw(&render_problems(&all, &problems, ui));
-    Err(Error::failed(
-        format!(
+    Err(Error::Problems {
+        problems: listing.problems,
+        sources: listing.sources,
+        message: Some(format!(
             "{} experiment file(s) break rules and are not listed",
-            all.iter().filter(|l| l.checked.record.is_none()).count()
-        ),
-        "fix them, then run `xp check`",
-    ))
+            listing.broken
+        )),
+        hint: Some("fix them, then run `xp check`".into()),
+    })
 }
 
 fn table(rows: &[Row]) -> String {

@@ -1,16 +1,10 @@
-//! `xp log`: each decision-log entry beside the commit that added it, found through the
-//! `Experiment-Id` trailer so that it survives renames.
+//! `xp log`: each decision-log entry beside the commit that added it.
 
-use std::collections::HashMap;
-
-use serde::Serialize;
-
-use crate::commands::{Workspace, valid};
+use crate::commands::out;
 use crate::error::Error;
-use crate::git::CommitInfo;
-use crate::record::LogEntry;
-use crate::rules;
+use crate::ops::{self, log::Line};
 use crate::ui::Ui;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,103 +21,12 @@ pub enum Format {
     Json,
 }
 
-/// One entry with the commit that added it, if any.
-#[derive(Debug, Serialize)]
-pub struct Line<'a> {
-    #[serde(flatten)]
-    pub entry: &'a LogEntry,
-    pub commit: Option<CommitRef>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CommitRef {
-    pub id: String,
-    pub short: String,
-    pub author: String,
-    pub date: String,
-}
-
-impl From<&CommitInfo> for CommitRef {
-    fn from(info: &CommitInfo) -> CommitRef {
-        CommitRef {
-            id: info.id.clone(),
-            short: info.short.clone(),
-            author: info.author.clone(),
-            date: info.time.format("%Y-%m-%d").to_string(),
-        }
-    }
-}
-
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
-    let loaded = ws.resolve(&args.reference)?;
-    let record = valid(&loaded, "`xp check` lists every problem")?;
-    let added = match &ws.repo {
-        Some(repo) => attribute(repo.history(&record.id)?),
-        None => HashMap::new(),
-    };
-    let mut seen: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
-    let lines: Vec<Line> = record
-        .decision_log
-        .iter()
-        .map(|entry| {
-            let key = key_of(entry);
-            let n = seen.entry(key).or_default();
-            let commit = added
-                .get(&key_owned(entry))
-                .and_then(|c| c.get(*n))
-                .cloned();
-            *n += 1;
-            Line { entry, commit }
-        })
-        .collect();
-    let out = match args.format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&lines).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        Format::Text => text(&lines),
-    };
-    ui.data(&out).map_err(|e| Error::io("stdout", e))
-}
-
-type Key = (String, Option<String>, String);
-
-fn key_of(e: &LogEntry) -> (&str, Option<&str>, &str) {
-    (&e.at, e.who.as_deref(), &e.note)
-}
-
-fn key_owned(e: &LogEntry) -> Key {
-    (e.at.clone(), e.who.clone(), e.note.clone())
-}
-
-/// For each entry (by content), the commits that added a copy of it, oldest first.
-fn attribute(history: Vec<crate::git::HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
-    let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
-    let mut before: HashMap<Key, usize> = HashMap::new();
-    for commit in &history {
-        let checked = rules::check_bytes(std::path::Path::new(&commit.path), &commit.content);
-        let Some(record) = checked.record else {
-            continue;
-        };
-        let mut now: HashMap<Key, usize> = HashMap::new();
-        for entry in &record.decision_log {
-            *now.entry(key_owned(entry)).or_default() += 1;
-        }
-        for (key, &count) in &now {
-            let had = before.get(key).copied().unwrap_or(0);
-            let list = added.entry(key.clone()).or_default();
-            // Copies beyond what the previous commit held were added here; a copy already
-            // credited (seen again after a merge) is not credited twice.
-            for _ in had..count {
-                if list.len() < count {
-                    list.push(CommitRef::from(&commit.info));
-                }
-            }
-        }
-        before = now;
-    }
-    added
+    let history = ops::log::log(ws, &args.reference)?;
+    out(match args.format {
+        Format::Json => ui.json(&history.lines),
+        Format::Text => ui.data(&text(&history.lines)),
+    })
 }
 
 fn text(lines: &[Line]) -> String {

@@ -4,12 +4,15 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::commands::{Change, Workspace, would_break};
+use crate::commands::{out, render};
 use crate::error::Error;
-use crate::record::{Direction, Record, Status};
-use crate::rules;
+use crate::ops::{
+    self, WriteOptions,
+    create::{Draft, Source},
+};
+use crate::record::{Direction, Status};
 use crate::ui::Ui;
-use crate::yaml_edit;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,8 +36,8 @@ pub struct Args {
     #[arg(long, required_unless_present = "from", allow_negative_numbers = true)]
     pub target: Option<f64>,
     /// `decrease` when lower is better
-    #[arg(long, value_parser = ["increase", "decrease"])]
-    pub direction: Option<String>,
+    #[arg(long, value_enum)]
+    pub direction: Option<Direction>,
     #[arg(long)]
     pub owner: Option<String>,
     /// A tag; repeat for several
@@ -44,8 +47,8 @@ pub struct Args {
     #[arg(long = "link", value_name = "LINK")]
     pub links: Vec<String>,
     /// Initial status (default draft)
-    #[arg(long, value_parser = ["draft", "running", "completed", "killed", "shipped"])]
-    pub status: Option<String>,
+    #[arg(long, value_enum)]
+    pub status: Option<Status>,
     /// Read the record from a JSON or YAML file (`-` for stdin) instead of flags
     #[arg(long, value_name = "FILE", conflicts_with_all = [
         "title", "hypothesis", "metric", "baseline", "target", "direction", "owner", "tags",
@@ -58,91 +61,51 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
-    let id = uuid::Uuid::new_v4().to_string();
-    let record = match &args.from {
-        Some(from) => from_payload(from, ws, &id)?,
-        None => from_flags(&args, id)?,
+    let options = WriteOptions {
+        commit: !args.no_commit,
     };
-    let text = yaml_edit::render_record(&record);
-    let checked = rules::check_bytes(Path::new("new record"), text.as_bytes());
-    if !checked.problems.is_empty() {
-        return Err(would_break(&checked.problems));
-    }
-    ws.store.check_dir()?;
-    let _lock = ws.lock(ui)?;
-    let path = ws.store.new_path(&record.title)?;
-    let slug = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let change = Change {
-        subject: format!("xp: new {slug}"),
-        body: record.title.clone(),
-        id: record.id.clone(),
+    let source = match &args.from {
+        Some(from) => payload(from, ws)?,
+        None => Source::Draft(draft(args)?),
     };
-    ws.save(ui, &path, None, text.as_bytes(), &change, !args.no_commit)?;
-    ui.data(&format!(
-        "{} {}\n",
-        record.id,
-        ws.store.show(&path).display()
-    ))
-    .map_err(|e| Error::io("stdout", e))?;
-    Ok(())
+    let mut notices = Vec::new();
+    let result = ops::create::create(ws, &mut notices, source, options);
+    render::notices(ui, &notices);
+    let saved = result?;
+    out(ui.data(&format!("{} {}\n", saved.record.id, saved.shown.display())))
 }
 
-fn from_flags(args: &Args, id: String) -> Result<Record, Error> {
-    let required = |value: &Option<String>, flag: &str| {
-        value
-            .clone()
-            .ok_or_else(|| Error::usage(format!("--{flag} is required")))
-    };
-    let number = |value: Option<f64>, flag: &str| match value {
-        Some(x) if x.is_finite() => Ok(x),
-        Some(_) => Err(Error::usage(format!("--{flag} must be a finite number"))),
-        None => Err(Error::usage(format!("--{flag} is required"))),
-    };
-    Ok(Record {
-        id,
-        title: required(&args.title, "title")?,
-        hypothesis: required(&args.hypothesis, "hypothesis")?,
-        primary_metric: required(&args.metric, "metric")?,
-        baseline: number(args.baseline, "baseline")?,
-        target: number(args.target, "target")?,
-        status: args
-            .status
-            .as_deref()
-            .and_then(Status::parse)
-            .unwrap_or_default(),
-        confidence: 0,
-        decision: None,
-        learning: None,
-        direction: args.direction.as_deref().and_then(Direction::parse),
-        owner: args.owner.clone(),
-        tags: (!args.tags.is_empty()).then(|| args.tags.clone()),
-        links: (!args.links.is_empty()).then(|| args.links.clone()),
-        decision_log: Vec::new(),
+fn draft(args: Args) -> Result<Draft, Error> {
+    let missing = |flag: &str| Error::usage(format!("--{flag} is required"));
+    Ok(Draft {
+        title: args.title.ok_or_else(|| missing("title"))?,
+        hypothesis: args.hypothesis.ok_or_else(|| missing("hypothesis"))?,
+        primary_metric: args.metric.ok_or_else(|| missing("metric"))?,
+        baseline: args.baseline.ok_or_else(|| missing("baseline"))?,
+        target: args.target.ok_or_else(|| missing("target"))?,
+        direction: args.direction,
+        owner: args.owner,
+        tags: args.tags,
+        links: args.links,
+        status: args.status,
     })
 }
 
-/// Reads a payload like the origin service's POST body; its problems point into the payload.
-fn from_payload(from: &Path, ws: &Workspace, id: &str) -> Result<Record, Error> {
-    let (shown, bytes) = if from == Path::new("-") {
+/// The payload's bytes, from a file or stdin.
+fn payload(from: &Path, ws: &Workspace) -> Result<Source, Error> {
+    if from == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io("<stdin>", e))?;
-        (PathBuf::from("<stdin>"), bytes)
-    } else {
-        let path = ws.env.cwd.join(from);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(from, e))?;
-        (from.to_owned(), bytes)
-    };
-    let checked = rules::check_payload(&shown, &bytes, id);
-    match checked.record {
-        Some(record) => Ok(record),
-        None => Err(Error::Problems {
-            problems: checked.problems,
-            hint: Some("nothing was written; fix the payload and run the command again".into()),
-        }),
+        return Ok(Source::Payload {
+            shown: PathBuf::from("<stdin>"),
+            bytes,
+        });
     }
+    let bytes = std::fs::read(ws.env.cwd.join(from)).map_err(|e| Error::io(from, e))?;
+    Ok(Source::Payload {
+        shown: from.to_owned(),
+        bytes,
+    })
 }

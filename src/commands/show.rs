@@ -1,9 +1,12 @@
 //! `xp show`: one experiment with its decision log.
 
-use crate::commands::{Workspace, valid};
+use crate::commands::out;
 use crate::error::Error;
-use crate::record::Record;
+use crate::ops;
+use crate::record::{Direction, Record};
 use crate::ui::Ui;
+use crate::workspace::Workspace;
+use crate::yaml_edit::format_number;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,18 +25,12 @@ pub enum Format {
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
-    let loaded = ws.resolve(&args.reference)?;
-    let record = valid(&loaded, "`xp check` lists every problem")?;
-    let out = match args.format {
-        Format::Yaml => String::from_utf8_lossy(&loaded.bytes).into_owned(),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&record).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        Format::Text => text(&record, &loaded.shown.to_string_lossy()),
-    };
-    ui.data(&out).map_err(|e| Error::io("stdout", e))
+    let found = ops::read::get(ws, &args.reference)?;
+    out(match args.format {
+        Format::Yaml => ui.data_bytes(&found.loaded.bytes),
+        Format::Json => ui.json(&found.record),
+        Format::Text => ui.data(&text(&found.record, &found.loaded.shown.to_string_lossy())),
+    })
 }
 
 /// The record for a person to read.
@@ -45,16 +42,16 @@ pub fn text(r: &Record, path: &str) -> String {
     field("status", r.status.as_str());
     field("hypothesis", &r.hypothesis);
     let arrow = match r.direction() {
-        crate::record::Direction::Increase => "up",
-        crate::record::Direction::Decrease => "down",
+        Direction::Increase => "up",
+        Direction::Decrease => "down",
     };
     field(
         "metric",
         &format!(
             "{} {} -> {} ({arrow})",
             r.primary_metric,
-            crate::yaml_edit::format_number(r.baseline),
-            crate::yaml_edit::format_number(r.target)
+            format_number(r.baseline),
+            format_number(r.target)
         ),
     );
     field("confidence", &r.confidence.to_string());

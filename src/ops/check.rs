@@ -1,0 +1,139 @@
+//! Checking records against the rules, and with a base revision against the append-only
+//! rules (`check --base`).
+
+use std::path::{Path, PathBuf};
+
+use crate::base::{self, BaseFile};
+use crate::error::{Error, Sources};
+use crate::ops::read::{problems_of, sort, sources_of};
+use crate::rules::{self, Problem};
+use crate::store::{Loaded, Store};
+use crate::workspace::{Workspace, normalize};
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckInput {
+    /// Files or directories (default: the experiments directory).
+    pub paths: Vec<PathBuf>,
+    /// Also compare with this revision.
+    pub base: Option<String>,
+}
+
+/// What a check found.
+pub struct CheckReport {
+    /// How many files were checked.
+    pub files: usize,
+    pub problems: Vec<Problem>,
+    pub sources: Sources,
+    pub warnings: Vec<String>,
+}
+
+impl CheckReport {
+    /// How many files have problems.
+    pub fn files_with_problems(&self) -> usize {
+        let mut paths: Vec<_> = self.problems.iter().map(|p| &p.path).collect();
+        paths.sort();
+        paths.dedup();
+        paths.len()
+    }
+}
+
+/// Checks the records (and against a base revision when asked).
+pub fn check(ws: &Workspace, input: &CheckInput) -> Result<CheckReport, Error> {
+    let loaded = load(&input.paths, ws)?;
+    let mut problems = problems_of(&loaded);
+    if let Some(rev) = &input.base {
+        problems.extend(against_base(ws, rev, &loaded, !input.paths.is_empty())?);
+        sort(&mut problems);
+    }
+    Ok(CheckReport {
+        files: loaded.len(),
+        sources: sources_of(&loaded, &problems),
+        problems,
+        warnings: driver_warning(ws).into_iter().collect(),
+    })
+}
+
+/// The append-only rules against the records at `rev`. With explicit paths, only the records
+/// among them are compared (a deletion cannot be seen then).
+fn against_base(
+    ws: &Workspace,
+    rev: &str,
+    loaded: &[Loaded],
+    only_given: bool,
+) -> Result<Vec<Problem>, Error> {
+    let repo = ws.need_repo(
+        "--base",
+        "run xp check --base inside the repository's work tree",
+    )?;
+    let commit = repo.resolve_rev(rev)?;
+    let dir = ws.repo_dir(repo)?;
+    let mut base_files: Vec<BaseFile> = repo
+        .records_at(&commit, &dir)?
+        .into_iter()
+        .map(|(path, bytes)| {
+            let shown = ws.store.show(&repo.workdir().join(&path));
+            let checked = rules::check_bytes(&shown, &bytes);
+            BaseFile { shown, checked }
+        })
+        .collect();
+    if only_given {
+        base_files.retain(|b| {
+            loaded.iter().any(|l| {
+                l.shown == b.shown
+                    || (l.checked.id.is_some()
+                        && l.checked.id.as_ref().map(|i| &i.0)
+                            == b.checked.id.as_ref().map(|i| &i.0))
+            })
+        });
+    }
+    Ok(base::compare(&base_files, loaded, rev))
+}
+
+/// A warning when `.gitattributes` names the xp merge driver but this clone's config lacks it.
+fn driver_warning(ws: &Workspace) -> Option<String> {
+    let repo = ws.repo.as_ref()?;
+    let attributes = std::fs::read_to_string(repo.workdir().join(".gitattributes")).ok()?;
+    (crate::attributes::names_driver(&attributes) && repo.config_value("merge.xp.driver").is_none())
+        .then(|| {
+            ".gitattributes names the xp merge driver, but this clone's git config lacks it, so \
+             decision logs will conflict on merge; run `xp init` once in this clone"
+                .to_owned()
+        })
+}
+
+/// Problems with paths relative to the repository's root, as GitHub wants them.
+pub fn repo_relative(ws: &Workspace, problems: &[Problem]) -> Vec<Problem> {
+    problems
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            if let Some(repo) = &ws.repo {
+                let abs = normalize(&ws.env.cwd.join(&p.path));
+                if let Some(rel) = repo.relative(&abs) {
+                    p.path = PathBuf::from(rel);
+                }
+            }
+            p
+        })
+        .collect()
+}
+
+/// The files named (directories walked), or the whole store.
+fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
+    if paths.is_empty() {
+        return ws.store.load_all();
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        let full = ws.env.cwd.join(path);
+        if full.is_dir() {
+            files.extend(Store::new(full, ws.env.cwd.clone()).files()?);
+        } else {
+            files.push(full);
+        }
+    }
+    files.sort();
+    files.dedup();
+    files.iter().map(|f| ws.store.load(Path::new(f))).collect()
+}

@@ -1,0 +1,120 @@
+//! Creating an experiment, from fields or from a payload like the origin service's
+//! `POST /experiments`.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Sources};
+use crate::ops::write::{self, Change, Saved};
+use crate::ops::{Notice, WriteOptions};
+use crate::record::{Direction, Record, Status};
+use crate::rules;
+use crate::workspace::Workspace;
+use crate::yaml_edit;
+
+/// The fields of a new experiment, as flags give them.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub title: String,
+    pub hypothesis: String,
+    pub primary_metric: String,
+    pub baseline: f64,
+    pub target: f64,
+    pub direction: Option<Direction>,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    pub links: Vec<String>,
+    pub status: Option<Status>,
+}
+
+/// Where a new experiment comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Draft(Draft),
+    /// A JSON or YAML payload; its problems point into it, shown as `shown`.
+    Payload {
+        shown: PathBuf,
+        bytes: Vec<u8>,
+    },
+}
+
+/// Creates a record (its file named after the slug of its title) and commits it.
+pub fn create(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    source: Source,
+    options: WriteOptions,
+) -> Result<Saved, Error> {
+    let record = match source {
+        Source::Draft(draft) => {
+            let id = ws.env.new_id(draft.title.as_bytes());
+            from_draft(draft, id)?
+        }
+        Source::Payload { shown, bytes } => from_payload(&shown, &bytes, &ws.env.new_id(&bytes))?,
+    };
+    let text = yaml_edit::render_record(&record);
+    let checked = rules::check_bytes(Path::new("new record"), text.as_bytes());
+    if !checked.problems.is_empty() {
+        return Err(Error::WouldBreak {
+            problems: checked.problems,
+        });
+    }
+    ws.store.check_dir()?;
+    let _lock = ws.lock(notices)?;
+    let path = ws.store.new_path(&record.title)?;
+    let slug = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let change = Change {
+        subject: format!("xp: new {slug}"),
+        body: record.title.clone(),
+        id: record.id.clone(),
+    };
+    let commit = write::save(ws, notices, &path, None, text.as_bytes(), &change, options)?;
+    Ok(Saved {
+        record,
+        shown: ws.store.show(&path),
+        path,
+        slug,
+        commit,
+    })
+}
+
+fn from_draft(draft: Draft, id: String) -> Result<Record, Error> {
+    for (value, flag) in [(draft.baseline, "baseline"), (draft.target, "target")] {
+        if !value.is_finite() {
+            return Err(Error::usage(format!("--{flag} must be a finite number")));
+        }
+    }
+    Ok(Record {
+        id,
+        title: draft.title,
+        hypothesis: draft.hypothesis,
+        primary_metric: draft.primary_metric,
+        baseline: draft.baseline,
+        target: draft.target,
+        status: draft.status.unwrap_or_default(),
+        confidence: 0,
+        decision: None,
+        learning: None,
+        direction: draft.direction,
+        owner: draft.owner,
+        tags: (!draft.tags.is_empty()).then_some(draft.tags),
+        links: (!draft.links.is_empty()).then_some(draft.links),
+        decision_log: Vec::new(),
+    })
+}
+
+/// Reads a payload like the origin service's POST body; its problems point into the payload.
+fn from_payload(shown: &Path, bytes: &[u8], id: &str) -> Result<Record, Error> {
+    let checked = rules::check_payload(shown, bytes, id);
+    match checked.record {
+        Some(record) => Ok(record),
+        None => Err(Error::Problems {
+            problems: checked.problems,
+            sources: Sources::one(shown, bytes),
+            message: None,
+            hint: Some("nothing was written; fix the payload and run the command again".into()),
+        }),
+    }
+}

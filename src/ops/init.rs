@@ -1,0 +1,72 @@
+//! Setting up a repository for xp: the experiments directory, `.gitattributes` lines and the
+//! merge driver in this clone's config; safe to run twice.
+
+use std::path::PathBuf;
+
+use crate::attributes::{self, DRIVER, DRIVER_NAME};
+use crate::error::Error;
+use crate::workspace::Workspace;
+
+/// What `init` found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Initialized {
+    /// The experiments directory as shown.
+    pub dir: PathBuf,
+    /// It was made now (else it existed).
+    pub created: bool,
+    pub git: GitSetup,
+}
+
+/// The git side of `init`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitSetup {
+    /// Not in a git repository: records are written without commits.
+    NoRepository,
+    /// The experiments directory is outside the work tree: no driver registered.
+    Outside,
+    Registered {
+        /// Lines added to `.gitattributes` (empty: they were there).
+        attributes_added: Vec<String>,
+        /// The driver was written into this clone's config (else it was there).
+        config_changed: bool,
+    },
+}
+
+/// Creates the experiments directory and registers the merge driver.
+pub fn init(ws: &Workspace) -> Result<Initialized, Error> {
+    ws.store.check_dir()?;
+    let dir = &ws.store.dir;
+    let shown = ws.store.show(dir);
+    let created = !dir.is_dir();
+    if created {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(&shown, e))?;
+    }
+    let done = |git| Initialized {
+        dir: shown.clone(),
+        created,
+        git,
+    };
+    let Some(repo) = &ws.repo else {
+        return Ok(done(GitSetup::NoRepository));
+    };
+    let Some(rel) = repo.relative(dir) else {
+        return Ok(done(GitSetup::Outside));
+    };
+    let path = repo.workdir().join(".gitattributes");
+    let text = attributes::read(&path)?;
+    let missing = attributes::missing(&text, &attributes::wanted(&rel));
+    if !missing.is_empty() {
+        attributes::append(&path, &text, &missing)?;
+    }
+    let mut config_changed = false;
+    for (key, value) in [("merge.xp.name", DRIVER_NAME), ("merge.xp.driver", DRIVER)] {
+        if repo.config_value(key).as_deref() != Some(value) {
+            repo.set_local_config(key, value)?;
+            config_changed = true;
+        }
+    }
+    Ok(done(GitSetup::Registered {
+        attributes_added: missing,
+        config_changed,
+    }))
+}

@@ -1,0 +1,109 @@
+//! An experiment's decision log beside the commits that added each entry, found through the
+//! `Experiment-Id` trailer so that it survives renames.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::git::{CommitInfo, HistoryCommit};
+use crate::ops::read::{self, Found};
+use crate::record::LogEntry;
+use crate::rules;
+use crate::workspace::Workspace;
+
+/// One entry with the commit that added it, if any.
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    #[serde(flatten)]
+    pub entry: LogEntry,
+    pub commit: Option<CommitRef>,
+}
+
+/// A commit as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitRef {
+    pub id: String,
+    pub short: String,
+    pub author: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+}
+
+impl From<&CommitInfo> for CommitRef {
+    fn from(info: &CommitInfo) -> CommitRef {
+        CommitRef {
+            id: info.id.clone(),
+            short: info.short.clone(),
+            author: info.author.clone(),
+            date: info.time.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// The experiment and each of its log entries with the commit that added it.
+pub struct History {
+    pub found: Found,
+    pub lines: Vec<Line>,
+}
+
+/// The decision log of the experiment `reference` names, beside its commits.
+pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
+    let found = read::get(ws, reference)?;
+    let added = match &ws.repo {
+        Some(repo) => attribute(repo.history(&found.record.id)?),
+        None => HashMap::new(),
+    };
+    let mut seen: HashMap<Key, usize> = HashMap::new();
+    let lines = found
+        .record
+        .decision_log
+        .iter()
+        .map(|entry| {
+            let key = key_of(entry);
+            let n = seen.entry(key.clone()).or_default();
+            let commit = added.get(&key).and_then(|c| c.get(*n)).cloned();
+            *n += 1;
+            Line {
+                entry: entry.clone(),
+                commit,
+            }
+        })
+        .collect();
+    Ok(History { found, lines })
+}
+
+type Key = (String, Option<String>, String);
+
+fn key_of(e: &LogEntry) -> Key {
+    (e.at.clone(), e.who.clone(), e.note.clone())
+}
+
+/// For each entry (by content), the commits that added a copy of it, oldest first.
+fn attribute(history: Vec<HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
+    let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
+    let mut before: HashMap<Key, usize> = HashMap::new();
+    for commit in &history {
+        let checked = rules::check_bytes(std::path::Path::new(&commit.path), &commit.content);
+        let Some(record) = checked.record else {
+            continue;
+        };
+        let mut now: HashMap<Key, usize> = HashMap::new();
+        for entry in &record.decision_log {
+            *now.entry(key_of(entry)).or_default() += 1;
+        }
+        for (key, &count) in &now {
+            let had = before.get(key).copied().unwrap_or(0);
+            let list = added.entry(key.clone()).or_default();
+            // Copies beyond what the previous commit held were added here; a copy already
+            // credited (seen again after a merge) is not credited twice.
+            for _ in had..count {
+                if list.len() < count {
+                    list.push(CommitRef::from(&commit.info));
+                }
+            }
+        }
+        before = now;
+    }
+    added
+}

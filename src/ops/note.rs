@@ -1,0 +1,56 @@
+//! Appending `{at, who, note}` to an experiment's decision log.
+
+use crate::env::format_time;
+use crate::error::Error;
+use crate::ops::write::{self, Change, Edit, Saved};
+use crate::ops::{Notice, WriteOptions};
+use crate::record::LogEntry;
+use crate::workspace::Workspace;
+use crate::yaml_edit;
+
+/// A note to append: what happened, and who says so (default: the workspace's writer).
+#[derive(Debug, Clone)]
+pub struct NewNote {
+    pub note: String,
+    pub who: Option<String>,
+}
+
+/// Appends a note to the decision log of the experiment `reference` names, and commits it.
+pub fn note(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    reference: &str,
+    input: NewNote,
+    options: WriteOptions,
+) -> Result<Saved, Error> {
+    if input.note.trim().is_empty() {
+        return Err(Error::usage("the note is blank; say what happened"));
+    }
+    write::edit(ws, notices, reference, options, |loaded, record| {
+        let entry = LogEntry {
+            at: format_time(ws.env.now()),
+            who: ws.who(input.who.as_deref()),
+            note: input.note.clone(),
+        };
+        let text = String::from_utf8_lossy(&loaded.bytes);
+        let doc = loaded
+            .checked
+            .doc
+            .as_ref()
+            .ok_or_else(|| Error::failed("the record could not be read", "run `xp check`"))?;
+        let new_text = yaml_edit::append_log_entry(&text, doc, &entry)
+            .map_err(|e| Error::failed(e.0, "nothing was written"))?;
+        let change = Change {
+            subject: format!("xp: note on {}", loaded.slug),
+            body: input.note,
+            id: record.id.clone(),
+        };
+        let mut expected = record;
+        expected.decision_log.push(entry);
+        Ok(Edit {
+            text: new_text,
+            expected,
+            change,
+        })
+    })
+}

@@ -1,0 +1,120 @@
+//! Reading experiments: one by its reference, all of them with filters, and the problems of
+//! the files that break rules.
+
+use crate::error::{Error, Sources};
+use crate::ops::write::valid;
+use crate::record::{Decision, Record, Status};
+use crate::rules::{self, Problem};
+use crate::store::Loaded;
+use crate::workspace::Workspace;
+
+/// Which records a listing keeps; empty means any.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub statuses: Vec<Status>,
+    pub decision: Option<Decision>,
+    pub tag: Option<String>,
+}
+
+impl Filter {
+    pub fn keeps(&self, r: &Record) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&r.status))
+            && self.decision.is_none_or(|d| r.decision == Some(d))
+            && self.tag.as_deref().is_none_or(|t| r.has_tag(t))
+    }
+}
+
+/// One experiment as found: its file and its record.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub loaded: Loaded,
+    pub record: Record,
+}
+
+/// The experiment a reference names; a file that breaks rules is an error with its problems.
+pub fn get(ws: &Workspace, reference: &str) -> Result<Found, Error> {
+    let loaded = crate::refs::resolve(ws, reference)?;
+    let record = valid(&loaded, "`xp check` lists every problem")?;
+    Ok(Found { loaded, record })
+}
+
+/// Every record the filter keeps, in path order, and the problems of the files that break
+/// rules (those are left out).
+pub struct Listing {
+    pub found: Vec<Found>,
+    /// How many files break rules.
+    pub broken: usize,
+    pub problems: Vec<Problem>,
+    pub sources: Sources,
+}
+
+/// All experiments the filter keeps.
+pub fn list(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
+    let all = ws.store.load_all()?;
+    let problems = problems_of(&all);
+    let sources = sources_of(&all, &problems);
+    let broken = all.iter().filter(|l| l.checked.record.is_none()).count();
+    let found = all
+        .into_iter()
+        .filter_map(|loaded| {
+            let record = loaded.checked.record.clone()?;
+            filter.keeps(&record).then_some(Found { loaded, record })
+        })
+        .collect();
+    Ok(Listing {
+        found,
+        broken,
+        problems,
+        sources,
+    })
+}
+
+/// The records to export: refused whole while any file breaks a rule.
+pub fn export(ws: &Workspace, filter: &Filter) -> Result<Vec<Record>, Error> {
+    let listing = list(ws, filter)?;
+    if !listing.problems.is_empty() {
+        return Err(Error::Problems {
+            problems: listing.problems,
+            sources: listing.sources,
+            message: Some("some experiment files break rules, so nothing was exported".into()),
+            hint: Some("fix them first; `xp check` lists every problem".into()),
+        });
+    }
+    Ok(listing.found.into_iter().map(|f| f.record).collect())
+}
+
+/// Every problem of the loaded files, duplicate ids included, in path and place order.
+pub fn problems_of(all: &[Loaded]) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = all
+        .iter()
+        .flat_map(|l| l.checked.problems.iter().cloned())
+        .collect();
+    let ids: Vec<_> = all
+        .iter()
+        .filter_map(|l| {
+            l.checked
+                .id
+                .as_ref()
+                .map(|(id, pos)| (l.shown.clone(), id.clone(), *pos))
+        })
+        .collect();
+    problems.extend(rules::duplicate_ids(&ids));
+    sort(&mut problems);
+    problems
+}
+
+/// Problems in path and place order.
+pub fn sort(problems: &mut [Problem]) {
+    problems.sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+}
+
+/// The texts of the files that problems point into.
+pub fn sources_of(all: &[Loaded], problems: &[Problem]) -> Sources {
+    let mut sources = Sources::default();
+    for l in all {
+        if problems.iter().any(|p| p.path == l.shown) {
+            sources.add(&l.shown, &l.bytes);
+        }
+    }
+    sources
+}

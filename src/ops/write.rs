@@ -1,0 +1,175 @@
+//! The one write path: lock, re-read, check, edit, re-check, preflight, atomic write, commit.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Sources};
+use crate::git::Committed;
+use crate::ops::{Notice, WriteOptions};
+use crate::record::Record;
+use crate::rules;
+use crate::store::Loaded;
+use crate::workspace::Workspace;
+
+/// A change to record in a commit.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The commit subject, e.g. `xp: note on homepage-cta-color`.
+    pub subject: String,
+    /// What changed, for the commit body.
+    pub body: String,
+    pub id: String,
+}
+
+/// A record as written.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub record: Record,
+    /// Absolute path of the file.
+    pub path: PathBuf,
+    /// The path as shown to the user.
+    pub shown: PathBuf,
+    pub slug: String,
+    /// The commit, when one was made.
+    pub commit: Option<Committed>,
+}
+
+/// An edit of one record's text, and what it must read back as.
+pub(crate) struct Edit {
+    pub text: String,
+    pub expected: Record,
+    pub change: Change,
+}
+
+/// The record of a loaded file, or its problems as the error (`why` ends the hint).
+pub(crate) fn valid(loaded: &Loaded, why: &str) -> Result<Record, Error> {
+    match &loaded.checked.record {
+        Some(record) => Ok(record.clone()),
+        None => Err(Error::Problems {
+            problems: loaded.checked.problems.clone(),
+            sources: Sources::one(&loaded.shown, &loaded.bytes),
+            message: None,
+            hint: Some(format!("fix the file first; {why}")),
+        }),
+    }
+}
+
+/// Edits the record `reference` names under the write lock: `make` sees the file as it is now
+/// and its record, and gives the new text; it is checked again and written and committed.
+pub(crate) fn edit(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    reference: &str,
+    options: WriteOptions,
+    make: impl FnOnce(&Loaded, Record) -> Result<Edit, Error>,
+) -> Result<Saved, Error> {
+    let _lock = ws.lock(notices)?;
+    let loaded = crate::refs::resolve(ws, reference)?;
+    let record = valid(&loaded, "xp does not change a record that breaks a rule")?;
+    let edit = make(&loaded, record)?;
+    verify(&loaded.shown, &edit.text, &edit.expected)?;
+    let commit = save(
+        ws,
+        notices,
+        &loaded.path,
+        Some(&loaded.bytes),
+        edit.text.as_bytes(),
+        &edit.change,
+        options,
+    )?;
+    Ok(Saved {
+        record: edit.expected,
+        path: loaded.path,
+        shown: loaded.shown,
+        slug: loaded.slug,
+        commit,
+    })
+}
+
+/// Checks an edited text again: it must pass every rule and read back as `expected`.
+pub(crate) fn verify(path: &Path, text: &str, expected: &Record) -> Result<(), Error> {
+    let checked = rules::check_bytes(path, text.as_bytes());
+    if !checked.problems.is_empty() {
+        return Err(Error::WouldBreak {
+            problems: checked.problems,
+        });
+    }
+    if checked.record.as_ref() != Some(expected) {
+        return Err(Error::failed(
+            format!(
+                "editing {} in place would not give the intended record",
+                path.display()
+            ),
+            "nothing was written; make this change by hand, and please report the file's shape",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a record atomically and, in a git work tree, commits exactly that file.
+/// On a failed commit the file is put back as it was.
+pub(crate) fn save(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    path: &Path,
+    old: Option<&[u8]>,
+    new: &[u8],
+    change: &Change,
+    options: WriteOptions,
+) -> Result<Option<Committed>, Error> {
+    let repo = ws.repo.as_ref().filter(|_| options.commit);
+    let rel = match repo {
+        Some(repo) => Some(ws.repo_path(repo, path)?),
+        None => None,
+    };
+    if let (Some(repo), Some(rel)) = (repo, &rel) {
+        repo.preflight(rel, old)?;
+    }
+    ws.store.write(path, new)?;
+    ws.env.crash_point("after-write");
+    let (Some(repo), Some(rel)) = (repo, &rel) else {
+        return Ok(None);
+    };
+    let message = commit_message(change);
+    match repo.commit_file(rel, new, &message, &ws.env) {
+        Ok(done) => {
+            notices.push(Notice::Committed {
+                short: done.short.clone(),
+                subject: change.subject.clone(),
+            });
+            if repo.wants_signing() {
+                notices.push(Notice::Warning(
+                    "commit.gpgsign is set, but xp's commits are not signed (nor are git \
+                     hooks run); sign them later with `git rebase --exec 'git commit \
+                     --amend --no-edit -S'` if you need to"
+                        .into(),
+                ));
+            }
+            Ok(Some(done))
+        }
+        Err(e) => {
+            let restored = match old {
+                Some(old) => ws.store.write(path, old),
+                None => std::fs::remove_file(path).map_err(|e| Error::io(path, e)),
+            };
+            if let Err(r) = restored {
+                notices.push(Notice::Warning(format!(
+                    "could not put the file back as it was: {r}"
+                )));
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// The commit message: subject, body, and the trailer `xp log` follows.
+pub fn commit_message(change: &Change) -> String {
+    let body = change.body.trim();
+    if body.is_empty() {
+        format!("{}\n\nExperiment-Id: {}\n", change.subject, change.id)
+    } else {
+        format!(
+            "{}\n\n{}\n\nExperiment-Id: {}\n",
+            change.subject, body, change.id
+        )
+    }
+}
