@@ -10,6 +10,15 @@ const CLOSEST: usize = 5;
 
 /// The one experiment a `<ref>` names.
 pub fn resolve(ws: &Workspace, reference: &str) -> Result<Loaded, Error> {
+    resolve_in(ws, reference, || ws.store.load_all())
+}
+
+/// [`resolve`], with every file loaded by `load_all` when an id or prefix needs them all.
+pub fn resolve_in(
+    ws: &Workspace,
+    reference: &str,
+    load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
+) -> Result<Loaded, Error> {
     let reference = reference.trim();
     if reference.is_empty() {
         return Err(Error::usage("the experiment reference is empty"));
@@ -44,7 +53,7 @@ pub fn resolve(ws: &Workspace, reference: &str) -> Result<Loaded, Error> {
             }
         }
     }
-    let all = store.load_all()?;
+    let all = load_all()?;
     let wanted = reference.to_ascii_lowercase();
     let matches: Vec<&Loaded> = if reference.len() >= 4 {
         let exact: Vec<&Loaded> = all

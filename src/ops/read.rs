@@ -33,7 +33,17 @@ pub struct Found {
 
 /// The experiment a reference names; a file that breaks rules is an error with its problems.
 pub fn get(ws: &Workspace, reference: &str) -> Result<Found, Error> {
-    let loaded = crate::refs::resolve(ws, reference)?;
+    get_in(ws, reference, || ws.store.load_all())
+}
+
+/// [`get`], with every file loaded by `load_all` when the reference needs them all (a
+/// front-end that keeps parsed files passes its cache).
+pub fn get_in(
+    ws: &Workspace,
+    reference: &str,
+    load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
+) -> Result<Found, Error> {
+    let loaded = crate::refs::resolve_in(ws, reference, load_all)?;
     let record = valid(&loaded, "`xp check` lists every problem")?;
     Ok(Found { loaded, record })
 }
@@ -50,7 +60,11 @@ pub struct Listing {
 
 /// All experiments the filter keeps.
 pub fn list(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
-    let all = ws.store.load_all()?;
+    Ok(listing(ws.store.load_all()?, filter))
+}
+
+/// The records of files already loaded (every file of the store) that the filter keeps.
+pub fn listing(all: Vec<Loaded>, filter: &Filter) -> Listing {
     let problems = problems_of(&all);
     let sources = sources_of(&all, &problems);
     let broken = all.iter().filter(|l| l.checked.record.is_none()).count();
@@ -61,17 +75,21 @@ pub fn list(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
             filter.keeps(&record).then_some(Found { loaded, record })
         })
         .collect();
-    Ok(Listing {
+    Listing {
         found,
         broken,
         problems,
         sources,
-    })
+    }
 }
 
 /// The records to export: refused whole while any file breaks a rule.
 pub fn export(ws: &Workspace, filter: &Filter) -> Result<Vec<Record>, Error> {
-    let listing = list(ws, filter)?;
+    export_of(list(ws, filter)?)
+}
+
+/// The records of a listing to export: refused whole while any file breaks a rule.
+pub fn export_of(listing: Listing) -> Result<Vec<Record>, Error> {
     if !listing.problems.is_empty() {
         return Err(Error::Problems {
             problems: listing.problems,

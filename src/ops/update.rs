@@ -3,6 +3,7 @@
 
 use crate::env::format_time;
 use crate::error::Error;
+use crate::ops::note::Who;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
 use crate::record::{Decision, Direction, LogEntry, Record, Status};
@@ -59,6 +60,18 @@ pub fn update(
     changes: Changes,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
+    update_as(ws, notices, reference, changes, Who::Default, options)
+}
+
+/// [`update`], with the log entry's `who` taken as `fallback` says when none is given.
+pub fn update_as(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    reference: &str,
+    changes: Changes,
+    fallback: Who,
+    options: WriteOptions,
+) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old| {
         let mut new = old.clone();
         let edits = apply(&changes, &mut new);
@@ -110,7 +123,7 @@ pub fn update(
         if let Some(note) = &log_note {
             let entry = LogEntry {
                 at: format_time(ws.env.now()),
-                who: ws.who(changes.who.as_deref()),
+                who: fallback.resolve(ws, changes.who.as_deref()),
                 note: note.clone(),
             };
             let doc =
