@@ -18,26 +18,41 @@ use crate::serve::{Shared, State as Server, docs, guard, openapi};
 
 /// Every route of the API and of its docs, behind the guard.
 pub fn router(state: Shared) -> Router {
-    let writes = !state.read_only;
-    let mut experiments = get(list);
-    let mut one = get(get_one);
-    let mut notes = Router::new();
-    if writes {
-        experiments = experiments.post(create);
-        one = one.patch(update);
-        notes = notes.route("/experiments/{ref}/notes", post(add_note));
-    }
+    let (experiments, one, notes) = if state.read_only {
+        (
+            get(list).post(|| read_only("GET,HEAD")),
+            get(get_one).patch(|| read_only("GET,HEAD")),
+            post(|| read_only("")),
+        )
+    } else {
+        (
+            get(list).post(create),
+            get(get_one).patch(update),
+            post(add_note),
+        )
+    };
     Router::new()
         .route("/health", get(health))
         .route("/experiments", experiments)
         .route("/experiments/export.csv", get(export))
         .route("/experiments/{ref}", one)
         .route("/experiments/{ref}/log", get(log))
-        .merge(notes)
+        .route("/experiments/{ref}/notes", notes)
         .route("/openapi.json", get(openapi_json))
         .with_state(state.clone())
         .merge(docs::routes())
         .layer(axum::middleware::from_fn_with_state(state, guard::check))
+}
+
+/// A write on a `--read-only` server: 405, allowing the reads only.
+async fn read_only(allow: &'static str) -> Response {
+    let mut res = api::detail(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this server is read-only (started with --read-only)",
+    );
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    res
 }
 
 /// Runs blocking work (files, git) off the async threads.

@@ -15,5 +15,6 @@ mod merging;
 mod paths;
 mod records;
 mod review;
+mod serve;
 mod snapshots;
 mod states;
