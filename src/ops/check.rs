@@ -119,14 +119,39 @@ pub fn repo_relative(ws: &Workspace, problems: &[Problem]) -> Vec<Problem> {
         .collect()
 }
 
-/// The files named (directories walked), or the whole store.
+/// The files named (directories walked), or the whole store. A directory or file named that
+/// does not exist is an error, so that a typo in CI does not pass as "nothing to check".
 fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
     if paths.is_empty() {
+        let dir = &ws.store.dir;
+        let shown = ws.store.show(dir);
+        if ws.dir_named && !dir.exists() {
+            return Err(Error::failed(
+                format!(
+                    "the experiments directory {} does not exist",
+                    shown.display()
+                ),
+                "check the --dir (or XP_DIR) path; `xp init` creates the directory",
+            ));
+        }
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::failed(
+                format!("{} is not a directory", shown.display()),
+                "point --dir (or XP_DIR) at the folder that holds the experiment files",
+            ));
+        }
         return ws.store.load_all();
     }
     let mut files = Vec::new();
     for path in paths {
         let full = ws.env.cwd.join(path);
+        if std::fs::symlink_metadata(&full).is_err() {
+            return Err(Error::failed(
+                format!("{} does not exist", path.display()),
+                "name experiment files or folders that exist; `xp check` with no paths checks \
+                 the whole experiments directory",
+            ));
+        }
         if full.is_dir() {
             files.extend(Store::new(full, ws.env.cwd.clone()).files()?);
         } else {
