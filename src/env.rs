@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::Error;
+use crate::git::GitEnv;
 
 /// What the outside world told this run: variables, working directory and the clock.
 #[derive(Debug, Clone)]
@@ -61,6 +62,12 @@ impl Env {
         if self.fault(point) {
             std::process::abort();
         }
+    }
+
+    /// What git needs of this environment: its variables, the time now, the test fault point.
+    pub fn git(&self) -> GitEnv {
+        let vars = self.vars.iter().map(|(k, v)| (k.clone(), v.clone()));
+        GitEnv::new(vars, self.now()).with_fault(self.var("XP_TEST_FAULT"))
     }
 
     /// Whether `XP_NOW` fixes the clock.

@@ -11,6 +11,7 @@ pub mod env;
 pub mod error;
 pub mod export;
 pub mod git;
+pub mod lockfile;
 pub mod merge;
 pub mod record;
 pub mod report;

@@ -105,7 +105,7 @@ fn against_base(
         )
     })?;
     let mut base_files: Vec<BaseFile> = repo
-        .records_at(&commit, &dir)?
+        .records_at(&commit, &dir, &is_record_at)?
         .into_iter()
         .map(|(path, bytes)| {
             let shown = ws.store.show(&repo.workdir().join(&path));
@@ -174,4 +174,10 @@ fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
     files.sort();
     files.dedup();
     files.iter().map(|f| ws.store.load(f)).collect()
+}
+
+/// Whether a file at `rel` under the experiments directory is a record: no hidden folder on
+/// the way, and a record's name.
+pub(crate) fn is_record_at(rel: &str) -> bool {
+    rel.split('/').all(|part| !part.starts_with('.')) && crate::store::is_record_name(rel)
 }

@@ -85,7 +85,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
 /// The records that pass the rules at a commit, with their paths as shown.
 fn at_commit(ws: &Workspace, repo: &Repo, commit: &str, dir: &str) -> Result<Vec<Version>, Error> {
     Ok(repo
-        .records_at(commit, dir)?
+        .records_at(commit, dir, &super::check::is_record_at)?
         .into_iter()
         .filter_map(|(path, bytes)| {
             let shown = ws.store.show(&repo.workdir().join(&path));

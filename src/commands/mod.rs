@@ -103,7 +103,7 @@ impl Workspace {
                 return Ok(None);
             }
             let path = self.store.dir.join(".xp.lock");
-            return match crate::store::lock_file(&path, LOCK_TIMEOUT) {
+            return match crate::lockfile::lock_file(&path, LOCK_TIMEOUT) {
                 Ok(Some(lock)) => Ok(Some(lock)),
                 Ok(None) => Err(Error::failed(
                     "another xp command is writing in this experiments directory",
@@ -238,7 +238,7 @@ impl Workspace {
             return Ok(());
         };
         let message = commit_message(change);
-        match repo.commit_file(rel, new, &message, &self.env) {
+        match repo.commit_file(rel, new, &message, &self.env.git()) {
             Ok(done) => {
                 ui.note(&format!("[{}] {}", done.short, change.subject));
                 if repo.wants_signing() {
