@@ -74,7 +74,7 @@ impl Workspace {
     /// Finds the repository around the current directory and the experiments directory.
     pub fn open(env: &Env, dir_flag: Option<&Path>) -> Result<Workspace, Error> {
         let cwd = env.cwd.canonicalize().map_err(|e| Error::io(&env.cwd, e))?;
-        let repo = Repo::discover(&cwd)?;
+        let repo = Repo::discover(&cwd, &env.git())?;
         let root = repo
             .as_ref()
             .map_or_else(|| cwd.clone(), |r| r.workdir().to_owned());
@@ -208,7 +208,7 @@ impl Workspace {
             .filter(|w| !w.trim().is_empty())
             .or_else(|| match &self.repo {
                 Some(repo) => repo.user_name(),
-                None => crate::git::global_user_name(),
+                None => crate::git::global_user_name(&self.env.git()),
             })
             .or_else(|| self.env.var("USER").map(str::to_owned))
     }

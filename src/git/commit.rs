@@ -69,10 +69,7 @@ impl Repo {
         let (name, email) = (self.config("user.name"), self.config("user.email"));
         let author = signature(env, "AUTHOR", name.as_deref(), email.as_deref())?;
         let committer = signature(env, "COMMITTER", name.as_deref(), email.as_deref())?;
-        let blob = self
-            .repo
-            .blob(content)
-            .context("cannot store the file in git")?;
+        let blob = self.store_blob(rel_path, content)?;
         let subject = message.lines().next().unwrap_or_default();
 
         let index_path = self.index_path();
@@ -487,7 +484,7 @@ mod tests {
             for t in 0..3 {
                 let (root, env) = (&fx.root, &fx.env);
                 scope.spawn(move || {
-                    let repo = Repo::discover(root).unwrap().unwrap();
+                    let repo = Repo::discover(root, env).unwrap().unwrap();
                     for i in 0..4 {
                         let rel = format!("experiments/t{t}.yaml");
                         let content = format!("{i}\n");

@@ -1,7 +1,9 @@
 //! Who commits and with what settings: identity from the environment and git's config.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{DateTime, FixedOffset, TimeZone};
-use git2::{Signature, Time};
+use git2::{Config, ConfigLevel, Repository, Signature, Time};
 
 use super::{Context, GitEnv, GitError, Repo};
 
@@ -45,11 +47,56 @@ impl Repo {
 }
 
 /// `user.name` from the global git config, for notes written outside any repository.
-pub fn global_user_name() -> Option<String> {
-    git2::Config::open_default()
+pub fn global_user_name(env: &GitEnv) -> Option<String> {
+    git_config(env, None)
         .and_then(|c| c.get_string("user.name"))
         .ok()
         .filter(|n| !n.trim().is_empty())
+}
+
+/// git's configuration as git reads it under `env`, lowest level first: the system file
+/// (none with `GIT_CONFIG_NOSYSTEM`; `GIT_CONFIG_SYSTEM` names another); the global one,
+/// `GIT_CONFIG_GLOBAL` alone when set, else `$XDG_CONFIG_HOME/git/config` (or
+/// `~/.config/git/config`) and `~/.gitconfig`; then `repo`'s own files. Missing files count as
+/// empty.
+pub(super) fn git_config(env: &GitEnv, repo: Option<&Repository>) -> Result<Config, git2::Error> {
+    let mut config = Config::new()?;
+    if !env.flag("GIT_CONFIG_NOSYSTEM") {
+        let system = match env.var("GIT_CONFIG_SYSTEM") {
+            Some(path) => Some(PathBuf::from(path)),
+            None => Config::find_system().ok(),
+        };
+        if let Some(path) = system {
+            config.add_file(&path, ConfigLevel::System, false)?;
+        }
+    }
+    let home = env.var("HOME").map(PathBuf::from);
+    match env.var("GIT_CONFIG_GLOBAL") {
+        Some(path) => config.add_file(Path::new(path), ConfigLevel::Global, false)?,
+        None => {
+            let xdg = match env.var("XDG_CONFIG_HOME") {
+                Some(xdg) => Some(PathBuf::from(xdg)),
+                None => home.as_ref().map(|home| home.join(".config")),
+            };
+            if let Some(xdg) = xdg {
+                config.add_file(&xdg.join("git/config"), ConfigLevel::XDG, false)?;
+            }
+            if let Some(home) = &home {
+                config.add_file(&home.join(".gitconfig"), ConfigLevel::Global, false)?;
+            }
+        }
+    }
+    if let Some(repo) = repo {
+        config.add_file(&repo.commondir().join("config"), ConfigLevel::Local, false)?;
+        if config
+            .get_bool("extensions.worktreeConfig")
+            .unwrap_or(false)
+        {
+            let worktree = repo.path().join("config.worktree");
+            config.add_file(&worktree, ConfigLevel::Worktree, false)?;
+        }
+    }
+    Ok(config)
 }
 
 /// The author or committer (`role`): `GIT_<role>_NAME`/`_EMAIL`/`_DATE`, else git's config.
@@ -116,6 +163,8 @@ fn parse_offset(text: &str) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    use std::fs;
 
     use super::*;
     use crate::git::tests_support::*;
@@ -189,6 +238,58 @@ mod tests {
         ] {
             assert_eq!(at(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn config_files_are_the_ones_git_reads() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let file = |name: &str, user: &str| {
+            let path = tmp.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, format!("[user]\n\tname = {user}\n")).unwrap();
+            path.to_str().unwrap().to_owned()
+        };
+        let system = file("system", "System");
+        let home = tmp.path().join("home");
+        file("home/.gitconfig", "Home");
+        file("xdg/git/config", "Xdg");
+        let global = file("global", "Global");
+        let name = |vars: &[(&str, &str)]| {
+            let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+            global_user_name(&GitEnv::new(vars, now()))
+        };
+        let home = home.to_str().unwrap();
+        let xdg_home = tmp.path().join("xdg");
+        let xdg_home = xdg_home.to_str().unwrap();
+        assert_eq!(
+            name(&[("GIT_CONFIG_SYSTEM", &system)]).as_deref(),
+            Some("System")
+        );
+        let no_system = [
+            ("GIT_CONFIG_SYSTEM", system.as_str()),
+            ("GIT_CONFIG_NOSYSTEM", "1"),
+        ];
+        assert_eq!(name(&no_system), None);
+        assert_eq!(
+            name(&[("GIT_CONFIG_NOSYSTEM", "1"), ("HOME", home)]).as_deref(),
+            Some("Home")
+        );
+        // ~/.gitconfig wins over the XDG file, as in git.
+        std::fs::write(tmp.path().join("home/.gitconfig"), "").unwrap();
+        let vars = [
+            ("GIT_CONFIG_NOSYSTEM", "1"),
+            ("HOME", home),
+            ("XDG_CONFIG_HOME", xdg_home),
+        ];
+        assert_eq!(name(&vars).as_deref(), Some("Xdg"));
+        // GIT_CONFIG_GLOBAL replaces both.
+        let vars = [
+            ("GIT_CONFIG_NOSYSTEM", "true"),
+            ("HOME", home),
+            ("XDG_CONFIG_HOME", xdg_home),
+            ("GIT_CONFIG_GLOBAL", global.as_str()),
+        ];
+        assert_eq!(name(&vars).as_deref(), Some("Global"));
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl Repo {
         check_path(rel_path)?;
         self.wait_for_index_lock()?;
         let context = || format!("cannot stage {rel_path}");
-        let blob = self.repo.blob(content).context(context())?;
+        let blob = self.store_blob(rel_path, content)?;
         let mut index = self.read_index()?;
         let path = Path::new(rel_path);
         let mode = file_mode(

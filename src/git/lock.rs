@@ -172,7 +172,7 @@ mod tests {
     fn a_second_lock_times_out_as_busy() {
         let fx = fx();
         let held = fx.repo.lock(Duration::from_secs(1)).unwrap();
-        let other = Repo::discover(&fx.root).unwrap().unwrap();
+        let other = Repo::discover(&fx.root, &fx.env).unwrap().unwrap();
         let err = other.lock(Duration::from_millis(100)).unwrap_err();
         assert!(matches!(err, GitError::Busy), "{err:?}");
         assert_eq!(

@@ -22,6 +22,7 @@ mod recover;
 mod tests_support;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -68,6 +69,14 @@ impl GitEnv {
     /// A variable, when set and not empty.
     fn var(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
+    }
+
+    /// A variable git reads as a boolean (`1`, `true`, `yes`, `on`), as git does.
+    fn flag(&self, name: &str) -> bool {
+        self.var(name).is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            matches!(v.as_str(), "true" | "yes" | "on") || v.parse::<i64>().is_ok_and(|n| n != 0)
+        })
     }
 
     /// Whether a test asked for a failure at this point.
@@ -150,6 +159,44 @@ impl Repo {
             refname: refname.to_owned(),
             id,
         })
+    }
+
+    /// Stores `content`, the bytes of the work file `rel_path`, as the blob `git add` would:
+    /// through the repository's filters (`core.autocrlf`, `text`/`eol` in `.gitattributes`).
+    ///
+    /// Used for every blob compared with or written to the index and commits, so that xp's
+    /// commits hold what git's would and `git status` agrees with the entries xp writes.
+    fn store_blob(&self, rel_path: &str, content: &[u8]) -> Result<Oid, GitError> {
+        let context = || format!("cannot store {rel_path} in git");
+        let mut writer = self
+            .repo
+            .blob_writer(Some(Path::new(rel_path)))
+            .context(context())?;
+        writer.write_all(content).map_err(|source| GitError::Io {
+            path: self.workdir.join(rel_path),
+            source,
+        })?;
+        writer.commit().context(context())
+    }
+
+    /// The id [`Repo::store_blob`] would give `content`, without storing anything.
+    ///
+    /// For as long as it filters, the repository's object database is swapped for one that
+    /// keeps new objects in memory and reads existing ones from disk (a filter may look at the
+    /// staged version), then put back.
+    fn blob_id(&self, rel_path: &str, content: &[u8]) -> Result<Oid, GitError> {
+        let context = || format!("cannot hash {rel_path}");
+        let disk = self.repo.odb().context(context())?;
+        let memory = git2::Odb::new().context(context())?;
+        memory.add_new_mempack_backend(1000).context(context())?;
+        let objects = self.repo.commondir().join("objects");
+        memory
+            .add_disk_alternate(&objects.to_string_lossy())
+            .context(context())?;
+        self.repo.set_odb(&memory).context(context())?;
+        let id = self.store_blob(rel_path, content);
+        self.repo.set_odb(&disk).context(context())?;
+        id
     }
 
     /// The mode `rel_path` has in `commit`'s tree, or a plain file's when it is not there.

@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use git2::{ObjectType, Oid, RepositoryState};
+use git2::RepositoryState;
 
 use super::index::staged_in;
 use super::lock::wait_for_lock;
-use super::{Context, GitError, Repo, check_path};
+use super::{GitError, Repo, check_path};
 
 impl Repo {
     /// Refuses, before anything is written, a change git could not take cleanly.
@@ -15,6 +15,7 @@ impl Repo {
     /// `index.lock` or a lock on the ref HEAD points to; conflicts on `rel_path`; or a staged
     /// version of `rel_path` (a staged deletion included) that is neither HEAD's version nor
     /// `worktree`, the bytes now in the work tree (None when the file does not exist).
+    /// Those bytes are compared as `git add` would store them (through the filters).
     pub fn preflight(&self, rel_path: &str, worktree: Option<&[u8]>) -> Result<(), GitError> {
         check_path(rel_path)?;
         if let Some(operation) = operation_in_progress(self.repo.state()) {
@@ -34,9 +35,8 @@ impl Repo {
         let staged = staged_in(&index, rel_path);
         let head = self.entry_at(tip.id, rel_path)?.map(|(id, _)| id);
         let worktree = worktree
-            .map(|bytes| Oid::hash_object(ObjectType::Blob, bytes))
-            .transpose()
-            .context("cannot hash the work-tree file")?;
+            .map(|bytes| self.blob_id(rel_path, bytes))
+            .transpose()?;
         if staged != head && staged != worktree {
             return Err(GitError::StagedDifferent {
                 path: rel_path.to_owned(),

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use git2::{ObjectType, Oid};
+use git2::Oid;
 
 use super::index::{index_entry, staged_in};
 use super::lock::{holds_token, is_own_ref_lock, lock_path};
@@ -110,7 +110,7 @@ impl Repo {
             let file = self.workdir.join(&journal.path);
             let same = fs::read(&file)
                 .ok()
-                .and_then(|bytes| Oid::hash_object(ObjectType::Blob, &bytes).ok())
+                .and_then(|bytes| self.blob_id(&journal.path, &bytes).ok())
                 == Some(journal.blob);
             let meta = fs::symlink_metadata(&file).ok().filter(|_| same);
             let entry = index_entry(&journal.path, journal.blob, mode, meta.as_ref());

@@ -31,7 +31,6 @@ pub fn fx() -> Fx {
     let (root, home) = (tmp.path().join("repo"), tmp.path().join("home"));
     fs::create_dir_all(&home).unwrap();
     init_repo(&root, "Config Name", "config@example.com").unwrap();
-    let repo = Repo::discover(&root).unwrap().unwrap();
     let vars = [
         ("GIT_AUTHOR_NAME", "Alice"),
         ("GIT_AUTHOR_EMAIL", "alice@example.com"),
@@ -40,6 +39,7 @@ pub fn fx() -> Fx {
     ];
     let vars = vars.map(|(k, v)| (k.to_owned(), v.to_owned()));
     let env = GitEnv::new(vars, now());
+    let repo = Repo::discover(&root, &env).unwrap().unwrap();
     Fx {
         _tmp: tmp,
         root,
@@ -162,6 +162,11 @@ pub fn paths_changed(fx: &Fx, commit: &Commit) -> Vec<String> {
     diff.deltas()
         .map(|d| d.new_file().path().unwrap().to_str().unwrap().to_owned())
         .collect()
+}
+
+/// An environment with no variables at all, at [`NOW`].
+pub fn bare_env() -> GitEnv {
+    GitEnv::new([], now())
 }
 
 /// The fixed clock, [`NOW`].
