@@ -1,5 +1,6 @@
 //! `xp log`: each decision-log entry beside the commit that added it, found through the
-//! `Experiment-Id` trailer so that it survives renames.
+//! `Experiment-Id` trailer and the file's path history, so that it survives renames and
+//! plain `git commit`s.
 
 use std::collections::HashMap;
 
@@ -58,7 +59,14 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let loaded = ws.resolve(&args.reference)?;
     let record = valid(&loaded, "`xp check` lists every problem")?;
     let added = match &ws.repo {
-        Some(repo) => attribute(repo.history(&record.id)?),
+        Some(repo) => {
+            let rel = repo.relative(&loaded.path);
+            let is_it = |bytes: &[u8]| {
+                let checked = rules::check_bytes(&loaded.shown, bytes);
+                checked.id.is_some_and(|(id, _)| id == record.id)
+            };
+            attribute(repo.history(&record.id, rel.as_deref(), &is_it)?)
+        }
         None => HashMap::new(),
     };
     let mut seen: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();

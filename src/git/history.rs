@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
-use git2::{Commit, ErrorCode, ObjectType, Oid, Sort};
+use git2::{Commit, ErrorCode, ObjectType, Oid, Sort, Tree};
 
 use super::{Context, GitError, Repo, check_path};
 
@@ -32,28 +32,63 @@ pub struct HistoryCommit {
 }
 
 impl Repo {
-    /// The commits reachable from HEAD with the trailer `Experiment-Id: <id>`, oldest first.
+    /// The commits reachable from HEAD that made the experiment `id`, oldest first, each with
+    /// the file it changed and that file's content then.
     ///
-    /// Each comes with the `.yaml`/`.yml` file it changed against its first parent and that
-    /// file's content then; going by the trailer, this follows a record across renames.
-    pub fn history(&self, id: &str) -> Result<Vec<HistoryCommit>, GitError> {
+    /// Those are the commits with the trailer `Experiment-Id: <id>` (xp's own), and the commits
+    /// that changed `rel_path` to a version `is_it` takes for this experiment (plain `git
+    /// commit`s). A path history that starts with an added file goes on at the path the same
+    /// commit deleted a version of this experiment from, so renames are followed either way.
+    /// Only commits whose tree changed a path followed have a file read.
+    pub fn history(
+        &self,
+        id: &str,
+        rel_path: Option<&str>,
+        is_it: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<HistoryCommit>, GitError> {
         let Some(head) = self.tip()?.id else {
             return Ok(Vec::new());
         };
-        let mut walk = self.repo.revwalk().context("cannot walk the history")?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-            .context("cannot walk the history")?;
-        walk.push(head).context("cannot walk the history")?;
+        let context = "cannot walk the history";
+        let mut walk = self.repo.revwalk().context(context)?;
+        walk.set_sorting(Sort::TOPOLOGICAL).context(context)?;
+        walk.push(head).context(context)?;
+        let mut paths: Vec<String> = rel_path.map(str::to_owned).into_iter().collect();
         let mut found = Vec::new();
         for oid in walk {
             let commit = oid
                 .and_then(|oid| self.repo.find_commit(oid))
                 .context("cannot read the history")?;
             let message = String::from_utf8_lossy(commit.message_bytes());
-            if !message.contains(id) || !has_trailer(&message, id) {
-                continue;
+            let mut hit = None;
+            if message.contains(id) && has_trailer(&message, id) {
+                hit = self.changed_file(&commit, false, is_it)?;
             }
-            if let Some((path, content)) = self.changed_record(&commit)? {
+            let mut i = 0;
+            while i < paths.len() {
+                let path = paths[i].clone();
+                i += 1;
+                let Some((blob, added)) = self.changed_path(&commit, &path)? else {
+                    continue;
+                };
+                let content = self
+                    .repo
+                    .find_blob(blob)
+                    .context(format!("cannot read {path} at commit {}", commit.id()))?
+                    .content()
+                    .to_vec();
+                if !is_it(&content) {
+                    continue;
+                }
+                if added
+                    && let Some((from, _)) = self.changed_file(&commit, true, is_it)?
+                    && !paths.contains(&from)
+                {
+                    paths.push(from);
+                }
+                hit.get_or_insert((path, content));
+            }
+            if let Some((path, content)) = hit {
                 found.push(HistoryCommit {
                     info: commit_info(&commit),
                     path,
@@ -61,6 +96,7 @@ impl Repo {
                 });
             }
         }
+        found.reverse();
         Ok(found)
     }
 
@@ -177,8 +213,15 @@ impl Repo {
             .map(str::to_owned)
     }
 
-    /// The record file `commit` changed against its first parent, with its content there.
-    fn changed_record(&self, commit: &Commit) -> Result<Option<(String, Vec<u8>)>, GitError> {
+    /// The first file `commit` changed against its first parent whose content `is_it` takes
+    /// for the experiment, with that content: among the files it deleted when `deleted`, else
+    /// among those it added or modified.
+    fn changed_file(
+        &self,
+        commit: &Commit,
+        deleted: bool,
+        is_it: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<(String, Vec<u8>)>, GitError> {
         let context = || format!("cannot read the changes of commit {}", commit.id());
         let tree = commit.tree().context(context())?;
         let parent_tree = match commit.parent(0) {
@@ -191,16 +234,57 @@ impl Repo {
             .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
             .context(context())?;
         for delta in diff.deltas() {
-            let file = delta.new_file();
-            let path = String::from_utf8_lossy(file.path_bytes().unwrap_or_default());
-            let is_record = path.ends_with(".yaml") || path.ends_with(".yml");
-            if !is_record || delta.status() == git2::Delta::Deleted {
+            if (delta.status() == git2::Delta::Deleted) != deleted {
                 continue;
             }
+            let file = if deleted {
+                delta.old_file()
+            } else {
+                delta.new_file()
+            };
+            let path = String::from_utf8_lossy(file.path_bytes().unwrap_or_default());
             let blob = self.repo.find_blob(file.id()).context(context())?;
-            return Ok(Some((path.into_owned(), blob.content().to_vec())));
+            if is_it(blob.content()) {
+                return Ok(Some((path.into_owned(), blob.content().to_vec())));
+            }
         }
         Ok(None)
+    }
+
+    /// The blob at `path` in `commit` when the commit changed it against every parent, and
+    /// whether no parent had it at all.
+    fn changed_path(&self, commit: &Commit, path: &str) -> Result<Option<(Oid, bool)>, GitError> {
+        let context = || format!("cannot read {path} at commit {}", commit.id());
+        let tree = commit.tree().context(context())?;
+        let Some(now) = blob_in(&tree, path).context(context())? else {
+            return Ok(None);
+        };
+        let mut added = true;
+        for parent in commit.parents() {
+            if parent.tree_id() == tree.id() {
+                return Ok(None);
+            }
+            let before = parent
+                .tree()
+                .and_then(|tree| blob_in(&tree, path))
+                .context(context())?;
+            match before {
+                Some(before) if before == now => return Ok(None),
+                Some(_) => added = false,
+                None => {}
+            }
+        }
+        Ok(Some((now, added)))
+    }
+}
+
+/// The blob at `path` in `tree`, when it is a file there.
+fn blob_in(tree: &Tree, path: &str) -> Result<Option<Oid>, git2::Error> {
+    match tree.get_path(Path::new(path)) {
+        Ok(entry) if entry.kind() == Some(ObjectType::Blob) => Ok(Some(entry.id())),
+        Ok(_) => Ok(None),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -237,10 +321,52 @@ mod tests {
     use super::*;
     use crate::git::tests_support::*;
 
+    /// The history of the record `id` now at `experiments/b.yaml`, as `xp log` asks for it.
+    fn history_of(fx: &Fx, id: &str) -> Vec<HistoryCommit> {
+        let is_it = |bytes: &[u8]| bytes.starts_with(format!("id: {id}\n").as_bytes());
+        fx.repo
+            .history(id, Some("experiments/b.yaml"), &is_it)
+            .unwrap()
+    }
+
+    #[test]
+    fn history_follows_the_path_of_plain_commits_across_a_rename() {
+        let fx = fx();
+        fx.write("experiments/a.yaml", "id: aaaa\n");
+        fx.cli_commit(&["experiments/a.yaml"], "add a");
+        fx.write("experiments/a.yaml", "id: aaaa\nnote: 1\n");
+        fx.cli_commit(&["experiments/a.yaml"], "note on a");
+        fx.write("other.txt", "x\n");
+        fx.cli_commit(&["other.txt"], "unrelated");
+        fx.git(&["mv", "experiments/a.yaml", "experiments/b.yaml"]);
+        fx.git(&["commit", "-q", "-m", "rename"]);
+        // Another experiment takes the old path: its commits are not this one's.
+        fx.write("experiments/a.yaml", "id: zzzz\n");
+        fx.cli_commit(&["experiments/a.yaml"], "another at a");
+        fx.write("experiments/b.yaml", "id: aaaa\nnote: 2\n");
+        fx.cli_commit(&["experiments/b.yaml"], "note on b");
+
+        let seen: Vec<(String, String)> = history_of(&fx, "aaaa")
+            .into_iter()
+            .map(|h| (h.info.message, h.path))
+            .collect();
+        let at = |m: &str, p: &str| (format!("{m}\n"), format!("experiments/{p}"));
+        assert_eq!(
+            seen,
+            [
+                at("add a", "a.yaml"),
+                at("note on a", "a.yaml"),
+                at("rename", "b.yaml"),
+                at("note on b", "b.yaml"),
+            ]
+        );
+        assert!(history_of(&fx, "zzzz").is_empty(), "zzzz is not at b.yaml");
+    }
+
     #[test]
     fn history_goes_by_trailer_across_a_rename() {
         let fx = fx();
-        assert!(fx.repo.history("aaaa").unwrap().is_empty(), "unborn branch");
+        assert!(history_of(&fx, "aaaa").is_empty(), "unborn branch");
         fx.xp_commit(
             "experiments/a.yaml",
             "id: aaaa\n",
@@ -258,7 +384,7 @@ mod tests {
         let last = "xp: note on b\n\nLaunched\n\nExperiment-Id: aaaa\n";
         let done = fx.xp_commit("experiments/b.yaml", "id: aaaa\nnote: x\n", last);
 
-        let history = fx.repo.history("aaaa").unwrap();
+        let history = history_of(&fx, "aaaa");
         let seen: Vec<_> = history
             .iter()
             .map(|h| {
@@ -287,11 +413,8 @@ mod tests {
         );
         assert_eq!(info.time, DateTime::parse_from_rfc3339(NOW).unwrap());
         assert_eq!(info.message, last);
-        assert_eq!(fx.repo.history("cccc").unwrap().len(), 1);
-        assert!(
-            fx.repo.history("aaa").unwrap().is_empty(),
-            "a prefix is not the id"
-        );
+        assert_eq!(history_of(&fx, "cccc").len(), 1);
+        assert!(history_of(&fx, "aaa").is_empty(), "a prefix is not the id");
     }
 
     #[test]

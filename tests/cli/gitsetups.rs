@@ -1,5 +1,6 @@
 //! Repositories set up the ways git allows beyond `git init`: a `.git` file, linked work trees,
-//! `GIT_DIR`/`GIT_WORK_TREE`, line-ending filters, and config from `GIT_CONFIG_*`.
+//! `GIT_DIR`/`GIT_WORK_TREE`, line-ending filters, config from `GIT_CONFIG_*`, and history
+//! made by plain `git commit`.
 
 use crate::support::TestEnv;
 
@@ -186,4 +187,66 @@ fn identity_comes_from_git_config_global_as_for_git() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn log_finds_entries_committed_with_plain_git_across_a_rename() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    env.ok(&["note", "homepage-cta-color", "By xp", "--who", "alice"]);
+    let append = |rel: &str, at: &str, note: &str| {
+        let text = env.read(rel);
+        env.write(
+            rel,
+            &format!("{text}- at: {at}\n  who: bob\n  note: {note}\n"),
+        );
+    };
+    append(CTA, "2026-02-23T10:00:00.000Z", "By hand");
+    env.git(&["commit", "-q", "-am", "a note by hand"]);
+    let by_hand = env.git(&["rev-parse", "HEAD"]);
+    env.git(&["mv", CTA, "experiments/cta.yaml"]);
+    env.git(&["commit", "-q", "-m", "shorter name"]);
+    append(
+        "experiments/cta.yaml",
+        "2026-02-24T10:00:00.000Z",
+        "After the rename",
+    );
+    env.git(&["commit", "-q", "-am", "another note by hand"]);
+    let after = env.git(&["rev-parse", "HEAD"]);
+    // A record that later took the old path is another experiment: its commits are not these.
+    env.ok(&[
+        "new",
+        "--title",
+        "Homepage CTA Color",
+        "--hypothesis",
+        "h",
+        "--metric",
+        "m",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+    ]);
+
+    let run = env.xp(&["log", "cta", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let commits: Vec<(&str, &str)> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["note"].as_str().unwrap(),
+                l["commit"]["id"].as_str().unwrap_or("none"),
+            )
+        })
+        .collect();
+    assert_eq!(commits.len(), 3, "{commits:?}");
+    assert_eq!(commits[0].0, "By xp");
+    assert_ne!(commits[0].1, "none");
+    assert_eq!(commits[1], ("By hand", by_hand.trim()));
+    assert_eq!(commits[2], ("After the rename", after.trim()));
+    let text = env.ok(&["log", "cta"]);
+    assert!(!text.contains("not committed"), "{text}");
 }
