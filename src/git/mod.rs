@@ -79,9 +79,10 @@ impl GitEnv {
         })
     }
 
-    /// Whether a test asked for a failure at this point.
+    /// Whether a test asked for a failure at this point; never without the `test-faults`
+    /// feature, which only `cargo test` turns on.
     fn fault(&self, point: &str) -> bool {
-        self.fault.as_deref() == Some(point)
+        cfg!(feature = "test-faults") && self.fault.as_deref() == Some(point)
     }
 
     /// Dies at once, as a kill would (no clean-up, no output), when a test asked for it here.
