@@ -14,6 +14,7 @@ pub mod env;
 pub mod error;
 pub mod export;
 pub mod git;
+pub mod lockfile;
 pub mod merge;
 pub mod ops;
 pub mod record;

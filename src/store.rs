@@ -5,7 +5,6 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::rules::{self, Checked};
@@ -270,33 +269,6 @@ fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
         .take(limit as u64 + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() <= limit).then_some(bytes))
-}
-
-/// An exclusive lock on a file, released on drop (also when the process dies).
-#[derive(Debug)]
-pub struct FileLock {
-    _file: fs::File,
-}
-
-/// Takes an exclusive lock on `path` (created when missing), trying until `timeout`;
-/// Ok(None) when another process still holds it then.
-pub fn lock_file(path: &Path, timeout: Duration) -> std::io::Result<Option<FileLock>> {
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(Some(FileLock { _file: file })),
-            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            Err(fs::TryLockError::WouldBlock) => return Ok(None),
-            Err(fs::TryLockError::Error(e)) => return Err(e),
-        }
-    }
 }
 
 /// Writes any file atomically (exports, `.gitattributes`): temporary file beside it, fsync,

@@ -27,7 +27,7 @@ impl Workspace {
     /// (`dir_flag`, else `XP_DIR`, else `experiments/` at the root of the work tree).
     pub fn open(env: &Env, dir_flag: Option<&Path>) -> Result<Workspace, Error> {
         let cwd = env.cwd.canonicalize().map_err(|e| Error::io(&env.cwd, e))?;
-        let repo = Repo::discover(&cwd)?;
+        let repo = Repo::discover(&cwd, &env.git())?;
         let root = repo
             .as_ref()
             .map_or_else(|| cwd.clone(), |r| r.workdir().to_owned());
@@ -62,7 +62,7 @@ impl Workspace {
                 return Ok(None);
             }
             let path = self.store.dir.join(".xp.lock");
-            return match crate::store::lock_file(&path, LOCK_TIMEOUT) {
+            return match crate::lockfile::lock_file(&path, LOCK_TIMEOUT) {
                 Ok(Some(lock)) => Ok(Some(lock)),
                 Ok(None) => Err(Error::Busy {
                     message: "another xp command is writing in this experiments directory".into(),
@@ -92,7 +92,7 @@ impl Workspace {
             })
             .or_else(|| match &self.repo {
                 Some(repo) => repo.user_name(),
-                None => crate::git::global_user_name(),
+                None => crate::git::global_user_name(&self.env.git()),
             })
             .or_else(|| self.env.var("USER").map(str::to_owned))
     }

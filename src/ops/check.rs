@@ -69,7 +69,7 @@ fn against_base(
     let commit = repo.resolve_rev(rev)?;
     let dir = ws.repo_dir(repo)?;
     let mut base_files: Vec<BaseFile> = repo
-        .records_at(&commit, &dir)?
+        .records_at(&commit, &dir, &is_record_at)?
         .into_iter()
         .map(|(path, bytes)| {
             let shown = ws.store.show(&repo.workdir().join(&path));
@@ -88,6 +88,12 @@ fn against_base(
         });
     }
     Ok(base::compare(&base_files, loaded, rev))
+}
+
+/// Whether a path at a revision (relative to the work tree) is a record file: `*.yaml` or
+/// `*.yml`, with no hidden folder on the way.
+pub(crate) fn is_record_at(rel: &str) -> bool {
+    rel.split('/').all(|part| !part.starts_with('.')) && crate::store::is_record_name(rel)
 }
 
 /// A warning when `.gitattributes` names the xp merge driver but this clone's config lacks it.

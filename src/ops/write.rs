@@ -150,7 +150,7 @@ pub(crate) fn save(
         return Ok(None);
     };
     let message = commit_message(change);
-    match repo.commit_file(rel, new, &message, &ws.env) {
+    match repo.commit_file(rel, new, &message, &ws.env.git()) {
         Ok(done) => {
             notices.push(Notice::Committed {
                 short: done.short.clone(),

@@ -10,6 +10,7 @@ mod crashes;
 mod editing;
 mod examples;
 mod export;
+mod gitsetups;
 mod hostile;
 mod merging;
 mod newuser;
