@@ -113,6 +113,26 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
     }
 }
 
+/// The problem of a path that is not a regular file (`what` says what it is instead), which
+/// is not read at all.
+pub fn not_a_regular_file(path: &Path, what: &str) -> Checked {
+    let problem = Problem {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        rule: Rule::YamlSyntax,
+        message: format!("this is {what}, not a regular file; an experiment is a YAML file"),
+        hint: Some("remove it, or move it out of the experiments directory".into()),
+    };
+    Checked {
+        record: None,
+        problems: vec![problem],
+        id: None,
+        doc: None,
+        log: None,
+    }
+}
+
 fn too_large(len: u64) -> String {
     format!("the file is {len} bytes; experiment files are at most {MAX_FILE_BYTES}")
 }
@@ -147,15 +167,44 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
             checker.finish(record, id)
         }
         Err(e) => {
-            checker.problems.push(checker.problem_at(
-                e.pos,
-                Rule::YamlSyntax,
-                e.message,
-                Some("fix the YAML syntax at this place".into()),
-            ));
+            let problem = match conflict_marker(text) {
+                Some(pos) => checker.problem_at(
+                    pos,
+                    Rule::YamlSyntax,
+                    "unresolved merge conflict: git's conflict markers are still in the file"
+                        .into(),
+                    Some("run `xp resolve`, or keep one side between the markers".into()),
+                ),
+                None => checker.problem_at(
+                    e.pos,
+                    Rule::YamlSyntax,
+                    e.message,
+                    Some("fix the YAML syntax at this place".into()),
+                ),
+            };
+            checker.problems.push(problem);
             checker.finish(None, None)
         }
     }
+}
+
+/// Where the first line of a git conflict marker (`<<<<<<<`, `=======`, `>>>>>>>`) starts.
+fn conflict_marker(text: &str) -> Option<Pos> {
+    let mut byte = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        if ["<<<<<<<", "=======", ">>>>>>>"]
+            .iter()
+            .any(|m| line.starts_with(m))
+        {
+            return Some(Pos {
+                line: i + 1,
+                column: 1,
+                byte,
+            });
+        }
+        byte += line.len() + 1;
+    }
+    None
 }
 
 /// The text of a file, or where and why it is not readable UTF-8 within the size limit.
@@ -179,12 +228,13 @@ fn decode(bytes: &[u8]) -> Result<&str, (Pos, String)> {
     })
 }
 
-/// Reports every id shared by two or more files, at each later file's id.
+/// Reports every id shared by two or more files, at each later file's id. Ids are compared
+/// without regard to case, as refs are.
 pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
-    let mut first: HashMap<&str, &Path> = HashMap::new();
+    let mut first: HashMap<String, &Path> = HashMap::new();
     let mut problems = Vec::new();
     for (path, id, pos) in ids {
-        match first.get(id.as_str()) {
+        match first.get(&id.to_ascii_lowercase()) {
             Some(other) => problems.push(Problem {
                 path: path.clone(),
                 line: pos.line,
@@ -194,7 +244,7 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
                 hint: Some("each experiment needs its own id; give this copy a new UUID v4".into()),
             }),
             None => {
-                first.insert(id, path);
+                first.insert(id.to_ascii_lowercase(), path);
             }
         }
     }
@@ -452,9 +502,20 @@ impl Checker<'_> {
 
     /// `empty-field`: hypothesis and primary_metric are not blank.
     fn empty_fields(&mut self, typed: &Typed) {
-        for field in [&typed.hypothesis, &typed.metric].into_iter().flatten() {
+        let fields = [
+            ("hypothesis", &typed.hypothesis),
+            ("primary_metric", &typed.metric),
+        ];
+        for (name, field) in fields {
+            let Some(field) = field else { continue };
             if field.value.trim().is_empty() {
-                self.report(field.at, Rule::EmptyField, "this must not be blank", None);
+                let what = fields::field(name).map_or("", |f| f.description);
+                self.report(
+                    field.at,
+                    Rule::EmptyField,
+                    format!("`{name}` is blank; it must not be"),
+                    Some(&format!("write {what} after `{name}:`")),
+                );
             }
         }
     }
@@ -520,7 +581,10 @@ impl Checker<'_> {
     fn wrong_type(&mut self, doc: &Document, node: NodeId, name: &str, expected: &str) {
         let got = doc.value(node);
         let hint = match (expected, got) {
-            ("a number", Value::Str(_)) => Some("remove the quotes: a quoted number is text"),
+            ("a number", Value::Str(s)) if is_number_text(s) => {
+                Some("remove the quotes: a quoted number is text")
+            }
+            ("a number", Value::Str(_)) => Some("write the number in digits, like 3.2"),
             ("a string", Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
                 Some("put the value in quotes to make it text")
             }
@@ -623,12 +687,11 @@ impl Checker<'_> {
             }),
             Value::Float(x) if x.is_finite() => Some(Placed { value: x, at }),
             Value::Float(_) => {
-                self.report(
-                    at,
-                    Rule::WrongType,
-                    format!("`{name}` must be a finite number"),
-                    None,
-                );
+                self.not_finite(doc, node, name);
+                None
+            }
+            Value::Str(s) if is_not_finite_word(s) => {
+                self.not_finite(doc, node, name);
                 None
             }
             _ => {
@@ -636,6 +699,16 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// `wrong-type`: NaN and infinities are no measure.
+    fn not_finite(&mut self, doc: &Document, node: NodeId, name: &str) {
+        self.report(
+            doc.node(node).start,
+            Rule::WrongType,
+            format!("`{name}` must be a finite number, not {}", shown(doc, node)),
+            Some("write the number in digits, like 3.2"),
+        );
     }
 
     /// `bad-status`: one of the statuses.
@@ -671,6 +744,18 @@ impl Checker<'_> {
             }
             _ => {}
         }
+        if let Some(text) = quoted_null(doc, node) {
+            self.report(
+                at,
+                Rule::BadDecision,
+                format!("decision is the text \"{text}\" in quotes, not null"),
+                Some(
+                    "null is written without quotes (`decision: null`); or set one of ship, iterate, \
+                     kill, inconclusive",
+                ),
+            );
+            return None;
+        }
         self.report(
             at,
             Rule::BadDecision,
@@ -696,6 +781,15 @@ impl Checker<'_> {
             }
             _ => {}
         }
+        if let Some(text) = quoted_null(doc, node) {
+            self.report(
+                at,
+                Rule::WrongType,
+                format!("direction is the text \"{text}\" in quotes, not null"),
+                Some("null is written without quotes; or set `increase` or `decrease`"),
+            );
+            return None;
+        }
         self.report(
             at,
             Rule::WrongType,
@@ -718,7 +812,7 @@ impl Checker<'_> {
                     at,
                     Rule::ConfidenceRange,
                     format!(
-                        "confidence {} must be a whole number from 0 to 100",
+                        "confidence must be a whole number from 0 to 100, not {}",
                         shown(doc, node)
                     ),
                     None,
@@ -976,6 +1070,38 @@ fn expected(name: &str) -> &'static str {
     }
 }
 
+/// Whether text in quotes would be a finite number without them.
+fn is_number_text(text: &str) -> bool {
+    match yaml::resolve_plain(text.trim()) {
+        Value::Int(_) => true,
+        Value::Float(x) => x.is_finite(),
+        _ => false,
+    }
+}
+
+/// Whether text names NaN or an infinity, as JSON and spreadsheets write them (`NaN`, `inf`,
+/// `-Infinity`, `.nan`).
+fn is_not_finite_word(text: &str) -> bool {
+    let word = text
+        .trim()
+        .trim_start_matches(['+', '-'])
+        .trim_start_matches('.');
+    ["nan", "inf", "infinity"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// The text of a quoted scalar that would be null without its quotes (`"null"`, `""`, `'~'`).
+fn quoted_null(doc: &Document, node: NodeId) -> Option<&str> {
+    match &doc.node(doc.target(node)).kind {
+        Kind::Scalar {
+            text,
+            style: yaml::Style::Quoted,
+        } if yaml::resolve_plain(text) == Value::Null => Some(text),
+        _ => None,
+    }
+}
+
 /// A value as it appears in a message: the text of a scalar, else what it is.
 fn shown(doc: &Document, node: NodeId) -> String {
     match &doc.node(doc.target(node)).kind {
@@ -1200,6 +1326,148 @@ decision_log:
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].path, PathBuf::from("b.yaml"));
         assert!(problems[0].message.contains("a.yaml"));
+    }
+
+    #[test]
+    fn duplicate_ids_differing_only_by_case_are_duplicates() {
+        let pos = Pos::start();
+        let ids = vec![
+            (
+                PathBuf::from("a.yaml"),
+                "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58".to_owned(),
+                pos,
+            ),
+            (
+                PathBuf::from("b.yaml"),
+                "3F9C2A71-5B1E-4D8A-9C0F-7E2B6D4A1C58".to_owned(),
+                pos,
+            ),
+        ];
+        let problems = duplicate_ids(&ids);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, PathBuf::from("b.yaml"));
+    }
+
+    fn first(text: &str) -> Problem {
+        check_bytes(Path::new("x.yaml"), text.as_bytes())
+            .problems
+            .into_iter()
+            .next()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_blank_field_is_named_and_pointed_at() {
+        let p = first(&GOOD.replace("hypothesis: Green beats blue", "hypothesis: \"  \""));
+        assert_eq!((p.rule, p.line, p.column), (Rule::EmptyField, 3, 13));
+        assert_eq!(p.message, "`hypothesis` is blank; it must not be");
+        assert_eq!(
+            p.hint.as_deref(),
+            Some("write what the change is expected to do after `hypothesis:`")
+        );
+        let p = first(&GOOD.replace("primary_metric: signup_rate", "primary_metric: ''"));
+        assert!(
+            p.message.starts_with("`primary_metric` is blank"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn confidence_out_of_range_reads_as_a_sentence() {
+        let p = first(&GOOD.replace("confidence: 0", "confidence: 101"));
+        assert_eq!(
+            p.message,
+            "confidence must be a whole number from 0 to 100, not `101`"
+        );
+        let long = format!("confidence: 1.{}", "5".repeat(50));
+        let p = first(&GOOD.replace("confidence: 0", &long));
+        assert_eq!(
+            p.message,
+            "confidence must be a whole number from 0 to 100, not a number"
+        );
+    }
+
+    #[test]
+    fn a_quoted_null_is_told_apart_from_null() {
+        let p = first(&GOOD.replace("decision: null", "decision: \"null\""));
+        assert_eq!(p.rule, Rule::BadDecision);
+        assert_eq!(
+            p.message,
+            "decision is the text \"null\" in quotes, not null"
+        );
+        assert!(
+            p.hint.as_deref().unwrap().contains("without quotes"),
+            "{:?}",
+            p.hint
+        );
+        let p = first(&GOOD.replace("target: 3.7", "target: 3.7\ndirection: ''"));
+        assert_eq!(p.message, "direction is the text \"\" in quotes, not null");
+    }
+
+    #[test]
+    fn only_a_quoted_number_is_told_to_lose_its_quotes() {
+        let payload = |baseline: &str, target: &str| {
+            let text = format!(
+                "{{\"title\": \"T\", \"hypothesis\": \"h\", \"primary_metric\": \"m\", \
+                 \"baseline\": {baseline}, \"target\": {target}}}"
+            );
+            check_payload(
+                Path::new("p.json"),
+                text.as_bytes(),
+                "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58",
+            )
+            .problems
+        };
+        let problems = payload("NaN", "\"x\"");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(
+            problems[0].message,
+            "`baseline` must be a finite number, not `NaN`"
+        );
+        assert_eq!(
+            problems[1].message,
+            "`target` must be a number, not a string"
+        );
+        for p in &problems {
+            let hint = p.hint.as_deref().unwrap_or("");
+            assert!(!hint.contains("quotes"), "{hint}");
+        }
+        let problems = payload("\"-Infinity\"", "\"3.7\"");
+        assert_eq!(
+            problems[0].message,
+            "`baseline` must be a finite number, not `-Infinity`"
+        );
+        assert_eq!(
+            problems[1].hint.as_deref(),
+            Some("remove the quotes: a quoted number is text")
+        );
+        let problems = payload(".inf", "2");
+        assert_eq!(
+            problems[0].message,
+            "`baseline` must be a finite number, not `.inf`"
+        );
+    }
+
+    #[test]
+    fn conflict_markers_are_an_unresolved_merge_conflict() {
+        let text = GOOD.replace(
+            "confidence: 0\n",
+            "<<<<<<< ours\nconfidence: 10\n=======\nconfidence: 20\n>>>>>>> theirs\n",
+        );
+        let p = first(&text);
+        assert_eq!((p.rule, p.line, p.column), (Rule::YamlSyntax, 8, 1));
+        assert!(
+            p.message.starts_with("unresolved merge conflict"),
+            "{}",
+            p.message
+        );
+        assert_eq!(
+            p.hint.as_deref(),
+            Some("run `xp resolve`, or keep one side between the markers")
+        );
+        let p = first(&GOOD.replace("confidence: 0\n", "=======\n"));
+        assert_eq!((p.line, p.message.starts_with("unresolved")), (8, true));
     }
 
     #[test]
