@@ -394,6 +394,31 @@ fn free_path(dir: &Path, base: &str, from: usize) -> PathBuf {
     }
 }
 
+/// Reads a payload file (`xp new --from FILE`): a regular file of at most
+/// [`rules::MAX_FILE_BYTES`]; a pipe or device is refused unopened, a larger file unread past
+/// the limit.
+pub fn read_payload(path: &Path, shown: &Path) -> Result<Vec<u8>, Error> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(shown, e))?;
+    if let Some(what) = not_regular(&meta.file_type()) {
+        return Err(Error::failed(
+            format!("{} is {what}, not a regular file", shown.display()),
+            "give a JSON or YAML file, or `-` to read standard input",
+        ));
+    }
+    match read_at_most(path, rules::MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(Error::failed(
+            format!(
+                "{} is larger than {} bytes",
+                shown.display(),
+                rules::MAX_FILE_BYTES
+            ),
+            "a payload is one experiment's fields",
+        )),
+        Err(e) => Err(Error::io(shown, e)),
+    }
+}
+
 /// Reads a file git names for a merge (not a record in the store), whole.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     fs::read(path).map_err(|e| Error::io(path, e))
@@ -568,6 +593,26 @@ mod tests {
             message.contains("a device, not a regular file") && !message.contains("0 bytes"),
             "{message}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_payload_must_be_a_regular_file_within_the_limit() {
+        let dev = Path::new("/dev/zero");
+        let err = read_payload(dev, dev).unwrap_err().to_string();
+        assert!(
+            err.contains("/dev/zero is a device, not a regular file"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        fs::write(&big, vec![b' '; rules::MAX_FILE_BYTES + 1]).unwrap();
+        let err = read_payload(&big, Path::new("big.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("big.json is larger than"), "{err}");
+        fs::write(&big, b"{}").unwrap();
+        assert_eq!(read_payload(&big, &big).unwrap(), b"{}");
     }
 
     #[test]
