@@ -448,7 +448,6 @@ impl Checker<'_> {
     fn read_values(&mut self, doc: &Document, keys: &Keys) -> Typed {
         let get = |name: &str| keys.get(name).map(|&(_, v)| v);
         let root = doc.node(doc.root).start;
-        let absent = |value| Placed { value, at: root };
         Typed {
             id: self.read_id(doc, get(fields::ID)),
             title: get("title").and_then(|v| self.string(doc, v, "title")),
@@ -458,7 +457,10 @@ impl Checker<'_> {
             target: get("target").and_then(|v| self.number(doc, v, "target")),
             status: match get("status") {
                 Some(v) => self.status(doc, v),
-                None => Some(absent(Status::default())),
+                None => Some(Placed {
+                    value: Status::default(),
+                    at: root,
+                }),
             },
             confidence: match get("confidence") {
                 Some(v) => self.confidence(doc, v),
