@@ -13,6 +13,7 @@ pub mod diff;
 pub mod env;
 pub mod error;
 pub mod export;
+pub mod fields;
 pub mod git;
 pub mod lockfile;
 pub mod merge;

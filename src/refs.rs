@@ -22,7 +22,8 @@ pub fn resolve(ws: &Workspace, reference: &str) -> Result<Loaded, Error> {
         || reference.ends_with(".yml");
     if looks_like_path {
         let path = normalize(&ws.env.cwd.join(reference));
-        if path.is_file() {
+        // Anything but a folder: a pipe or device is then reported, never opened.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir()) {
             if !path.starts_with(&store.dir) {
                 return Err(Error::failed(
                     format!(

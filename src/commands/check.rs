@@ -49,7 +49,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             for w in &found.warnings {
                 ui.warning(w);
             }
-            render::problems(ui, &found.problems, &found.sources)
+            render::problems(ui.out_styled(), &found.problems, &found.sources)
         }
     };
     out(ui.data(&text))?;

@@ -11,6 +11,7 @@ use crate::ops::{
     create::{Draft, Source},
 };
 use crate::record::{Direction, Status};
+use crate::store;
 use crate::ui::Ui;
 use crate::workspace::Workspace;
 
@@ -114,11 +115,12 @@ fn payload(from: &Path, ws: &Workspace) -> Result<Source, Error> {
             bytes,
         });
     }
-    let bytes = std::fs::read(ws.env.cwd.join(from)).map_err(|e| {
-        Error::failed(
-            format!("cannot read {}: {}", from.display(), e.kind()),
+    let bytes = store::read_payload(&ws.env.cwd.join(from), from).map_err(|e| match e {
+        Error::Io { source, .. } => Error::failed(
+            format!("cannot read {}: {}", from.display(), source.kind()),
             "name a JSON or YAML file that exists, or `-` to read the payload from standard input",
-        )
+        ),
+        other => other,
     })?;
     Ok(Source::Payload {
         shown: from.to_owned(),

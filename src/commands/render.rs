@@ -17,9 +17,9 @@ pub fn notices(ui: &mut Ui, notices: &[Notice]) {
     }
 }
 
-/// Problems as human text, each quoting the line of its file.
-pub fn problems(ui: &Ui, problems: &[Problem], sources: &Sources) -> String {
-    crate::report::human(problems, &|p| sources.get(p), ui.styled())
+/// Problems as human text, each quoting the line of its file; coloured when `styled`.
+pub fn problems(styled: bool, problems: &[Problem], sources: &Sources) -> String {
+    crate::report::human(problems, &|p| sources.get(p), styled)
 }
 
 /// Prints an error, the problems it carries, and its hint on stderr.
@@ -30,7 +30,7 @@ pub fn error(error: &Error, ui: &mut Ui) {
         ..
     } = error
     {
-        let text = problems(ui, list, sources);
+        let text = problems(ui.styled(), list, sources);
         ui.err_raw(&text);
     }
     ui.error(&error.to_string());

@@ -7,6 +7,7 @@ mod support;
 mod commits;
 mod concurrency;
 mod crashes;
+mod defects;
 mod editing;
 mod examples;
 mod export;

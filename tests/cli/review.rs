@@ -101,7 +101,7 @@ fn github_format_annotates_with_repository_paths() {
     assert_eq!(
         run.stdout,
         format!(
-            "::error file={FILE},line=8,col=13,title=confidence-range::confidence `120` must be a whole number from 0 to 100\n"
+            "::error file={FILE},line=8,col=13,title=confidence-range::confidence must be a whole number from 0 to 100, not `120`\n"
         )
     );
 }
