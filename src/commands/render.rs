@@ -2,6 +2,7 @@
 //! with a hint of what to do next (hints that name xp commands live here, at the edge).
 
 use crate::error::{Error, Sources};
+use crate::git::GitError;
 use crate::merge::Conflict;
 use crate::ops::Notice;
 use crate::rules::Problem;
@@ -64,6 +65,10 @@ pub fn hint(error: &Error) -> Option<String> {
         ),
         Error::Ambiguous { .. } => Some("use more characters of the id, or the slug".into()),
         Error::Busy { .. } => Some("try again in a moment".into()),
+        Error::Git(GitError::Conflicted { path }) => Some(format!(
+            "resolve it first: `xp resolve {path}` merges and stages it, or edit it by hand and \
+             `git add {path}`"
+        )),
         Error::Git(e) => e.hint(),
         Error::Usage { .. } => Some("run `xp --help` for usage".into()),
         Error::Io { .. } => None,

@@ -47,7 +47,8 @@ pub enum GitError {
 }
 
 impl GitError {
-    /// What the user can do about it, when we know.
+    /// What the user can do about it in git's terms, when we know; front-ends may name their
+    /// own commands instead (the command line names `xp resolve` for a conflict).
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             GitError::Bare { .. } => "run xp in a clone that has a work tree".into(),
@@ -67,10 +68,7 @@ impl GitError {
                 format!("unstage it with `git restore --staged {path}`, or commit it first")
             }
             GitError::Conflicted { path } => {
-                format!(
-                    "resolve it first: `xp resolve {path}` merges and stages it, or edit it by \
-                     hand and `git add {path}`"
-                )
+                format!("resolve the conflict first, then `git add {path}`")
             }
             GitError::HeadMoved { .. } => "look at the file, then run the command again".into(),
             GitError::NoIdentity => "tell git who you are: `git config user.name \"Your Name\"` \

@@ -296,3 +296,50 @@ fn init_in_a_submodule_names_the_config_it_wrote() {
         run.stderr
     );
 }
+
+/// A value that starts with `-` gets a tip that works for it (clap's `-- -1` does not work for
+/// an option's value).
+#[test]
+fn a_value_starting_with_a_dash_gets_a_tip_that_works() {
+    let env = TestEnv::repo();
+    let run = env.xp(&[
+        "new",
+        "--title",
+        "-10% test",
+        "--hypothesis",
+        "h",
+        "--metric",
+        "m",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: unexpected argument '-1' found\n\n  tip: -1 starts a value, not a flag; write \
+         the value after `=`: --title='-10% test'\n\nUsage: xp new [OPTIONS]\n\nFor more \
+         information, try '--help'.\n"
+    );
+    env.ok(&[
+        "new",
+        "--title=-10% test",
+        "--hypothesis",
+        "h",
+        "--metric",
+        "m",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+    ]);
+    let run = env.xp(&["note", "10-test", "-5% fewer"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("put `--` before it: -- '-5% fewer'"),
+        "{}",
+        run.stderr
+    );
+    env.ok(&["note", "10-test", "--", "-5% fewer"]);
+}
