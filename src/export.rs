@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::io;
 
-use crate::record::Record;
+use crate::record::{LogEntry, Record};
 
 /// One column of the CSV export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +101,7 @@ impl Column {
         }
         fn json(value: &Option<Vec<String>>) -> io::Result<Cow<'static, str>> {
             Ok(match value {
-                Some(items) => Cow::Owned(serde_json::to_string(items)?),
+                Some(items) => Cow::Owned(json_text(serde_json::to_string(items)?)),
                 None => Cow::Borrowed(""),
             })
         }
@@ -116,7 +116,9 @@ impl Column {
             Column::Confidence => Cow::Owned(record.confidence.to_string()),
             Column::Decision => Cow::Borrowed(record.decision.map_or("", |d| d.as_str())),
             Column::Learning => text(&record.learning),
-            Column::DecisionLog => Cow::Owned(serde_json::to_string(&record.decision_log)?),
+            Column::DecisionLog => {
+                Cow::Owned(json_text(serde_json::to_string(&record.decision_log)?))
+            }
             Column::Direction => Cow::Borrowed(record.direction.map_or("", |d| d.as_str())),
             Column::Owner => text(&record.owner),
             Column::Tags => json(&record.tags)?,
@@ -175,7 +177,7 @@ pub fn write_csv<W: io::Write>(
     };
     let header = columns.iter().map(|&c| guard(c, Cow::Borrowed(c.name())));
     csv.write_record(header).map_err(into_io)?;
-    for record in records {
+    for record in &normalised(records) {
         let row = columns
             .iter()
             .map(|&c| Ok(guard(c, c.cell(record)?)))
@@ -187,18 +189,65 @@ pub fn write_csv<W: io::Write>(
 
 /// Writes the records as one pretty JSON array and a trailing newline.
 pub fn write_json<W: io::Write>(mut out: W, records: &[Record]) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut out, records)?;
+    let text = serde_json::to_string_pretty(&normalised(records))?;
+    out.write_all(json_text(text).as_bytes())?;
     out.write_all(b"\n")?;
     out.flush()
 }
 
 /// Writes one compact JSON object per record, one per line.
 pub fn write_jsonl<W: io::Write>(mut out: W, records: &[Record]) -> io::Result<()> {
-    for record in records {
-        serde_json::to_writer(&mut out, record)?;
+    for record in &normalised(records) {
+        out.write_all(json_text(serde_json::to_string(record)?).as_bytes())?;
         out.write_all(b"\n")?;
     }
     out.flush()
+}
+
+/// The records with each log entry's `at` in one form, UTC with milliseconds
+/// (`2026-02-22T18:30:00.000Z`), however the file wrote it.
+fn normalised(records: &[Record]) -> Vec<Record> {
+    records
+        .iter()
+        .map(|record| Record {
+            decision_log: record.decision_log.iter().map(normalised_entry).collect(),
+            ..record.clone()
+        })
+        .collect()
+}
+
+fn normalised_entry(entry: &LogEntry) -> LogEntry {
+    let at = crate::rules::parse_utc(&entry.at).map_or_else(
+        || entry.at.clone(),
+        |time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    );
+    LogEntry {
+        at,
+        ..entry.clone()
+    }
+}
+
+/// JSON text with DEL and the C1 control characters escaped (`\u007f`), which serde_json
+/// leaves raw: they are invisible, and terminals and their libraries drop them, so the
+/// output would not read back as the file's text. They occur only inside strings, where the
+/// escape reads back as the same character.
+pub fn json_text(text: String) -> String {
+    if !text.contains(is_unescaped_control) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unescaped_control(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_unescaped_control(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}')
 }
 
 /// The CSV text of a number as the origin service (Python) wrote it: repr(float).
@@ -317,12 +366,12 @@ mod tests {
             links: None,
             decision_log: vec![
                 LogEntry {
-                    at: "2026-02-22T18:30:00Z".to_string(),
+                    at: "2026-02-22T18:30:00.000Z".to_string(),
                     who: Some("alice".to_string()),
                     note: "Launched to 10% of users".to_string(),
                 },
                 LogEntry {
-                    at: "2026-02-22T18:45:00Z".to_string(),
+                    at: "2026-02-22T18:45:00.000Z".to_string(),
                     who: Some("bob".to_string()),
                     note: "p-value dropped below 0.05 after 3 days".to_string(),
                 },
@@ -354,14 +403,66 @@ mod tests {
             "a1b2c3d4-0000-4000-8000-000000000001,Homepage CTA Color,",
             "Changing CTA button from blue to green increases signups by 15%,signup_rate,3.2,3.7,",
             "completed,96,ship,Green CTA outperformed blue across all segments,",
-            r#""[{""at"":""2026-02-22T18:30:00Z"",""who"":""alice"",""note"":""Launched to 10% of users""},"#,
-            r#"{""at"":""2026-02-22T18:45:00Z"",""who"":""bob"",""note"":""p-value dropped below 0.05 after 3 days""}]""#,
+            r#""[{""at"":""2026-02-22T18:30:00.000Z"",""who"":""alice"",""note"":""Launched to 10% of users""},"#,
+            r#"{""at"":""2026-02-22T18:45:00.000Z"",""who"":""bob"",""note"":""p-value dropped below 0.05 after 3 days""}]""#,
             "\r\n",
         );
         assert_eq!(
             csv_text(&[seed_record()], &Column::DEFAULT, false),
             expected
         );
+    }
+
+    #[test]
+    fn log_times_are_exported_in_the_millisecond_utc_form() {
+        let mut record = seed_record();
+        record.decision_log[0].at = "2026-02-22T18:30:00.5+00:00".into();
+        record.decision_log[1].at = "2026-02-22t18:45:00z".into();
+        let csv = csv_text(std::slice::from_ref(&record), &[Column::DecisionLog], false);
+        assert!(
+            csv.contains(r#"""at"":""2026-02-22T18:30:00.500Z"""#),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(r#"""at"":""2026-02-22T18:45:00.000Z"""#),
+            "{csv}"
+        );
+        for json in [json_of(&record, false), json_of(&record, true)] {
+            let value: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+            let log = value.get(0).unwrap_or(&value)["decision_log"].clone();
+            assert_eq!(log[0]["at"], "2026-02-22T18:30:00.500Z", "{json}");
+            assert_eq!(log[1]["at"], "2026-02-22T18:45:00.000Z", "{json}");
+        }
+    }
+
+    fn json_of(record: &Record, lines: bool) -> String {
+        let mut out = Vec::new();
+        let records = std::slice::from_ref(record);
+        if lines {
+            write_jsonl(&mut out, records).unwrap();
+        } else {
+            write_json(&mut out, records).unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_escapes_del_so_that_no_stream_drops_it() {
+        let mut record = seed_record();
+        record.title = "a\u{7f}b\u{85}c".into();
+        record.tags = Some(vec!["\u{7f}".into()]);
+        for json in [json_of(&record, false), json_of(&record, true)] {
+            assert!(
+                !json.contains('\u{7f}') && !json.contains('\u{85}'),
+                "{json:?}"
+            );
+            assert!(json.contains(r#""a\u007fb\u0085c""#), "{json}");
+            let value: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+            let title = value.get(0).unwrap_or(&value)["title"].clone();
+            assert_eq!(title, "a\u{7f}b\u{85}c");
+        }
+        let csv = csv_text(&[record], &[Column::Tags], false);
+        assert!(csv.contains(r#"\u007f"#), "{csv:?}");
     }
 
     #[test]
@@ -431,7 +532,7 @@ mod tests {
     fn optional_columns() {
         let mut record = seed_record();
         record.decision_log = vec![LogEntry {
-            at: "2026-02-22T18:30:00Z".to_string(),
+            at: "2026-02-22T18:30:00.000Z".to_string(),
             who: None,
             note: "Überraschung, \"ok\"".to_string(),
         }];
@@ -446,7 +547,7 @@ mod tests {
             csv_text(std::slice::from_ref(&record), &columns, false),
             concat!(
                 "direction,owner,tags,links,decision_log\r\n,,,,",
-                r#""[{""at"":""2026-02-22T18:30:00Z"",""who"":null,""note"":""Überraschung, \""ok\""""}]""#,
+                r#""[{""at"":""2026-02-22T18:30:00.000Z"",""who"":null,""note"":""Überraschung, \""ok\""""}]""#,
                 "\r\n",
             )
         );

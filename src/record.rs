@@ -2,34 +2,8 @@
 
 use serde::Serialize;
 
-/// Every key a record may hold, in the order xp writes them (`decision_log` last).
-pub const KEYS: [&str; 15] = [
-    "id",
-    "title",
-    "hypothesis",
-    "primary_metric",
-    "baseline",
-    "target",
-    "status",
-    "confidence",
-    "decision",
-    "learning",
-    "direction",
-    "owner",
-    "tags",
-    "links",
-    "decision_log",
-];
-
-/// The keys a record must have.
-pub const REQUIRED: [&str; 6] = [
-    "id",
-    "title",
-    "hypothesis",
-    "primary_metric",
-    "baseline",
-    "target",
-];
+/// Every key a record may hold and the keys it must have, from the field table.
+pub use crate::fields::{KEYS, REQUIRED};
 
 /// Where an experiment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, clap::ValueEnum)]

@@ -19,6 +19,8 @@ pub struct Ui {
     out: Box<dyn Write>,
     err: Box<dyn Write>,
     styled: bool,
+    /// Whether data on stdout may carry colour (a terminal, unless told otherwise).
+    out_styled: bool,
     out_closed: bool,
 }
 
@@ -48,13 +50,19 @@ impl Write for Buffer {
 impl Ui {
     /// The process's stdout and stderr, colour as chosen.
     pub fn stdio(choice: ColorChoice) -> Ui {
-        let out = AutoStream::new(io::stdout(), choice);
+        // Data goes to stdout byte for byte (a stripping stream would drop DEL from a record's
+        // text); renderers style it only when stdout itself would show colour.
+        let out_styled = !matches!(
+            AutoStream::new(io::stdout(), choice).current_choice(),
+            ColorChoice::Never
+        );
         let err = AutoStream::new(io::stderr(), choice);
         let styled = !matches!(err.current_choice(), ColorChoice::Never);
         Ui {
-            out: Box::new(out),
+            out: Box::new(io::stdout()),
             err: Box::new(err),
             styled,
+            out_styled,
             out_closed: false,
         }
     }
@@ -67,14 +75,20 @@ impl Ui {
             out: Box::new(out.clone()),
             err: Box::new(err.clone()),
             styled: false,
+            out_styled: false,
             out_closed: false,
         };
         (ui, out, err)
     }
 
-    /// Whether messages carry colour.
+    /// Whether messages on stderr carry colour.
     pub fn styled(&self) -> bool {
         self.styled
+    }
+
+    /// Whether data on stdout may carry colour.
+    pub fn out_styled(&self) -> bool {
+        self.out_styled
     }
 
     /// Writes data to stdout; a closed pipe silently drops the rest.

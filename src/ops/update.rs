@@ -1,7 +1,6 @@
 //! Changing fields like the origin service's PATCH: status moves are checked and logged, and
 //! the result must pass every rule or nothing is written.
 
-use crate::env::format_time;
 use crate::error::Error;
 use crate::ops::note::Who;
 use crate::ops::write::{self, Change, Edit, Saved};
@@ -38,17 +37,25 @@ pub struct Changes {
 /// Why a status move was refused: the move and the moves that are allowed.
 fn refused_move(from: Status, to: Status) -> Error {
     let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+    let hint = if next.is_empty() {
+        format!(
+            "{} is the last status: it moves nowhere without --force",
+            from.as_str()
+        )
+    } else {
+        format!(
+            "from {} it can move to {}; add --force to move anyway",
+            from.as_str(),
+            next.join(" or ")
+        )
+    };
     Error::failed(
         format!(
             "status cannot move from {} to {}",
             from.as_str(),
             to.as_str()
         ),
-        format!(
-            "from {} it can move to {}; add --force to move anyway",
-            from.as_str(),
-            next.join(" or ")
-        ),
+        hint,
     )
 }
 
@@ -72,7 +79,7 @@ pub fn update_as(
     fallback: Who,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
-    write::edit(ws, notices, reference, options, |loaded, old| {
+    write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
         let edits = apply(&changes, &mut new);
         let note = changes
@@ -122,7 +129,7 @@ pub fn update_as(
         }
         if let Some(note) = &log_note {
             let entry = LogEntry {
-                at: format_time(ws.env.now()),
+                at: write::stamp(ws, &old.decision_log, notices),
                 who: fallback.resolve(ws, changes.who.as_deref()),
                 note: note.clone(),
             };

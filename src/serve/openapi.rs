@@ -3,7 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::record::{Decision, Direction, KEYS, REQUIRED, Status};
+use crate::fields::{self, FieldKind};
+use crate::record::{Decision, Status};
 
 /// One operation of the API.
 pub struct Route {
@@ -130,43 +131,50 @@ struct Field {
     required: bool,
 }
 
-/// The record's fields with their JSON Schemas.
-///
-/// Built from [`KEYS`], [`REQUIRED`] and the enums; the one place to switch to a shared field
-/// table.
+/// The record's keys with their JSON Schemas, from the one field table.
 fn fields() -> Vec<Field> {
-    let strings = |list: Vec<&'static str>| Value::from(list);
-    let text = |d: &str| json!({ "type": "string", "description": d });
-    KEYS.iter()
-        .map(|&name| {
-            let schema = match name {
-                "id" => json!({ "type": "string", "format": "uuid", "description": "UUID v4, assigned on create, never changes" }),
-                "title" => json!({ "type": "string", "minLength": 1, "maxLength": 200, "description": "1..200 characters after trimming" }),
-                "hypothesis" => text("not blank"),
-                "primary_metric" => text("not blank"),
-                "baseline" => json!({ "type": "number", "description": "a JSON number; \"3.2\" in quotes is refused" }),
-                "target" => json!({ "type": "number", "description": "> baseline (< with direction: decrease)" }),
-                "status" => json!({ "type": "string", "enum": strings(Status::ALL.iter().map(|s| s.as_str()).collect()), "default": "draft" }),
-                "confidence" => json!({ "type": "integer", "minimum": 0, "maximum": 100, "default": 0 }),
-                "decision" => {
-                    let mut values: Vec<Value> =
-                        Decision::ALL.iter().map(|d| Value::from(d.as_str())).collect();
+    let id = Field {
+        name: fields::ID,
+        schema: json!({ "type": "string", "format": "uuid", "description": "UUID v4, assigned on create, never changes" }),
+        required: true,
+    };
+    let log = Field {
+        name: fields::DECISION_LOG,
+        schema: json!({ "type": "array", "items": reference("LogEntry"), "description": "append-only: add to it with POST /experiments/{ref}/notes" }),
+        required: false,
+    };
+    let table = fields::FIELDS.iter().map(|f| {
+        let (kind, mut schema) = match f.kind {
+            FieldKind::Text => ("string", json!({})),
+            FieldKind::Number => ("number", json!({})),
+            FieldKind::Percent => ("integer", json!({ "minimum": 0, "maximum": 100 })),
+            FieldKind::Enum(words) => {
+                let mut values: Vec<Value> = words.iter().map(|w| Value::from(*w)).collect();
+                if f.nullable {
                     values.push(Value::Null);
-                    json!({ "type": ["string", "null"], "enum": values, "description": "required when status is completed; ship when shipped" })
                 }
-                "learning" => json!({ "type": ["string", "null"] }),
-                "direction" => json!({ "type": "string", "enum": [Direction::Increase.as_str(), Direction::Decrease.as_str()], "default": "increase" }),
-                "owner" => json!({ "type": ["string", "null"] }),
-                "tags" | "links" => json!({ "type": "array", "items": { "type": "string" } }),
-                "decision_log" => json!({ "type": "array", "items": reference("LogEntry"), "description": "append-only" }),
-                _ => json!({}),
-            };
-            Field {
-                name,
-                schema,
-                required: REQUIRED.contains(&name),
+                ("string", json!({ "enum": values }))
             }
-        })
+            FieldKind::TextList => ("array", json!({ "items": { "type": "string" } })),
+        };
+        schema["type"] = if f.nullable {
+            json!([kind, "null"])
+        } else {
+            json!(kind)
+        };
+        schema["description"] = json!(f.description);
+        if let Some(default) = f.default {
+            schema["default"] = serde_json::from_str(default).unwrap_or_else(|_| json!(default));
+        }
+        Field {
+            name: f.name,
+            schema,
+            required: f.required,
+        }
+    });
+    std::iter::once(id)
+        .chain(table)
+        .chain(std::iter::once(log))
         .collect()
 }
 

@@ -101,7 +101,7 @@ fn github_format_annotates_with_repository_paths() {
     assert_eq!(
         run.stdout,
         format!(
-            "::error file={FILE},line=8,col=13,title=confidence-range::confidence `120` must be a whole number from 0 to 100\n"
+            "::error file={FILE},line=8,col=13,title=confidence-range::confidence must be a whole number from 0 to 100, not `120`\n"
         )
     );
 }
@@ -114,7 +114,7 @@ fn init_registers_the_driver_once_and_check_warns_without_it() {
     let attributes = env.read(".gitattributes");
     assert_eq!(
         attributes,
-        "*.png binary\nexperiments/*.yaml merge=xp\nexperiments/*.yml merge=xp\n"
+        "*.png binary\nexperiments/**/*.yaml merge=xp\nexperiments/**/*.yml merge=xp\n"
     );
     assert_eq!(
         env.git(&["config", "merge.xp.driver"]),
@@ -128,7 +128,13 @@ fn init_registers_the_driver_once_and_check_warns_without_it() {
     assert_eq!(env.bytes(".git/config"), config);
 
     let run = env.xp(&["check"]);
-    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            0,
+            "warning: no experiment files to check in experiments; `xp new` creates one\n"
+        )
+    );
     env.git(&["config", "--unset", "merge.xp.driver"]);
     let run = env.xp(&["check"]);
     assert_eq!(run.code, 0);
