@@ -507,3 +507,102 @@ fn decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::GitError;
+
+    fn status(e: Error) -> u16 {
+        error(&e, Blame::Read).status().as_u16()
+    }
+
+    #[test]
+    fn each_kind_of_error_answers_fastapis_status() {
+        assert_eq!(
+            status(Error::Busy {
+                message: "busy".into()
+            }),
+            409
+        );
+        assert_eq!(status(Error::Git(GitError::Busy)), 409);
+        assert_eq!(status(Error::Git(GitError::Contended)), 409);
+        assert_eq!(
+            status(Error::Git(GitError::InProgress { operation: "merge" })),
+            503
+        );
+        assert_eq!(
+            status(Error::Git(GitError::Locked {
+                path: "index.lock".into()
+            })),
+            503
+        );
+        assert_eq!(
+            status(Error::NotFound {
+                reference: "x".into(),
+                candidates: Vec::new()
+            }),
+            404
+        );
+        assert_eq!(
+            status(Error::Ambiguous {
+                reference: "abcd".into(),
+                candidates: Vec::new()
+            }),
+            409
+        );
+        assert_eq!(status(Error::failed("refused", "do this")), 409);
+        assert_eq!(status(Error::usage("blank")), 422);
+        assert_eq!(
+            status(Error::WouldBreak {
+                problems: Vec::new()
+            }),
+            422
+        );
+        assert_eq!(status(Error::io("x", std::io::Error::other("disk"))), 500);
+    }
+
+    #[test]
+    fn query_strings_are_decoded_and_repeated_statuses_kept() {
+        assert_eq!(decode("a%20b+c%zz%4"), "a b c%zz%4");
+        assert_eq!(decode("%2B%ff"), "+\u{fffd}");
+        let q = query(Some("status=running&status=draft&tag=a%2Fb&other=1"), false)
+            .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!(q.filter.statuses, [Status::Running, Status::Draft]);
+        assert_eq!(q.filter.tag.as_deref(), Some("a/b"));
+        assert!(
+            query(Some("excel=true"), false).is_ok(),
+            "ignored outside export"
+        );
+        assert!(query(Some("excel=maybe"), true).is_err());
+        assert!(query(Some("status=done&decision=nope"), false).is_err_and(|bad| bad.len() == 2));
+    }
+
+    #[test]
+    fn a_problem_is_pointed_at_its_field_in_the_payload() {
+        let text = "{\n  \"title\": \"t\",\n  \"hypothesis\": \" \"\n}";
+        let doc = yaml::parse(text).ok();
+        let at = |line, column, rule, message: &str| Problem {
+            path: "request body".into(),
+            line,
+            column,
+            rule,
+            message: message.into(),
+            hint: None,
+        };
+        let blank = at(3, 17, Rule::EmptyField, "this must not be blank");
+        assert_eq!(
+            field_of(&blank, doc.as_ref()).as_deref(),
+            Some("hypothesis")
+        );
+        let missing = at(1, 1, Rule::MissingField, "missing `target`");
+        assert_eq!(field_of(&missing, doc.as_ref()).as_deref(), Some("target"));
+        let by_rule = at(
+            9,
+            9,
+            Rule::TargetVsBaseline,
+            "target 1 must be above baseline 2",
+        );
+        assert_eq!(field_of(&by_rule, None).as_deref(), Some("target"));
+    }
+}

@@ -151,3 +151,36 @@ pub async fn json_body(
         .await
         .map_err(|_| too_large().into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names_lose_port_brackets_case_and_the_final_dot() {
+        assert_eq!(host_name("127.0.0.1:8000"), "127.0.0.1");
+        assert_eq!(host_name("LocalHost."), "localhost");
+        assert_eq!(host_name("[::1]:8000"), "::1");
+        assert_eq!(host_name("evil.example:80"), "evil.example");
+        assert_eq!(host_name("a:b"), "a:b");
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cres"));
+        assert!(!constant_time_eq(b"s3cre", b"s3cret"));
+        let mut headers = HeaderMap::new();
+        assert!(!bearer_matches(&headers, "t"));
+        headers.insert(
+            header::AUTHORIZATION,
+            "Basic t".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert!(!bearer_matches(&headers, "t"));
+        headers.insert(
+            header::AUTHORIZATION,
+            "Bearer t".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert!(bearer_matches(&headers, "t"));
+    }
+}
