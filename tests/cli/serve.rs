@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -764,7 +764,8 @@ fn sigterm_lets_writes_in_flight_finish_and_exits_cleanly() {
         .unwrap()
         .to_owned();
     let addr = server.addr.clone();
-    let threads: Vec<_> = (0..10)
+    let before = env.commit_count();
+    let threads: Vec<_> = (0..40)
         .map(|i| {
             let addr = addr.clone();
             let path = format!("/experiments/{id}/notes");
@@ -776,22 +777,38 @@ fn sigterm_lets_writes_in_flight_finish_and_exits_cleanly() {
                     body.len()
                 );
                 let Ok(mut stream) = TcpStream::connect(&addr) else {
-                    return None;
+                    return (None, Instant::now());
                 };
                 let _ = stream.write_all(message.as_bytes());
                 let mut bytes = Vec::new();
                 let _ = stream.read_to_end(&mut bytes);
-                (bytes.len() > 12).then(|| Resp::parse(&bytes).status)
+                let status = (bytes.len() > 12).then(|| Resp::parse(&bytes).status);
+                (status, Instant::now())
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(50));
+    // Stop the server as soon as the first of the forty writes has landed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while env.commit_count() == before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &server.pid().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let answered: Vec<Option<u16>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let signalled = Instant::now();
+    let results: Vec<(Option<u16>, Instant)> =
+        threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let answered: Vec<Option<u16>> = results.iter().map(|(s, _)| *s).collect();
+    let after_signal = results
+        .iter()
+        .filter(|(s, t)| *s == Some(200) && *t > signalled)
+        .count();
+    assert!(
+        after_signal > 0,
+        "some writes were in flight at the signal and finished: {answered:?}"
+    );
     let mut server = server;
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
