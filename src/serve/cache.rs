@@ -70,7 +70,7 @@ impl Cache {
                     // different stamp next time.
                     let loaded = ws.store.load(path)?;
                     if let Some(stamp) = stamp.filter(Stamp::settled) {
-                        fresh.push((path.clone(), stamp, Arc::new(loaded.clone())));
+                        fresh.push((path.clone(), stamp, Arc::new(slim(&loaded))));
                     }
                     out.push(loaded);
                 }
@@ -86,5 +86,33 @@ impl Cache {
             }
         }
         Ok(out)
+    }
+}
+
+/// What reads need of a loaded file, so that a hit is a cheap copy: no parse tree (edits
+/// re-read the file under the lock, never from here), and for a valid record neither its
+/// bytes (kept only to quote the lines of problems) nor the second copy of its log.
+fn slim(loaded: &Loaded) -> Loaded {
+    let valid = loaded.checked.record.is_some() && loaded.checked.problems.is_empty();
+    Loaded {
+        path: loaded.path.clone(),
+        shown: loaded.shown.clone(),
+        slug: loaded.slug.clone(),
+        bytes: if valid {
+            Vec::new()
+        } else {
+            loaded.bytes.clone()
+        },
+        checked: crate::rules::Checked {
+            record: loaded.checked.record.clone(),
+            problems: loaded.checked.problems.clone(),
+            id: loaded.checked.id.clone(),
+            doc: None,
+            log: if valid {
+                None
+            } else {
+                loaded.checked.log.clone()
+            },
+        },
     }
 }
