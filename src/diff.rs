@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::record::{LogEntry, Record};
+use crate::fields::FIELDS;
+use crate::record::{FieldValue, LogEntry, Record};
 use crate::yaml_edit::format_number;
 
 /// One version of one record: its path (as shown) and the record.
@@ -26,32 +27,6 @@ pub struct FieldChange {
     pub field: &'static str,
     pub from: Option<FieldValue>,
     pub to: Option<FieldValue>,
-}
-
-/// A field's value: JSON gives numbers as numbers (whole ones without `.0`, as the file
-/// writes them) and lists as arrays.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue {
-    Text(String),
-    Number(f64),
-    Whole(i64),
-    List(Vec<String>),
-}
-
-impl Serialize for FieldValue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// Whole numbers below 2^53 are exact as integers.
-        const EXACT: f64 = 9_007_199_254_740_992.0;
-        match self {
-            FieldValue::Text(t) => serializer.serialize_str(t),
-            FieldValue::Number(x) if x.fract() == 0.0 && x.abs() < EXACT => {
-                serializer.serialize_i64(*x as i64)
-            }
-            FieldValue::Number(x) => serializer.serialize_f64(*x),
-            FieldValue::Whole(n) => serializer.serialize_i64(*n),
-            FieldValue::List(items) => items.serialize(serializer),
-        }
-    }
 }
 
 impl std::fmt::Display for FieldValue {
@@ -124,23 +99,14 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
 
 /// The fields of `after` that differ from `before` (all set fields when there is no before).
 fn changed_fields(before: Option<&Record>, after: &Record) -> Vec<FieldChange> {
+    // The moves a reviewer looks for first, then every other field in the table's order.
+    const FIRST: [&str; 3] = ["status", "decision", "confidence"];
+    let order = FIRST
+        .into_iter()
+        .chain(FIELDS.iter().map(|f| f.name).filter(|n| !FIRST.contains(n)));
+    let names: Vec<&'static str> = order.collect();
     let view = |r: &Record| -> Vec<(&'static str, Option<FieldValue>)> {
-        let text = |t: &str| Some(FieldValue::Text(t.to_owned()));
-        vec![
-            ("status", text(r.status.as_str())),
-            ("decision", r.decision.and_then(|d| text(d.as_str()))),
-            ("confidence", Some(FieldValue::Whole(r.confidence))),
-            ("title", text(&r.title)),
-            ("hypothesis", text(&r.hypothesis)),
-            ("primary_metric", text(&r.primary_metric)),
-            ("baseline", Some(FieldValue::Number(r.baseline))),
-            ("target", Some(FieldValue::Number(r.target))),
-            ("direction", r.direction.and_then(|d| text(d.as_str()))),
-            ("learning", r.learning.as_deref().and_then(text)),
-            ("owner", r.owner.as_deref().and_then(text)),
-            ("tags", r.tags.clone().map(FieldValue::List)),
-            ("links", r.links.clone().map(FieldValue::List)),
-        ]
+        names.iter().map(|&name| (name, r.get(name))).collect()
     };
     let after_view = view(after);
     match before {

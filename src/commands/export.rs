@@ -39,7 +39,7 @@ pub enum Format {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let columns = match &args.columns {
         Some(list) => export::parse_columns(list).map_err(Error::usage)?,
-        None => Column::DEFAULT.to_vec(),
+        None => Column::defaults(),
     };
     if args.format != Format::Csv && (args.columns.is_some() || args.excel) {
         return Err(Error::usage(
