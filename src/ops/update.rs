@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::fields::{self, FIELDS, FieldKind};
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
+use crate::plan;
 use crate::record::{Decision, Direction, FieldValue, LogEntry, Record, Status};
 use crate::workspace::Workspace;
 use crate::yaml;
@@ -31,6 +32,9 @@ pub struct Changes {
     pub note: Option<String>,
     /// Allow any status move.
     pub force: bool,
+    /// Why the plan changes, once it is locked (`--amend`): each plan field changed gets a
+    /// log entry `amended: FIELD OLD -> NEW: REASON`.
+    pub amend: Option<String>,
     pub who: Option<String>,
 }
 
@@ -78,6 +82,29 @@ pub fn update(
         if changes.note.is_some() && note.is_none() {
             return Err(Error::usage("the -m note is blank; say why"));
         }
+        let amended = plan::changes(&old, &new);
+        let reason = changes.amend.as_deref().map(str::trim);
+        if reason == Some("") {
+            return Err(Error::usage(
+                "the --amend reason is blank; say why the plan changes",
+            ));
+        }
+        if reason.is_some() && amended.is_empty() {
+            return Err(Error::usage(
+                "--amend is for a change to the plan (--hypothesis, --metric, --baseline, \
+                 --target, --direction), and none is given",
+            ));
+        }
+        if !amended.is_empty() && reason.is_none() && plan::locked(&old) {
+            let fields: Vec<&str> = amended.iter().map(|(f, _, _)| *f).collect();
+            return Err(Error::failed(
+                format!(
+                    "the plan is locked since the experiment ran: changing {} is an amendment",
+                    fields.join(", ")
+                ),
+                "say why with --amend \"reason\"; the change and the reason are logged",
+            ));
+        }
         if new.status != old.status {
             if !changes.force && !old.status.can_move_to(new.status) {
                 return Err(refused_move(old.status, new.status));
@@ -101,7 +128,7 @@ pub fn update(
             (None, Some(note)) => Some(note.to_owned()),
             (None, None) => None,
         };
-        if changed.is_empty() && log_note.is_none() {
+        if changed.is_empty() && log_note.is_none() && amended.is_empty() {
             return Err(Error::failed(
                 "nothing to change: every value given is already set",
                 "pass a field to change, e.g. --status running, or -m to add a note",
@@ -115,9 +142,17 @@ pub fn update(
             text = yaml_edit::set_field(&text, &doc, key, &value)
                 .map_err(|e| Error::failed(e.0, "nothing was written"))?;
         }
-        if let Some(note) = &log_note {
+        let mut notes: Vec<String> = match reason {
+            Some(reason) => amended
+                .iter()
+                .map(|(field, from, to)| plan::note(field, from, to, reason))
+                .collect(),
+            None => Vec::new(),
+        };
+        notes.extend(log_note.clone());
+        for note in &notes {
             let entry = LogEntry {
-                at: write::stamp(ws, &old.decision_log, notices),
+                at: write::stamp(ws, &new.decision_log, notices),
                 who: ws.who(changes.who.as_deref()),
                 note: note.clone(),
             };
@@ -129,14 +164,19 @@ pub fn update(
         }
 
         let mut body = changed;
+        if let Some(reason) = reason {
+            body.push(String::new());
+            body.push(format!("Amended: {reason}"));
+        }
         if let Some(note) = note {
             body.push(String::new());
             body.push(note.to_owned());
         }
         let change = Change {
-            subject: match &status_change {
-                Some(_) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
-                None => format!("xp: update {}", loaded.slug),
+            subject: match (&status_change, reason) {
+                (_, Some(_)) => format!("xp: amend {}", loaded.slug),
+                (Some(_), None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
+                (None, None) => format!("xp: update {}", loaded.slug),
             },
             body: body.join("\n"),
             id: old.id.clone(),
