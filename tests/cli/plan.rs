@@ -174,3 +174,44 @@ fn an_amendment_and_notes_merge_and_two_amendments_conflict() {
         env.read(FILE)
     );
 }
+
+/// `xp log` shows the plan as it was when the experiment first ran, found from history, after
+/// several amendments and a rename of the file.
+#[test]
+fn the_log_shows_the_plan_as_first_registered_across_amendments_and_a_rename() {
+    let mut env = running();
+    assert!(
+        env.ok(&["log", SLUG]).starts_with("-------")
+            || !env.ok(&["log", SLUG]).contains("registered")
+    );
+    env.now = "2026-02-22T20:00:00Z".into();
+    env.ok(&[
+        "update",
+        SLUG,
+        "--target",
+        "3.5",
+        "--amend",
+        "traffic halved",
+    ]);
+    env.now = "2026-02-22T21:00:00Z".into();
+    env.ok(&[
+        "update",
+        SLUG,
+        "--target",
+        "3.4",
+        "--baseline",
+        "3.1",
+        "--amend",
+        "new data",
+    ]);
+    env.git(&["mv", FILE, "experiments/cta.yaml"]);
+    env.git(&["commit", "-q", "-m", "shorter name"]);
+    let out = env.ok(&["log", "cta"]);
+    assert!(
+        out.starts_with(
+            "the plan as first registered, when the experiment first ran:\n  baseline  3.2  (now \
+             3.1)\n  target    3.7  (now 3.4)\n\n"
+        ),
+        "{out}"
+    );
+}
