@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::record::{LogEntry, Record};
+use crate::fields::FIELDS;
+use crate::plan;
+use crate::record::{FieldValue, LogEntry, Record};
 use crate::yaml_edit::format_number;
 
 /// One version of one record: its path (as shown) and the record.
@@ -26,32 +28,6 @@ pub struct FieldChange {
     pub field: &'static str,
     pub from: Option<FieldValue>,
     pub to: Option<FieldValue>,
-}
-
-/// A field's value: JSON gives numbers as numbers (whole ones without `.0`, as the file
-/// writes them) and lists as arrays.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue {
-    Text(String),
-    Number(f64),
-    Whole(i64),
-    List(Vec<String>),
-}
-
-impl Serialize for FieldValue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// Whole numbers below 2^53 are exact as integers.
-        const EXACT: f64 = 9_007_199_254_740_992.0;
-        match self {
-            FieldValue::Text(t) => serializer.serialize_str(t),
-            FieldValue::Number(x) if x.fract() == 0.0 && x.abs() < EXACT => {
-                serializer.serialize_i64(*x as i64)
-            }
-            FieldValue::Number(x) => serializer.serialize_f64(*x),
-            FieldValue::Whole(n) => serializer.serialize_i64(*n),
-            FieldValue::List(items) => items.serialize(serializer),
-        }
-    }
 }
 
 impl std::fmt::Display for FieldValue {
@@ -75,7 +51,35 @@ pub struct ExperimentDiff {
     pub change: Kind,
     /// Every changed field, `status` and `decision` included.
     pub fields: Vec<FieldChange>,
+    /// Changes to the plan of an experiment that was already running, with the reason logged
+    /// for each (null when none was: `xp check --base` reports those).
+    pub amendments: Vec<Amendment>,
     pub new_notes: Vec<LogEntry>,
+}
+
+/// A change to the plan after the experiment ran.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Amendment {
+    pub field: &'static str,
+    pub from: String,
+    pub to: String,
+    pub reason: Option<String>,
+}
+
+/// The amendments between two versions of a record, with the reasons among the new notes.
+fn amendments(before: Option<&Record>, after: &Record, new_notes: &[LogEntry]) -> Vec<Amendment> {
+    let Some(before) = before.filter(|b| plan::locked(b)) else {
+        return Vec::new();
+    };
+    plan::changes(before, after)
+        .into_iter()
+        .map(|(field, from, to)| Amendment {
+            reason: plan::reason(new_notes, field, &from, &to).map(str::to_owned),
+            field,
+            from,
+            to,
+        })
+        .collect()
 }
 
 /// The differences between `base` and `head`, ordered by path; unchanged experiments are left out.
@@ -102,6 +106,7 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
             } else {
                 Kind::New
             },
+            amendments: amendments(before, record, &new_notes),
             fields,
             new_notes,
         });
@@ -114,6 +119,7 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
                 title: record.title.clone(),
                 change: Kind::Deleted,
                 fields: Vec::new(),
+                amendments: Vec::new(),
                 new_notes: Vec::new(),
             });
         }
@@ -124,23 +130,14 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
 
 /// The fields of `after` that differ from `before` (all set fields when there is no before).
 fn changed_fields(before: Option<&Record>, after: &Record) -> Vec<FieldChange> {
+    // The moves a reviewer looks for first, then every other field in the table's order.
+    const FIRST: [&str; 3] = ["status", "decision", "confidence"];
+    let order = FIRST
+        .into_iter()
+        .chain(FIELDS.iter().map(|f| f.name).filter(|n| !FIRST.contains(n)));
+    let names: Vec<&'static str> = order.collect();
     let view = |r: &Record| -> Vec<(&'static str, Option<FieldValue>)> {
-        let text = |t: &str| Some(FieldValue::Text(t.to_owned()));
-        vec![
-            ("status", text(r.status.as_str())),
-            ("decision", r.decision.and_then(|d| text(d.as_str()))),
-            ("confidence", Some(FieldValue::Whole(r.confidence))),
-            ("title", text(&r.title)),
-            ("hypothesis", text(&r.hypothesis)),
-            ("primary_metric", text(&r.primary_metric)),
-            ("baseline", Some(FieldValue::Number(r.baseline))),
-            ("target", Some(FieldValue::Number(r.target))),
-            ("direction", r.direction.and_then(|d| text(d.as_str()))),
-            ("learning", r.learning.as_deref().and_then(text)),
-            ("owner", r.owner.as_deref().and_then(text)),
-            ("tags", r.tags.clone().map(FieldValue::List)),
-            ("links", r.links.clone().map(FieldValue::List)),
-        ]
+        names.iter().map(|&name| (name, r.get(name))).collect()
     };
     let after_view = view(after);
     match before {
@@ -215,7 +212,23 @@ pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
             escape(&d.title),
             d.path
         ));
-        for f in &d.fields {
+        for a in &d.amendments {
+            let why = a.reason.as_deref().map_or_else(
+                || " — **no reason logged**".to_owned(),
+                |r| format!(" — {}", escape(r)),
+            );
+            out.push_str(&format!(
+                "- **{}** (amended): {} -> {}{why}\n",
+                a.field,
+                escape(&a.from),
+                escape(&a.to)
+            ));
+        }
+        for f in d
+            .fields
+            .iter()
+            .filter(|f| !d.amendments.iter().any(|a| a.field == f.field))
+        {
             let shown = |v: &Option<FieldValue>| {
                 v.as_ref()
                     .map_or("(none)".to_owned(), |v| escape(&v.to_string()))
@@ -376,7 +389,15 @@ mod tests {
         assert_eq!(find("tags")["to"], serde_json::json!(["cta"]));
         let md = markdown(&diffs, "b", "h");
         assert!(md.contains("- **confidence**: 10 -> 97\n"), "{md}");
-        assert!(md.contains("- **baseline**: 1 -> 1.5\n"), "{md}");
+        // The record was running: the baseline's change is an amendment, listed first.
+        assert!(
+            md.contains("- **baseline** (amended): 1 -> 1.5 — **no reason logged**\n"),
+            "{md}"
+        );
+        assert_eq!(
+            value["experiments"][0]["amendments"],
+            serde_json::json!([{"field": "baseline", "from": "1", "to": "1.5", "reason": null}])
+        );
     }
 
     #[test]

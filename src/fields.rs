@@ -131,7 +131,7 @@ pub const FIELDS: &[Field] = &[
         kind: FieldKind::Enum(DIRECTIONS),
         required: false,
         nullable: true,
-        default: None,
+        default: Some("increase"),
         description: "which way the metric should move; absent means increase",
     },
     Field {

@@ -81,6 +81,11 @@ impl Ui {
         (ui, out, err)
     }
 
+    /// `style` when messages carry colour, else no style (a captured Ui's text is plain).
+    fn style(&self, style: Style) -> Style {
+        if self.styled { style } else { Style::new() }
+    }
+
     /// Whether messages on stderr carry colour.
     pub fn styled(&self) -> bool {
         self.styled
@@ -124,19 +129,23 @@ impl Ui {
 
     /// A dimmed status line on stderr.
     pub fn note(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{DIM}{text}{DIM:#}");
+        let dim = self.style(DIM);
+        let _ = writeln!(self.err, "{dim}{text}{dim:#}");
     }
 
     pub fn warning(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{WARNING}warning{WARNING:#}: {text}");
+        let s = self.style(WARNING);
+        let _ = writeln!(self.err, "{s}warning{s:#}: {text}");
     }
 
     pub fn error(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{ERROR}error{ERROR:#}: {text}");
+        let s = self.style(ERROR);
+        let _ = writeln!(self.err, "{s}error{s:#}: {text}");
     }
 
     pub fn hint(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{HINT}hint{HINT:#}: {text}");
+        let s = self.style(HINT);
+        let _ = writeln!(self.err, "{s}hint{s:#}: {text}");
     }
 
     /// Pre-rendered text (may hold colour codes) on stderr.

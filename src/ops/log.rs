@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::git::{CommitInfo, HistoryCommit};
 use crate::ops::read::{self, Found};
-use crate::record::LogEntry;
+use crate::plan;
+use crate::record::{LogEntry, Record};
 use crate::rules;
 use crate::workspace::Workspace;
 
@@ -46,12 +47,15 @@ impl From<&CommitInfo> for CommitRef {
 pub struct History {
     pub found: Found,
     pub lines: Vec<Line>,
+    /// The plan fields whose value when the experiment first ran (as committed) differs from
+    /// today's: (field, registered, now).
+    pub amended_plan: Vec<(&'static str, String, String)>,
 }
 
 /// The decision log of the experiment `reference` names, beside its commits.
 pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
     let found = read::get(ws, reference)?;
-    let added = match &ws.repo {
+    let (added, registered) = match &ws.repo {
         Some(repo) => {
             let rel = repo.relative(&found.loaded.path);
             let is_it = |bytes: &[u8]| {
@@ -60,8 +64,9 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
             };
             attribute(repo.history(&found.record.id, rel.as_deref(), &is_it)?)
         }
-        None => HashMap::new(),
+        None => (HashMap::new(), None),
     };
+    let amended_plan = registered.map_or_else(Vec::new, |r| plan::changes(&r, &found.record));
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let lines = found
         .record
@@ -78,7 +83,11 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
             }
         })
         .collect();
-    Ok(History { found, lines })
+    Ok(History {
+        found,
+        lines,
+        amended_plan,
+    })
 }
 
 type Key = (String, Option<String>, String);
@@ -87,8 +96,10 @@ fn key_of(e: &LogEntry) -> Key {
     (e.at.clone(), e.who.clone(), e.note.clone())
 }
 
-/// For each entry (by content), the commits that added a copy of it, oldest first.
-fn attribute(history: Vec<HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
+/// For each entry (by content), the commits that added a copy of it, oldest first; and the
+/// record as first committed with its plan locked (when it first ran).
+fn attribute(history: Vec<HistoryCommit>) -> (HashMap<Key, Vec<CommitRef>>, Option<Record>) {
+    let mut registered = None;
     let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
     let mut before: HashMap<Key, usize> = HashMap::new();
     for commit in &history {
@@ -96,6 +107,9 @@ fn attribute(history: Vec<HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
         let Some(record) = checked.record else {
             continue;
         };
+        if registered.is_none() && plan::locked(&record) {
+            registered = Some(record.clone());
+        }
         let mut now: HashMap<Key, usize> = HashMap::new();
         for entry in &record.decision_log {
             *now.entry(key_of(entry)).or_default() += 1;
@@ -113,5 +127,5 @@ fn attribute(history: Vec<HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
         }
         before = now;
     }
-    added
+    (added, registered)
 }

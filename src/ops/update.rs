@@ -2,10 +2,12 @@
 //! the result must pass every rule or nothing is written.
 
 use crate::error::Error;
+use crate::fields::{self, FIELDS, FieldKind};
 use crate::ops::note::Who;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
-use crate::record::{Decision, Direction, LogEntry, Record, Status};
+use crate::plan;
+use crate::record::{Decision, Direction, FieldValue, LogEntry, Record, Status};
 use crate::workspace::Workspace;
 use crate::yaml;
 use crate::yaml_edit::{self, NewValue};
@@ -31,6 +33,9 @@ pub struct Changes {
     pub note: Option<String>,
     /// Allow any status move.
     pub force: bool,
+    /// Why the plan changes, once it is locked (`--amend`): each plan field changed gets a
+    /// log entry `amended: FIELD OLD -> NEW: REASON`.
+    pub amend: Option<String>,
     pub who: Option<String>,
 }
 
@@ -81,25 +86,15 @@ pub fn update_as(
 ) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
-        let edits = apply(&changes, &mut new);
-        let note = changes
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty());
-        if changes.note.is_some() && note.is_none() {
-            return Err(Error::usage("the -m note is blank; say why"));
-        }
-        if new.status != old.status {
-            if !changes.force && !old.status.can_move_to(new.status) {
-                return Err(refused_move(old.status, new.status));
-            }
-            if new.status == Status::Killed && note.is_none() {
-                return Err(Error::usage(
-                    "killing an experiment needs the reason: add -m \"why it was killed\"",
-                ));
-            }
-        }
+        let edits = apply(&changes, &mut new)?;
+        let note = blank_is_error(changes.note.as_deref(), "the -m note is blank; say why")?;
+        let reason = blank_is_error(
+            changes.amend.as_deref(),
+            "the --amend reason is blank; say why the plan changes",
+        )?;
+        let amended = plan::changes(&old, &new);
+        guard_plan(&old, &amended, reason)?;
+        guard_move(&old, &new, changes.force, note)?;
         let changed: Vec<String> = edits
             .iter()
             .filter(|(_, before, after)| before != after)
@@ -107,49 +102,47 @@ pub fn update_as(
             .collect();
         let status_change = (new.status != old.status)
             .then(|| format!("status: {} -> {}", old.status.as_str(), new.status.as_str()));
-        let log_note = match (&status_change, note) {
+        let mut notes: Vec<String> = reason.map_or_else(Vec::new, |reason| {
+            amended
+                .iter()
+                .map(|(field, from, to)| plan::note(field, from, to, reason))
+                .collect()
+        });
+        notes.extend(match (&status_change, note) {
             (Some(change), Some(note)) => Some(format!("{change}: {note}")),
             (Some(change), None) => Some(change.clone()),
             (None, Some(note)) => Some(note.to_owned()),
             (None, None) => None,
-        };
-        if changed.is_empty() && log_note.is_none() {
+        });
+        if changed.is_empty() && notes.is_empty() {
             return Err(Error::failed(
                 "nothing to change: every value given is already set",
                 "pass a field to change, e.g. --status running, or -m to add a note",
             ));
         }
-
-        let mut text = String::from_utf8_lossy(&loaded.bytes).into_owned();
-        for (key, value) in values_to_write(&old, &new) {
-            let doc =
-                yaml::parse(&text).map_err(|e| Error::failed(e.message, "nothing was written"))?;
-            text = yaml_edit::set_field(&text, &doc, key, &value)
-                .map_err(|e| Error::failed(e.0, "nothing was written"))?;
-        }
-        if let Some(note) = &log_note {
-            let entry = LogEntry {
-                at: write::stamp(ws, &old.decision_log, notices),
-                who: fallback.resolve(ws, changes.who.as_deref()),
-                note: note.clone(),
-            };
-            let doc =
-                yaml::parse(&text).map_err(|e| Error::failed(e.message, "nothing was written"))?;
-            text = yaml_edit::append_log_entry(&text, &doc, &entry)
-                .map_err(|e| Error::failed(e.0, "nothing was written"))?;
-            new.decision_log.push(entry);
-        }
-
+        let text = rewrite(
+            ws,
+            loaded,
+            &old,
+            &mut new,
+            &notes,
+            fallback.resolve(ws, changes.who.as_deref()),
+            notices,
+        )?;
         let mut body = changed;
-        if let Some(note) = note {
-            body.push(String::new());
-            body.push(note.to_owned());
+        for (label, text) in [("Amended: ", reason), ("", note)] {
+            if let Some(text) = text {
+                body.push(String::new());
+                body.push(format!("{label}{text}"));
+            }
         }
+        let subject = match (&status_change, reason) {
+            (_, Some(_)) => format!("xp: amend {}", loaded.slug),
+            (Some(_), None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
+            (None, None) => format!("xp: update {}", loaded.slug),
+        };
         let change = Change {
-            subject: match &status_change {
-                Some(_) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
-                None => format!("xp: update {}", loaded.slug),
-            },
+            subject,
             body: body.join("\n"),
             id: old.id.clone(),
         };
@@ -161,130 +154,196 @@ pub fn update_as(
     })
 }
 
-/// Applies the changes to `new`; returns (key, before, after) for every field named.
-fn apply(changes: &Changes, new: &mut Record) -> Vec<(&'static str, String, String)> {
-    let mut edits = Vec::new();
-    let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "null".into());
-    if let Some(v) = &changes.title {
-        edits.push(("title", new.title.clone(), v.clone()));
-        new.title = v.clone();
+/// A text that, when given, must not be blank; trimmed.
+fn blank_is_error<'a>(text: Option<&'a str>, message: &str) -> Result<Option<&'a str>, Error> {
+    match text.map(str::trim) {
+        Some("") => Err(Error::usage(message)),
+        other => Ok(other),
     }
-    if let Some(v) = &changes.hypothesis {
-        edits.push(("hypothesis", new.hypothesis.clone(), v.clone()));
-        new.hypothesis = v.clone();
-    }
-    if let Some(v) = &changes.primary_metric {
-        edits.push(("primary_metric", new.primary_metric.clone(), v.clone()));
-        new.primary_metric = v.clone();
-    }
-    if let Some(v) = changes.baseline {
-        edits.push(("baseline", fmt(new.baseline), fmt(v)));
-        new.baseline = v;
-    }
-    if let Some(v) = changes.target {
-        edits.push(("target", fmt(new.target), fmt(v)));
-        new.target = v;
-    }
-    if let Some(v) = changes.direction {
-        let before = new.direction.unwrap_or_default().as_str();
-        edits.push(("direction", before.to_owned(), v.as_str().to_owned()));
-        new.direction = Some(v);
-    }
-    if let Some(v) = changes.status {
-        new.status = v;
-    }
-    if let Some(v) = changes.confidence {
-        edits.push(("confidence", new.confidence.to_string(), v.to_string()));
-        new.confidence = v;
-    }
-    if let Some(d) = changes.decision {
-        let show = |d: Option<Decision>| d.map_or("null", |d| d.as_str()).to_owned();
-        edits.push(("decision", show(new.decision), show(d)));
-        new.decision = d;
-    }
-    if let Some(v) = &changes.learning {
-        edits.push(("learning", opt(&new.learning), opt(v)));
-        new.learning = v.clone();
-    }
-    if let Some(v) = &changes.owner {
-        edits.push(("owner", opt(&new.owner), opt(v)));
-        new.owner = v.clone();
-    }
-    if let Some(v) = &changes.tags {
-        let v = Some(v.clone());
-        edits.push(("tags", show_list(&new.tags), show_list(&v)));
-        new.tags = v;
-    }
-    if let Some(v) = &changes.links {
-        let v = Some(v.clone());
-        edits.push(("links", show_list(&new.links), show_list(&v)));
-        new.links = v;
-    }
-    edits
 }
 
-/// A list as the commit body shows it: `[a, b]`.
-fn show_list(list: &Option<Vec<String>>) -> String {
-    format!("[{}]", list.as_deref().unwrap_or_default().join(", "))
-}
-
-fn fmt(x: f64) -> String {
-    yaml_edit::format_number(x)
-}
-
-/// The text edits that turn `old` into `new` (fields whose value changed).
-fn values_to_write(old: &Record, new: &Record) -> Vec<(&'static str, NewValue)> {
-    let mut out = Vec::new();
-    let text = |s: &str| yaml_edit::scalar(s);
-    let word = |s: &str| NewValue::Scalar(s.to_owned());
-    let opt = |s: &Option<String>| s.as_deref().map_or_else(|| word("null"), text);
-    if old.title != new.title {
-        out.push(("title", text(&new.title)));
-    }
-    if old.hypothesis != new.hypothesis {
-        out.push(("hypothesis", text(&new.hypothesis)));
-    }
-    if old.primary_metric != new.primary_metric {
-        out.push(("primary_metric", text(&new.primary_metric)));
-    }
-    if old.baseline != new.baseline {
-        out.push(("baseline", yaml_edit::number(new.baseline)));
-    }
-    if old.target != new.target {
-        out.push(("target", yaml_edit::number(new.target)));
-    }
-    if old.direction != new.direction {
-        out.push((
-            "direction",
-            word(new.direction.unwrap_or_default().as_str()),
+/// Once the experiment ran, a change to the plan needs a reason; a reason needs a change.
+fn guard_plan(
+    old: &Record,
+    amended: &[(&str, String, String)],
+    reason: Option<&str>,
+) -> Result<(), Error> {
+    if reason.is_some() && amended.is_empty() {
+        return Err(Error::usage(
+            "--amend is for a change to the plan (--hypothesis, --metric, --baseline, --target, \
+             --direction), and none is given",
         ));
     }
-    if old.status != new.status {
-        out.push(("status", word(new.status.as_str())));
+    if !amended.is_empty() && reason.is_none() && plan::locked(old) {
+        let fields: Vec<&str> = amended.iter().map(|(f, _, _)| *f).collect();
+        return Err(Error::failed(
+            format!(
+                "the plan is locked since the experiment ran: changing {} is an amendment",
+                fields.join(", ")
+            ),
+            "say why with --amend \"reason\"; the change and the reason are logged",
+        ));
     }
-    if old.confidence != new.confidence {
-        out.push(("confidence", word(&new.confidence.to_string())));
+    Ok(())
+}
+
+/// A status move must be allowed (or forced), and killing needs its reason.
+fn guard_move(old: &Record, new: &Record, force: bool, note: Option<&str>) -> Result<(), Error> {
+    if new.status == old.status {
+        return Ok(());
     }
-    if old.decision != new.decision {
-        out.push((
+    if !force && !old.status.can_move_to(new.status) {
+        return Err(refused_move(old.status, new.status));
+    }
+    if new.status == Status::Killed && note.is_none() {
+        return Err(Error::usage(
+            "killing an experiment needs the reason: add -m \"why it was killed\"",
+        ));
+    }
+    Ok(())
+}
+
+/// The file's text with the changed values replaced and the notes appended to the log (and to
+/// `new`'s log), each edit re-parsed before the next.
+fn rewrite(
+    ws: &Workspace,
+    loaded: &crate::store::Loaded,
+    old: &Record,
+    new: &mut Record,
+    notes: &[String],
+    who: Option<String>,
+    notices: &mut Vec<Notice>,
+) -> Result<String, Error> {
+    let parse =
+        |text: &str| yaml::parse(text).map_err(|e| Error::failed(e.message, "nothing was written"));
+    let mut text = String::from_utf8_lossy(&loaded.bytes).into_owned();
+    for (key, value) in values_to_write(old, new) {
+        text = yaml_edit::set_field(&text, &parse(&text)?, key, &value)
+            .map_err(|e| Error::failed(e.0, "nothing was written"))?;
+    }
+    for note in notes {
+        let entry = LogEntry {
+            at: write::stamp(ws, &new.decision_log, notices),
+            who: who.clone(),
+            note: note.clone(),
+        };
+        text = yaml_edit::append_log_entry(&text, &parse(&text)?, &entry)
+            .map_err(|e| Error::failed(e.0, "nothing was written"))?;
+        new.decision_log.push(entry);
+    }
+    Ok(text)
+}
+
+impl Changes {
+    /// Each field to set, by its name in the field table, with its new value (`None` clears).
+    pub fn fields(&self) -> Vec<(&'static str, Option<FieldValue>)> {
+        let text = |t: &String| Some(FieldValue::Text(t.clone()));
+        let mut out = Vec::new();
+        let mut put = |name: &'static str, value: Option<Option<FieldValue>>| {
+            if let Some(value) = value {
+                out.push((name, value));
+            }
+        };
+        put("title", self.title.as_ref().map(text));
+        put("hypothesis", self.hypothesis.as_ref().map(text));
+        put("primary_metric", self.primary_metric.as_ref().map(text));
+        put(
+            "baseline",
+            self.baseline.map(|x| Some(FieldValue::Number(x))),
+        );
+        put("target", self.target.map(|x| Some(FieldValue::Number(x))));
+        put(
+            "status",
+            self.status
+                .map(|s| Some(FieldValue::Text(s.as_str().into()))),
+        );
+        put(
+            "confidence",
+            self.confidence.map(|n| Some(FieldValue::Whole(n))),
+        );
+        put(
             "decision",
-            word(new.decision.map_or("null", |d| d.as_str())),
-        ));
-    }
-    if old.learning != new.learning {
-        out.push(("learning", opt(&new.learning)));
-    }
-    if old.owner != new.owner {
-        out.push(("owner", opt(&new.owner)));
-    }
-    if old.tags != new.tags {
-        out.push(("tags", NewValue::List(new.tags.clone().unwrap_or_default())));
-    }
-    if old.links != new.links {
-        out.push((
+            self.decision
+                .map(|d| d.map(|d| FieldValue::Text(d.as_str().into()))),
+        );
+        put(
+            "learning",
+            self.learning.as_ref().map(|v| v.as_ref().and_then(text)),
+        );
+        put(
+            "direction",
+            self.direction
+                .map(|d| Some(FieldValue::Text(d.as_str().into()))),
+        );
+        put(
+            "owner",
+            self.owner.as_ref().map(|v| v.as_ref().and_then(text)),
+        );
+        put("tags", self.tags.clone().map(|v| Some(FieldValue::List(v))));
+        put(
             "links",
-            NewValue::List(new.links.clone().unwrap_or_default()),
-        ));
+            self.links.clone().map(|v| Some(FieldValue::List(v))),
+        );
+        // In the table's order, so that edits and commit bodies follow the file's key order.
+        out.sort_by_key(|(name, _)| FIELDS.iter().position(|f| f.name == *name));
+        out
     }
-    out
+}
+
+/// Applies the changes to `new`; returns (key, before, after) for every field named but the
+/// status (whose move is logged on its own).
+fn apply(
+    changes: &Changes,
+    new: &mut Record,
+) -> Result<Vec<(&'static str, String, String)>, Error> {
+    let mut edits = Vec::new();
+    for (name, value) in changes.fields() {
+        let before = new.get(name);
+        if !new.set(name, value.clone()) {
+            return Err(Error::usage(format!("{name} cannot take that value")));
+        }
+        if name != "status" {
+            edits.push((name, shown(name, &before), shown(name, &value)));
+        }
+    }
+    Ok(edits)
+}
+
+/// A value as the commit body shows it: `null`, `3.2`, `[a, b]`; an absent value that stands
+/// for a default shows the default.
+fn shown(name: &str, value: &Option<FieldValue>) -> String {
+    let field = fields::field(name);
+    match value {
+        None if field.is_some_and(|f| f.kind == FieldKind::TextList) => "[]".into(),
+        None => field.and_then(|f| f.default).unwrap_or("null").into(),
+        Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
+        Some(FieldValue::Number(x)) => yaml_edit::format_number(*x),
+        Some(FieldValue::Whole(n)) => n.to_string(),
+        Some(FieldValue::Text(t)) => t.clone(),
+    }
+}
+
+/// The text edits that turn `old` into `new`: each field of the table whose value changed.
+fn values_to_write(old: &Record, new: &Record) -> Vec<(&'static str, NewValue)> {
+    let word = |s: &str| NewValue::Scalar(s.to_owned());
+    FIELDS
+        .iter()
+        .filter_map(|field| {
+            let value = new.get(field.name);
+            if old.get(field.name) == value {
+                return None;
+            }
+            let written = match (field.kind, value) {
+                (FieldKind::TextList, Some(FieldValue::List(items))) => NewValue::List(items),
+                (FieldKind::TextList, _) => NewValue::List(Vec::new()),
+                (_, None) => word("null"),
+                (FieldKind::Text, Some(FieldValue::Text(t))) => yaml_edit::scalar(&t),
+                (_, Some(FieldValue::Number(x))) => yaml_edit::number(x),
+                (_, Some(FieldValue::Whole(n))) => word(&n.to_string()),
+                (_, Some(FieldValue::Text(t))) => word(&t),
+                (_, Some(FieldValue::List(items))) => NewValue::List(items),
+            };
+            Some((field.name, written))
+        })
+        .collect()
 }

@@ -433,7 +433,7 @@ pub fn query(raw: Option<&str>, export_params: bool) -> Result<Query, Vec<Invali
     let mut q = Query {
         filter: Filter::default(),
         excel: false,
-        columns: Column::DEFAULT.to_vec(),
+        columns: Column::defaults(),
     };
     let mut bad = Vec::new();
     for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {

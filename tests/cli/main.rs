@@ -16,6 +16,7 @@ mod hostile;
 mod merging;
 mod newuser;
 mod paths;
+mod plan;
 mod records;
 mod review;
 mod serve;

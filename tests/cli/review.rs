@@ -1,13 +1,12 @@
 //! Review in pull requests and CI: check --base, GitHub annotations, diff, driver registration.
 
-use insta_cmd::assert_cmd_snapshot;
-
+use crate::assert_xp_snapshot;
 use crate::support::TestEnv;
-use crate::with_filters;
 
 /// A repository whose `main` holds the CTA record with two notes, on a branch `feature`.
 fn with_base() -> TestEnv {
     let mut env = TestEnv::repo();
+    env.pin_ids();
     env.new_cta();
     env.ok(&["note", "homepage-cta-color", "Launched", "--who", "alice"]);
     env.now = "2026-02-22T19:00:00Z".into();
@@ -201,10 +200,8 @@ fn diff_summarises_a_branch_for_a_pull_request() {
         "--who",
         "carol",
     ]);
-    with_filters!(env, {
-        assert_cmd_snapshot!(env.xp_cmd(&["diff"]));
-        assert_cmd_snapshot!(env.xp_cmd(&["diff", "main", "HEAD", "--format", "json"]));
-    });
+    assert_xp_snapshot!(env, &["diff"]);
+    assert_xp_snapshot!(env, &["diff", "main", "HEAD", "--format", "json"]);
     env.git(&["checkout", "-q", "main"]);
     let run = env.xp(&["diff"]);
     assert!(
