@@ -157,6 +157,8 @@ pub fn error(e: &Error, blame: Blame<'_>) -> Response {
         }
         Error::Usage { message } => {
             let field = match &blame {
+                // The operation's messages name the command line's flags.
+                Blame::Change { .. } if message.contains("--amend") => "amend",
                 Blame::Change { usage_field, .. } => usage_field,
                 _ => "body",
             };
@@ -255,13 +257,14 @@ pub fn changes(body: &Body) -> Result<Changes, Vec<Invalid>> {
         let k = key.as_str();
         let wrong = |what: &str| Invalid::body("wrong-type", k, format!("`{k}` must be {what}"), v);
         match k {
-            "title" | "hypothesis" | "primary_metric" | "note" => match v.as_str() {
+            "title" | "hypothesis" | "primary_metric" | "note" | "amend" => match v.as_str() {
                 Some(s) => {
                     let s = Some(s.to_owned());
                     match k {
                         "title" => c.title = s,
                         "hypothesis" => c.hypothesis = s,
                         "primary_metric" => c.primary_metric = s,
+                        "amend" => c.amend = s,
                         _ => c.note = s,
                     }
                 }

@@ -234,6 +234,7 @@ fn schemas() -> Value {
         "force",
         json!({ "type": "boolean", "description": "allow any status move" }),
     ));
+    changes.push(("amend", json!({ "type": "string", "description": "why the plan (hypothesis, metric, baseline, target, direction) changes once the experiment ran; logged" })));
     changes.push((
         "who",
         json!({ "type": ["string", "null"], "description": "who the log entry names" }),

@@ -310,6 +310,39 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
         json!({"at": "2026-02-22T18:30:00.000Z", "who": "bob", "note": "status: draft -> running"})
     );
 
+    // Once it ran, the plan is locked: a change to it needs a reason, which is logged.
+    let locked = server
+        .patch("/experiments/homepage-cta-color", json!({"target": 3.9}))
+        .expect(409)
+        .json();
+    assert!(
+        locked["hint"].as_str().unwrap().contains("amend"),
+        "{locked}"
+    );
+    let blank = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"target": 3.9, "amend": " "}),
+        )
+        .expect(422)
+        .json();
+    assert_eq!(blank["detail"][0]["loc"], json!(["body", "amend"]));
+    let amended = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"target": 3.9, "amend": "the baseline moved", "who": "bob"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(amended["target"], 3.9);
+    assert!(
+        amended["decision_log"][3]["note"]
+            .as_str()
+            .unwrap()
+            .contains("the baseline moved"),
+        "{amended}"
+    );
+
     // The export is the bytes of `xp export`.
     let csv = server.get("/experiments/export.csv").expect(200);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
@@ -322,8 +355,9 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
 
     // Each write is one commit of one file, with the CLI's subjects, by the server's identity.
     assert_eq!(
-        subjects(&env)[..4],
+        subjects(&env)[..5],
         [
+            "xp: amend homepage-cta-color",
             "xp: status running on homepage-cta-color",
             "xp: note on homepage-cta-color",
             "xp: note on homepage-cta-color",
