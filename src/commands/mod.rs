@@ -13,6 +13,7 @@ pub mod new;
 pub mod note;
 pub mod render;
 pub mod resolve;
+pub mod schema;
 pub mod show;
 pub mod update;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Resolve(resolve::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
+    /// Print the JSON Schema of an experiment file, for editors
+    Schema(schema::Args),
     /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
     #[command(hide = true)]
     MergeDriver(merge_driver::Args),
@@ -61,6 +64,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
     let command = match command {
         Command::Demo(args) => return demo::run(args, env, ui),
         Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
+        Command::Schema(args) => return schema::run(args, env, ui),
         command => command,
     };
     let ws = Workspace::open(env, dir)?;
@@ -76,7 +80,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
-        Command::Demo(_) | Command::MergeDriver(_) => Ok(()),
+        Command::Demo(_) | Command::MergeDriver(_) | Command::Schema(_) => Ok(()),
     }
 }
 

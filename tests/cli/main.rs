@@ -18,5 +18,6 @@ mod newuser;
 mod paths;
 mod records;
 mod review;
+mod schema;
 mod snapshots;
 mod states;
