@@ -2,12 +2,14 @@
 //! [`Ui`]; dispatched from one `match`.
 
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod diff;
 pub mod export;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod man;
 pub mod merge_driver;
 pub mod new;
 pub mod note;
@@ -52,6 +54,10 @@ pub enum Command {
     Resolve(resolve::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::Args),
+    /// Print the manual page xp(1), or one subcommand's (`xp man note`), as roff
+    Man(man::Args),
     /// Print the JSON Schema of an experiment file, for editors
     Schema(schema::Args),
     /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
@@ -65,6 +71,8 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Demo(args) => return demo::run(args, env, ui),
         Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
         Command::Schema(args) => return schema::run(args, env, ui),
+        Command::Completions(args) => return completions::run(args, ui),
+        Command::Man(args) => return man::run(args, ui),
         command => command,
     };
     let ws = Workspace::open(env, dir)?;
@@ -80,7 +88,11 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
-        Command::Demo(_) | Command::MergeDriver(_) | Command::Schema(_) => Ok(()),
+        Command::Demo(_)
+        | Command::MergeDriver(_)
+        | Command::Schema(_)
+        | Command::Completions(_)
+        | Command::Man(_) => Ok(()),
     }
 }
 

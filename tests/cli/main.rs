@@ -21,3 +21,4 @@ mod review;
 mod schema;
 mod snapshots;
 mod states;
+mod toolbox;
