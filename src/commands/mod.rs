@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod demo;
 pub mod diff;
+pub mod edit;
 pub mod export;
 pub mod init;
 pub mod list;
@@ -40,6 +41,8 @@ pub enum Command {
     Show(show::Args),
     /// Change fields of an experiment
     Update(update::Args),
+    /// Open an experiment in your editor; what you save is checked and committed
+    Edit(edit::Args),
     /// Append a note to an experiment's decision log
     Note(note::Args),
     /// An experiment's decision log beside the commits that added each entry
@@ -82,6 +85,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::List(args) => list::run(args, &ws, ui),
         Command::Show(args) => show::run(args, &ws, ui),
         Command::Update(args) => update::run(args, &ws, ui),
+        Command::Edit(args) => edit::run(args, &ws, ui),
         Command::Note(args) => note::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),

@@ -8,6 +8,7 @@ mod commits;
 mod concurrency;
 mod crashes;
 mod defects;
+mod edit;
 mod editing;
 mod examples;
 mod export;
