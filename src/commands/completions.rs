@@ -70,30 +70,19 @@ pub fn script(shell: Shell, fixed: bool) -> Vec<u8> {
 /// The command line as the completion engine sees it: every `<REF>` argument completes to the
 /// slugs of the experiments `env` finds (the working directory's repository, or `XP_DIR`).
 pub fn command(env: &Env) -> clap::Command {
-    let mut cmd = Cli::command();
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|s| s.get_name().to_owned())
-        .collect();
-    for name in names {
-        cmd = cmd.mut_subcommand(&name, |sub| {
-            let refs: Vec<String> = sub
-                .get_arguments()
-                .filter(|a| {
-                    a.get_value_names()
-                        .is_some_and(|v| v.iter().any(|n| n.as_str() == "REF"))
-                })
-                .map(|a| a.get_id().to_string())
-                .collect();
-            refs.into_iter().fold(sub, |sub, id| {
-                let env = env.clone();
-                sub.mut_arg(id, move |arg| {
-                    arg.add(ArgValueCandidates::new(move || ref_candidates(&env)))
-                })
-            })
-        });
-    }
-    cmd
+    // `mut_args` and `mut_subcommands` keep the order, and so the positions of positionals.
+    Cli::command().mut_subcommands(|sub| {
+        sub.mut_args(|arg| {
+            let is_ref = arg
+                .get_value_names()
+                .is_some_and(|v| v.iter().any(|n| n.as_str() == "REF"));
+            if !is_ref {
+                return arg;
+            }
+            let env = env.clone();
+            arg.add(ArgValueCandidates::new(move || ref_candidates(&env)))
+        })
+    })
 }
 
 /// The slugs of the experiments, each once, sorted; nothing when there is no experiments

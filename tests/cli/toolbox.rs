@@ -144,12 +144,20 @@ fn refs_complete_to_the_slugs_of_the_repository() {
         ["checkout-latency", "homepage-cta-color"]
     );
     assert_eq!(
-        bash_complete(&env, &["xp", "update", "home"]),
+        bash_complete(&env, &["xp", "note", "home"]),
         ["homepage-cta-color"]
     );
     assert_eq!(
         bash_complete(&env, &["xp", "edit", "check"]),
         ["checkout-latency"]
+    );
+    // The note after the ref is free text: no slugs there.
+    assert!(
+        values(bash_complete(
+            &env,
+            &["xp", "note", "homepage-cta-color", ""]
+        ))
+        .is_empty()
     );
     // From a subdirectory, the repository's experiments are found all the same.
     std::fs::create_dir_all(env.path("src/app")).unwrap();
