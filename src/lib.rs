@@ -23,6 +23,7 @@ pub mod record;
 pub mod refs;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod serve;
 pub mod store;
 #[cfg(test)]

@@ -8,6 +8,12 @@ use xp::env::Env;
 use xp::ui::Ui;
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash xp -- xp show ...`) is answered and exits.
+    if let Ok(env) = Env::from_process() {
+        clap_complete::CompleteEnv::with_factory(move || xp::commands::completions::command(&env))
+            .var(xp::commands::completions::VAR)
+            .complete();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

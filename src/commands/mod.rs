@@ -2,17 +2,21 @@
 //! [`Ui`]; dispatched from one `match`.
 
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod diff;
+pub mod edit;
 pub mod export;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod man;
 pub mod merge_driver;
 pub mod new;
 pub mod note;
 pub mod render;
 pub mod resolve;
+pub mod schema;
 pub mod serve;
 pub mod show;
 pub mod update;
@@ -38,6 +42,8 @@ pub enum Command {
     Show(show::Args),
     /// Change fields of an experiment
     Update(update::Args),
+    /// Open an experiment in your editor; what you save is checked and committed
+    Edit(edit::Args),
     /// Append a note to an experiment's decision log
     Note(note::Args),
     /// An experiment's decision log beside the commits that added each entry
@@ -54,6 +60,12 @@ pub enum Command {
     Demo(demo::Args),
     /// Serve the origin service's HTTP API over these experiments
     Serve(serve::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::Args),
+    /// Print the manual page xp(1), or one subcommand's (`xp man note`), as roff
+    Man(man::Args),
+    /// Print the JSON Schema of an experiment file, for editors
+    Schema(schema::Args),
     /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
     #[command(hide = true)]
     MergeDriver(merge_driver::Args),
@@ -65,6 +77,9 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Demo(args) => return demo::run(args, env, ui),
         Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
         Command::Serve(args) => return serve::run(args, dir, env, ui),
+        Command::Schema(args) => return schema::run(args, env, ui),
+        Command::Completions(args) => return completions::run(args, ui),
+        Command::Man(args) => return man::run(args, ui),
         command => command,
     };
     let ws = Workspace::open(env, dir)?;
@@ -74,13 +89,19 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::List(args) => list::run(args, &ws, ui),
         Command::Show(args) => show::run(args, &ws, ui),
         Command::Update(args) => update::run(args, &ws, ui),
+        Command::Edit(args) => edit::run(args, &ws, ui),
         Command::Note(args) => note::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
-        Command::Demo(_) | Command::MergeDriver(_) | Command::Serve(_) => Ok(()),
+        Command::Demo(_)
+        | Command::MergeDriver(_)
+        | Command::Serve(_)
+        | Command::Schema(_)
+        | Command::Completions(_)
+        | Command::Man(_) => Ok(()),
     }
 }
 
