@@ -217,6 +217,18 @@ fn prepare(
             );
         }
     }
+    if crate::plan::locked(old) {
+        for (field, from, to) in crate::plan::changes(old, &new) {
+            if crate::plan::reason(&appended, field, &from, &to).is_none() {
+                problems.push(format!(
+                    "the plan is locked since the experiment ran: changing {field} is an \
+                     amendment; add a decision-log entry at the end saying why: \
+                     `note: \"{}\"`",
+                    crate::plan::note(field, &from, &to, "why")
+                ));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }

@@ -318,3 +318,28 @@ fn a_record_changed_while_the_editor_was_open_is_not_overwritten() {
         "{now}"
     );
 }
+
+/// The plan of a running experiment changes in an edit only with an `amended:` entry
+/// appended; without one the editor is opened again with the problem.
+#[test]
+fn an_edit_of_a_locked_plan_needs_its_amendment_entry() {
+    let env = with_editor(
+        "if [ \"$ROUND\" = 1 ]; then sed -i 's/^target: 3.7$/target: 3.5/' \"$1\"; \
+         else sed -i '/^#/d' \"$1\"; printf -- '- at: 2026-02-22T18:30:00.000Z\\n  note: \"amended: target 3.7 -> 3.5: traffic halved\"\\n' >> \"$1\"; fi",
+    );
+    let run = env.xp(&["edit", "homepage-cta-color"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(rounds(&env), 2);
+    assert!(
+        seen(&env, 2).contains("the plan is locked since the experiment ran: changing target"),
+        "{}",
+        seen(&env, 2)
+    );
+    let after = env.read(FILE);
+    assert!(after.contains("target: 3.5\n"), "{after}");
+    assert!(
+        after.contains("amended: target 3.7 -> 3.5: traffic halved"),
+        "{after}"
+    );
+    env.ok(&["check", "--base", "HEAD~1"]);
+}
