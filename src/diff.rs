@@ -269,6 +269,7 @@ mod tests {
             owner: None,
             tags: None,
             links: None,
+            observed: None,
             decision_log: vec![entry("a")],
         }
     }

@@ -125,6 +125,7 @@ fn from_draft(draft: Draft, id: String) -> Result<Record, Error> {
         owner: draft.owner,
         tags: (!draft.tags.is_empty()).then_some(draft.tags),
         links: (!draft.links.is_empty()).then_some(draft.links),
+        observed: None,
         decision_log: Vec::new(),
     })
 }
