@@ -22,6 +22,7 @@ pub mod record;
 pub mod refs;
 pub mod report;
 pub mod rules;
+pub mod search;
 pub mod store;
 #[cfg(test)]
 mod test_support;

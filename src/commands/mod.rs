@@ -13,6 +13,7 @@ pub mod new;
 pub mod note;
 pub mod render;
 pub mod resolve;
+pub mod search;
 pub mod show;
 pub mod update;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Merge experiment files a git merge left conflicted, as the merge driver would
     Resolve(resolve::Args),
+    /// Search experiments' text, best match first
+    Search(search::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
@@ -76,6 +79,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
+        Command::Search(args) => search::run(args, &ws, ui),
         Command::Demo(_) | Command::MergeDriver(_) => Ok(()),
     }
 }

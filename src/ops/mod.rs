@@ -11,6 +11,7 @@ pub mod log;
 pub mod note;
 pub mod read;
 pub mod resolve;
+pub mod search;
 pub mod update;
 mod write;
 

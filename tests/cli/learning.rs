@@ -78,3 +78,131 @@ fn a_bad_observed_value_is_refused_before_anything_is_written() {
     assert_eq!(env.read("experiments/homepage-cta-color.yaml"), before);
     assert_eq!(env.commit_count(), commits);
 }
+
+/// Three experiments whose words are known: only a note of the first says "refund".
+fn searchable() -> TestEnv {
+    let env = TestEnv::plain();
+    let new = |title: &str, hypothesis: &str, metric: &str, tag: &str| {
+        env.ok(&[
+            "new",
+            "--title",
+            title,
+            "--hypothesis",
+            hypothesis,
+            "--metric",
+            metric,
+            "--baseline",
+            "1",
+            "--target",
+            "2",
+            "--tag",
+            tag,
+        ]);
+    };
+    new(
+        "Checkout copy",
+        "Shorter copy lifts conversion",
+        "conversion_rate",
+        "checkout",
+    );
+    new(
+        "Refund page redesign",
+        "A clearer page cuts tickets",
+        "support_tickets",
+        "support",
+    );
+    new(
+        "Green signup button",
+        "A green button gets more signups",
+        "signup_rate",
+        "checkout",
+    );
+    env.ok(&["note", "checkout-copy", "Two customers asked for a refund"]);
+    env.ok(&["update", "refund-page-redesign", "--status", "running"]);
+    env
+}
+
+fn slugs(env: &TestEnv, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["search", "--format", "json"];
+    all.extend_from_slice(args);
+    json(&env.ok(&all))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn search_finds_a_note_and_ranks_a_title_above_it() {
+    let env = searchable();
+    assert_eq!(
+        slugs(&env, &["refund"]),
+        ["refund-page-redesign", "checkout-copy"]
+    );
+    let hits = json(&env.ok(&["search", "customers", "--format", "json"]));
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(hits[0]["place"], "note");
+    assert_eq!(hits[0]["excerpt"], "Two customers asked for a refund");
+    assert_eq!(slugs(&env, &["BUTTONS"]), ["green-signup-button"]);
+    assert_eq!(slugs(&env, &["zebra"]), Vec::<String>::new());
+}
+
+#[test]
+fn search_filters_combine() {
+    let env = searchable();
+    assert_eq!(
+        slugs(&env, &["refund", "--status", "draft"]),
+        ["checkout-copy"]
+    );
+    assert_eq!(
+        slugs(
+            &env,
+            &["refund", "--status", "draft", "--status", "running"]
+        )
+        .len(),
+        2
+    );
+    assert_eq!(
+        slugs(&env, &["refund", "--tag", "support"]),
+        ["refund-page-redesign"]
+    );
+    assert_eq!(
+        slugs(
+            &env,
+            &["refund", "--tag", "checkout", "--metric", "conversion_rate"]
+        ),
+        ["checkout-copy"]
+    );
+    assert!(slugs(&env, &["refund", "--tag", "support", "--status", "draft"]).is_empty());
+    assert_eq!(
+        slugs(&env, &["refund", "--limit", "1"]),
+        ["refund-page-redesign"]
+    );
+}
+
+#[test]
+fn search_refund_shows_the_note_plainly_when_not_a_terminal() {
+    let env = searchable();
+    let run = env.xp(&["search", "refund", "--tag", "checkout"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "checkout-copy  draft  -  -\n    note: Two customers asked for a refund\n"
+    );
+    let coloured = env.ok(&["search", "refund", "--tag", "checkout", "--color", "always"]);
+    assert!(
+        coloured.contains("asked for a \u{1b}[1m\u{1b}[33mrefund\u{1b}[0m\n"),
+        "{coloured:?}"
+    );
+    let none = env.xp(&["search", "zebra"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""));
+    assert!(
+        none.stderr.contains("no experiment matches `zebra`"),
+        "{}",
+        none.stderr
+    );
+    let blank = env.xp(&["search", "--", "?!"]);
+    assert_eq!(blank.code, 2, "{}", blank.stderr);
+    assert!(blank.stderr.contains("no words"), "{}", blank.stderr);
+}
