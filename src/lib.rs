@@ -23,6 +23,7 @@ pub mod refs;
 pub mod report;
 pub mod rules;
 pub mod search;
+pub mod similar;
 pub mod store;
 #[cfg(test)]
 mod test_support;

@@ -15,6 +15,7 @@ pub mod render;
 pub mod resolve;
 pub mod search;
 pub mod show;
+pub mod similar;
 pub mod update;
 
 use std::path::Path;
@@ -52,6 +53,8 @@ pub enum Command {
     Resolve(resolve::Args),
     /// Search experiments' text, best match first
     Search(search::Args),
+    /// Existing experiments that look like one, with what they decided and learned
+    Similar(similar::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
@@ -80,6 +83,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
         Command::Search(args) => search::run(args, &ws, ui),
+        Command::Similar(args) => similar::run(args, &ws, ui),
         Command::Demo(_) | Command::MergeDriver(_) => Ok(()),
     }
 }

@@ -12,6 +12,7 @@ pub mod note;
 pub mod read;
 pub mod resolve;
 pub mod search;
+pub mod similar;
 pub mod update;
 mod write;
 

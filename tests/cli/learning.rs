@@ -206,3 +206,136 @@ fn search_refund_shows_the_note_plainly_when_not_a_terminal() {
     assert_eq!(blank.code, 2, "{}", blank.stderr);
     assert!(blank.stderr.contains("no words"), "{}", blank.stderr);
 }
+
+/// The demo's repository: one shipped CTA experiment with its learning.
+fn demo() -> TestEnv {
+    let env = TestEnv::plain();
+    let path = env.path("demo");
+    let run = env.xp(&["demo", "--path", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    env
+}
+
+#[test]
+fn new_names_the_experiment_tried_before_and_still_creates_the_record() {
+    let env = demo();
+    let dir = env.path("demo");
+    let run = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--title",
+            "Green signup button",
+            "--hypothesis",
+            "A green signup button gets more people to sign up",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.6",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "warning: this looks like an experiment tried before (`xp show SLUG` for more):\n  \
+             homepage-cta-color  shipped, decision ship\n    \
+             learning: Green CTA outperformed blue by 16% on signups\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .ends_with(" experiments/green-signup-button.yaml\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(dir.join("experiments/green-signup-button.yaml").exists());
+
+    let similar = env.xp_in(&dir, &["similar", "green-signup-button"]);
+    assert_eq!(
+        similar.stdout,
+        "  homepage-cta-color  shipped, decision ship\n    \
+         learning: Green CTA outperformed blue by 16% on signups\n"
+    );
+    let back = env.xp_in(&dir, &["similar", "homepage-cta-color", "--format", "json"]);
+    assert_eq!(json(&back.stdout)[0]["slug"], "green-signup-button");
+}
+
+#[test]
+fn an_unrelated_experiment_or_quiet_gets_no_notice() {
+    let env = demo();
+    let dir = env.path("demo");
+    let unrelated = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--title",
+            "Checkout page load time",
+            "--hypothesis",
+            "Lazy images make checkout faster",
+            "--metric",
+            "checkout_p95_ms",
+            "--baseline",
+            "900",
+            "--target",
+            "700",
+            "--direction",
+            "decrease",
+        ],
+    );
+    assert_eq!(unrelated.code, 0, "{}", unrelated.stderr);
+    assert!(
+        !unrelated.stderr.contains("warning"),
+        "{}",
+        unrelated.stderr
+    );
+    let same_metric_only = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--title",
+            "Referral programme",
+            "--hypothesis",
+            "Invites from friends convert",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.6",
+        ],
+    );
+    assert!(
+        !same_metric_only.stderr.contains("warning"),
+        "{}",
+        same_metric_only.stderr
+    );
+    let quiet = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--quiet",
+            "--title",
+            "Green signup button",
+            "--hypothesis",
+            "A green signup button gets more people to sign up",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.6",
+        ],
+    );
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    let none = env.xp_in(&dir, &["similar", "checkout-page-load-time"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""));
+    assert!(
+        none.stderr
+            .contains("no experiment looks like checkout-page-load-time")
+    );
+}
