@@ -21,6 +21,7 @@ pub mod ops;
 pub mod record;
 pub mod refs;
 pub mod report;
+pub mod report_md;
 pub mod rules;
 pub mod search;
 pub mod similar;

@@ -12,6 +12,7 @@ pub mod merge_driver;
 pub mod new;
 pub mod note;
 pub mod render;
+pub mod report;
 pub mod resolve;
 pub mod search;
 pub mod show;
@@ -51,6 +52,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Merge experiment files a git merge left conflicted, as the merge driver would
     Resolve(resolve::Args),
+    /// What the team learned: decided experiments by primary metric, as Markdown
+    Report(report::Args),
     /// Search experiments' text, best match first
     Search(search::Args),
     /// Existing experiments that look like one, with what they decided and learned
@@ -82,6 +85,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
+        Command::Report(args) => report::run(args, &ws, ui),
         Command::Search(args) => search::run(args, &ws, ui),
         Command::Similar(args) => similar::run(args, &ws, ui),
         Command::Demo(_) | Command::MergeDriver(_) => Ok(()),

@@ -339,3 +339,103 @@ fn an_unrelated_experiment_or_quiet_gets_no_notice() {
             .contains("no experiment looks like checkout-page-load-time")
     );
 }
+
+/// Decided and undecided experiments on two metrics, with results and text that Markdown
+/// would misread.
+fn decided() -> TestEnv {
+    let mut env = TestEnv::repo();
+    env.pin_ids();
+    env.new_cta();
+    env.ok(&["update", "homepage-cta-color", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "completed",
+        "--decision",
+        "ship",
+        "--observed",
+        "3.712",
+        "--learning",
+        "Green *beats* blue | by 16%",
+    ]);
+    env.ok(&[
+        "new",
+        "--title",
+        "Checkout <b>speed</b>",
+        "--hypothesis",
+        "Faster pages sell more",
+        "--metric",
+        "checkout_p95_ms",
+        "--baseline",
+        "900",
+        "--target",
+        "700",
+        "--direction",
+        "decrease",
+        "--status",
+        "running",
+    ]);
+    env.ok(&[
+        "update",
+        "checkout-b-speed-b",
+        "--status",
+        "killed",
+        "--decision",
+        "kill",
+        "--observed",
+        "950",
+        "-m",
+        "No change after two weeks",
+    ]);
+    env.ok(&[
+        "new",
+        "--title",
+        "Still running",
+        "--hypothesis",
+        "H",
+        "--metric",
+        "signup_rate",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+        "--status",
+        "running",
+    ]);
+    env
+}
+
+#[test]
+fn report_markdown_output() {
+    let env = decided();
+    crate::assert_xp_snapshot!(env, &["report"]);
+}
+
+#[test]
+fn report_since_and_json() {
+    let env = decided();
+    let value = json(&env.ok(&["report", "--format", "json"]));
+    let metrics: Vec<&str> = value["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(metrics, ["checkout_p95_ms", "signup_rate"]);
+    assert_eq!(value["metrics"][0]["experiments"][0]["target_met"], false);
+    let later = env.ok(&["report", "--since", "2026-02-23"]);
+    assert_eq!(
+        later,
+        "# What we learned\n\nNo experiment was decided since 2026-02-23.\n"
+    );
+    let earlier = json(&env.ok(&["report", "--since", "2026-02-22", "--format", "json"]));
+    assert_eq!(earlier["metrics"].as_array().unwrap().len(), 2);
+    let bad = env.xp(&["report", "--since", "last week"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("--since `last week` is not a date"),
+        "{}",
+        bad.stderr
+    );
+}
