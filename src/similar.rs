@@ -18,6 +18,11 @@ pub const THRESHOLD: f64 = 0.55;
 /// Fewer shared words than this never make two experiments alike.
 const MIN_SHARED: usize = 2;
 
+/// Among this many experiments or more, a word found in more than [`COMMON`] of them says
+/// nothing about likeness ("traffic" in every hypothesis) and is not counted.
+const MANY: f64 = 20.0;
+const COMMON: f64 = 0.2;
+
 /// Words too common to say two experiments are alike.
 const STOP: &[&str] = &[
     "a",
@@ -127,6 +132,8 @@ pub fn similar(one: &Record, others: &[&Record], limit: usize) -> Vec<(usize, f6
         }
     }
     let n = others.len() as f64 + 1.0;
+    let telling = |t: &String| n < MANY || df.get(t.as_str()).copied().unwrap_or(0.0) <= COMMON * n;
+    let mine: Vec<&String> = mine.iter().filter(|t| telling(t)).collect();
     let idf = |t: &str| (1.0 + n / df.get(t).copied().unwrap_or(1.0)).ln();
     let whole: f64 = mine.iter().map(|t| idf(t)).sum();
     let my_metric = metric_key(&one.primary_metric);
@@ -136,7 +143,7 @@ pub fn similar(one: &Record, others: &[&Record], limit: usize) -> Vec<(usize, f6
         .enumerate()
         .filter(|(_, (r, _))| r.id != one.id)
         .filter_map(|(i, (r, p))| {
-            let shared: Vec<&String> = mine.iter().filter(|t| p.contains(t)).collect();
+            let shared: Vec<&&String> = mine.iter().filter(|t| p.contains(t)).collect();
             if shared.len() < MIN_SHARED || whole <= 0.0 {
                 return None;
             }
@@ -252,6 +259,35 @@ mod tests {
             "ctr",
         );
         assert_eq!(ids(&same, &past()), ["1"]);
+    }
+
+    #[test]
+    fn among_many_a_word_in_most_of_them_does_not_count() {
+        let mut records: Vec<Record> = (0..30)
+            .map(|i| {
+                record(
+                    &i.to_string(),
+                    &format!("Idea{i} banner"),
+                    &format!("Idea{i} banner lifts signups for mobile traffic"),
+                    "signup_rate",
+                )
+            })
+            .collect();
+        records.push(record(
+            "x",
+            "Pricing page",
+            "Annual plans first for mobile traffic",
+            "signup_rate",
+        ));
+        let new = record(
+            "n",
+            "Mobile traffic badge",
+            "A badge for mobile traffic",
+            "signup_rate",
+        );
+        assert!(ids(&new, &records).is_empty());
+        let repeat = record("n", "Pricing page", "Annual plans first", "signup_rate");
+        assert_eq!(ids(&repeat, &records), ["x"]);
     }
 
     #[test]
