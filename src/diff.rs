@@ -316,6 +316,7 @@ mod tests {
             owner: None,
             tags: None,
             links: None,
+            observed: None,
             decision_log: vec![entry("a")],
         }
     }

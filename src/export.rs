@@ -24,12 +24,21 @@ const ORIGIN: [&str; 11] = [
     "decision_log",
 ];
 
-/// One column of the CSV export: the id, a field of the table, or the decision log.
+/// The derived columns' names, as the JSON export names the same values.
+const LIFT: &str = "lift";
+const TARGET_MET: &str = "target_met";
+
+/// One column of the CSV export: the id, a field of the table, the decision log, or a result
+/// derived from `observed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
     Id,
     Field(&'static Field),
     DecisionLog,
+    /// [`Record::lift`], a fraction.
+    Lift,
+    /// [`Record::target_met`], `true` or `false`.
+    TargetMet,
 }
 
 impl Column {
@@ -41,7 +50,8 @@ impl Column {
             .collect()
     }
 
-    /// Every column: the origin service's first, then the other fields in the table's order.
+    /// Every column: the origin service's first, then the other fields in the table's order,
+    /// then the derived results.
     pub fn all() -> Vec<Column> {
         let mut all = Column::defaults();
         all.extend(
@@ -50,6 +60,7 @@ impl Column {
                 .filter(|f| !ORIGIN.contains(&f.name))
                 .map(Column::Field),
         );
+        all.extend([Column::Lift, Column::TargetMet]);
         all
     }
 
@@ -59,6 +70,8 @@ impl Column {
             Column::Id => fields::ID,
             Column::Field(field) => field.name,
             Column::DecisionLog => fields::DECISION_LOG,
+            Column::Lift => LIFT,
+            Column::TargetMet => TARGET_MET,
         }
     }
 
@@ -67,13 +80,19 @@ impl Column {
         match name {
             fields::ID => Some(Column::Id),
             fields::DECISION_LOG => Some(Column::DecisionLog),
+            LIFT => Some(Column::Lift),
+            TARGET_MET => Some(Column::TargetMet),
             _ => fields::field(name).map(Column::Field),
         }
     }
 
     /// Whether the cell holds a number, which `--excel` never touches.
     fn is_number(self) -> bool {
-        matches!(self, Column::Field(f) if matches!(f.kind, FieldKind::Number | FieldKind::Percent))
+        match self {
+            Column::Field(f) => matches!(f.kind, FieldKind::Number | FieldKind::Percent),
+            Column::Lift => true,
+            Column::Id | Column::DecisionLog | Column::TargetMet => false,
+        }
     }
 
     /// The cell text of this column for one record; empty for null.
@@ -83,6 +102,14 @@ impl Column {
             Column::DecisionLog => {
                 Cow::Owned(json_text(serde_json::to_string(&record.decision_log)?))
             }
+            Column::Lift => record
+                .lift()
+                .map_or(Cow::Borrowed(""), |x| Cow::Owned(python_float(x))),
+            Column::TargetMet => Cow::Borrowed(match record.target_met() {
+                None => "",
+                Some(true) => "true",
+                Some(false) => "false",
+            }),
             Column::Field(field) => match record.get(field.name) {
                 None => Cow::Borrowed(""),
                 Some(FieldValue::Text(t)) => Cow::Owned(t),
@@ -421,6 +448,7 @@ mod tests {
             owner: None,
             tags: None,
             links: None,
+            observed: None,
             decision_log: vec![
                 LogEntry {
                     at: "2026-02-22T18:30:00.000Z".to_string(),
@@ -586,6 +614,30 @@ mod tests {
     }
 
     #[test]
+    fn result_columns_are_empty_without_an_observed_value() {
+        let columns = [col("observed"), col("lift"), col("target_met")];
+        let mut record = seed_record();
+        record.baseline = 2.0;
+        record.target = 2.5;
+        assert_eq!(
+            csv_text(std::slice::from_ref(&record), &columns, false),
+            "observed,lift,target_met\r\n,,\r\n"
+        );
+        record.observed = Some(3.0);
+        let text = csv_text(std::slice::from_ref(&record), &columns, false);
+        assert_eq!(text, "observed,lift,target_met\r\n3.0,0.5,true\r\n");
+        record.observed = Some(-1.0);
+        let text = csv_text(std::slice::from_ref(&record), &columns, true);
+        assert_eq!(
+            text,
+            "\u{feff}observed,lift,target_met\r\n-1.0,-1.5,false\r\n"
+        );
+        record.baseline = 0.0;
+        let text = csv_text(&[record], &columns, false);
+        assert_eq!(text, "observed,lift,target_met\r\n-1.0,,false\r\n");
+    }
+
+    #[test]
     fn optional_columns() {
         let mut record = seed_record();
         record.decision_log = vec![LogEntry {
@@ -629,7 +681,7 @@ mod tests {
             assert_eq!(Column::parse(column.name()), Some(column));
         }
         assert_eq!(Column::defaults()[..], Column::all()[..11]);
-        assert_eq!(Column::all().len(), 15);
+        assert_eq!(Column::all().len(), 18);
     }
 
     #[test]
@@ -771,6 +823,9 @@ mod tests {
                 "decision",
                 "learning",
                 "owner",
+                "observed",
+                "lift",
+                "target_met",
                 "decision_log"
             ]
         );
@@ -820,13 +875,14 @@ mod tests {
             owner in proptest::option::of(text()),
             tags in list(),
             links in list(),
+            observed in proptest::option::of(finite()),
             decision_log in proptest::collection::vec(log_entry(), 0..3),
         ) -> Record {
             let (id, title, hypothesis, primary_metric) = strings;
             let (baseline, target, confidence) = numbers;
             Record {
                 id, title, hypothesis, primary_metric, baseline, target, status, confidence,
-                decision, learning, direction, owner, tags, links, decision_log,
+                decision, learning, direction, owner, tags, links, observed, decision_log,
             }
         }
     }
@@ -864,6 +920,18 @@ mod tests {
             "owner" => optional(record.owner.as_deref()),
             "direction" => assert_eq!(Direction::parse(cell), record.direction),
             "decision_log" => json(serde_json::to_value(&record.decision_log).unwrap()),
+            "observed" | "lift" => {
+                let value = if column.name() == "observed" {
+                    record.observed
+                } else {
+                    record.lift()
+                };
+                match value {
+                    Some(x) => assert_eq!(cell.parse::<f64>().unwrap().to_bits(), x.to_bits()),
+                    None => assert_eq!(cell, ""),
+                }
+            }
+            "target_met" => assert_eq!(cell.parse::<bool>().ok(), record.target_met()),
             "tags" | "links" => {
                 let list = if column.name() == "tags" {
                     &record.tags

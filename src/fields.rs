@@ -158,6 +158,14 @@ pub const FIELDS: &[Field] = &[
         default: None,
         description: "dashboards, documents and tickets about the experiment",
     },
+    Field {
+        name: "observed",
+        kind: FieldKind::Number,
+        required: false,
+        nullable: true,
+        default: None,
+        description: "the measured value of the primary metric; lift and target_met derive from it",
+    },
 ];
 
 /// The field named `name`, if it is an editable one.
@@ -230,9 +238,10 @@ mod tests {
 
     #[test]
     fn keys_and_required_come_from_the_table() {
-        assert_eq!(KEYS.len(), 15);
+        assert_eq!(KEYS.len(), 16);
         assert_eq!(KEYS[0], "id");
-        assert_eq!(KEYS[14], "decision_log");
+        assert_eq!(KEYS[14], "observed");
+        assert_eq!(KEYS[15], "decision_log");
         assert_eq!(
             REQUIRED,
             [

@@ -22,9 +22,12 @@ pub mod plan;
 pub mod record;
 pub mod refs;
 pub mod report;
+pub mod report_md;
 pub mod rules;
 pub mod schema;
+pub mod search;
 pub mod serve;
+pub mod similar;
 pub mod store;
 #[cfg(test)]
 mod test_support;

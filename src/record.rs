@@ -132,7 +132,10 @@ pub struct LogEntry {
 }
 
 /// A record that passed every rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// As JSON it is its keys in the file's order, with `observed` always present and the derived
+/// `lift` and `target_met` beside it (see [`Record::lift`] and [`Record::target_met`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     pub id: String,
     pub title: String,
@@ -144,15 +147,66 @@ pub struct Record {
     pub confidence: i64,
     pub decision: Option<Decision>,
     pub learning: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<String>>,
+    /// The measured value of the primary metric, once there is one.
+    pub observed: Option<f64>,
     pub decision_log: Vec<LogEntry>,
+}
+
+/// A record as JSON: the optional keys only when present, the results always.
+#[derive(Serialize)]
+struct Shown<'a> {
+    id: &'a str,
+    title: &'a str,
+    hypothesis: &'a str,
+    primary_metric: &'a str,
+    baseline: f64,
+    target: f64,
+    status: Status,
+    confidence: i64,
+    decision: Option<Decision>,
+    learning: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    direction: Option<Direction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    links: Option<&'a [String]>,
+    observed: Option<f64>,
+    lift: Option<f64>,
+    target_met: Option<bool>,
+    decision_log: &'a [LogEntry],
+}
+
+impl Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Shown {
+            id: &self.id,
+            title: &self.title,
+            hypothesis: &self.hypothesis,
+            primary_metric: &self.primary_metric,
+            baseline: self.baseline,
+            target: self.target,
+            status: self.status,
+            confidence: self.confidence,
+            decision: self.decision,
+            learning: self.learning.as_deref(),
+            direction: self.direction,
+            owner: self.owner.as_deref(),
+            tags: self.tags.as_deref(),
+            links: self.links.as_deref(),
+            observed: self.observed,
+            lift: self.lift(),
+            target_met: self.target_met(),
+            decision_log: &self.decision_log,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Record {
@@ -168,6 +222,36 @@ impl Record {
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().flatten().any(|t| t == tag)
     }
+
+    /// How far the observed value moved from the baseline, as a fraction of the baseline's
+    /// size: `(observed - baseline) / |baseline|`, so that a rise is positive whatever the
+    /// baseline's sign. `None` without an observed value, and when the baseline is 0 (no
+    /// fraction of nothing) or the quotient is not finite.
+    pub fn lift(&self) -> Option<f64> {
+        let observed = self.observed?;
+        if self.baseline == 0.0 {
+            return None;
+        }
+        Some((observed - self.baseline) / self.baseline.abs()).filter(|x| x.is_finite())
+    }
+
+    /// Whether the observed value reached the target: at or above it, at or below it with
+    /// direction decrease. `None` without an observed value.
+    pub fn target_met(&self) -> Option<bool> {
+        let observed = self.observed?;
+        Some(match self.direction() {
+            Direction::Increase => observed >= self.target,
+            Direction::Decrease => observed <= self.target,
+        })
+    }
+}
+
+/// A lift as a person reads it: a signed percentage with one decimal, `+16.0%`, `-2.5%`.
+pub fn percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    // No "-0.0%": a change too small to show is no change.
+    let p = if p.abs() < 0.05 { 0.0 } else { p };
+    format!("{p:+.1}%")
 }
 
 /// A field's value: JSON gives numbers as numbers (whole ones without `.0`, as the file
@@ -214,6 +298,7 @@ impl Record {
             "owner" => self.owner.as_deref().and_then(text),
             "tags" => self.tags.clone().map(FieldValue::List),
             "links" => self.links.clone().map(FieldValue::List),
+            "observed" => self.observed.map(FieldValue::Number),
             _ => None,
         }
     }
@@ -263,6 +348,8 @@ impl Record {
                 Some(List(items)) => self.links = Some(items),
                 _ => return false,
             },
+            ("observed", None) => self.observed = None,
+            ("observed", Some(Number(x))) => self.observed = Some(x),
             _ => return false,
         }
         true
@@ -292,6 +379,7 @@ mod tests {
             owner: None,
             tags: None,
             links: None,
+            observed: None,
             decision_log: Vec::new(),
         }
     }
@@ -321,5 +409,97 @@ mod tests {
             assert_eq!(r.set(field.name, None), field.nullable, "{}", field.name);
         }
         assert!(!record().set("id", Some(FieldValue::Text("x".into()))));
+    }
+
+    fn observed(baseline: f64, target: f64, observed: f64, direction: Direction) -> Record {
+        Record {
+            baseline,
+            target,
+            observed: Some(observed),
+            direction: Some(direction),
+            ..record()
+        }
+    }
+
+    #[test]
+    fn lift_and_target_met_when_the_metric_should_rise() {
+        let r = observed(3.2, 3.7, 3.712, Direction::Increase);
+        assert!((r.lift().unwrap() - 0.16).abs() < 1e-12);
+        assert_eq!(percent(r.lift().unwrap()), "+16.0%");
+        assert_eq!(r.target_met(), Some(true));
+        let short = observed(3.2, 3.7, 3.5, Direction::Increase);
+        assert_eq!(short.target_met(), Some(false));
+        let exactly = observed(3.2, 3.7, 3.7, Direction::Increase);
+        assert_eq!(exactly.target_met(), Some(true));
+        let fell = observed(4.0, 5.0, 3.0, Direction::Increase);
+        assert_eq!(fell.lift(), Some(-0.25));
+        assert_eq!(percent(-0.25), "-25.0%");
+    }
+
+    #[test]
+    fn lift_and_target_met_when_the_metric_should_fall() {
+        let r = observed(10.0, 8.0, 7.5, Direction::Decrease);
+        assert_eq!(r.lift(), Some(-0.25));
+        assert_eq!(r.target_met(), Some(true));
+        let r = observed(10.0, 8.0, 9.0, Direction::Decrease);
+        assert_eq!(r.lift(), Some(-0.1));
+        assert_eq!(r.target_met(), Some(false));
+        let worse = observed(10.0, 8.0, 11.0, Direction::Decrease);
+        assert_eq!(worse.lift(), Some(0.1));
+        assert_eq!(worse.target_met(), Some(false));
+    }
+
+    #[test]
+    fn no_lift_from_a_zero_baseline_nor_without_an_observed_value() {
+        let r = observed(0.0, 1.0, 2.0, Direction::Increase);
+        assert_eq!(r.lift(), None);
+        assert_eq!(r.target_met(), Some(true));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["lift"], serde_json::Value::Null);
+        assert_eq!(json["target_met"], true);
+        assert_eq!(record().lift(), None);
+        assert_eq!(record().target_met(), None);
+        // Finite operands whose quotient is not finite give no lift either.
+        let huge = observed(-f64::MAX, 0.0, f64::MAX, Direction::Increase);
+        assert_eq!(huge.lift(), None);
+    }
+
+    #[test]
+    fn a_negative_baseline_divides_by_its_size_so_a_rise_is_positive() {
+        let r = observed(-4.0, -2.0, -3.0, Direction::Increase);
+        assert_eq!(r.lift(), Some(0.25));
+        assert_eq!(r.target_met(), Some(false));
+        let r = observed(-4.0, -6.0, -6.0, Direction::Decrease);
+        assert_eq!(r.lift(), Some(-0.5));
+        assert_eq!(r.target_met(), Some(true));
+    }
+
+    #[test]
+    fn json_carries_observed_lift_and_target_met_before_the_log() {
+        let r = observed(2.0, 3.0, 3.0, Direction::Increase);
+        let json = serde_json::to_value(&r).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            keys[keys.len() - 4..],
+            ["observed", "lift", "target_met", "decision_log"]
+        );
+        assert_eq!(json["observed"], 3.0);
+        assert_eq!(json["lift"], 0.5);
+        assert_eq!(json["target_met"], true);
+        let plain = serde_json::to_value(record()).unwrap();
+        assert_eq!(plain["observed"], serde_json::Value::Null);
+        assert!(plain.get("owner").is_none());
+    }
+
+    #[test]
+    fn percent_has_a_sign_and_one_decimal() {
+        assert_eq!(percent(0.0), "+0.0%");
+        assert_eq!(percent(-0.0001), "+0.0%");
+        assert_eq!(percent(1.5), "+150.0%");
     }
 }

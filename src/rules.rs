@@ -286,6 +286,7 @@ struct Typed {
     direction: Option<Placed<Option<Direction>>>,
     tags: Option<Option<Vec<String>>>,
     links: Option<Option<Vec<String>>>,
+    observed: Option<Option<f64>>,
     log: Option<Vec<LogEntry>>,
 }
 
@@ -307,6 +308,7 @@ impl Typed {
             owner: self.owner?,
             tags: self.tags?,
             links: self.links?,
+            observed: self.observed?,
             decision_log: self.log?,
         })
     }
@@ -486,6 +488,7 @@ impl Checker<'_> {
             },
             tags: self.string_list(doc, get("tags"), "tags"),
             links: self.string_list(doc, get("links"), "links"),
+            observed: self.optional_number(doc, get("observed"), "observed"),
             log: self.log(doc, get(fields::DECISION_LOG)),
         }
     }
@@ -678,6 +681,20 @@ impl Checker<'_> {
                 self.wrong_type(doc, node, name, expected(name));
                 None
             }
+        }
+    }
+
+    /// `wrong-type` of an optional number field (null or absent is none): finite, not quoted.
+    fn optional_number(
+        &mut self,
+        doc: &Document,
+        node: Option<NodeId>,
+        name: &str,
+    ) -> Option<Option<f64>> {
+        match node {
+            None => Some(None),
+            Some(node) if matches!(doc.value(node), Value::Null) => Some(None),
+            Some(node) => self.number(doc, node, name).map(|n| Some(n.value)),
         }
     }
 
@@ -1297,6 +1314,31 @@ decision_log:
                 "{rule:?} not found in {found:?} for\n{text}"
             );
         }
+    }
+
+    #[test]
+    fn observed_is_an_optional_finite_number() {
+        let with = |value: &str| {
+            GOOD.replace(
+                "learning: null",
+                &format!("learning: null\nobserved: {value}"),
+            )
+        };
+        let read = |text: &str| check_bytes(Path::new("x.yaml"), text.as_bytes()).record;
+        assert_eq!(read(&with("3.9")).unwrap().observed, Some(3.9));
+        assert_eq!(read(&with("4")).unwrap().observed, Some(4.0));
+        assert_eq!(read(&with("null")).unwrap().observed, None);
+        assert_eq!(read(GOOD).unwrap().observed, None);
+        for bad in ["\"3.9\"", ".nan", "-.inf", "high", "[1]"] {
+            let found = rules(&with(bad));
+            assert_eq!(found, vec![(Rule::WrongType, 11, 11)], "{bad}");
+        }
+        let problem = first(&with("\"3.9\""));
+        assert!(
+            problem.message.contains("`observed`"),
+            "{}",
+            problem.message
+        );
     }
 
     #[test]

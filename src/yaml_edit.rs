@@ -830,6 +830,7 @@ decision_log:
                             owner,
                             tags,
                             links: None,
+                            observed: None,
                             decision_log,
                         }
                     },

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::commands::out;
 use crate::error::Error;
 use crate::ops::{self, read::Filter};
-use crate::record::{Decision, Status};
+use crate::record::{self, Decision, Status};
 use crate::ui::Ui;
 use crate::workspace::Workspace;
 
@@ -40,6 +40,9 @@ struct Row<'a> {
     decision: Option<Decision>,
     confidence: i64,
     title: &'a str,
+    observed: Option<f64>,
+    lift: Option<f64>,
+    target_met: Option<bool>,
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
@@ -60,6 +63,9 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             decision: f.record.decision,
             confidence: f.record.confidence,
             title: &f.record.title,
+            observed: f.record.observed,
+            lift: f.record.lift(),
+            target_met: f.record.target_met(),
         })
         .collect();
     out(match args.format {
@@ -90,10 +96,18 @@ fn table(rows: &[Row]) -> String {
     let width = |f: &dyn Fn(&Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
     let status_w = width(&|r| r.status_str().len());
     let decision_w = width(&|r| r.decision_str().len());
+    // The lift column appears once some experiment has a result.
+    let lifts = rows.iter().any(|r| r.observed.is_some());
+    let lift_w = width(&|r| r.lift_str().len());
     let mut out = String::new();
     for r in rows {
+        let lift = if lifts {
+            format!("  {:>lift_w$}", r.lift_str())
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "{}  {:status_w$}  {:decision_w$}  {:>3}  {}\n",
+            "{}  {:status_w$}  {:decision_w$}  {:>3}{lift}  {}\n",
             r.id.get(..8).unwrap_or(r.id),
             r.status_str(),
             r.decision_str(),
@@ -111,5 +125,9 @@ impl Row<'_> {
 
     fn decision_str(&self) -> &'static str {
         self.decision.map_or("-", |d| d.as_str())
+    }
+
+    fn lift_str(&self) -> String {
+        self.lift.map_or("-".to_owned(), record::percent)
     }
 }

@@ -15,10 +15,13 @@ pub mod merge_driver;
 pub mod new;
 pub mod note;
 pub mod render;
+pub mod report;
 pub mod resolve;
 pub mod schema;
+pub mod search;
 pub mod serve;
 pub mod show;
+pub mod similar;
 pub mod update;
 
 use std::path::Path;
@@ -56,6 +59,12 @@ pub enum Command {
     Diff(diff::Args),
     /// Merge experiment files a git merge left conflicted, as the merge driver would
     Resolve(resolve::Args),
+    /// What the team learned: decided experiments by primary metric, as Markdown
+    Report(report::Args),
+    /// Search experiments' text, best match first
+    Search(search::Args),
+    /// Existing experiments that look like one, with what they decided and learned
+    Similar(similar::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Serve the origin service's HTTP API over these experiments
@@ -96,6 +105,9 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
+        Command::Report(args) => report::run(args, &ws, ui),
+        Command::Search(args) => search::run(args, &ws, ui),
+        Command::Similar(args) => similar::run(args, &ws, ui),
         Command::Demo(_)
         | Command::MergeDriver(_)
         | Command::Serve(_)

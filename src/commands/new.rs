@@ -60,6 +60,9 @@ pub struct Args {
     /// Write the file without committing it
     #[arg(long)]
     pub no_commit: bool,
+    /// Do not list existing experiments that look like this one
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// The statuses an experiment can start in.
@@ -73,12 +76,17 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let options = WriteOptions {
         commit: !args.no_commit,
     };
+    let quiet = args.quiet;
     let source = match &args.from {
         Some(from) => payload(from, ws)?,
         None => Source::Draft(draft(args)?),
     };
     let mut notices = Vec::new();
-    let result = ops::create::create(ws, &mut notices, source, options);
+    let result = if quiet {
+        ops::create::create(ws, &mut notices, source, options)
+    } else {
+        ops::create::create_noting_similar(ws, &mut notices, source, options)
+    };
     render::notices(ui, &notices);
     let saved = result?;
     out(ui.data(&format!("{} {}\n", saved.record.id, saved.shown.display())))

@@ -3,7 +3,7 @@
 use crate::commands::out;
 use crate::error::Error;
 use crate::ops;
-use crate::record::{Direction, Record};
+use crate::record::{self, Direction, Record};
 use crate::ui::Ui;
 use crate::workspace::Workspace;
 use crate::yaml_edit::format_number;
@@ -56,6 +56,9 @@ pub fn text(r: &Record, path: &str) -> String {
             format_number(r.target)
         ),
     );
+    if let Some(observed) = r.observed {
+        field("observed", &observed_text(r, observed));
+    }
     field("confidence", &r.confidence.to_string());
     field("decision", r.decision.map_or("-", |d| d.as_str()));
     field("learning", r.learning.as_deref().unwrap_or("-"));
@@ -81,6 +84,16 @@ pub fn text(r: &Record, path: &str) -> String {
         ));
     }
     out
+}
+
+/// The observed value with its lift and whether it met the target: `3.712 (+16.0%, target met)`.
+fn observed_text(r: &Record, observed: f64) -> String {
+    let lift = r.lift().map_or("lift -".to_owned(), record::percent);
+    let met = match r.target_met() {
+        Some(true) => "target met",
+        _ => "target missed",
+    };
+    format!("{} ({lift}, {met})", format_number(observed))
 }
 
 /// Text safe to print on a terminal: control characters other than line breaks and tabs

@@ -53,6 +53,9 @@ pub struct Args {
     /// Sets the links (repeat for several; replaces the list; `--link ""` clears it)
     #[arg(long = "link", value_name = "LINK")]
     pub links: Vec<String>,
+    /// The measured value of the primary metric; `null` or an empty text clears it
+    #[arg(long, allow_negative_numbers = true, value_parser = observed, value_name = "NUMBER")]
+    pub observed: Option<Observed>,
     /// A note for the decision log (required when killing)
     #[arg(short = 'm', long = "message", value_name = "NOTE")]
     pub message: Option<String>,
@@ -93,6 +96,23 @@ impl DecisionFlag {
     }
 }
 
+/// `--observed`: a finite number, or none to clear it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observed(Option<f64>);
+
+fn observed(text: &str) -> Result<Observed, String> {
+    let text = text.trim();
+    if text.is_empty() || text == "null" {
+        return Ok(Observed(None));
+    }
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(Observed(Some(x))),
+        _ => Err(format!(
+            "`{text}` is not a finite number; write it in digits, like 3.9, or `null` to clear it"
+        )),
+    }
+}
+
 /// An empty text clears a value.
 fn clearable(flag: Option<String>) -> Option<Option<String>> {
     flag.map(|v| Some(v).filter(|s| !s.is_empty()))
@@ -123,6 +143,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         owner: clearable(args.owner),
         tags: list(args.tags),
         links: list(args.links),
+        observed: args.observed.map(|o| o.0),
         note: args.message,
         force: args.force,
         amend: args.amend,

@@ -45,6 +45,30 @@ pub fn create(
     source: Source,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
+    create_with(ws, notices, source, options, false)
+}
+
+/// How many look-alikes [`create_noting_similar`] names at most.
+pub const SIMILAR_ON_NEW: usize = 3;
+
+/// [`create`], saying first (a warning among the notices) which existing experiments look like
+/// the new one, so that a team sees what was tried before. It never stops the creation.
+pub fn create_noting_similar(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    source: Source,
+    options: WriteOptions,
+) -> Result<Saved, Error> {
+    create_with(ws, notices, source, options, true)
+}
+
+fn create_with(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    source: Source,
+    options: WriteOptions,
+    compare: bool,
+) -> Result<Saved, Error> {
     let record = match source {
         Source::Draft(draft) => {
             let id = ws.env.new_id(draft.title.as_bytes());
@@ -67,6 +91,21 @@ pub fn create(
         return Err(Error::WouldBreak {
             problems: checked.problems,
         });
+    }
+    if compare {
+        // Advisory only: a failure to read the others never stops the creation.
+        let alike = crate::ops::similar::similar(ws, &record, SIMILAR_ON_NEW).unwrap_or_default();
+        if !alike.is_empty() {
+            notices.push(Notice::Warning(format!(
+                "this looks like {} tried before (`xp show SLUG` for more):\n{}",
+                if alike.len() == 1 {
+                    "an experiment"
+                } else {
+                    "experiments"
+                },
+                crate::ops::similar::describe(&alike).trim_end()
+            )));
+        }
     }
     ws.store.check_dir()?;
     let _lock = ws.lock(notices)?;
@@ -125,6 +164,7 @@ fn from_draft(draft: Draft, id: String) -> Result<Record, Error> {
         owner: draft.owner,
         tags: (!draft.tags.is_empty()).then_some(draft.tags),
         links: (!draft.links.is_empty()).then_some(draft.links),
+        observed: None,
         decision_log: Vec::new(),
     })
 }

@@ -11,7 +11,10 @@ pub mod init;
 pub mod log;
 pub mod note;
 pub mod read;
+pub mod report;
 pub mod resolve;
+pub mod search;
+pub mod similar;
 pub mod update;
 mod write;
 

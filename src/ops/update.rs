@@ -29,6 +29,8 @@ pub struct Changes {
     pub owner: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub links: Option<Vec<String>>,
+    /// The measured value of the primary metric; `Some(None)` clears it.
+    pub observed: Option<Option<f64>>,
     /// A note for the decision log (required when killing).
     pub note: Option<String>,
     /// Allow any status move.
@@ -284,6 +286,7 @@ impl Changes {
             "links",
             self.links.clone().map(|v| Some(FieldValue::List(v))),
         );
+        put("observed", self.observed.map(|x| x.map(FieldValue::Number)));
         // In the table's order, so that edits and commit bodies follow the file's key order.
         out.sort_by_key(|(name, _)| FIELDS.iter().position(|f| f.name == *name));
         out

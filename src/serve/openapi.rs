@@ -202,8 +202,18 @@ fn schemas() -> Value {
         "learning",
         "decision_log",
     ];
+    let mut shown: Vec<(&str, Value)> = fields.iter().map(|f| (f.name, f.schema.clone())).collect();
+    // Derived from `observed`, answered beside it, never written.
+    shown.push((
+        "lift",
+        json!({ "type": ["number", "null"], "readOnly": true, "description": "(observed - baseline) / |baseline|, a fraction; null without observed or with a zero baseline" }),
+    ));
+    shown.push((
+        "target_met",
+        json!({ "type": ["boolean", "null"], "readOnly": true, "description": "observed reached target (at or below it with direction decrease); null without observed" }),
+    ));
     let experiment = object(
-        fields.iter().map(|f| (f.name, f.schema.clone())).collect(),
+        shown,
         fields
             .iter()
             .filter(|f| f.required || answered.contains(&f.name))

@@ -79,8 +79,8 @@ fn a_good_edit_is_checked_written_and_committed_as_one_file() {
 #[test]
 fn a_broken_edit_is_reopened_with_its_problems_and_fixed_on_the_second_round() {
     let env = with_editor(
-        "if [ $ROUND = 1 ]; then sed -i 's/^target: 3.7$/target: \"3.9\"/' \"$1\"; \
-         else sed -i 's/^target: \"3.9\"$/target: 3.9/' \"$1\"; fi",
+        "if [ $ROUND = 1 ]; then sed -i 's/^confidence: 0$/confidence: \"40\"/' \"$1\"; \
+         else sed -i 's/^confidence: \"40\"$/confidence: 40/' \"$1\"; fi",
     );
     let before = env.read(FILE);
     let run = env.xp(&["edit", "homepage-cta-color"]);
@@ -95,7 +95,7 @@ fn a_broken_edit_is_reopened_with_its_problems_and_fixed_on_the_second_round() {
     assert!(second.starts_with("# xp edit: "), "{second}");
     assert!(
         second.contains(&format!(
-            "# {FILE}:6:9: error[wrong-type]: `target` must be a number"
+            "# {FILE}:8:13: error[wrong-type]: `confidence` must be"
         )),
         "{second}"
     );
@@ -104,10 +104,10 @@ fn a_broken_edit_is_reopened_with_its_problems_and_fixed_on_the_second_round() {
         "{second}"
     );
     let after = env.read(FILE);
-    assert_eq!(after, before.replace("target: 3.7\n", "target: 3.9\n"));
+    assert_eq!(after, before.replace("confidence: 0\n", "confidence: 40\n"));
     assert!(!after.contains("# xp edit"));
     let body = env.git(&["log", "-1", "--format=%B"]);
-    assert!(body.contains("\ntarget: 3.7 -> 3.9\n"), "{body}");
+    assert!(body.contains("\nconfidence: 0 -> 40\n"), "{body}");
 }
 
 #[test]

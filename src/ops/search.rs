@@ -1,0 +1,71 @@
+//! Searching experiments' text: the records a filter keeps, ranked by [`crate::search`].
+
+use crate::error::Error;
+use crate::ops::Notice;
+use crate::ops::read::{self, Filter, Found};
+use crate::record::{Record, Status};
+use crate::search::{self, Excerpt};
+use crate::workspace::Workspace;
+
+/// What to look for and among which experiments; empty filters keep every one.
+#[derive(Debug, Clone, Default)]
+pub struct SearchInput {
+    pub query: String,
+    pub statuses: Vec<Status>,
+    /// Only experiments with this primary metric.
+    pub metric: Option<String>,
+    pub tag: Option<String>,
+    /// At most this many hits.
+    pub limit: usize,
+}
+
+/// One experiment that matched, with its score and where it matched.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub found: Found,
+    pub score: f64,
+    pub excerpt: Excerpt,
+}
+
+/// The experiments that match `input.query`, best first. Files that break rules are left out,
+/// with a warning among the notices.
+pub fn search(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    input: &SearchInput,
+) -> Result<Vec<SearchHit>, Error> {
+    if search::Terms::default().of(&input.query).is_empty() {
+        return Err(Error::usage(
+            "the query has no words to search for; give one or more words, like `xp search refund`",
+        ));
+    }
+    let filter = Filter {
+        statuses: input.statuses.clone(),
+        decision: None,
+        tag: input.tag.clone(),
+    };
+    let listing = read::list(ws, &filter)?;
+    if listing.broken > 0 {
+        notices.push(Notice::Warning(format!(
+            "{} experiment file(s) break rules and were not searched; `xp check` lists the problems",
+            listing.broken
+        )));
+    }
+    let mut found: Vec<Found> = listing.found;
+    if let Some(metric) = &input.metric {
+        found.retain(|f| f.record.primary_metric == *metric);
+    }
+    let records: Vec<&Record> = found.iter().map(|f| &f.record).collect();
+    let hits = search::search(&records, &input.query, input.limit);
+    let mut slots: Vec<Option<Found>> = found.into_iter().map(Some).collect();
+    Ok(hits
+        .into_iter()
+        .filter_map(|hit| {
+            Some(SearchHit {
+                found: slots.get_mut(hit.index)?.take()?,
+                score: hit.score,
+                excerpt: hit.excerpt,
+            })
+        })
+        .collect())
+}

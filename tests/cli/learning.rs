@@ -1,0 +1,441 @@
+//! Results and learning: `observed` with its lift, `search`, `similar`, the notice on `new`,
+//! and `report`.
+
+use crate::support::TestEnv;
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn observed_is_set_committed_shown_and_cleared() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    let before = env.commit_count();
+    env.ok(&["update", "homepage-cta-color", "--observed", "3.712"]);
+    assert_eq!(env.commit_count(), before + 1);
+    assert_eq!(
+        env.last_commit_paths(),
+        ["experiments/homepage-cta-color.yaml"]
+    );
+    let body = env.git(&["log", "-1", "--format=%B"]);
+    assert!(
+        body.starts_with("xp: update homepage-cta-color\n\nobserved: null -> 3.712\n"),
+        "{body}"
+    );
+    let text = env.read("experiments/homepage-cta-color.yaml");
+    assert!(
+        text.contains("learning: null\nobserved: 3.712\ndecision_log:"),
+        "{text}"
+    );
+
+    let shown = env.ok(&["show", "homepage-cta-color"]);
+    assert!(
+        shown.contains("  observed       3.712 (+16.0%, target met)\n"),
+        "{shown}"
+    );
+    let list = env.ok(&["list"]);
+    assert!(list.contains("  +16.0%  Homepage CTA Color\n"), "{list}");
+    let value = json(&env.ok(&["show", "homepage-cta-color", "--format", "json"]));
+    assert_eq!(value["observed"], 3.712);
+    assert!((value["lift"].as_f64().unwrap() - 0.16).abs() < 1e-9);
+    assert_eq!(value["target_met"], true);
+    let rows = json(&env.ok(&["list", "--format", "json"]));
+    assert_eq!(rows[0]["target_met"], true);
+    let exported = json(&env.ok(&["export", "--format", "json"]));
+    assert_eq!(exported[0]["observed"], 3.712);
+    let csv = env.ok(&["export", "--columns", "id,observed,lift,target_met"]);
+    assert!(csv.starts_with("id,observed,lift,target_met\r\n"), "{csv}");
+    assert!(csv.ends_with(",3.712,0.16,true\r\n"), "{csv}");
+
+    env.ok(&["update", "homepage-cta-color", "--observed", "-1"]);
+    let value = json(&env.ok(&["show", "homepage-cta-color", "--format", "json"]));
+    assert_eq!(value["target_met"], false);
+    for clear in ["null", ""] {
+        env.ok(&["update", "homepage-cta-color", "--observed", "2"]);
+        env.ok(&["update", "homepage-cta-color", "--observed", clear]);
+        let value = json(&env.ok(&["show", "homepage-cta-color", "--format", "json"]));
+        assert_eq!(value["observed"], serde_json::Value::Null);
+        assert_eq!(value["lift"], serde_json::Value::Null);
+        assert_eq!(value["target_met"], serde_json::Value::Null);
+        let body = env.git(&["log", "-1", "--format=%B"]);
+        assert!(body.contains("observed: 2 -> null\n"), "{body}");
+    }
+}
+
+#[test]
+fn a_bad_observed_value_is_refused_before_anything_is_written() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    let before = env.read("experiments/homepage-cta-color.yaml");
+    let commits = env.commit_count();
+    for bad in ["high", "NaN", "inf"] {
+        let run = env.xp(&["update", "homepage-cta-color", "--observed", bad]);
+        assert_eq!(run.code, 2, "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains("--observed"), "{}", run.stderr);
+        assert!(run.stderr.contains("not a finite number"), "{}", run.stderr);
+    }
+    assert_eq!(env.read("experiments/homepage-cta-color.yaml"), before);
+    assert_eq!(env.commit_count(), commits);
+}
+
+/// Three experiments whose words are known: only a note of the first says "refund".
+fn searchable() -> TestEnv {
+    let env = TestEnv::plain();
+    let new = |title: &str, hypothesis: &str, metric: &str, tag: &str| {
+        env.ok(&[
+            "new",
+            "--title",
+            title,
+            "--hypothesis",
+            hypothesis,
+            "--metric",
+            metric,
+            "--baseline",
+            "1",
+            "--target",
+            "2",
+            "--tag",
+            tag,
+        ]);
+    };
+    new(
+        "Checkout copy",
+        "Shorter copy lifts conversion",
+        "conversion_rate",
+        "checkout",
+    );
+    new(
+        "Refund page redesign",
+        "A clearer page cuts tickets",
+        "support_tickets",
+        "support",
+    );
+    new(
+        "Green signup button",
+        "A green button gets more signups",
+        "signup_rate",
+        "checkout",
+    );
+    env.ok(&["note", "checkout-copy", "Two customers asked for a refund"]);
+    env.ok(&["update", "refund-page-redesign", "--status", "running"]);
+    env
+}
+
+fn slugs(env: &TestEnv, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["search", "--format", "json"];
+    all.extend_from_slice(args);
+    json(&env.ok(&all))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn search_finds_a_note_and_ranks_a_title_above_it() {
+    let env = searchable();
+    assert_eq!(
+        slugs(&env, &["refund"]),
+        ["refund-page-redesign", "checkout-copy"]
+    );
+    let hits = json(&env.ok(&["search", "customers", "--format", "json"]));
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(hits[0]["place"], "note");
+    assert_eq!(hits[0]["excerpt"], "Two customers asked for a refund");
+    assert_eq!(slugs(&env, &["BUTTONS"]), ["green-signup-button"]);
+    assert_eq!(slugs(&env, &["zebra"]), Vec::<String>::new());
+}
+
+#[test]
+fn search_filters_combine() {
+    let env = searchable();
+    assert_eq!(
+        slugs(&env, &["refund", "--status", "draft"]),
+        ["checkout-copy"]
+    );
+    assert_eq!(
+        slugs(
+            &env,
+            &["refund", "--status", "draft", "--status", "running"]
+        )
+        .len(),
+        2
+    );
+    assert_eq!(
+        slugs(&env, &["refund", "--tag", "support"]),
+        ["refund-page-redesign"]
+    );
+    assert_eq!(
+        slugs(
+            &env,
+            &["refund", "--tag", "checkout", "--metric", "conversion_rate"]
+        ),
+        ["checkout-copy"]
+    );
+    assert!(slugs(&env, &["refund", "--tag", "support", "--status", "draft"]).is_empty());
+    assert_eq!(
+        slugs(&env, &["refund", "--limit", "1"]),
+        ["refund-page-redesign"]
+    );
+}
+
+#[test]
+fn search_refund_shows_the_note_plainly_when_not_a_terminal() {
+    let env = searchable();
+    let run = env.xp(&["search", "refund", "--tag", "checkout"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "checkout-copy  draft  -  -\n    note: Two customers asked for a refund\n"
+    );
+    let coloured = env.ok(&["search", "refund", "--tag", "checkout", "--color", "always"]);
+    assert!(
+        coloured.contains("asked for a \u{1b}[1m\u{1b}[33mrefund\u{1b}[0m\n"),
+        "{coloured:?}"
+    );
+    let none = env.xp(&["search", "zebra"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""));
+    assert!(
+        none.stderr.contains("no experiment matches `zebra`"),
+        "{}",
+        none.stderr
+    );
+    let blank = env.xp(&["search", "--", "?!"]);
+    assert_eq!(blank.code, 2, "{}", blank.stderr);
+    assert!(blank.stderr.contains("no words"), "{}", blank.stderr);
+}
+
+/// The demo's repository: one shipped CTA experiment with its learning.
+fn demo() -> TestEnv {
+    let env = TestEnv::plain();
+    let path = env.path("demo");
+    let run = env.xp(&["demo", "--path", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    env
+}
+
+#[test]
+fn new_names_the_experiment_tried_before_and_still_creates_the_record() {
+    let env = demo();
+    let dir = env.path("demo");
+    let run = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--title",
+            "Green signup button",
+            "--hypothesis",
+            "A green signup button gets more people to sign up",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.6",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "warning: this looks like an experiment tried before (`xp show SLUG` for more):\n  \
+             homepage-cta-color  shipped, decision ship\n    \
+             learning: Green CTA outperformed blue by 16% on signups\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .ends_with(" experiments/green-signup-button.yaml\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(dir.join("experiments/green-signup-button.yaml").exists());
+
+    let similar = env.xp_in(&dir, &["similar", "green-signup-button"]);
+    assert_eq!(
+        similar.stdout,
+        "  homepage-cta-color  shipped, decision ship\n    \
+         learning: Green CTA outperformed blue by 16% on signups\n"
+    );
+    let back = env.xp_in(&dir, &["similar", "homepage-cta-color", "--format", "json"]);
+    assert_eq!(json(&back.stdout)[0]["slug"], "green-signup-button");
+}
+
+#[test]
+fn an_unrelated_experiment_or_quiet_gets_no_notice() {
+    let env = demo();
+    let dir = env.path("demo");
+    let unrelated = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--title",
+            "Checkout page load time",
+            "--hypothesis",
+            "Lazy images make checkout faster",
+            "--metric",
+            "checkout_p95_ms",
+            "--baseline",
+            "900",
+            "--target",
+            "700",
+            "--direction",
+            "decrease",
+        ],
+    );
+    assert_eq!(unrelated.code, 0, "{}", unrelated.stderr);
+    assert!(
+        !unrelated.stderr.contains("warning"),
+        "{}",
+        unrelated.stderr
+    );
+    let same_metric_only = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--title",
+            "Referral programme",
+            "--hypothesis",
+            "Invites from friends convert",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.6",
+        ],
+    );
+    assert!(
+        !same_metric_only.stderr.contains("warning"),
+        "{}",
+        same_metric_only.stderr
+    );
+    let quiet = env.xp_in(
+        &dir,
+        &[
+            "new",
+            "--quiet",
+            "--title",
+            "Green signup button",
+            "--hypothesis",
+            "A green signup button gets more people to sign up",
+            "--metric",
+            "signup_rate",
+            "--baseline",
+            "3.2",
+            "--target",
+            "3.6",
+        ],
+    );
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    let none = env.xp_in(&dir, &["similar", "checkout-page-load-time"]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""));
+    assert!(
+        none.stderr
+            .contains("no experiment looks like checkout-page-load-time")
+    );
+}
+
+/// Decided and undecided experiments on two metrics, with results and text that Markdown
+/// would misread.
+fn decided() -> TestEnv {
+    let mut env = TestEnv::repo();
+    env.pin_ids();
+    env.new_cta();
+    env.ok(&["update", "homepage-cta-color", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "completed",
+        "--decision",
+        "ship",
+        "--observed",
+        "3.712",
+        "--learning",
+        "Green *beats* blue | by 16%",
+    ]);
+    env.ok(&[
+        "new",
+        "--title",
+        "Checkout <b>speed</b>",
+        "--hypothesis",
+        "Faster pages sell more",
+        "--metric",
+        "checkout_p95_ms",
+        "--baseline",
+        "900",
+        "--target",
+        "700",
+        "--direction",
+        "decrease",
+        "--status",
+        "running",
+    ]);
+    env.ok(&[
+        "update",
+        "checkout-b-speed-b",
+        "--status",
+        "killed",
+        "--decision",
+        "kill",
+        "--observed",
+        "950",
+        "-m",
+        "No change after two weeks",
+    ]);
+    env.ok(&[
+        "new",
+        "--title",
+        "Still running",
+        "--hypothesis",
+        "H",
+        "--metric",
+        "signup_rate",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+        "--status",
+        "running",
+    ]);
+    env
+}
+
+#[test]
+fn report_markdown_output() {
+    let env = decided();
+    crate::assert_xp_snapshot!(env, &["report"]);
+}
+
+#[test]
+fn report_since_and_json() {
+    let env = decided();
+    let value = json(&env.ok(&["report", "--format", "json"]));
+    let metrics: Vec<&str> = value["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(metrics, ["checkout_p95_ms", "signup_rate"]);
+    assert_eq!(value["metrics"][0]["experiments"][0]["target_met"], false);
+    let later = env.ok(&["report", "--since", "2026-02-23"]);
+    assert_eq!(
+        later,
+        "# What we learned\n\nNo experiment was decided since 2026-02-23.\n"
+    );
+    let earlier = json(&env.ok(&["report", "--since", "2026-02-22", "--format", "json"]));
+    assert_eq!(earlier["metrics"].as_array().unwrap().len(), 2);
+    let bad = env.xp(&["report", "--since", "last week"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("--since `last week` is not a date"),
+        "{}",
+        bad.stderr
+    );
+}
