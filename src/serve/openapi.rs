@@ -109,6 +109,27 @@ pub fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
+            path: "/experiments/{ref}/similar",
+            summary: "Up to three existing experiments most like this one (was this tried before?)",
+            body: None,
+            answer: Some(json!({
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "score": { "type": "number", "description": "how alike, 0 to 1" },
+                        "experiment": reference("Experiment"),
+                    },
+                    "required": ["score", "experiment"],
+                    "additionalProperties": false,
+                },
+            })),
+            query: &[],
+            errors: read_errors,
+            write: false,
+        },
+        Route {
+            method: "get",
             path: "/openapi.json",
             summary: "This document",
             body: None,

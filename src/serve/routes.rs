@@ -37,6 +37,7 @@ pub fn router(state: Shared) -> Router {
         .route("/experiments/export.csv", get(export))
         .route("/experiments/{ref}", one)
         .route("/experiments/{ref}/log", get(log))
+        .route("/experiments/{ref}/similar", get(similar))
         .route("/experiments/{ref}/notes", notes)
         .route("/openapi.json", get(openapi_json))
         .with_state(state.clone())
@@ -150,6 +151,34 @@ async fn log(State(state): State<Shared>, path: Result<Path<String>, PathRejecti
     blocking(state, move |st| {
         match st.workspace().and_then(|ws| ops::log::log(&ws, &r)) {
             Ok(history) => api::json(StatusCode::OK, &history.lines),
+            Err(e) => api::error(&e, Blame::Read),
+        }
+    })
+    .await
+}
+
+/// The experiments most like the one named, as `xp similar` lists them.
+async fn similar(
+    State(state): State<Shared>,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    let r = match reference(path) {
+        Ok(r) => r,
+        Err(res) => return res,
+    };
+    blocking(state, move |st| {
+        let result = st.workspace().and_then(|ws| {
+            let found = ops::read::get(&ws, &r)?;
+            ops::similar::similar(&ws, &found.record, 3)
+        });
+        match result {
+            Ok(alike) => {
+                let answer: Vec<serde_json::Value> = alike
+                    .iter()
+                    .map(|a| serde_json::json!({ "score": a.score, "experiment": a.found.record }))
+                    .collect();
+                api::json(StatusCode::OK, &answer)
+            }
             Err(e) => api::error(&e, Blame::Read),
         }
     })

@@ -1193,3 +1193,54 @@ mod hostile {
         }
     }
 }
+
+/// `GET /experiments/{ref}/similar` lists what `xp similar` lists: the CTA experiment for a
+/// green signup button on the same metric, nothing for an unrelated one.
+#[test]
+fn similar_experiments_are_served_as_xp_similar_lists_them() {
+    let (env, server) = served(&[]);
+    assert_eq!(
+        server.send("POST", "/experiments", Some(&cta())).status,
+        200
+    );
+    let button = json!({
+        "title": "Green signup button",
+        "hypothesis": "A green signup button increases signups",
+        "primary_metric": "signup_rate",
+        "baseline": 3.2,
+        "target": 3.6
+    });
+    assert_eq!(
+        server.send("POST", "/experiments", Some(&button)).status,
+        200
+    );
+    let unrelated = json!({
+        "title": "Faster checkout page",
+        "hypothesis": "Caching the cart halves checkout latency",
+        "primary_metric": "checkout_ms",
+        "baseline": 800,
+        "target": 400,
+        "direction": "decrease"
+    });
+    assert_eq!(
+        server.send("POST", "/experiments", Some(&unrelated)).status,
+        200
+    );
+    let res = server.send("GET", "/experiments/green-signup-button/similar", None);
+    assert_eq!(res.status, 200);
+    let list = res.json();
+    assert_eq!(
+        list[0]["experiment"]["title"], "Homepage CTA Color",
+        "{list}"
+    );
+    assert!(
+        env.ok(&["similar", "green-signup-button"])
+            .contains("homepage-cta-color")
+    );
+    let res = server.send("GET", "/experiments/faster-checkout-page/similar", None);
+    assert_eq!(res.json(), json!([]));
+    assert_eq!(
+        server.send("GET", "/experiments/nope/similar", None).status,
+        404
+    );
+}
