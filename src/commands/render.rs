@@ -104,3 +104,17 @@ pub fn conflicts(path: &str, conflicts: &[Conflict]) -> (String, String) {
     };
     (message, hint)
 }
+
+/// The plan as first registered, beside today's, when they differ.
+pub fn registered_plan(amended: &[(&str, String, String)]) -> String {
+    if amended.is_empty() {
+        return String::new();
+    }
+    let width = amended.iter().map(|(f, _, _)| f.len()).max().unwrap_or(0);
+    let mut out = String::from("the plan as first registered, when the experiment first ran:\n");
+    for (field, registered, now) in amended {
+        out.push_str(&format!("  {field:width$}  {registered}  (now {now})\n"));
+    }
+    out.push('\n');
+    out
+}

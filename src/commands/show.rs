@@ -1,6 +1,6 @@
 //! `xp show`: one experiment with its decision log.
 
-use crate::commands::out;
+use crate::commands::{out, render};
 use crate::error::Error;
 use crate::ops;
 use crate::record::{self, Direction, Record};
@@ -29,7 +29,26 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     out(match args.format {
         Format::Yaml => ui.data_bytes(&found.loaded.bytes),
         Format::Json => ui.json(&found.record),
-        Format::Text => ui.data(&text(&found.record, &found.loaded.shown.to_string_lossy())),
+        Format::Text => {
+            let mut shown = text(&found.record, &found.loaded.shown.to_string_lossy());
+            // An amended plan is shown as first registered; finding it reads history, so only
+            // then (a plan changed by hand without amendment is `check --base`'s to catch).
+            if found
+                .record
+                .decision_log
+                .iter()
+                .any(|e| e.note.starts_with("amended: "))
+            {
+                let history = ops::log::log(ws, &args.reference)?;
+                let block = render::registered_plan(&history.amended_plan);
+                if !block.is_empty() {
+                    shown.push('\n');
+                    shown.push_str(block.trim_end_matches('\n'));
+                    shown.push('\n');
+                }
+            }
+            ui.data(&shown)
+        }
     })
 }
 

@@ -204,6 +204,14 @@ fn the_log_shows_the_plan_as_first_registered_across_amendments_and_a_rename() {
     ]);
     env.git(&["mv", FILE, "experiments/cta.yaml"]);
     env.git(&["commit", "-q", "-m", "shorter name"]);
+    let shown = env.ok(&["show", "cta"]);
+    assert!(
+        shown.ends_with(
+            "\nthe plan as first registered, when the experiment first ran:\n  baseline  3.2  (now \
+             3.1)\n  target    3.7  (now 3.4)\n"
+        ),
+        "{shown}"
+    );
     let out = env.ok(&["log", "cta"]);
     assert!(
         out.starts_with(
