@@ -16,6 +16,7 @@ pub mod export;
 pub mod git;
 pub mod merge;
 pub mod ops;
+pub mod page;
 pub mod record;
 pub mod refs;
 pub mod report;

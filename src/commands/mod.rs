@@ -14,6 +14,7 @@ pub mod note;
 pub mod render;
 pub mod resolve;
 pub mod show;
+pub mod site;
 pub mod update;
 
 use std::path::Path;
@@ -49,6 +50,8 @@ pub enum Command {
     Diff(diff::Args),
     /// Merge experiment files a git merge left conflicted, as the merge driver would
     Resolve(resolve::Args),
+    /// The board and every experiment's story as a static site
+    Site(site::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
@@ -76,6 +79,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
+        Command::Site(args) => site::run(args, &ws, ui),
         Command::Demo(_) | Command::MergeDriver(_) => Ok(()),
     }
 }

@@ -41,19 +41,40 @@ impl From<&CommitInfo> for CommitRef {
     }
 }
 
+/// One commit that changed the experiment's file, with its message (whose body lists the
+/// changed fields as `field: old -> new`) and the file's path then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub commit: CommitRef,
+    /// Relative to the work tree, with forward slashes.
+    pub path: String,
+    pub message: String,
+}
+
 /// The experiment and each of its log entries with the commit that added it.
 pub struct History {
     pub found: Found,
     pub lines: Vec<Line>,
+    /// Every commit that changed the experiment's file, oldest first (empty outside git).
+    pub revisions: Vec<Revision>,
 }
 
 /// The decision log of the experiment `reference` names, beside its commits.
 pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
     let found = read::get(ws, reference)?;
-    let added = match &ws.repo {
-        Some(repo) => attribute(repo.history(&found.record.id)?),
-        None => HashMap::new(),
+    let history = match &ws.repo {
+        Some(repo) => repo.history(&found.record.id)?,
+        None => Vec::new(),
     };
+    let revisions = history
+        .iter()
+        .map(|c| Revision {
+            commit: CommitRef::from(&c.info),
+            path: c.path.clone(),
+            message: c.info.message.clone(),
+        })
+        .collect();
+    let added = attribute(history);
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let lines = found
         .record
@@ -70,7 +91,11 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
             }
         })
         .collect();
-    Ok(History { found, lines })
+    Ok(History {
+        found,
+        lines,
+        revisions,
+    })
 }
 
 type Key = (String, Option<String>, String);

@@ -12,6 +12,7 @@ mod examples;
 mod export;
 mod hostile;
 mod merging;
+mod page;
 mod paths;
 mod records;
 mod review;
