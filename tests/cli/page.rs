@@ -476,3 +476,15 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_example_workflow_publishes_the_site() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github-actions.yml"),
+    )
+    .unwrap();
+    let doc = xp::yaml::parse(&text).unwrap();
+    assert!(text.contains("run: xp site -o site"));
+    assert!(text.contains("name: experiments-site\n          path: site\n"));
+    assert!(doc.entry(doc.root, "jobs").is_some());
+}
