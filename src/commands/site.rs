@@ -61,7 +61,8 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     }
     let names = Names::new(found);
     for f in found {
-        let history = ops::log::log(ws, &f.record.id)?;
+        // By path: one file is read, where an id would make every file be read.
+        let history = ops::log::log(ws, &f.loaded.path.to_string_lossy())?;
         let name = format!("e/{}.html", names.of(&f.record.id));
         files.push((name.into(), page::story(&history, &ctx).into_bytes()));
     }

@@ -204,7 +204,7 @@ pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> St
         Some(s) => format!("{} experiments", capital(s.as_str())),
         None => "Board".into(),
     };
-    layout(&title, "", ctx, &["index.js", "xp.js"], body)
+    layout(&title, "", ctx, &["xp.js"], body)
 }
 
 fn capital(word: &str) -> String {
@@ -373,7 +373,7 @@ fn filters(found: &[Found], query: &Query, ctx: &Context) -> Markup {
         Mode::Served => Some("./"),
     };
     html! {
-        form.filters role="search" method="get" action=[action] data-filters=""
+        form.filters role="search" method="get" action=[action] data-filters="" data-index="assets/index.js"
             hidden[ctx.mode == Mode::Static] {
             div.field.grow {
                 label for="f-q" { "Search" }

@@ -7,8 +7,24 @@
   function boardFilters() {
     var form = document.querySelector("[data-filters]");
     var columns = Array.prototype.slice.call(document.querySelectorAll("[data-col]"));
-    var index = window.XP_INDEX;
-    if (!form || !columns.length || !Array.isArray(index)) return;
+    var indexSrc = form && form.getAttribute("data-index");
+    if (!form || !columns.length || !indexSrc) return;
+    // The search index (every card) loads on the first filter, so that a large board
+    // shows and scrolls before it is fetched.
+    var index = null;
+    var waiting = [];
+    function withIndex(then) {
+      if (index) return then();
+      waiting.push(then);
+      if (waiting.length > 1) return;
+      var script = document.createElement("script");
+      script.src = indexSrc;
+      script.onload = function () {
+        index = Array.isArray(window.XP_INDEX) ? window.XP_INDEX : [];
+        waiting.splice(0).forEach(function (f) { f(); });
+      };
+      document.head.appendChild(script);
+    }
     var single = columns.length === 1;
     var statusField = form.elements.status;
     if (single && statusField) statusField.closest(".field").hidden = true;
@@ -56,12 +72,13 @@
       try {
         history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "") + location.hash);
       } catch (err) { /* some browsers refuse it on file:// pages */ }
-      return v;
     }
 
     function apply() {
-      var v = sync(values());
+      var v = values();
       var active = FILTERS.some(function (n) { return v[n]; });
+      if (active && !index) return withIndex(apply);
+      sync(v);
       var groups = {};
       var matched = 0;
       if (active) {
