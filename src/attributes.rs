@@ -10,11 +10,12 @@ pub const DRIVER: &str = "xp merge-driver %O %A %B %P";
 /// The merge driver's description in git config.
 pub const DRIVER_NAME: &str = "xp: union of decision logs, 3-way merge of fields";
 
-/// The lines that route the records under `dir` (relative to the work tree) to the driver.
+/// The lines that route the records under `dir` (relative to the work tree), in folders below
+/// it too, to the driver (`**/` matches no folder as well as several).
 pub fn wanted(dir: &str) -> [String; 2] {
     [
-        format!("{dir}/*.yaml merge=xp"),
-        format!("{dir}/*.yml merge=xp"),
+        format!("{dir}/**/*.yaml merge=xp"),
+        format!("{dir}/**/*.yml merge=xp"),
     ]
 }
 

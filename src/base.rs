@@ -1,5 +1,5 @@
 //! Records against their versions at a base revision: a decision-log entry present at the base
-//! stays, unchanged and in place; ids never change; records are never deleted.
+//! stays, unchanged and in order; ids never change; records are never deleted.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -64,7 +64,9 @@ fn missing(old: &BaseFile, id: &str, head: &[Loaded], rev: &str) -> Problem {
     )
 }
 
-/// Base entries must still be there, unchanged, at the same place in the log.
+/// Base entries must still be there, unchanged and in the same relative order: the base's log
+/// is an ordered subsequence of the new one, so new entries may stand between them (as a merge
+/// that interleaves notes by time puts them).
 fn compare_logs(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
     let (Some(before), Some(after), Some(doc)) = (
         old.checked.log.as_ref(),
@@ -75,11 +77,19 @@ fn compare_logs(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
     };
     let places = entry_positions(doc);
     let mut problems = Vec::new();
+    // The new log's entries before `next` are matched to base entries, or passed over.
+    let mut next = 0;
     for (i, entry) in before.iter().enumerate() {
-        if after.get(i) == Some(entry) {
+        if let Some(found) = after[next.min(after.len())..]
+            .iter()
+            .position(|e| e == entry)
+        {
+            next += found + 1;
             continue;
         }
-        let what = if after.contains(entry) {
+        let kept = after.iter().filter(|e| *e == entry).count();
+        let wanted = before[..=i].iter().filter(|e| *e == entry).count();
+        let what = if kept >= wanted {
             "moved"
         } else if after.iter().any(|e| e.at == entry.at && e.who == entry.who) {
             "changed"
@@ -87,7 +97,7 @@ fn compare_logs(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
             "removed"
         };
         let pos = places
-            .get(i)
+            .get(next)
             .or(places.last())
             .copied()
             .unwrap_or_else(start);
@@ -213,22 +223,34 @@ mod tests {
         );
         let removed = [head("e/a.yaml", &text(ID, &[B]))];
         let found = compare(&old, &removed, "main");
-        assert_eq!(found.len(), 2);
+        assert_eq!(found.len(), 1);
         assert!(
-            found[0].message.contains("was removed"),
+            found[0].message.contains("entry 1 at main")
+                && found[0].message.contains("was removed"),
             "{}",
             found[0].message
         );
+        let swapped = [head("e/a.yaml", &text(ID, &[B, A]))];
+        let found = compare(&old, &swapped, "main");
+        assert_eq!(found.len(), 1);
         assert!(
-            found[1].message.contains("was moved"),
+            found[0].message.contains("entry 2 at main") && found[0].message.contains("was moved"),
             "{}",
-            found[1].message
+            found[0].message
         );
-        let inserted = [head("e/a.yaml", &text(ID, &[A, C, B]))];
-        assert!(
-            compare(&old, &inserted, "main")[0]
-                .message
-                .contains("moved")
+    }
+
+    #[test]
+    fn new_entries_between_the_bases_entries_pass() {
+        // A merge puts a branch's earlier note between main's notes, in time order.
+        let old = [base("e/a.yaml", &text(ID, &[A, C]))];
+        let merged = [head("e/a.yaml", &text(ID, &[A, B, C]))];
+        assert_eq!(rules(&old, &merged), vec![]);
+        let twice = [base("e/a.yaml", &text(ID, &[A, A]))];
+        let once = [head("e/a.yaml", &text(ID, &[A, B]))];
+        assert_eq!(
+            rules(&twice, &once),
+            vec![(Rule::LogRewritten, "e/a.yaml".into(), 10)]
         );
     }
 

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::record::{LogEntry, Record};
+use crate::fields::FIELDS;
+use crate::record::{FieldValue, LogEntry, Record};
 use crate::yaml_edit::format_number;
 
 /// One version of one record: its path (as shown) and the record.
@@ -20,12 +21,24 @@ pub enum Kind {
     Deleted,
 }
 
-/// A field that changed, as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A field that changed; `None` is null (or absent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
     pub field: &'static str,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<FieldValue>,
+    pub to: Option<FieldValue>,
+}
+
+impl std::fmt::Display for FieldValue {
+    /// The value as Markdown shows it: numbers as written, lists joined with commas.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldValue::Text(t) => f.write_str(t),
+            FieldValue::Number(x) => f.write_str(&format_number(*x)),
+            FieldValue::Whole(n) => write!(f, "{n}"),
+            FieldValue::List(items) => f.write_str(&items.join(", ")),
+        }
+    }
 }
 
 /// Everything that changed in one experiment.
@@ -86,22 +99,14 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
 
 /// The fields of `after` that differ from `before` (all set fields when there is no before).
 fn changed_fields(before: Option<&Record>, after: &Record) -> Vec<FieldChange> {
-    let view = |r: &Record| -> Vec<(&'static str, Option<String>)> {
-        vec![
-            ("status", Some(r.status.as_str().to_owned())),
-            ("decision", r.decision.map(|d| d.as_str().to_owned())),
-            ("confidence", Some(r.confidence.to_string())),
-            ("title", Some(r.title.clone())),
-            ("hypothesis", Some(r.hypothesis.clone())),
-            ("primary_metric", Some(r.primary_metric.clone())),
-            ("baseline", Some(format_number(r.baseline))),
-            ("target", Some(format_number(r.target))),
-            ("direction", r.direction.map(|d| d.as_str().to_owned())),
-            ("learning", r.learning.clone()),
-            ("owner", r.owner.clone()),
-            ("tags", r.tags.as_ref().map(|t| t.join(", "))),
-            ("links", r.links.as_ref().map(|l| l.join(", "))),
-        ]
+    // The moves a reviewer looks for first, then every other field in the table's order.
+    const FIRST: [&str; 3] = ["status", "decision", "confidence"];
+    let order = FIRST
+        .into_iter()
+        .chain(FIELDS.iter().map(|f| f.name).filter(|n| !FIRST.contains(n)));
+    let names: Vec<&'static str> = order.collect();
+    let view = |r: &Record| -> Vec<(&'static str, Option<FieldValue>)> {
+        names.iter().map(|&name| (name, r.get(name))).collect()
     };
     let after_view = view(after);
     match before {
@@ -177,14 +182,14 @@ pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
             d.path
         ));
         for f in &d.fields {
-            let to = f.to.as_deref().map_or("(none)".to_owned(), escape);
+            let shown = |v: &Option<FieldValue>| {
+                v.as_ref()
+                    .map_or("(none)".to_owned(), |v| escape(&v.to_string()))
+            };
+            let to = shown(&f.to);
             match (&d.change, &f.from) {
                 (Kind::New, _) => out.push_str(&format!("- **{}**: {to}\n", f.field)),
-                (_, from) => out.push_str(&format!(
-                    "- **{}**: {} -> {to}\n",
-                    f.field,
-                    from.as_deref().map_or("(none)".to_owned(), escape)
-                )),
+                (_, from) => out.push_str(&format!("- **{}**: {} -> {to}\n", f.field, shown(from))),
             }
         }
         if d.change == Kind::Deleted {
@@ -239,7 +244,7 @@ pub fn json(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
     })
     .unwrap_or_default();
     text.push('\n');
-    text
+    crate::export::json_text(text)
 }
 
 #[cfg(test)]
@@ -307,6 +312,37 @@ mod tests {
         assert_eq!(fields, ["status", "decision"]);
         assert_eq!(diffs[0].new_notes, [entry("b")]);
         assert_eq!(diffs[1].new_notes, [entry("a")]);
+    }
+
+    #[test]
+    fn json_gives_numbers_as_numbers_and_null_as_null() {
+        let before = record("1");
+        let mut after = record("1");
+        after.confidence = 97;
+        after.baseline = 1.5;
+        after.learning = Some("green wins".into());
+        after.tags = Some(vec!["cta".into()]);
+        let diffs = diff(&[("a.yaml".into(), before)], &[("a.yaml".into(), after)]);
+        let value: serde_json::Value = serde_json::from_str(&json(&diffs, "b", "h")).unwrap();
+        let fields = &value["experiments"][0]["fields"];
+        let find = |name: &str| {
+            fields
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["field"] == name)
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(find("confidence")["from"], serde_json::json!(10));
+        assert_eq!(find("confidence")["to"], serde_json::json!(97));
+        assert_eq!(find("baseline")["from"], serde_json::json!(1));
+        assert_eq!(find("baseline")["to"], serde_json::json!(1.5));
+        assert_eq!(find("learning")["from"], serde_json::Value::Null);
+        assert_eq!(find("tags")["to"], serde_json::json!(["cta"]));
+        let md = markdown(&diffs, "b", "h");
+        assert!(md.contains("- **confidence**: 10 -> 97\n"), "{md}");
+        assert!(md.contains("- **baseline**: 1 -> 1.5\n"), "{md}");
     }
 
     #[test]

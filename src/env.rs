@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::error::Error;
+use crate::git::GitEnv;
 
 /// What the outside world told this run: variables, working directory and the clock.
 #[derive(Debug, Clone)]
@@ -57,9 +58,10 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
-    /// Test-only: whether `XP_TEST_FAULT` names this point, where a test wants a failure.
+    /// Test-only: whether `XP_TEST_FAULT` names this point, where a test wants a failure;
+    /// never without the `test-faults` feature, which only `cargo test` turns on.
     pub fn fault(&self, point: &str) -> bool {
-        self.var("XP_TEST_FAULT") == Some(point)
+        cfg!(feature = "test-faults") && self.var("XP_TEST_FAULT") == Some(point)
     }
 
     /// Test-only: dies at once, as a kill would (no clean-up, no output), when `XP_TEST_FAULT`
@@ -68,6 +70,15 @@ impl Env {
         if self.fault(point) {
             std::process::abort();
         }
+    }
+
+    /// What git needs of this environment: its variables, the time now, the test fault point.
+    pub fn git(&self) -> GitEnv {
+        let vars = self.vars.iter().map(|(k, v)| (k.clone(), v.clone()));
+        let fault = self
+            .var("XP_TEST_FAULT")
+            .filter(|_| cfg!(feature = "test-faults"));
+        GitEnv::new(vars, self.now()).with_fault(fault)
     }
 
     /// Whether `XP_NOW` fixes the clock.

@@ -1,6 +1,8 @@
 //! Resolving a `<ref>`: a path, a slug, a full id or a unique id prefix (4+ characters) names
 //! one experiment; an unknown or ambiguous one comes back with its candidates.
 
+use std::path::{Path, PathBuf};
+
 use crate::error::{Candidate, Error};
 use crate::store::Loaded;
 use crate::workspace::{Workspace, normalize};
@@ -20,7 +22,8 @@ pub fn resolve(ws: &Workspace, reference: &str) -> Result<Loaded, Error> {
         || reference.ends_with(".yml");
     if looks_like_path {
         let path = normalize(&ws.env.cwd.join(reference));
-        if path.is_file() {
+        // Anything but a folder: a pipe or device is then reported, never opened.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir()) {
             if !path.starts_with(&store.dir) {
                 return Err(Error::failed(
                     format!(
@@ -33,45 +36,66 @@ pub fn resolve(ws: &Workspace, reference: &str) -> Result<Loaded, Error> {
             return store.load(&path);
         }
     }
+    // A slug names files by their stem, in the experiments directory or a folder below it;
+    // only file names are read to find them.
+    let files = store.files()?;
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
     let is_slug = reference
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if is_slug {
-        for ext in ["yaml", "yml"] {
-            let path = store.dir.join(format!("{reference}.{ext}"));
-            if std::fs::symlink_metadata(&path).is_ok() {
-                return store.load(&path);
+        let named: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| stem(p).as_deref() == Some(reference))
+            .collect();
+        match named.as_slice() {
+            [] => {}
+            [one] => return store.load(one),
+            many => {
+                return Err(Error::Ambiguous {
+                    reference: reference.to_owned(),
+                    candidates: many
+                        .iter()
+                        .map(|p| store.load(p).map(|l| candidate(&l)))
+                        .collect::<Result<_, _>>()?,
+                });
             }
         }
     }
-    let all = store.load_all()?;
-    let wanted = reference.to_ascii_lowercase();
-    let matches: Vec<&Loaded> = if reference.len() >= 4 {
+    // Only a reference that can be an id prefix needs the ids, and so the files' contents.
+    let could_be_id = reference.len() >= 4
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'-');
+    if could_be_id {
+        let all = store.load_all()?;
+        let wanted = reference.to_ascii_lowercase();
         let exact: Vec<&Loaded> = all
             .iter()
             .filter(|l| id_of(l).is_some_and(|id| id.eq_ignore_ascii_case(&wanted)))
             .collect();
-        if exact.is_empty() {
+        let matches = if exact.is_empty() {
             all.iter()
                 .filter(|l| id_of(l).is_some_and(|id| id.to_ascii_lowercase().starts_with(&wanted)))
                 .collect()
         } else {
             exact
+        };
+        match matches.as_slice() {
+            [] => {}
+            [one] => return Ok((*one).clone()),
+            many => {
+                return Err(Error::Ambiguous {
+                    reference: reference.to_owned(),
+                    candidates: many.iter().map(|l| candidate(l)).collect(),
+                });
+            }
         }
-    } else {
-        Vec::new()
-    };
-    match matches.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(Error::NotFound {
-            reference: reference.to_owned(),
-            candidates: closest(&all, reference),
-        }),
-        many => Err(Error::Ambiguous {
-            reference: reference.to_owned(),
-            candidates: many.iter().map(|l| candidate(l)).collect(),
-        }),
     }
+    Err(Error::NotFound {
+        reference: reference.to_owned(),
+        candidates: closest(ws, &files, reference)?,
+    })
 }
 
 fn id_of(loaded: &Loaded) -> Option<&str> {
@@ -88,16 +112,20 @@ pub fn candidate(loaded: &Loaded) -> Candidate {
     }
 }
 
-/// The experiments whose slugs are closest to an unknown reference, best first.
-fn closest(all: &[Loaded], reference: &str) -> Vec<Candidate> {
-    let mut scored: Vec<(f64, &Loaded)> = all
+/// The experiments whose slugs are closest to an unknown reference, best first; only those
+/// few files are read.
+fn closest(ws: &Workspace, files: &[PathBuf], reference: &str) -> Result<Vec<Candidate>, Error> {
+    let mut scored: Vec<(f64, &PathBuf)> = files
         .iter()
-        .map(|l| (strsim::jaro_winkler(&l.slug, reference), l))
+        .map(|p| {
+            let slug = p.file_stem().unwrap_or_default().to_string_lossy();
+            (strsim::jaro_winkler(&slug, reference), p)
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored
         .iter()
         .take(CLOSEST)
-        .map(|(_, l)| candidate(l))
+        .map(|(_, p)| ws.store.load(p).map(|l| candidate(&l)))
         .collect()
 }

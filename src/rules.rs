@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::record::{Decision, Direction, KEYS, LogEntry, REQUIRED, Record, Status};
+use crate::fields::{self, FieldKind, KEYS, REQUIRED};
+use crate::record::{Decision, Direction, LogEntry, Record, Status};
 use crate::yaml::{self, Document, Kind, NodeId, Pos, Value};
 
 /// Files larger than this are refused unread.
@@ -112,6 +113,26 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
     }
 }
 
+/// The problem of a path that is not a regular file (`what` says what it is instead), which
+/// is not read at all.
+pub fn not_a_regular_file(path: &Path, what: &str) -> Checked {
+    let problem = Problem {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        rule: Rule::YamlSyntax,
+        message: format!("this is {what}, not a regular file; an experiment is a YAML file"),
+        hint: Some("remove it, or move it out of the experiments directory".into()),
+    };
+    Checked {
+        record: None,
+        problems: vec![problem],
+        id: None,
+        doc: None,
+        log: None,
+    }
+}
+
 fn too_large(len: u64) -> String {
     format!("the file is {len} bytes; experiment files are at most {MAX_FILE_BYTES}")
 }
@@ -146,15 +167,44 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
             checker.finish(record, id)
         }
         Err(e) => {
-            checker.problems.push(checker.problem_at(
-                e.pos,
-                Rule::YamlSyntax,
-                e.message,
-                Some("fix the YAML syntax at this place".into()),
-            ));
+            let problem = match conflict_marker(text) {
+                Some(pos) => checker.problem_at(
+                    pos,
+                    Rule::YamlSyntax,
+                    "unresolved merge conflict: git's conflict markers are still in the file"
+                        .into(),
+                    Some("run `xp resolve`, or keep one side between the markers".into()),
+                ),
+                None => checker.problem_at(
+                    e.pos,
+                    Rule::YamlSyntax,
+                    e.message,
+                    Some("fix the YAML syntax at this place".into()),
+                ),
+            };
+            checker.problems.push(problem);
             checker.finish(None, None)
         }
     }
+}
+
+/// Where the first line of a git conflict marker (`<<<<<<<`, `=======`, `>>>>>>>`) starts.
+fn conflict_marker(text: &str) -> Option<Pos> {
+    let mut byte = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        if ["<<<<<<<", "=======", ">>>>>>>"]
+            .iter()
+            .any(|m| line.starts_with(m))
+        {
+            return Some(Pos {
+                line: i + 1,
+                column: 1,
+                byte,
+            });
+        }
+        byte += line.len() + 1;
+    }
+    None
 }
 
 /// The text of a file, or where and why it is not readable UTF-8 within the size limit.
@@ -178,12 +228,13 @@ fn decode(bytes: &[u8]) -> Result<&str, (Pos, String)> {
     })
 }
 
-/// Reports every id shared by two or more files, at each later file's id.
+/// Reports every id shared by two or more files, at each later file's id. Ids are compared
+/// without regard to case, as refs are.
 pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
-    let mut first: HashMap<&str, &Path> = HashMap::new();
+    let mut first: HashMap<String, &Path> = HashMap::new();
     let mut problems = Vec::new();
     for (path, id, pos) in ids {
-        match first.get(id.as_str()) {
+        match first.get(&id.to_ascii_lowercase()) {
             Some(other) => problems.push(Problem {
                 path: path.clone(),
                 line: pos.line,
@@ -193,7 +244,7 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
                 hint: Some("each experiment needs its own id; give this copy a new UUID v4".into()),
             }),
             None => {
-                first.insert(id, path);
+                first.insert(id.to_ascii_lowercase(), path);
             }
         }
     }
@@ -209,10 +260,58 @@ struct Checker<'p> {
 }
 
 /// A field's value as read, with where it was written.
-struct Field<T> {
+struct Placed<T> {
     value: T,
     at: Pos,
 }
+
+/// The recognised keys of a record, each with its key's and its value's node.
+type Keys<'d> = HashMap<&'d str, (NodeId, NodeId)>;
+
+/// A record's values as typed; each is `None` when its value broke a rule.
+struct Typed {
+    id: Option<Placed<String>>,
+    title: Option<Placed<String>>,
+    hypothesis: Option<Placed<String>>,
+    metric: Option<Placed<String>>,
+    baseline: Option<Placed<f64>>,
+    target: Option<Placed<f64>>,
+    status: Option<Placed<Status>>,
+    confidence: Option<i64>,
+    decision: Option<Placed<Option<Decision>>>,
+    learning: Option<Option<String>>,
+    owner: Option<Option<String>>,
+    direction: Option<Placed<Option<Direction>>>,
+    tags: Option<Option<Vec<String>>>,
+    links: Option<Option<Vec<String>>>,
+    log: Option<Vec<LogEntry>>,
+}
+
+impl Typed {
+    /// The record, when every value could be read.
+    fn into_record(self) -> Option<Record> {
+        Some(Record {
+            id: self.id?.value,
+            title: self.title?.value,
+            hypothesis: self.hypothesis?.value,
+            primary_metric: self.metric?.value,
+            baseline: self.baseline?.value,
+            target: self.target?.value,
+            status: self.status?.value,
+            confidence: self.confidence?,
+            decision: self.decision?.value,
+            learning: self.learning?,
+            direction: self.direction?.value,
+            owner: self.owner?,
+            tags: self.tags?,
+            links: self.links?,
+            decision_log: self.log?,
+        })
+    }
+}
+
+/// A log entry as read, with its time and where `at` was written.
+type ReadEntry = (LogEntry, chrono::DateTime<chrono::Utc>, Pos);
 
 impl Checker<'_> {
     fn finish(self, record: Option<Record>, id: Option<(String, Pos)>) -> Checked {
@@ -259,196 +358,235 @@ impl Checker<'_> {
         self.problems.push(problem);
     }
 
+    /// Every rule over one parsed document, in the order its problems are listed.
     fn check(&mut self, doc: &Document) -> (Option<Record>, Option<(String, Pos)>) {
-        let root = doc.node(doc.root);
         let Some(entries) = doc.root_entries() else {
-            self.report(
-                root.start,
-                Rule::YamlSyntax,
-                format!(
-                    "the top level is {}; an experiment is a mapping of keys to values",
-                    doc.value(doc.root).describe()
-                ),
-                Some("start the file with `id: ...`, `title: ...` and the other keys"),
-            );
+            self.not_a_mapping(doc);
             return (None, None);
         };
-        let mut values: HashMap<&str, (NodeId, NodeId)> = HashMap::new();
+        let keys = self.collect_keys(doc, entries);
+        self.missing_fields(doc, &keys);
+        let typed = self.read_values(doc, &keys);
+        self.title_length(&typed);
+        self.empty_fields(&typed);
+        self.target_vs_baseline(&typed);
+        self.decision_required(&typed);
+        self.shipped_needs_ship(&typed);
+        let id_at = typed.id.as_ref().map(|f| (f.value.clone(), f.at));
+        (typed.into_record(), id_at)
+    }
+
+    /// `yaml-syntax`: the top level must be a mapping.
+    fn not_a_mapping(&mut self, doc: &Document) {
+        self.report(
+            doc.node(doc.root).start,
+            Rule::YamlSyntax,
+            format!(
+                "the top level is {}; an experiment is a mapping of keys to values",
+                doc.value(doc.root).describe()
+            ),
+            Some("start the file with `id: ...`, `title: ...` and the other keys"),
+        );
+    }
+
+    /// The known keys of the top level; each other key is an `unknown-key`.
+    fn collect_keys<'d>(&mut self, doc: &'d Document, entries: &[(NodeId, NodeId)]) -> Keys<'d> {
+        let mut keys = Keys::new();
         for &(key, value) in entries {
             match doc.value(key) {
                 Value::Str(name) if KEYS.contains(&name) => {
-                    values.insert(name, (key, value));
+                    keys.insert(name, (key, value));
                 }
-                // Past the limit the problem is not listed: skip the costly suggestion.
-                Value::Str(_) if self.problems.len() > MAX_PROBLEMS => {}
-                Value::Str(name) => {
-                    let hint = nearest_key(name)
-                        .map(|k| format!("did you mean `{k}`?"))
-                        .unwrap_or_else(|| format!("the keys are: {}", KEYS.join(", ")));
-                    self.report(
-                        doc.node(key).start,
-                        Rule::UnknownKey,
-                        format!("unknown key `{name}`"),
-                        Some(&hint),
-                    );
-                }
-                other => self.report(
-                    doc.node(key).start,
-                    Rule::UnknownKey,
-                    format!("a key must be a name, not {}", other.describe()),
-                    None,
-                ),
+                _ => self.unknown_key(doc, key),
             }
         }
-        for name in REQUIRED {
-            let assigned = name == "id" && self.assigned_id.is_some();
-            if !assigned && !values.contains_key(name) {
+        keys
+    }
+
+    /// `unknown-key`: a key that is not one of [`KEYS`], with the likeliest one it meant.
+    fn unknown_key(&mut self, doc: &Document, key: NodeId) {
+        match doc.value(key) {
+            // Past the limit the problem is not listed: skip the costly suggestion.
+            Value::Str(_) if self.problems.len() > MAX_PROBLEMS => {}
+            Value::Str(name) => {
+                let hint = nearest_key(name)
+                    .map(|k| format!("did you mean `{k}`?"))
+                    .unwrap_or_else(|| format!("the keys are: {}", KEYS.join(", ")));
                 self.report(
-                    root.start,
+                    doc.node(key).start,
+                    Rule::UnknownKey,
+                    format!("unknown key `{name}`"),
+                    Some(&hint),
+                );
+            }
+            other => self.report(
+                doc.node(key).start,
+                Rule::UnknownKey,
+                format!("a key must be a name, not {}", other.describe()),
+                None,
+            ),
+        }
+    }
+
+    /// `missing-field`: each of [`REQUIRED`] is present (a payload's id is xp's to assign).
+    fn missing_fields(&mut self, doc: &Document, keys: &Keys) {
+        for name in REQUIRED {
+            let assigned = name == fields::ID && self.assigned_id.is_some();
+            if !assigned && !keys.contains_key(name) {
+                self.report(
+                    doc.node(doc.root).start,
                     Rule::MissingField,
                     format!("missing `{name}`"),
                     Some(&format!("add `{name}: ...`")),
                 );
             }
         }
-        let get = |name: &str| values.get(name).map(|&(_, v)| v);
-
-        let id = match (get("id"), self.assigned_id) {
-            (Some(v), Some(_)) => {
-                self.report(
-                    doc.node(v).start,
-                    Rule::UnknownKey,
-                    "`id` is assigned by xp and cannot be given",
-                    Some("remove `id` from the payload"),
-                );
-                None
-            }
-            (Some(v), None) => self.id(doc, v),
-            (None, Some(assigned)) => Some(Field {
-                value: assigned.to_owned(),
-                at: root.start,
-            }),
-            (None, None) => None,
-        };
-        let title = get("title").and_then(|v| self.string(doc, v, "title"));
-        let hypothesis = get("hypothesis").and_then(|v| self.string(doc, v, "hypothesis"));
-        let metric = get("primary_metric").and_then(|v| self.string(doc, v, "primary_metric"));
-        let baseline = get("baseline").and_then(|v| self.number(doc, v, "baseline"));
-        let target = get("target").and_then(|v| self.number(doc, v, "target"));
-        let status = match get("status") {
-            Some(v) => self.status(doc, v),
-            None => Some(Field {
-                value: Status::default(),
-                at: root.start,
-            }),
-        };
-        let confidence = match get("confidence") {
-            Some(v) => self.confidence(doc, v),
-            None => Some(0),
-        };
-        let decision = match get("decision") {
-            Some(v) => self.decision(doc, v),
-            None => Some(Field {
-                value: None,
-                at: root.start,
-            }),
-        };
-        let learning = self.optional_string(doc, get("learning"), "learning");
-        let owner = self.optional_string(doc, get("owner"), "owner");
-        let direction = match get("direction") {
-            Some(v) => self.direction(doc, v),
-            None => Some(Field {
-                value: None,
-                at: root.start,
-            }),
-        };
-        let tags = self.string_list(doc, get("tags"), "tags");
-        let links = self.string_list(doc, get("links"), "links");
-        let log = self.log(doc, get("decision_log"));
-
-        if let Some(title) = &title {
-            let len = title.value.trim().chars().count();
-            if !(1..=200).contains(&len) {
-                self.report(
-                    title.at,
-                    Rule::TitleLength,
-                    format!("title is {len} characters after trimming; it must be 1 to 200"),
-                    None,
-                );
-            }
-        }
-        for field in [&hypothesis, &metric].into_iter().flatten() {
-            if field.value.trim().is_empty() {
-                self.report(field.at, Rule::EmptyField, "this must not be blank", None);
-            }
-        }
-        if let (Some(b), Some(t), Some(d)) = (&baseline, &target, &direction) {
-            let decrease = d.value == Some(Direction::Decrease);
-            if decrease && t.value >= b.value {
-                self.report(
-                    t.at,
-                    Rule::TargetVsBaseline,
-                    format!(
-                        "target {} must be below baseline {} when direction is decrease",
-                        t.value, b.value
-                    ),
-                    None,
-                );
-            } else if !decrease && t.value <= b.value {
-                self.report(
-                    t.at,
-                    Rule::TargetVsBaseline,
-                    format!("target {} must be above baseline {}", t.value, b.value),
-                    Some("if lower is better for this metric, add `direction: decrease`"),
-                );
-            }
-        }
-        if let (Some(s), Some(d)) = (&status, &decision) {
-            if s.value == Status::Completed && d.value.is_none() {
-                self.report(
-                    s.at,
-                    Rule::DecisionRequired,
-                    "status completed needs a decision",
-                    Some("set `decision:` to ship, iterate, kill or inconclusive"),
-                );
-            }
-            if s.value == Status::Shipped && d.value != Some(Decision::Ship) {
-                self.report(
-                    s.at,
-                    Rule::ShippedNeedsShip,
-                    "status shipped needs `decision: ship`",
-                    None,
-                );
-            }
-        }
-
-        let id_at = id.as_ref().map(|f| (f.value.clone(), f.at));
-        let record = (|| {
-            Some(Record {
-                id: id?.value,
-                title: title?.value,
-                hypothesis: hypothesis?.value,
-                primary_metric: metric?.value,
-                baseline: baseline?.value,
-                target: target?.value,
-                status: status?.value,
-                confidence: confidence?,
-                decision: decision?.value,
-                learning: learning?,
-                direction: direction?.value,
-                owner: owner?,
-                tags: tags?,
-                links: links?,
-                decision_log: log?,
-            })
-        })();
-        (record, id_at)
     }
 
+    /// Each value read as its type (`wrong-type`, `bad-status`, `bad-decision`,
+    /// `confidence-range`, the log's rules), an absent one as its default.
+    fn read_values(&mut self, doc: &Document, keys: &Keys) -> Typed {
+        let get = |name: &str| keys.get(name).map(|&(_, v)| v);
+        let root = doc.node(doc.root).start;
+        Typed {
+            id: self.read_id(doc, get(fields::ID)),
+            title: get("title").and_then(|v| self.string(doc, v, "title")),
+            hypothesis: get("hypothesis").and_then(|v| self.string(doc, v, "hypothesis")),
+            metric: get("primary_metric").and_then(|v| self.string(doc, v, "primary_metric")),
+            baseline: get("baseline").and_then(|v| self.number(doc, v, "baseline")),
+            target: get("target").and_then(|v| self.number(doc, v, "target")),
+            status: match get("status") {
+                Some(v) => self.status(doc, v),
+                None => Some(Placed {
+                    value: Status::default(),
+                    at: root,
+                }),
+            },
+            confidence: match get("confidence") {
+                Some(v) => self.confidence(doc, v),
+                None => Some(0),
+            },
+            decision: match get("decision") {
+                Some(v) => self.decision(doc, v),
+                None => Some(Placed {
+                    value: None,
+                    at: root,
+                }),
+            },
+            learning: self.optional_string(doc, get("learning"), "learning"),
+            owner: self.optional_string(doc, get("owner"), "owner"),
+            direction: match get("direction") {
+                Some(v) => self.direction(doc, v),
+                None => Some(Placed {
+                    value: None,
+                    at: root,
+                }),
+            },
+            tags: self.string_list(doc, get("tags"), "tags"),
+            links: self.string_list(doc, get("links"), "links"),
+            log: self.log(doc, get(fields::DECISION_LOG)),
+        }
+    }
+
+    /// `title-length`: 1 to 200 characters after trimming.
+    fn title_length(&mut self, typed: &Typed) {
+        let Some(title) = &typed.title else { return };
+        let len = title.value.trim().chars().count();
+        if !(1..=200).contains(&len) {
+            self.report(
+                title.at,
+                Rule::TitleLength,
+                format!("title is {len} characters after trimming; it must be 1 to 200"),
+                None,
+            );
+        }
+    }
+
+    /// `empty-field`: hypothesis and primary_metric are not blank.
+    fn empty_fields(&mut self, typed: &Typed) {
+        let fields = [
+            ("hypothesis", &typed.hypothesis),
+            ("primary_metric", &typed.metric),
+        ];
+        for (name, field) in fields {
+            let Some(field) = field else { continue };
+            if field.value.trim().is_empty() {
+                let what = fields::field(name).map_or("", |f| f.description);
+                self.report(
+                    field.at,
+                    Rule::EmptyField,
+                    format!("`{name}` is blank; it must not be"),
+                    Some(&format!("write {what} after `{name}:`")),
+                );
+            }
+        }
+    }
+
+    /// `target-vs-baseline`: target above baseline, below it with direction decrease.
+    fn target_vs_baseline(&mut self, typed: &Typed) {
+        let (Some(b), Some(t), Some(d)) = (&typed.baseline, &typed.target, &typed.direction) else {
+            return;
+        };
+        let decrease = d.value == Some(Direction::Decrease);
+        if decrease && t.value >= b.value {
+            self.report(
+                t.at,
+                Rule::TargetVsBaseline,
+                format!(
+                    "target {} must be below baseline {} when direction is decrease",
+                    t.value, b.value
+                ),
+                None,
+            );
+        } else if !decrease && t.value <= b.value {
+            self.report(
+                t.at,
+                Rule::TargetVsBaseline,
+                format!("target {} must be above baseline {}", t.value, b.value),
+                Some("if lower is better for this metric, add `direction: decrease`"),
+            );
+        }
+    }
+
+    /// `decision-required`: status completed needs a decision.
+    fn decision_required(&mut self, typed: &Typed) {
+        if let (Some(s), Some(d)) = (&typed.status, &typed.decision)
+            && s.value == Status::Completed
+            && d.value.is_none()
+        {
+            self.report(
+                s.at,
+                Rule::DecisionRequired,
+                "status completed needs a decision",
+                Some("set `decision:` to ship, iterate, kill or inconclusive"),
+            );
+        }
+    }
+
+    /// `shipped-needs-ship`: status shipped needs decision ship.
+    fn shipped_needs_ship(&mut self, typed: &Typed) {
+        if let (Some(s), Some(d)) = (&typed.status, &typed.decision)
+            && s.value == Status::Shipped
+            && d.value != Some(Decision::Ship)
+        {
+            self.report(
+                s.at,
+                Rule::ShippedNeedsShip,
+                "status shipped needs `decision: ship`",
+                None,
+            );
+        }
+    }
+
+    /// `wrong-type`: a value that is not of its field's type, with a hint when quotes are the
+    /// likely cause.
     fn wrong_type(&mut self, doc: &Document, node: NodeId, name: &str, expected: &str) {
         let got = doc.value(node);
         let hint = match (expected, got) {
-            ("a number", Value::Str(_)) => Some("remove the quotes: a quoted number is text"),
+            ("a number", Value::Str(s)) if is_number_text(s) => {
+                Some("remove the quotes: a quoted number is text")
+            }
+            ("a number", Value::Str(_)) => Some("write the number in digits, like 3.2"),
             ("a string", Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
                 Some("put the value in quotes to make it text")
             }
@@ -462,10 +600,32 @@ impl Checker<'_> {
         );
     }
 
-    fn id(&mut self, doc: &Document, node: NodeId) -> Option<Field<String>> {
+    /// The id as written, or the one xp assigned to a payload (which must not carry one).
+    fn read_id(&mut self, doc: &Document, node: Option<NodeId>) -> Option<Placed<String>> {
+        match (node, self.assigned_id) {
+            (Some(v), Some(_)) => {
+                self.report(
+                    doc.node(v).start,
+                    Rule::UnknownKey,
+                    "`id` is assigned by xp and cannot be given",
+                    Some("remove `id` from the payload"),
+                );
+                None
+            }
+            (Some(v), None) => self.id(doc, v),
+            (None, Some(assigned)) => Some(Placed {
+                value: assigned.to_owned(),
+                at: doc.node(doc.root).start,
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// `wrong-type` of `id`: a UUID.
+    fn id(&mut self, doc: &Document, node: NodeId) -> Option<Placed<String>> {
         let at = doc.node(node).start;
         match doc.value(node) {
-            Value::Str(s) if is_uuid(s) => Some(Field {
+            Value::Str(s) if is_uuid(s) => Some(Placed {
                 value: s.to_owned(),
                 at,
             }),
@@ -479,25 +639,27 @@ impl Checker<'_> {
                 None
             }
             _ => {
-                self.wrong_type(doc, node, "id", "a UUID");
+                self.wrong_type(doc, node, fields::ID, "a UUID");
                 None
             }
         }
     }
 
-    fn string(&mut self, doc: &Document, node: NodeId, name: &str) -> Option<Field<String>> {
+    /// `wrong-type` of a required text field.
+    fn string(&mut self, doc: &Document, node: NodeId, name: &str) -> Option<Placed<String>> {
         match doc.value(node) {
-            Value::Str(s) => Some(Field {
+            Value::Str(s) => Some(Placed {
                 value: s.to_owned(),
                 at: doc.node(node).start,
             }),
             _ => {
-                self.wrong_type(doc, node, name, "a string");
+                self.wrong_type(doc, node, name, expected(name));
                 None
             }
         }
     }
 
+    /// `wrong-type` of an optional text field (null or absent is none).
     fn optional_string(
         &mut self,
         doc: &Document,
@@ -511,92 +673,124 @@ impl Checker<'_> {
             Value::Null => Some(None),
             Value::Str(s) => Some(Some(s.to_owned())),
             _ => {
-                self.wrong_type(doc, node, name, "a string or null");
+                self.wrong_type(doc, node, name, expected(name));
                 None
             }
         }
     }
 
-    fn number(&mut self, doc: &Document, node: NodeId, name: &str) -> Option<Field<f64>> {
+    /// `wrong-type` of a number field: finite, not quoted.
+    fn number(&mut self, doc: &Document, node: NodeId, name: &str) -> Option<Placed<f64>> {
         let at = doc.node(node).start;
         match doc.value(node) {
-            Value::Int(n) => Some(Field {
+            Value::Int(n) => Some(Placed {
                 value: n as f64,
                 at,
             }),
-            Value::Float(x) if x.is_finite() => Some(Field { value: x, at }),
+            Value::Float(x) if x.is_finite() => Some(Placed { value: x, at }),
             Value::Float(_) => {
-                self.report(
-                    at,
-                    Rule::WrongType,
-                    format!("`{name}` must be a finite number"),
-                    None,
-                );
+                self.not_finite(doc, node, name);
+                None
+            }
+            Value::Str(s) if is_not_finite_word(s) => {
+                self.not_finite(doc, node, name);
                 None
             }
             _ => {
-                self.wrong_type(doc, node, name, "a number");
+                self.wrong_type(doc, node, name, expected(name));
                 None
             }
         }
     }
 
-    fn status(&mut self, doc: &Document, node: NodeId) -> Option<Field<Status>> {
+    /// `wrong-type`: NaN and infinities are no measure.
+    fn not_finite(&mut self, doc: &Document, node: NodeId, name: &str) {
+        self.report(
+            doc.node(node).start,
+            Rule::WrongType,
+            format!("`{name}` must be a finite number, not {}", shown(doc, node)),
+            Some("write the number in digits, like 3.2"),
+        );
+    }
+
+    /// `bad-status`: one of the statuses.
+    fn status(&mut self, doc: &Document, node: NodeId) -> Option<Placed<Status>> {
         let at = doc.node(node).start;
         if let Value::Str(s) = doc.value(node)
             && let Some(value) = Status::parse(s)
         {
-            return Some(Field { value, at });
+            return Some(Placed { value, at });
         }
-        let list: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
         self.report(
             at,
             Rule::BadStatus,
             format!(
                 "status {} is not one of {}",
                 shown(doc, node),
-                list.join(", ")
+                fields::STATUSES.join(", ")
             ),
             None,
         );
         None
     }
 
-    fn decision(&mut self, doc: &Document, node: NodeId) -> Option<Field<Option<Decision>>> {
+    /// `bad-decision`: one of the decisions, or null.
+    fn decision(&mut self, doc: &Document, node: NodeId) -> Option<Placed<Option<Decision>>> {
         let at = doc.node(node).start;
         match doc.value(node) {
-            Value::Null => return Some(Field { value: None, at }),
+            Value::Null => return Some(Placed { value: None, at }),
             Value::Str(s) => {
                 if let Some(d) = Decision::parse(s) {
-                    return Some(Field { value: Some(d), at });
+                    return Some(Placed { value: Some(d), at });
                 }
             }
             _ => {}
         }
-        let list: Vec<_> = Decision::ALL.iter().map(|d| d.as_str()).collect();
+        if let Some(text) = quoted_null(doc, node) {
+            self.report(
+                at,
+                Rule::BadDecision,
+                format!("decision is the text \"{text}\" in quotes, not null"),
+                Some(
+                    "null is written without quotes (`decision: null`); or set one of ship, iterate, \
+                     kill, inconclusive",
+                ),
+            );
+            return None;
+        }
         self.report(
             at,
             Rule::BadDecision,
             format!(
                 "decision {} is not one of {} or null",
                 shown(doc, node),
-                list.join(", ")
+                fields::DECISIONS.join(", ")
             ),
             None,
         );
         None
     }
 
-    fn direction(&mut self, doc: &Document, node: NodeId) -> Option<Field<Option<Direction>>> {
+    /// `wrong-type` of `direction`: increase, decrease or null.
+    fn direction(&mut self, doc: &Document, node: NodeId) -> Option<Placed<Option<Direction>>> {
         let at = doc.node(node).start;
         match doc.value(node) {
-            Value::Null => return Some(Field { value: None, at }),
+            Value::Null => return Some(Placed { value: None, at }),
             Value::Str(s) => {
                 if let Some(d) = Direction::parse(s) {
-                    return Some(Field { value: Some(d), at });
+                    return Some(Placed { value: Some(d), at });
                 }
             }
             _ => {}
+        }
+        if let Some(text) = quoted_null(doc, node) {
+            self.report(
+                at,
+                Rule::WrongType,
+                format!("direction is the text \"{text}\" in quotes, not null"),
+                Some("null is written without quotes; or set `increase` or `decrease`"),
+            );
+            return None;
         }
         self.report(
             at,
@@ -610,6 +804,7 @@ impl Checker<'_> {
         None
     }
 
+    /// `confidence-range`: a whole number from 0 to 100 (`wrong-type` when not a number).
     fn confidence(&mut self, doc: &Document, node: NodeId) -> Option<i64> {
         let at = doc.node(node).start;
         match doc.value(node) {
@@ -619,7 +814,7 @@ impl Checker<'_> {
                     at,
                     Rule::ConfidenceRange,
                     format!(
-                        "confidence {} must be a whole number from 0 to 100",
+                        "confidence must be a whole number from 0 to 100, not {}",
                         shown(doc, node)
                     ),
                     None,
@@ -627,12 +822,13 @@ impl Checker<'_> {
                 None
             }
             _ => {
-                self.wrong_type(doc, node, "confidence", "a number");
+                self.wrong_type(doc, node, "confidence", expected("confidence"));
                 None
             }
         }
     }
 
+    /// `wrong-type` of a list field: a list of strings, or null.
     fn string_list(
         &mut self,
         doc: &Document,
@@ -651,7 +847,7 @@ impl Checker<'_> {
                     match doc.value(item) {
                         Value::Str(s) => out.push(s.to_owned()),
                         _ => {
-                            self.wrong_type(doc, item, name, "a list of strings");
+                            self.wrong_type(doc, item, name, expected(name));
                             ok = false;
                         }
                     }
@@ -659,12 +855,13 @@ impl Checker<'_> {
                 ok.then_some(Some(out))
             }
             _ => {
-                self.wrong_type(doc, node, name, "a list of strings");
+                self.wrong_type(doc, node, name, expected(name));
                 None
             }
         }
     }
 
+    /// The decision log: a list of entries (`bad-log-entry`) in time order (`log-order`).
     fn log(&mut self, doc: &Document, node: Option<NodeId>) -> Option<Vec<LogEntry>> {
         let Some(node) = node else {
             self.log = Some(Vec::new());
@@ -695,15 +892,7 @@ impl Checker<'_> {
         for &item in items {
             match self.log_entry(doc, item) {
                 Some((entry, time, at)) => {
-                    if previous.is_some_and(|p| time < p) {
-                        self.report(
-                            at,
-                            Rule::LogOrder,
-                            format!("entry at {} is earlier than the entry before it", entry.at),
-                            Some("log entries are in time order; new entries go at the end"),
-                        );
-                        ok = false;
-                    }
+                    ok &= self.log_order(previous, time, &entry, at);
                     previous = Some(time);
                     entries.push(entry);
                 }
@@ -714,13 +903,30 @@ impl Checker<'_> {
         ok.then_some(entries)
     }
 
-    fn log_entry(
+    /// `log-order`: an entry is not earlier than the one before it.
+    fn log_order(
         &mut self,
-        doc: &Document,
-        item: NodeId,
-    ) -> Option<(LogEntry, chrono::DateTime<chrono::Utc>, Pos)> {
+        previous: Option<chrono::DateTime<chrono::Utc>>,
+        time: chrono::DateTime<chrono::Utc>,
+        entry: &LogEntry,
+        at: Pos,
+    ) -> bool {
+        if previous.is_some_and(|p| time < p) {
+            self.report(
+                at,
+                Rule::LogOrder,
+                format!("entry at {} is earlier than the entry before it", entry.at),
+                Some("log entries are in time order; new entries go at the end"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// `bad-log-entry`: a mapping of `at`, `who` and `note`, each of its type.
+    fn log_entry(&mut self, doc: &Document, item: NodeId) -> Option<ReadEntry> {
         let start = doc.node(item).start;
-        let Value::Map(fields) = doc.value(item) else {
+        let Value::Map(entry_keys) = doc.value(item) else {
             self.report(
                 start,
                 Rule::BadLogEntry,
@@ -732,93 +938,10 @@ impl Checker<'_> {
             );
             return None;
         };
-        let mut ok = true;
-        for &(key, _) in fields {
-            if !matches!(doc.value(key), Value::Str("at" | "who" | "note")) {
-                self.report(
-                    doc.node(key).start,
-                    Rule::BadLogEntry,
-                    format!("unknown key {} in a log entry", shown(doc, key)),
-                    Some("a log entry has only `at`, `who` and `note`"),
-                );
-                ok = false;
-            }
-        }
-        let at = match doc.entry(item, "at") {
-            None => {
-                self.report(start, Rule::BadLogEntry, "log entry has no `at`", None);
-                None
-            }
-            Some((_, v)) => match doc.value(v) {
-                Value::Str(s) => match parse_utc(s) {
-                    Some(time) => Some((s.to_owned(), time, doc.node(v).start)),
-                    None => {
-                        self.report(
-                            doc.node(v).start,
-                            Rule::BadLogEntry,
-                            format!("`at` is `{s}`, not an RFC 3339 UTC time"),
-                            Some("write it like 2026-02-22T18:30:00.000Z"),
-                        );
-                        None
-                    }
-                },
-                other => {
-                    self.report(
-                        doc.node(v).start,
-                        Rule::BadLogEntry,
-                        format!(
-                            "`at` must be an RFC 3339 UTC time, not {}",
-                            other.describe()
-                        ),
-                        None,
-                    );
-                    None
-                }
-            },
-        };
-        let who = match doc.entry(item, "who") {
-            None => Some(None),
-            Some((_, v)) => match doc.value(v) {
-                Value::Null => Some(None),
-                Value::Str(s) => Some(Some(s.to_owned())),
-                other => {
-                    self.report(
-                        doc.node(v).start,
-                        Rule::BadLogEntry,
-                        format!("`who` must be a string or null, not {}", other.describe()),
-                        None,
-                    );
-                    None
-                }
-            },
-        };
-        let note = match doc.entry(item, "note") {
-            None => {
-                self.report(start, Rule::BadLogEntry, "log entry has no `note`", None);
-                None
-            }
-            Some((_, v)) => match doc.value(v) {
-                Value::Str(s) if !s.trim().is_empty() => Some(s.to_owned()),
-                Value::Str(_) => {
-                    self.report(
-                        doc.node(v).start,
-                        Rule::BadLogEntry,
-                        "`note` is blank",
-                        None,
-                    );
-                    None
-                }
-                other => {
-                    self.report(
-                        doc.node(v).start,
-                        Rule::BadLogEntry,
-                        format!("`note` must be a string, not {}", other.describe()),
-                        None,
-                    );
-                    None
-                }
-            },
-        };
+        let ok = self.log_entry_keys(doc, entry_keys);
+        let at = self.log_at(doc, item);
+        let who = self.log_who(doc, item);
+        let note = self.log_note(doc, item);
         let (at, time, at_pos) = at?;
         ok.then_some((
             LogEntry {
@@ -829,6 +952,155 @@ impl Checker<'_> {
             time,
             at_pos,
         ))
+    }
+
+    /// `bad-log-entry`: an entry has no key but [`fields::LOG_KEYS`].
+    fn log_entry_keys(&mut self, doc: &Document, entry_keys: &[(NodeId, NodeId)]) -> bool {
+        let mut ok = true;
+        for &(key, _) in entry_keys {
+            if !matches!(doc.value(key), Value::Str(k) if fields::LOG_KEYS.contains(&k)) {
+                self.report(
+                    doc.node(key).start,
+                    Rule::BadLogEntry,
+                    format!("unknown key {} in a log entry", shown(doc, key)),
+                    Some("a log entry has only `at`, `who` and `note`"),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// `bad-log-entry`: `at` is an RFC 3339 UTC time.
+    fn log_at(
+        &mut self,
+        doc: &Document,
+        item: NodeId,
+    ) -> Option<(String, chrono::DateTime<chrono::Utc>, Pos)> {
+        let Some((_, v)) = doc.entry(item, "at") else {
+            let start = doc.node(item).start;
+            self.report(start, Rule::BadLogEntry, "log entry has no `at`", None);
+            return None;
+        };
+        match doc.value(v) {
+            Value::Str(s) => match parse_utc(s) {
+                Some(time) => Some((s.to_owned(), time, doc.node(v).start)),
+                None => {
+                    self.report(
+                        doc.node(v).start,
+                        Rule::BadLogEntry,
+                        format!("`at` is `{s}`, not an RFC 3339 UTC time"),
+                        Some("write it like 2026-02-22T18:30:00.000Z"),
+                    );
+                    None
+                }
+            },
+            other => {
+                self.report(
+                    doc.node(v).start,
+                    Rule::BadLogEntry,
+                    format!(
+                        "`at` must be an RFC 3339 UTC time, not {}",
+                        other.describe()
+                    ),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// `bad-log-entry`: `who` is text, null or absent.
+    fn log_who(&mut self, doc: &Document, item: NodeId) -> Option<Option<String>> {
+        let Some((_, v)) = doc.entry(item, "who") else {
+            return Some(None);
+        };
+        match doc.value(v) {
+            Value::Null => Some(None),
+            Value::Str(s) => Some(Some(s.to_owned())),
+            other => {
+                self.report(
+                    doc.node(v).start,
+                    Rule::BadLogEntry,
+                    format!("`who` must be a string or null, not {}", other.describe()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// `bad-log-entry`: `note` is text that is not blank.
+    fn log_note(&mut self, doc: &Document, item: NodeId) -> Option<String> {
+        let Some((_, v)) = doc.entry(item, "note") else {
+            let start = doc.node(item).start;
+            self.report(start, Rule::BadLogEntry, "log entry has no `note`", None);
+            return None;
+        };
+        match doc.value(v) {
+            Value::Str(s) if !s.trim().is_empty() => Some(s.to_owned()),
+            Value::Str(_) => {
+                self.report(
+                    doc.node(v).start,
+                    Rule::BadLogEntry,
+                    "`note` is blank",
+                    None,
+                );
+                None
+            }
+            other => {
+                self.report(
+                    doc.node(v).start,
+                    Rule::BadLogEntry,
+                    format!("`note` must be a string, not {}", other.describe()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+}
+
+/// What a field's value must be, as a `wrong-type` message says it, from the field table.
+fn expected(name: &str) -> &'static str {
+    match fields::field(name).map(|f| (f.kind, f.nullable)) {
+        Some((FieldKind::Text, false)) => "a string",
+        Some((FieldKind::Text, true)) => "a string or null",
+        Some((FieldKind::Number | FieldKind::Percent, _)) => "a number",
+        Some((FieldKind::TextList, _)) => "a list of strings",
+        Some((FieldKind::Enum(_), _)) | None => "a value of its own kind",
+    }
+}
+
+/// Whether text in quotes would be a finite number without them.
+fn is_number_text(text: &str) -> bool {
+    match yaml::resolve_plain(text.trim()) {
+        Value::Int(_) => true,
+        Value::Float(x) => x.is_finite(),
+        _ => false,
+    }
+}
+
+/// Whether text names NaN or an infinity, as JSON and spreadsheets write them (`NaN`, `inf`,
+/// `-Infinity`, `.nan`).
+fn is_not_finite_word(text: &str) -> bool {
+    let word = text
+        .trim()
+        .trim_start_matches(['+', '-'])
+        .trim_start_matches('.');
+    ["nan", "inf", "infinity"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// The text of a quoted scalar that would be null without its quotes (`"null"`, `""`, `'~'`).
+fn quoted_null(doc: &Document, node: NodeId) -> Option<&str> {
+    match &doc.node(doc.target(node)).kind {
+        Kind::Scalar {
+            text,
+            style: yaml::Style::Quoted,
+        } if yaml::resolve_plain(text) == Value::Null => Some(text),
+        _ => None,
     }
 }
 
@@ -1056,6 +1328,148 @@ decision_log:
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].path, PathBuf::from("b.yaml"));
         assert!(problems[0].message.contains("a.yaml"));
+    }
+
+    #[test]
+    fn duplicate_ids_differing_only_by_case_are_duplicates() {
+        let pos = Pos::start();
+        let ids = vec![
+            (
+                PathBuf::from("a.yaml"),
+                "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58".to_owned(),
+                pos,
+            ),
+            (
+                PathBuf::from("b.yaml"),
+                "3F9C2A71-5B1E-4D8A-9C0F-7E2B6D4A1C58".to_owned(),
+                pos,
+            ),
+        ];
+        let problems = duplicate_ids(&ids);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, PathBuf::from("b.yaml"));
+    }
+
+    fn first(text: &str) -> Problem {
+        check_bytes(Path::new("x.yaml"), text.as_bytes())
+            .problems
+            .into_iter()
+            .next()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_blank_field_is_named_and_pointed_at() {
+        let p = first(&GOOD.replace("hypothesis: Green beats blue", "hypothesis: \"  \""));
+        assert_eq!((p.rule, p.line, p.column), (Rule::EmptyField, 3, 13));
+        assert_eq!(p.message, "`hypothesis` is blank; it must not be");
+        assert_eq!(
+            p.hint.as_deref(),
+            Some("write what the change is expected to do after `hypothesis:`")
+        );
+        let p = first(&GOOD.replace("primary_metric: signup_rate", "primary_metric: ''"));
+        assert!(
+            p.message.starts_with("`primary_metric` is blank"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn confidence_out_of_range_reads_as_a_sentence() {
+        let p = first(&GOOD.replace("confidence: 0", "confidence: 101"));
+        assert_eq!(
+            p.message,
+            "confidence must be a whole number from 0 to 100, not `101`"
+        );
+        let long = format!("confidence: 1.{}", "5".repeat(50));
+        let p = first(&GOOD.replace("confidence: 0", &long));
+        assert_eq!(
+            p.message,
+            "confidence must be a whole number from 0 to 100, not a number"
+        );
+    }
+
+    #[test]
+    fn a_quoted_null_is_told_apart_from_null() {
+        let p = first(&GOOD.replace("decision: null", "decision: \"null\""));
+        assert_eq!(p.rule, Rule::BadDecision);
+        assert_eq!(
+            p.message,
+            "decision is the text \"null\" in quotes, not null"
+        );
+        assert!(
+            p.hint.as_deref().unwrap().contains("without quotes"),
+            "{:?}",
+            p.hint
+        );
+        let p = first(&GOOD.replace("target: 3.7", "target: 3.7\ndirection: ''"));
+        assert_eq!(p.message, "direction is the text \"\" in quotes, not null");
+    }
+
+    #[test]
+    fn only_a_quoted_number_is_told_to_lose_its_quotes() {
+        let payload = |baseline: &str, target: &str| {
+            let text = format!(
+                "{{\"title\": \"T\", \"hypothesis\": \"h\", \"primary_metric\": \"m\", \
+                 \"baseline\": {baseline}, \"target\": {target}}}"
+            );
+            check_payload(
+                Path::new("p.json"),
+                text.as_bytes(),
+                "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58",
+            )
+            .problems
+        };
+        let problems = payload("NaN", "\"x\"");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(
+            problems[0].message,
+            "`baseline` must be a finite number, not `NaN`"
+        );
+        assert_eq!(
+            problems[1].message,
+            "`target` must be a number, not a string"
+        );
+        for p in &problems {
+            let hint = p.hint.as_deref().unwrap_or("");
+            assert!(!hint.contains("quotes"), "{hint}");
+        }
+        let problems = payload("\"-Infinity\"", "\"3.7\"");
+        assert_eq!(
+            problems[0].message,
+            "`baseline` must be a finite number, not `-Infinity`"
+        );
+        assert_eq!(
+            problems[1].hint.as_deref(),
+            Some("remove the quotes: a quoted number is text")
+        );
+        let problems = payload(".inf", "2");
+        assert_eq!(
+            problems[0].message,
+            "`baseline` must be a finite number, not `.inf`"
+        );
+    }
+
+    #[test]
+    fn conflict_markers_are_an_unresolved_merge_conflict() {
+        let text = GOOD.replace(
+            "confidence: 0\n",
+            "<<<<<<< ours\nconfidence: 10\n=======\nconfidence: 20\n>>>>>>> theirs\n",
+        );
+        let p = first(&text);
+        assert_eq!((p.rule, p.line, p.column), (Rule::YamlSyntax, 8, 1));
+        assert!(
+            p.message.starts_with("unresolved merge conflict"),
+            "{}",
+            p.message
+        );
+        assert_eq!(
+            p.hint.as_deref(),
+            Some("run `xp resolve`, or keep one side between the markers")
+        );
+        let p = first(&GOOD.replace("confidence: 0\n", "=======\n"));
+        assert_eq!((p.line, p.message.starts_with("unresolved")), (8, true));
     }
 
     #[test]

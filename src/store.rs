@@ -5,7 +5,6 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::rules::{self, Checked};
@@ -170,6 +169,18 @@ impl Store {
                 "replace the link with the file itself",
             ));
         }
+        if let Some(what) = not_regular(&meta.file_type()) {
+            // Opening a named pipe waits for a writer, and a device may never end: neither
+            // is read.
+            let checked = rules::not_a_regular_file(&shown, what);
+            return Ok(Loaded {
+                path: path.to_owned(),
+                slug: stem(path),
+                shown,
+                bytes: Vec::new(),
+                checked,
+            });
+        }
         let (bytes, checked) = match read_at_most(path, rules::MAX_FILE_BYTES) {
             Ok(Some(bytes)) => {
                 let checked = rules::check_bytes(&shown, &bytes);
@@ -178,14 +189,10 @@ impl Store {
             Ok(None) => (Vec::new(), rules::oversized(&shown, meta.len())),
             Err(e) => return Err(Error::io(&shown, e)),
         };
-        let slug = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
         Ok(Loaded {
             path: path.to_owned(),
             shown,
-            slug,
+            slug: stem(path),
             bytes,
             checked,
         })
@@ -261,42 +268,54 @@ pub fn read_source(path: &Path) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The file name without its extension.
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What a file is when it is not a regular file or a symbolic link (which callers refuse
+/// themselves): a named pipe, a socket, a device, a folder.
+fn not_regular(kind: &fs::FileType) -> Option<&'static str> {
+    if kind.is_file() || kind.is_symlink() {
+        return None;
+    }
+    if kind.is_dir() {
+        return Some("a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a named pipe");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return Some("a device");
+        }
+    }
+    Some("something else")
+}
+
 /// The file's bytes, or None when it holds more than `limit` (then at most `limit + 1` bytes
-/// were read).
+/// were read). Anything but a regular file is refused unopened: a named pipe would wait for a
+/// writer, a device might never end.
 fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
+    if let Some(what) = not_regular(&fs::metadata(path)?.file_type()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("this is {what}, not a regular file"),
+        ));
+    }
     let mut bytes = Vec::new();
     fs::File::open(path)?
         .take(limit as u64 + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() <= limit).then_some(bytes))
-}
-
-/// An exclusive lock on a file, released on drop (also when the process dies).
-#[derive(Debug)]
-pub struct FileLock {
-    _file: fs::File,
-}
-
-/// Takes an exclusive lock on `path` (created when missing), trying until `timeout`;
-/// Ok(None) when another process still holds it then.
-pub fn lock_file(path: &Path, timeout: Duration) -> std::io::Result<Option<FileLock>> {
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(Some(FileLock { _file: file })),
-            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            Err(fs::TryLockError::WouldBlock) => return Ok(None),
-            Err(fs::TryLockError::Error(e)) => return Err(e),
-        }
-    }
 }
 
 /// Writes any file atomically (exports, `.gitattributes`): temporary file beside it, fsync,
@@ -347,6 +366,31 @@ fn free_path(dir: &Path, base: &str, from: usize) -> PathBuf {
     }
 }
 
+/// Reads a payload file (`xp new --from FILE`): a regular file of at most
+/// [`rules::MAX_FILE_BYTES`]; a pipe or device is refused unopened, a larger file unread past
+/// the limit.
+pub fn read_payload(path: &Path, shown: &Path) -> Result<Vec<u8>, Error> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(shown, e))?;
+    if let Some(what) = not_regular(&meta.file_type()) {
+        return Err(Error::failed(
+            format!("{} is {what}, not a regular file", shown.display()),
+            "give a JSON or YAML file, or `-` to read standard input",
+        ));
+    }
+    match read_at_most(path, rules::MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(Error::failed(
+            format!(
+                "{} is larger than {} bytes",
+                shown.display(),
+                rules::MAX_FILE_BYTES
+            ),
+            "a payload is one experiment's fields",
+        )),
+        Err(e) => Err(Error::io(shown, e)),
+    }
+}
+
 /// Reads a file git names for a merge (not a record in the store), whole.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     fs::read(path).map_err(|e| Error::io(path, e))
@@ -377,10 +421,20 @@ pub fn is_record_name(name: &str) -> bool {
 }
 
 /// The slug of a title: lower-case ASCII letters, digits and `-`, at most 60 characters,
-/// never empty, never a name some file system reserves.
+/// never empty, never a name some file system reserves. Other letters are transliterated
+/// (`Größe` -> `grosse`, `Café` -> `cafe`).
 pub fn slug(title: &str) -> String {
-    let mut out = String::new();
+    let mut ascii = String::with_capacity(title.len());
     for c in title.chars() {
+        match deunicode::deunicode_char(c) {
+            _ if c.is_ascii() => ascii.push(c),
+            Some(spelt) if !spelt.is_empty() => ascii.push_str(spelt),
+            // A character without a spelling (a control, a mark) separates words like a blank.
+            _ => ascii.push(' '),
+        }
+    }
+    let mut out = String::new();
+    for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if !out.is_empty() && !out.ends_with('-') {
@@ -442,7 +496,9 @@ mod tests {
         assert_eq!(slug("nul.yaml"), "nul-yaml");
         assert_eq!(slug("COM1"), "com1-experiment");
         assert_eq!(slug("a\u{202e}b\u{0007}c"), "a-b-c");
-        assert_eq!(slug("Crème brûlée"), "cr-me-br-l-e");
+        assert_eq!(slug("Crème brûlée"), "creme-brulee");
+        assert_eq!(slug("Café Menü Größe"), "cafe-menu-grosse");
+        assert_eq!(slug("Ærø Øl"), "aero-ol");
         let long = slug(&"word ".repeat(40));
         assert!(long.len() <= MAX_SLUG && !long.ends_with('-'), "{long}");
     }
@@ -477,6 +533,58 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["a.yml", "b.yaml"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_or_a_device_is_reported_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("x.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let store = Store::new(dir.path().to_owned(), dir.path().to_owned());
+        // Opening the pipe would wait for a writer forever: a hang fails the test by timeout.
+        let files = store.files().unwrap();
+        assert_eq!(files, std::slice::from_ref(&fifo));
+        let loaded = store.load(&fifo).unwrap();
+        assert!(loaded.checked.record.is_none());
+        let p = &loaded.checked.problems[0];
+        assert_eq!(p.path, PathBuf::from("x.yaml"));
+        assert!(
+            p.message.contains("named pipe, not a regular file"),
+            "{}",
+            p.message
+        );
+        assert_eq!(read_source(&fifo), None);
+        let zero = store.load(Path::new("/dev/zero")).unwrap();
+        let message = &zero.checked.problems[0].message;
+        assert!(
+            message.contains("a device, not a regular file") && !message.contains("0 bytes"),
+            "{message}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_payload_must_be_a_regular_file_within_the_limit() {
+        let dev = Path::new("/dev/zero");
+        let err = read_payload(dev, dev).unwrap_err().to_string();
+        assert!(
+            err.contains("/dev/zero is a device, not a regular file"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        fs::write(&big, vec![b' '; rules::MAX_FILE_BYTES + 1]).unwrap();
+        let err = read_payload(&big, Path::new("big.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("big.json is larger than"), "{err}");
+        fs::write(&big, b"{}").unwrap();
+        assert_eq!(read_payload(&big, &big).unwrap(), b"{}");
     }
 
     #[test]

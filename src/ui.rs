@@ -19,6 +19,8 @@ pub struct Ui {
     out: Box<dyn Write>,
     err: Box<dyn Write>,
     styled: bool,
+    /// Whether data on stdout may carry colour (a terminal, unless told otherwise).
+    out_styled: bool,
     out_closed: bool,
 }
 
@@ -48,13 +50,19 @@ impl Write for Buffer {
 impl Ui {
     /// The process's stdout and stderr, colour as chosen.
     pub fn stdio(choice: ColorChoice) -> Ui {
-        let out = AutoStream::new(io::stdout(), choice);
+        // Data goes to stdout byte for byte (a stripping stream would drop DEL from a record's
+        // text); renderers style it only when stdout itself would show colour.
+        let out_styled = !matches!(
+            AutoStream::new(io::stdout(), choice).current_choice(),
+            ColorChoice::Never
+        );
         let err = AutoStream::new(io::stderr(), choice);
         let styled = !matches!(err.current_choice(), ColorChoice::Never);
         Ui {
-            out: Box::new(out),
+            out: Box::new(io::stdout()),
             err: Box::new(err),
             styled,
+            out_styled,
             out_closed: false,
         }
     }
@@ -67,14 +75,25 @@ impl Ui {
             out: Box::new(out.clone()),
             err: Box::new(err.clone()),
             styled: false,
+            out_styled: false,
             out_closed: false,
         };
         (ui, out, err)
     }
 
-    /// Whether messages carry colour.
+    /// `style` when messages carry colour, else no style (a captured Ui's text is plain).
+    fn style(&self, style: Style) -> Style {
+        if self.styled { style } else { Style::new() }
+    }
+
+    /// Whether messages on stderr carry colour.
     pub fn styled(&self) -> bool {
         self.styled
+    }
+
+    /// Whether data on stdout may carry colour.
+    pub fn out_styled(&self) -> bool {
+        self.out_styled
     }
 
     /// Writes data to stdout; a closed pipe silently drops the rest.
@@ -110,19 +129,23 @@ impl Ui {
 
     /// A dimmed status line on stderr.
     pub fn note(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{DIM}{text}{DIM:#}");
+        let dim = self.style(DIM);
+        let _ = writeln!(self.err, "{dim}{text}{dim:#}");
     }
 
     pub fn warning(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{WARNING}warning{WARNING:#}: {text}");
+        let s = self.style(WARNING);
+        let _ = writeln!(self.err, "{s}warning{s:#}: {text}");
     }
 
     pub fn error(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{ERROR}error{ERROR:#}: {text}");
+        let s = self.style(ERROR);
+        let _ = writeln!(self.err, "{s}error{s:#}: {text}");
     }
 
     pub fn hint(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{HINT}hint{HINT:#}: {text}");
+        let s = self.style(HINT);
+        let _ = writeln!(self.err, "{s}hint{s:#}: {text}");
     }
 
     /// Pre-rendered text (may hold colour codes) on stderr.

@@ -18,6 +18,8 @@ pub struct Workspace {
     pub env: Env,
     pub repo: Option<Repo>,
     pub store: Store,
+    /// The experiments directory was named (`--dir`, `XP_DIR`) rather than found.
+    pub dir_named: bool,
 }
 
 impl Workspace {
@@ -25,14 +27,15 @@ impl Workspace {
     /// (`dir_flag`, else `XP_DIR`, else `experiments/` at the root of the work tree).
     pub fn open(env: &Env, dir_flag: Option<&Path>) -> Result<Workspace, Error> {
         let cwd = env.cwd.canonicalize().map_err(|e| Error::io(&env.cwd, e))?;
-        let repo = Repo::discover(&cwd)?;
+        let repo = Repo::discover(&cwd, &env.git())?;
         let root = repo
             .as_ref()
             .map_or_else(|| cwd.clone(), |r| r.workdir().to_owned());
-        let dir = match dir_flag
+        let named = dir_flag
             .map(Path::to_owned)
-            .or_else(|| env.var("XP_DIR").map(PathBuf::from))
-        {
+            .or_else(|| env.var("XP_DIR").map(PathBuf::from));
+        let dir_named = named.is_some();
+        let dir = match named {
             Some(dir) => normalize(&cwd.join(dir)),
             None => root.join("experiments"),
         };
@@ -42,7 +45,12 @@ impl Workspace {
         if let Some(repo) = &repo {
             store = store.with_scratch(repo.git_dir().to_owned());
         }
-        Ok(Workspace { env, repo, store })
+        Ok(Workspace {
+            env,
+            repo,
+            store,
+            dir_named,
+        })
     }
 
     /// Holds other xp writers off while this operation reads, changes, writes and commits,
@@ -54,7 +62,7 @@ impl Workspace {
                 return Ok(None);
             }
             let path = self.store.dir.join(".xp.lock");
-            return match crate::store::lock_file(&path, LOCK_TIMEOUT) {
+            return match crate::lockfile::lock_file(&path, LOCK_TIMEOUT) {
                 Ok(Some(lock)) => Ok(Some(lock)),
                 Ok(None) => Err(Error::Busy {
                     message: "another xp command is writing in this experiments directory".into(),
@@ -70,14 +78,21 @@ impl Workspace {
         Ok(Some(lock))
     }
 
-    /// Who writes: the given name, else git's user.name, else `USER`, else nobody.
+    /// Who writes: the given name, else the commit's author (`GIT_AUTHOR_NAME`, else git's
+    /// user.name), else `USER`, else nobody.
     pub fn who(&self, given: Option<&str>) -> Option<String> {
         given
             .map(str::to_owned)
             .filter(|w| !w.trim().is_empty())
+            .or_else(|| {
+                self.env
+                    .var("GIT_AUTHOR_NAME")
+                    .filter(|w| !w.trim().is_empty())
+                    .map(str::to_owned)
+            })
             .or_else(|| match &self.repo {
                 Some(repo) => repo.user_name(),
-                None => crate::git::global_user_name(),
+                None => crate::git::global_user_name(&self.env.git()),
             })
             .or_else(|| self.env.var("USER").map(str::to_owned))
     }

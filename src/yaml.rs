@@ -586,6 +586,15 @@ mod tests {
     }
 
     #[test]
+    fn escaped_control_characters_are_kept() {
+        // DEL is outside YAML's printable set but may be written as an escape.
+        assert_eq!(value_of("\"a\\u007fb\""), "a\u{7f}b");
+        assert_eq!(value_of("\"\\x7f\""), "\u{7f}");
+        assert_eq!(value_of("\"a\\u0001b\""), "a\u{1}b");
+        assert_eq!(value_of("\"\\u007f\""), "\u{7f}");
+    }
+
+    #[test]
     fn quoted_number_is_a_string() {
         let doc = parse("a: \"3.2\"\nb: 3.2\nc: !!str 3\n").unwrap();
         let get = |k| doc.value(doc.entry(doc.root, k).unwrap().1);

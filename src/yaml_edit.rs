@@ -231,7 +231,7 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
     let Some((key_node, log_node)) = doc.entry(doc.root, "decision_log") else {
         let entries = editable(text, doc)?;
         let indent = line_indent(text, doc.node(entries[0].0).start.byte);
-        let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
+        let lines = entry_lines(entry, &format!("{indent}- "), &format!("{indent}  "), nl);
         return Ok(insert_lines(
             text,
             None,
@@ -274,13 +274,13 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
             // `decision_log:` with nothing after it: the entries go on the next lines, so even
             // the first note is a pure append.
             let indent = line_indent(text, doc.node(key_node).start.byte);
-            let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
+            let lines = entry_lines(entry, &format!("{indent}- "), &format!("{indent}  "), nl);
             let colon = after_colon(text, doc, key_node)?;
             Ok(insert_lines(text, next_line_start(text, colon), &lines))
         }
         (_, Value::Null) | (Kind::Seq(_), _) => {
             let indent = line_indent(text, doc.node(key_node).start.byte);
-            let lines = entry_lines(entry, &indent, &format!("{indent}  "), nl);
+            let lines = entry_lines(entry, &format!("{indent}- "), &format!("{indent}  "), nl);
             let colon = after_colon(text, doc, key_node)?;
             let end = node.end.byte.max(colon);
             let lines = lines.strip_suffix(nl).unwrap_or(&lines);
@@ -290,7 +290,9 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
     }
 }
 
-/// The indentation of a block log entry's dash and of its keys, read from the entry at `item`.
+/// What comes before a block log entry's first key (its indentation, the dash and the blanks
+/// after it, as in `-   at:`) and the indentation of its other keys, read from the entry at
+/// `item`.
 fn entry_style(text: &str, doc: &Document, item: NodeId) -> Result<(String, String), EditError> {
     let first = doc.node(item);
     // The sequence's own span starts at its first item in an indentless list, so the dash is
@@ -310,7 +312,10 @@ fn entry_style(text: &str, doc: &Document, item: NodeId) -> Result<(String, Stri
         ));
     };
     let gap = after_dash.len() - after_dash.trim_start_matches(' ').len();
-    Ok((" ".repeat(lead), " ".repeat(lead + 1 + gap)))
+    Ok((
+        format!("{}-{}", " ".repeat(lead), " ".repeat(gap.max(1))),
+        " ".repeat(lead + 1 + gap.max(1)),
+    ))
 }
 
 /// Rewrites the whole value of `decision_log` as `entries`, in the style of its first entry.
@@ -324,7 +329,7 @@ pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<S
         let indent = line_indent(text, doc.node(top[0].0).start.byte);
         let lines: String = entries
             .iter()
-            .map(|e| entry_lines(e, &indent, &format!("{indent}  "), nl))
+            .map(|e| entry_lines(e, &format!("{indent}- "), &format!("{indent}  "), nl))
             .collect();
         return Ok(insert_lines(
             text,
@@ -347,7 +352,7 @@ pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<S
     };
     let (dash, keys) = match block_entry {
         Some(&item) => entry_style(text, doc, item)?,
-        None => (indent.clone(), format!("{indent}  ")),
+        None => (format!("{indent}- "), format!("{indent}  ")),
     };
     let colon = after_colon(text, doc, key_node)?;
     let end = doc.content_end(log_node).byte.max(colon);
@@ -400,15 +405,16 @@ pub fn remove_field(text: &str, doc: &Document, key: &str) -> Result<String, Edi
     }
 }
 
-/// The lines of one log entry, each ending in a line break.
-fn entry_lines(entry: &LogEntry, dash: &str, keys: &str, nl: &str) -> String {
+/// The lines of one log entry, each ending in a line break: `first` goes before `at:` (the
+/// dash and its blanks), `keys` before the other keys.
+fn entry_lines(entry: &LogEntry, first: &str, keys: &str, nl: &str) -> String {
     // Times xp writes are plain scalars that YAML 1.2 reads as text; only odd ones are quoted.
     let at = if crate::rules::parse_utc(&entry.at).is_some() {
         entry.at.clone()
     } else {
         yaml::quote(&entry.at)
     };
-    let mut out = format!("{dash}- at: {at}{nl}");
+    let mut out = format!("{first}at: {at}{nl}");
     if let Some(who) = &entry.who {
         out.push_str(&format!("{keys}who: {}{nl}", yaml::quote(who)));
     }
@@ -457,7 +463,7 @@ pub fn render_record(record: &Record) -> String {
     // later one, is a pure append.
     out.push_str("decision_log:\n");
     for entry in &record.decision_log {
-        out.push_str(&entry_lines(entry, "", "  ", nl));
+        out.push_str(&entry_lines(entry, "- ", "  ", nl));
     }
     out
 }
@@ -503,6 +509,24 @@ decision_log:
             "    note: first\n  - at: 2026-02-23T09:00:00.000Z\n    who: bob\n    note: second\n",
         );
         assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn a_note_lines_up_with_entries_written_with_blanks_after_the_dash() {
+        // ruamel.yaml and Ansible write `-   at:` with the keys under `at`.
+        let text = "id: x\ndecision_log:\n-   at: 2026-02-22T18:30:00.000Z\n    who: alice\n    note: first\n";
+        let out = append(text, "second");
+        assert_eq!(
+            out,
+            format!("{text}-   at: 2026-02-23T09:00:00.000Z\n    who: bob\n    note: second\n")
+        );
+        let doc = yaml::parse(&out).unwrap();
+        let replaced = replace_log(&out, &doc, &[entry("only")]).unwrap();
+        assert_eq!(
+            replaced,
+            "id: x\ndecision_log:\n-   at: 2026-02-23T09:00:00.000Z\n    who: bob\n    note: only\n"
+        );
+        yaml::parse(&replaced).unwrap();
     }
 
     #[test]

@@ -49,12 +49,17 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             for w in &found.warnings {
                 ui.warning(w);
             }
-            render::problems(ui, &found.problems, &found.sources)
+            render::problems(ui.out_styled(), &found.problems, &found.sources)
         }
     };
     out(ui.data(&text))?;
     if found.problems.is_empty() {
-        if args.verbose {
+        if found.files == 0 {
+            ui.warning(&format!(
+                "no experiment files to check in {}; `xp new` creates one",
+                ws.store.show(&ws.store.dir).display()
+            ));
+        } else if args.verbose {
             ui.status(&format!(
                 "{} experiment file(s) checked{}, no problems",
                 found.files,

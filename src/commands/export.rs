@@ -39,7 +39,7 @@ pub enum Format {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let columns = match &args.columns {
         Some(list) => export::parse_columns(list).map_err(Error::usage)?,
-        None => Column::DEFAULT.to_vec(),
+        None => Column::defaults(),
     };
     if args.format != Format::Csv && (args.columns.is_some() || args.excel) {
         return Err(Error::usage(
@@ -60,8 +60,18 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     .map_err(|e| Error::io("export", e))?;
     match &args.output {
         Some(path) => {
-            let path = ws.env.cwd.join(path);
-            store::write_atomic(&path, &bytes)?;
+            let path = output_path(ws, path)?;
+            store::write_atomic(&path, &bytes).map_err(|e| match e {
+                Error::Io { source, .. } => Error::failed(
+                    format!(
+                        "cannot write {}: {}",
+                        ws.store.show(&path).display(),
+                        source.kind()
+                    ),
+                    "choose a file in a folder you can write to",
+                ),
+                other => other,
+            })?;
             ui.status(&format!(
                 "exported {} experiment(s) to {}",
                 records.len(),
@@ -71,4 +81,32 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         }
         None => out(ui.data_bytes(&bytes)),
     }
+}
+
+/// Where `-o` writes: never into the experiments directory (a CSV there would replace or add a
+/// record), and only into a folder that exists.
+fn output_path(ws: &Workspace, path: &std::path::Path) -> Result<PathBuf, Error> {
+    let full = ws.user_path(path);
+    let shown = path.display();
+    if full.starts_with(&ws.store.dir) {
+        return Err(Error::failed(
+            format!("{shown} is inside the experiments directory, where every file is a record"),
+            "write the export elsewhere, e.g. `-o experiments.csv` beside the experiments \
+             directory",
+        ));
+    }
+    let parent = full.parent().unwrap_or(&full);
+    if !parent.is_dir() {
+        return Err(Error::failed(
+            format!(
+                "the folder {} does not exist",
+                ws.store.show(parent).display()
+            ),
+            format!(
+                "create it first (`mkdir -p {}`), or name a file in a folder that exists",
+                ws.store.show(parent).display()
+            ),
+        ));
+    }
+    Ok(full)
 }

@@ -20,7 +20,7 @@ pub fn run(_args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     } else {
         ui.status(&format!("{} already exists", dir.display()));
     }
-    let (added, config_changed) = match git {
+    let (config, added, config_changed) = match git {
         GitSetup::NoRepository => {
             ui.note("not in a git repository: records will be written without commits");
             return Ok(());
@@ -33,9 +33,10 @@ pub fn run(_args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             return Ok(());
         }
         GitSetup::Registered {
+            config,
             attributes_added,
             config_changed,
-        } => (attributes_added, config_changed),
+        } => (config, attributes_added, config_changed),
     };
     if added.is_empty() {
         ui.status(".gitattributes already routes experiment files to the xp merge driver");
@@ -45,7 +46,8 @@ pub fn run(_args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     }
     if config_changed {
         ui.status(&format!(
-            "registered the merge driver in .git/config: merge.xp.driver = {DRIVER}"
+            "registered the merge driver in {}: merge.xp.driver = {DRIVER}",
+            config.display()
         ));
     } else {
         ui.status("the merge driver is already registered in this clone");

@@ -11,6 +11,7 @@ use crate::ops::{
     create::{Draft, Source},
 };
 use crate::record::{Direction, Status};
+use crate::store;
 use crate::ui::Ui;
 use crate::workspace::Workspace;
 
@@ -38,6 +39,7 @@ pub struct Args {
     /// `decrease` when lower is better
     #[arg(long, value_enum)]
     pub direction: Option<Direction>,
+    /// Who owns the experiment (a person or a team)
     #[arg(long)]
     pub owner: Option<String>,
     /// A tag; repeat for several
@@ -46,9 +48,9 @@ pub struct Args {
     /// A link (URL or text); repeat for several
     #[arg(long = "link", value_name = "LINK")]
     pub links: Vec<String>,
-    /// Initial status (default draft)
+    /// Initial status (default draft); later moves are `xp update`'s
     #[arg(long, value_enum)]
-    pub status: Option<Status>,
+    pub status: Option<NewStatus>,
     /// Read the record from a JSON or YAML file (`-` for stdin) instead of flags
     #[arg(long, value_name = "FILE", conflicts_with_all = [
         "title", "hypothesis", "metric", "baseline", "target", "direction", "owner", "tags",
@@ -58,6 +60,13 @@ pub struct Args {
     /// Write the file without committing it
     #[arg(long)]
     pub no_commit: bool,
+}
+
+/// The statuses an experiment can start in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NewStatus {
+    Draft,
+    Running,
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
@@ -87,7 +96,10 @@ fn draft(args: Args) -> Result<Draft, Error> {
         owner: args.owner,
         tags: args.tags,
         links: args.links,
-        status: args.status,
+        status: args.status.map(|s| match s {
+            NewStatus::Draft => Status::Draft,
+            NewStatus::Running => Status::Running,
+        }),
     })
 }
 
@@ -103,7 +115,13 @@ fn payload(from: &Path, ws: &Workspace) -> Result<Source, Error> {
             bytes,
         });
     }
-    let bytes = std::fs::read(ws.env.cwd.join(from)).map_err(|e| Error::io(from, e))?;
+    let bytes = store::read_payload(&ws.env.cwd.join(from), from).map_err(|e| match e {
+        Error::Io { source, .. } => Error::failed(
+            format!("cannot read {}: {}", from.display(), source.kind()),
+            "name a JSON or YAML file that exists, or `-` to read the payload from standard input",
+        ),
+        other => other,
+    })?;
     Ok(Source::Payload {
         shown: from.to_owned(),
         bytes,

@@ -2,6 +2,7 @@
 //! with a hint of what to do next (hints that name xp commands live here, at the edge).
 
 use crate::error::{Error, Sources};
+use crate::git::GitError;
 use crate::merge::Conflict;
 use crate::ops::Notice;
 use crate::rules::Problem;
@@ -17,9 +18,9 @@ pub fn notices(ui: &mut Ui, notices: &[Notice]) {
     }
 }
 
-/// Problems as human text, each quoting the line of its file.
-pub fn problems(ui: &Ui, problems: &[Problem], sources: &Sources) -> String {
-    crate::report::human(problems, &|p| sources.get(p), ui.styled())
+/// Problems as human text, each quoting the line of its file; coloured when `styled`.
+pub fn problems(styled: bool, problems: &[Problem], sources: &Sources) -> String {
+    crate::report::human(problems, &|p| sources.get(p), styled)
 }
 
 /// Prints an error, the problems it carries, and its hint on stderr.
@@ -30,7 +31,7 @@ pub fn error(error: &Error, ui: &mut Ui) {
         ..
     } = error
     {
-        let text = problems(ui, list, sources);
+        let text = problems(ui.styled(), list, sources);
         ui.err_raw(&text);
     }
     ui.error(&error.to_string());
@@ -64,6 +65,10 @@ pub fn hint(error: &Error) -> Option<String> {
         ),
         Error::Ambiguous { .. } => Some("use more characters of the id, or the slug".into()),
         Error::Busy { .. } => Some("try again in a moment".into()),
+        Error::Git(GitError::Conflicted { path }) => Some(format!(
+            "resolve it first: `xp resolve {path}` merges and stages it, or edit it by hand and \
+             `git add {path}`"
+        )),
         Error::Git(e) => e.hint(),
         Error::Usage { .. } => Some("run `xp --help` for usage".into()),
         Error::Io { .. } => None,

@@ -36,7 +36,9 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
 /// The record for a person to read.
 pub fn text(r: &Record, path: &str) -> String {
     let mut out = format!("{}\n", r.title);
-    let mut field = |name: &str, value: &str| out.push_str(&format!("  {name:<15}{value}\n"));
+    let mut field = |name: &str, value: &str| {
+        out.push_str(&format!("  {name:<15}{}\n", printable(value)));
+    };
     field("id", &r.id);
     field("file", path);
     field("status", r.status.as_str());
@@ -71,12 +73,25 @@ pub fn text(r: &Record, path: &str) -> String {
         out.push_str("  (empty)\n");
     }
     for e in &r.decision_log {
-        let note = e.note.replace('\n', "\n      ");
+        let note = printable(&e.note).replace('\n', "\n      ");
         out.push_str(&format!(
             "  {}  {}\n      {note}\n",
             e.at,
-            e.who.as_deref().unwrap_or("-")
+            printable(e.who.as_deref().unwrap_or("-"))
         ));
     }
     out
+}
+
+/// Text safe to print on a terminal: control characters other than line breaks and tabs
+/// (a carriage return would overwrite what came before it) are shown escaped, as `\r`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            '\r' => "\\r".to_owned(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }

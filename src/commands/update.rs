@@ -13,16 +13,22 @@ pub struct Args {
     /// The experiment: slug, id, id prefix (4+ characters) or path
     #[arg(value_name = "REF")]
     pub reference: String,
+    /// New title, 1 to 200 characters (the file keeps its name)
     #[arg(long)]
     pub title: Option<String>,
+    /// What you expect to happen, and why
     #[arg(long)]
     pub hypothesis: Option<String>,
+    /// The primary metric (e.g. signup_rate)
     #[arg(long, visible_alias = "primary-metric")]
     pub metric: Option<String>,
+    /// The metric's value before the experiment
     #[arg(long, allow_negative_numbers = true)]
     pub baseline: Option<f64>,
+    /// The value that would confirm the hypothesis
     #[arg(long, allow_negative_numbers = true)]
     pub target: Option<f64>,
+    /// `decrease` when lower is better
     #[arg(long, value_enum)]
     pub direction: Option<Direction>,
     /// New status; moves outside draft->running|killed, running->completed|killed,
@@ -41,10 +47,10 @@ pub struct Args {
     /// An empty text clears it
     #[arg(long)]
     pub owner: Option<String>,
-    /// Sets the tags (repeat for several; replaces the list)
+    /// Sets the tags (repeat for several; replaces the list; `--tag ""` clears it)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
-    /// Sets the links (repeat for several; replaces the list)
+    /// Sets the links (repeat for several; replaces the list; `--link ""` clears it)
     #[arg(long = "link", value_name = "LINK")]
     pub links: Vec<String>,
     /// A note for the decision log (required when killing)
@@ -88,6 +94,16 @@ fn clearable(flag: Option<String>) -> Option<Option<String>> {
     flag.map(|v| Some(v).filter(|s| !s.is_empty()))
 }
 
+/// A list flag: not given leaves the list; empty texts are dropped, so `--tag ""` clears it.
+fn list(values: Vec<String>) -> Option<Vec<String>> {
+    (!values.is_empty()).then(|| {
+        values
+            .into_iter()
+            .filter(|v| !v.trim().is_empty())
+            .collect()
+    })
+}
+
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let changes = Changes {
         title: args.title,
@@ -101,8 +117,8 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         decision: args.decision.map(DecisionFlag::decision),
         learning: clearable(args.learning),
         owner: clearable(args.owner),
-        tags: (!args.tags.is_empty()).then_some(args.tags),
-        links: (!args.links.is_empty()).then_some(args.links),
+        tags: list(args.tags),
+        links: list(args.links),
         note: args.message,
         force: args.force,
         who: args.who,

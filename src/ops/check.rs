@@ -69,7 +69,7 @@ fn against_base(
     let commit = repo.resolve_rev(rev)?;
     let dir = ws.repo_dir(repo)?;
     let mut base_files: Vec<BaseFile> = repo
-        .records_at(&commit, &dir)?
+        .records_at(&commit, &dir, &is_record_at)?
         .into_iter()
         .map(|(path, bytes)| {
             let shown = ws.store.show(&repo.workdir().join(&path));
@@ -88,6 +88,12 @@ fn against_base(
         });
     }
     Ok(base::compare(&base_files, loaded, rev))
+}
+
+/// Whether a path at a revision (relative to the work tree) is a record file: `*.yaml` or
+/// `*.yml`, with no hidden folder on the way.
+pub(crate) fn is_record_at(rel: &str) -> bool {
+    rel.split('/').all(|part| !part.starts_with('.')) && crate::store::is_record_name(rel)
 }
 
 /// A warning when `.gitattributes` names the xp merge driver but this clone's config lacks it.
@@ -119,14 +125,39 @@ pub fn repo_relative(ws: &Workspace, problems: &[Problem]) -> Vec<Problem> {
         .collect()
 }
 
-/// The files named (directories walked), or the whole store.
+/// The files named (directories walked), or the whole store. A directory or file named that
+/// does not exist is an error, so that a typo in CI does not pass as "nothing to check".
 fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
     if paths.is_empty() {
+        let dir = &ws.store.dir;
+        let shown = ws.store.show(dir);
+        if ws.dir_named && !dir.exists() {
+            return Err(Error::failed(
+                format!(
+                    "the experiments directory {} does not exist",
+                    shown.display()
+                ),
+                "check the --dir (or XP_DIR) path; `xp init` creates the directory",
+            ));
+        }
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::failed(
+                format!("{} is not a directory", shown.display()),
+                "point --dir (or XP_DIR) at the folder that holds the experiment files",
+            ));
+        }
         return ws.store.load_all();
     }
     let mut files = Vec::new();
     for path in paths {
         let full = ws.env.cwd.join(path);
+        if std::fs::symlink_metadata(&full).is_err() {
+            return Err(Error::failed(
+                format!("{} does not exist", path.display()),
+                "name experiment files or folders that exist; `xp check` with no paths checks \
+                 the whole experiments directory",
+            ));
+        }
         if full.is_dir() {
             files.extend(Store::new(full, ws.env.cwd.clone()).files()?);
         } else {

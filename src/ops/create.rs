@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::env::format_time;
 use crate::error::{Error, Sources};
 use crate::ops::write::{self, Change, Saved};
 use crate::ops::{Notice, WriteOptions};
-use crate::record::{Direction, Record, Status};
-use crate::rules;
+use crate::record::{Direction, LogEntry, Record, Status};
+use crate::rules::{self, Problem, Rule};
 use crate::workspace::Workspace;
 use crate::yaml_edit;
 
@@ -51,6 +52,15 @@ pub fn create(
         }
         Source::Payload { shown, bytes } => from_payload(&shown, &bytes, &ws.env.new_id(&bytes))?,
     };
+    let mut record = record;
+    if record.status == Status::Running {
+        // Created running: the move from draft is logged as `xp update` would log it.
+        record.decision_log.push(LogEntry {
+            at: format_time(ws.env.now()),
+            who: ws.who(None),
+            note: "status: draft -> running".into(),
+        });
+    }
     let text = yaml_edit::render_record(&record);
     let checked = rules::check_bytes(Path::new("new record"), text.as_bytes());
     if !checked.problems.is_empty() {
@@ -80,11 +90,25 @@ pub fn create(
     })
 }
 
+/// A new experiment starts as draft or running; later moves are `update`'s, with its rules.
+fn starts_well(status: Status) -> Option<String> {
+    (!matches!(status, Status::Draft | Status::Running)).then(|| {
+        format!(
+            "a new experiment starts as draft or running, not {}; create it, then move it with \
+             `xp update --status` (killing needs a reason, completing a decision)",
+            status.as_str()
+        )
+    })
+}
+
 fn from_draft(draft: Draft, id: String) -> Result<Record, Error> {
     for (value, flag) in [(draft.baseline, "baseline"), (draft.target, "target")] {
         if !value.is_finite() {
             return Err(Error::usage(format!("--{flag} must be a finite number")));
         }
+    }
+    if let Some(message) = draft.status.and_then(starts_well) {
+        return Err(Error::usage(message));
     }
     Ok(Record {
         id,
@@ -108,10 +132,46 @@ fn from_draft(draft: Draft, id: String) -> Result<Record, Error> {
 /// Reads a payload like the origin service's POST body; its problems point into the payload.
 fn from_payload(shown: &Path, bytes: &[u8], id: &str) -> Result<Record, Error> {
     let checked = rules::check_payload(shown, bytes, id);
+    let mut problems = checked.problems;
+    if let (Some(record), Some(doc)) = (&checked.record, &checked.doc) {
+        let at = |key: &str| {
+            doc.root_entries()
+                .and_then(|entries| {
+                    entries
+                        .iter()
+                        .find(|(k, _)| doc.value(*k) == crate::yaml::Value::Str(key))
+                })
+                .map_or(crate::yaml::Pos::start(), |(k, _)| doc.node(*k).start)
+        };
+        let problem = |key: &str, rule: Rule, message: String, hint: &str| Problem {
+            path: shown.to_owned(),
+            line: at(key).line,
+            column: at(key).column,
+            rule,
+            message,
+            hint: Some(hint.to_owned()),
+        };
+        if let Some(message) = starts_well(record.status) {
+            problems.push(problem(
+                "status",
+                Rule::BadStatus,
+                message,
+                "leave status out, or make it draft or running",
+            ));
+        }
+        if !record.decision_log.is_empty() {
+            problems.push(problem(
+                "decision_log",
+                Rule::BadLogEntry,
+                "a new experiment's decision log starts empty".into(),
+                "leave decision_log out and add notes after creating the experiment",
+            ));
+        }
+    }
     match checked.record {
-        Some(record) => Ok(record),
-        None => Err(Error::Problems {
-            problems: checked.problems,
+        Some(record) if problems.is_empty() => Ok(record),
+        _ => Err(Error::Problems {
+            problems,
             sources: Sources::one(shown, bytes),
             message: None,
             hint: Some("nothing was written; fix the payload and run the command again".into()),

@@ -66,7 +66,7 @@ pub fn diff(ws: &Workspace, base: Option<&str>, head: Option<&str>) -> Result<Di
 /// The records that pass the rules at a commit, with their paths as shown.
 fn at_commit(ws: &Workspace, repo: &Repo, commit: &str, dir: &str) -> Result<Vec<Version>, Error> {
     Ok(repo
-        .records_at(commit, dir)?
+        .records_at(commit, dir, &super::check::is_record_at)?
         .into_iter()
         .filter_map(|(path, bytes)| {
             let shown = ws.store.show(&repo.workdir().join(&path));

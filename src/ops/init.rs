@@ -25,6 +25,8 @@ pub enum GitSetup {
     /// The experiments directory is outside the work tree: no driver registered.
     Outside,
     Registered {
+        /// This clone's config file, as shown.
+        config: PathBuf,
         /// Lines added to `.gitattributes` (empty: they were there).
         attributes_added: Vec<String>,
         /// The driver was written into this clone's config (else it was there).
@@ -66,6 +68,7 @@ pub fn init(ws: &Workspace) -> Result<Initialized, Error> {
         }
     }
     Ok(done(GitSetup::Registered {
+        config: ws.store.show(&repo.git_dir().join("config")),
         attributes_added: missing,
         config_changed,
     }))

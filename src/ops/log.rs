@@ -1,5 +1,6 @@
 //! An experiment's decision log beside the commits that added each entry, found through the
-//! `Experiment-Id` trailer so that it survives renames.
+//! `Experiment-Id` trailer and the file's path history, so that it survives renames and
+//! commits made with plain `git commit`.
 
 use std::collections::HashMap;
 
@@ -63,7 +64,14 @@ pub struct History {
 pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
     let found = read::get(ws, reference)?;
     let history = match &ws.repo {
-        Some(repo) => repo.history(&found.record.id)?,
+        Some(repo) => {
+            let rel = repo.relative(&found.loaded.path);
+            let is_it = |bytes: &[u8]| {
+                let checked = rules::check_bytes(&found.loaded.shown, bytes);
+                checked.id.is_some_and(|(id, _)| id == found.record.id)
+            };
+            repo.history(&found.record.id, rel.as_deref(), &is_it)?
+        }
         None => Vec::new(),
     };
     let revisions = history

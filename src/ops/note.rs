@@ -1,6 +1,5 @@
 //! Appending `{at, who, note}` to an experiment's decision log.
 
-use crate::env::format_time;
 use crate::error::Error;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
@@ -26,31 +25,36 @@ pub fn note(
     if input.note.trim().is_empty() {
         return Err(Error::usage("the note is blank; say what happened"));
     }
-    write::edit(ws, notices, reference, options, |loaded, record| {
-        let entry = LogEntry {
-            at: format_time(ws.env.now()),
-            who: ws.who(input.who.as_deref()),
-            note: input.note.clone(),
-        };
-        let text = String::from_utf8_lossy(&loaded.bytes);
-        let doc = loaded
-            .checked
-            .doc
-            .as_ref()
-            .ok_or_else(|| Error::failed("the record could not be read", "run `xp check`"))?;
-        let new_text = yaml_edit::append_log_entry(&text, doc, &entry)
-            .map_err(|e| Error::failed(e.0, "nothing was written"))?;
-        let change = Change {
-            subject: format!("xp: note on {}", loaded.slug),
-            body: input.note,
-            id: record.id.clone(),
-        };
-        let mut expected = record;
-        expected.decision_log.push(entry);
-        Ok(Edit {
-            text: new_text,
-            expected,
-            change,
-        })
-    })
+    write::edit(
+        ws,
+        notices,
+        reference,
+        options,
+        |loaded, record, notices| {
+            let entry = LogEntry {
+                at: write::stamp(ws, &record.decision_log, notices),
+                who: ws.who(input.who.as_deref()),
+                note: input.note.clone(),
+            };
+            let text = String::from_utf8_lossy(&loaded.bytes);
+            let doc =
+                loaded.checked.doc.as_ref().ok_or_else(|| {
+                    Error::failed("the record could not be read", "run `xp check`")
+                })?;
+            let new_text = yaml_edit::append_log_entry(&text, doc, &entry)
+                .map_err(|e| Error::failed(e.0, "nothing was written"))?;
+            let change = Change {
+                subject: format!("xp: note on {}", loaded.slug),
+                body: input.note,
+                id: record.id.clone(),
+            };
+            let mut expected = record;
+            expected.decision_log.push(entry);
+            Ok(Edit {
+                text: new_text,
+                expected,
+                change,
+            })
+        },
+    )
 }

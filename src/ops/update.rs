@@ -1,11 +1,11 @@
 //! Changing fields like the origin service's PATCH: status moves are checked and logged, and
 //! the result must pass every rule or nothing is written.
 
-use crate::env::format_time;
 use crate::error::Error;
+use crate::fields::{self, FIELDS, FieldKind};
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
-use crate::record::{Decision, Direction, LogEntry, Record, Status};
+use crate::record::{Decision, Direction, FieldValue, LogEntry, Record, Status};
 use crate::workspace::Workspace;
 use crate::yaml;
 use crate::yaml_edit::{self, NewValue};
@@ -37,17 +37,25 @@ pub struct Changes {
 /// Why a status move was refused: the move and the moves that are allowed.
 fn refused_move(from: Status, to: Status) -> Error {
     let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+    let hint = if next.is_empty() {
+        format!(
+            "{} is the last status: it moves nowhere without --force",
+            from.as_str()
+        )
+    } else {
+        format!(
+            "from {} it can move to {}; add --force to move anyway",
+            from.as_str(),
+            next.join(" or ")
+        )
+    };
     Error::failed(
         format!(
             "status cannot move from {} to {}",
             from.as_str(),
             to.as_str()
         ),
-        format!(
-            "from {} it can move to {}; add --force to move anyway",
-            from.as_str(),
-            next.join(" or ")
-        ),
+        hint,
     )
 }
 
@@ -59,9 +67,9 @@ pub fn update(
     changes: Changes,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
-    write::edit(ws, notices, reference, options, |loaded, old| {
+    write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
-        let edits = apply(&changes, &mut new);
+        let edits = apply(&changes, &mut new)?;
         let note = changes
             .note
             .as_deref()
@@ -109,7 +117,7 @@ pub fn update(
         }
         if let Some(note) = &log_note {
             let entry = LogEntry {
-                at: format_time(ws.env.now()),
+                at: write::stamp(ws, &old.decision_log, notices),
                 who: ws.who(changes.who.as_deref()),
                 note: note.clone(),
             };
@@ -141,130 +149,116 @@ pub fn update(
     })
 }
 
-/// Applies the changes to `new`; returns (key, before, after) for every field named.
-fn apply(changes: &Changes, new: &mut Record) -> Vec<(&'static str, String, String)> {
-    let mut edits = Vec::new();
-    let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "null".into());
-    if let Some(v) = &changes.title {
-        edits.push(("title", new.title.clone(), v.clone()));
-        new.title = v.clone();
-    }
-    if let Some(v) = &changes.hypothesis {
-        edits.push(("hypothesis", new.hypothesis.clone(), v.clone()));
-        new.hypothesis = v.clone();
-    }
-    if let Some(v) = &changes.primary_metric {
-        edits.push(("primary_metric", new.primary_metric.clone(), v.clone()));
-        new.primary_metric = v.clone();
-    }
-    if let Some(v) = changes.baseline {
-        edits.push(("baseline", fmt(new.baseline), fmt(v)));
-        new.baseline = v;
-    }
-    if let Some(v) = changes.target {
-        edits.push(("target", fmt(new.target), fmt(v)));
-        new.target = v;
-    }
-    if let Some(v) = changes.direction {
-        let before = new.direction.unwrap_or_default().as_str();
-        edits.push(("direction", before.to_owned(), v.as_str().to_owned()));
-        new.direction = Some(v);
-    }
-    if let Some(v) = changes.status {
-        new.status = v;
-    }
-    if let Some(v) = changes.confidence {
-        edits.push(("confidence", new.confidence.to_string(), v.to_string()));
-        new.confidence = v;
-    }
-    if let Some(d) = changes.decision {
-        let show = |d: Option<Decision>| d.map_or("null", |d| d.as_str()).to_owned();
-        edits.push(("decision", show(new.decision), show(d)));
-        new.decision = d;
-    }
-    if let Some(v) = &changes.learning {
-        edits.push(("learning", opt(&new.learning), opt(v)));
-        new.learning = v.clone();
-    }
-    if let Some(v) = &changes.owner {
-        edits.push(("owner", opt(&new.owner), opt(v)));
-        new.owner = v.clone();
-    }
-    if let Some(v) = &changes.tags {
-        let v = Some(v.clone());
-        edits.push(("tags", show_list(&new.tags), show_list(&v)));
-        new.tags = v;
-    }
-    if let Some(v) = &changes.links {
-        let v = Some(v.clone());
-        edits.push(("links", show_list(&new.links), show_list(&v)));
-        new.links = v;
-    }
-    edits
-}
-
-/// A list as the commit body shows it: `[a, b]`.
-fn show_list(list: &Option<Vec<String>>) -> String {
-    format!("[{}]", list.as_deref().unwrap_or_default().join(", "))
-}
-
-fn fmt(x: f64) -> String {
-    yaml_edit::format_number(x)
-}
-
-/// The text edits that turn `old` into `new` (fields whose value changed).
-fn values_to_write(old: &Record, new: &Record) -> Vec<(&'static str, NewValue)> {
-    let mut out = Vec::new();
-    let text = |s: &str| yaml_edit::scalar(s);
-    let word = |s: &str| NewValue::Scalar(s.to_owned());
-    let opt = |s: &Option<String>| s.as_deref().map_or_else(|| word("null"), text);
-    if old.title != new.title {
-        out.push(("title", text(&new.title)));
-    }
-    if old.hypothesis != new.hypothesis {
-        out.push(("hypothesis", text(&new.hypothesis)));
-    }
-    if old.primary_metric != new.primary_metric {
-        out.push(("primary_metric", text(&new.primary_metric)));
-    }
-    if old.baseline != new.baseline {
-        out.push(("baseline", yaml_edit::number(new.baseline)));
-    }
-    if old.target != new.target {
-        out.push(("target", yaml_edit::number(new.target)));
-    }
-    if old.direction != new.direction {
-        out.push((
-            "direction",
-            word(new.direction.unwrap_or_default().as_str()),
-        ));
-    }
-    if old.status != new.status {
-        out.push(("status", word(new.status.as_str())));
-    }
-    if old.confidence != new.confidence {
-        out.push(("confidence", word(&new.confidence.to_string())));
-    }
-    if old.decision != new.decision {
-        out.push((
+impl Changes {
+    /// Each field to set, by its name in the field table, with its new value (`None` clears).
+    pub fn fields(&self) -> Vec<(&'static str, Option<FieldValue>)> {
+        let text = |t: &String| Some(FieldValue::Text(t.clone()));
+        let mut out = Vec::new();
+        let mut put = |name: &'static str, value: Option<Option<FieldValue>>| {
+            if let Some(value) = value {
+                out.push((name, value));
+            }
+        };
+        put("title", self.title.as_ref().map(text));
+        put("hypothesis", self.hypothesis.as_ref().map(text));
+        put("primary_metric", self.primary_metric.as_ref().map(text));
+        put(
+            "baseline",
+            self.baseline.map(|x| Some(FieldValue::Number(x))),
+        );
+        put("target", self.target.map(|x| Some(FieldValue::Number(x))));
+        put(
+            "status",
+            self.status
+                .map(|s| Some(FieldValue::Text(s.as_str().into()))),
+        );
+        put(
+            "confidence",
+            self.confidence.map(|n| Some(FieldValue::Whole(n))),
+        );
+        put(
             "decision",
-            word(new.decision.map_or("null", |d| d.as_str())),
-        ));
-    }
-    if old.learning != new.learning {
-        out.push(("learning", opt(&new.learning)));
-    }
-    if old.owner != new.owner {
-        out.push(("owner", opt(&new.owner)));
-    }
-    if old.tags != new.tags {
-        out.push(("tags", NewValue::List(new.tags.clone().unwrap_or_default())));
-    }
-    if old.links != new.links {
-        out.push((
+            self.decision
+                .map(|d| d.map(|d| FieldValue::Text(d.as_str().into()))),
+        );
+        put(
+            "learning",
+            self.learning.as_ref().map(|v| v.as_ref().and_then(text)),
+        );
+        put(
+            "direction",
+            self.direction
+                .map(|d| Some(FieldValue::Text(d.as_str().into()))),
+        );
+        put(
+            "owner",
+            self.owner.as_ref().map(|v| v.as_ref().and_then(text)),
+        );
+        put("tags", self.tags.clone().map(|v| Some(FieldValue::List(v))));
+        put(
             "links",
-            NewValue::List(new.links.clone().unwrap_or_default()),
-        ));
+            self.links.clone().map(|v| Some(FieldValue::List(v))),
+        );
+        // In the table's order, so that edits and commit bodies follow the file's key order.
+        out.sort_by_key(|(name, _)| FIELDS.iter().position(|f| f.name == *name));
+        out
     }
-    out
+}
+
+/// Applies the changes to `new`; returns (key, before, after) for every field named but the
+/// status (whose move is logged on its own).
+fn apply(
+    changes: &Changes,
+    new: &mut Record,
+) -> Result<Vec<(&'static str, String, String)>, Error> {
+    let mut edits = Vec::new();
+    for (name, value) in changes.fields() {
+        let before = new.get(name);
+        if !new.set(name, value.clone()) {
+            return Err(Error::usage(format!("{name} cannot take that value")));
+        }
+        if name != "status" {
+            edits.push((name, shown(name, &before), shown(name, &value)));
+        }
+    }
+    Ok(edits)
+}
+
+/// A value as the commit body shows it: `null`, `3.2`, `[a, b]`; an absent value that stands
+/// for a default shows the default.
+fn shown(name: &str, value: &Option<FieldValue>) -> String {
+    let field = fields::field(name);
+    match value {
+        None if field.is_some_and(|f| f.kind == FieldKind::TextList) => "[]".into(),
+        None => field.and_then(|f| f.default).unwrap_or("null").into(),
+        Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
+        Some(FieldValue::Number(x)) => yaml_edit::format_number(*x),
+        Some(FieldValue::Whole(n)) => n.to_string(),
+        Some(FieldValue::Text(t)) => t.clone(),
+    }
+}
+
+/// The text edits that turn `old` into `new`: each field of the table whose value changed.
+fn values_to_write(old: &Record, new: &Record) -> Vec<(&'static str, NewValue)> {
+    let word = |s: &str| NewValue::Scalar(s.to_owned());
+    FIELDS
+        .iter()
+        .filter_map(|field| {
+            let value = new.get(field.name);
+            if old.get(field.name) == value {
+                return None;
+            }
+            let written = match (field.kind, value) {
+                (FieldKind::TextList, Some(FieldValue::List(items))) => NewValue::List(items),
+                (FieldKind::TextList, _) => NewValue::List(Vec::new()),
+                (_, None) => word("null"),
+                (FieldKind::Text, Some(FieldValue::Text(t))) => yaml_edit::scalar(&t),
+                (_, Some(FieldValue::Number(x))) => yaml_edit::number(x),
+                (_, Some(FieldValue::Whole(n))) => word(&n.to_string()),
+                (_, Some(FieldValue::Text(t))) => word(&t),
+                (_, Some(FieldValue::List(items))) => NewValue::List(items),
+            };
+            Some((field.name, written))
+        })
+        .collect()
 }

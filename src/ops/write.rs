@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::env::format_time;
 use crate::error::{Error, Sources};
 use crate::git::Committed;
 use crate::ops::{Notice, WriteOptions};
-use crate::record::Record;
+use crate::record::{LogEntry, Record};
 use crate::rules;
 use crate::store::Loaded;
 use crate::workspace::Workspace;
@@ -60,12 +61,12 @@ pub(crate) fn edit(
     notices: &mut Vec<Notice>,
     reference: &str,
     options: WriteOptions,
-    make: impl FnOnce(&Loaded, Record) -> Result<Edit, Error>,
+    make: impl FnOnce(&Loaded, Record, &mut Vec<Notice>) -> Result<Edit, Error>,
 ) -> Result<Saved, Error> {
     let _lock = ws.lock(notices)?;
     let loaded = crate::refs::resolve(ws, reference)?;
     let record = valid(&loaded, "xp does not change a record that breaks a rule")?;
-    let edit = make(&loaded, record)?;
+    let edit = make(&loaded, record, notices)?;
     verify(&loaded.shown, &edit.text, &edit.expected)?;
     let commit = save(
         ws,
@@ -83,6 +84,25 @@ pub(crate) fn edit(
         slug: loaded.slug,
         commit,
     })
+}
+
+/// The time for a new log entry: now, or the last entry's time when that is later (another
+/// machine's clock ran ahead), so the log stays in order; the latter is said as a warning.
+pub(crate) fn stamp(ws: &Workspace, log: &[LogEntry], notices: &mut Vec<Notice>) -> String {
+    let now = ws.env.now();
+    let last = log.last().and_then(|e| rules::parse_utc(&e.at));
+    match last {
+        Some(last) if last > now => {
+            let at = format_time(last);
+            notices.push(Notice::Warning(format!(
+                "the log's last entry is stamped {at}, later than this clock ({}); the new entry \
+                 is stamped {at} too, so that the log stays in order",
+                format_time(now)
+            )));
+            at
+        }
+        _ => format_time(now),
+    }
 }
 
 /// Checks an edited text again: it must pass every rule and read back as `expected`.
@@ -130,7 +150,7 @@ pub(crate) fn save(
         return Ok(None);
     };
     let message = commit_message(change);
-    match repo.commit_file(rel, new, &message, &ws.env) {
+    match repo.commit_file(rel, new, &message, &ws.env.git()) {
         Ok(done) => {
             notices.push(Notice::Committed {
                 short: done.short.clone(),

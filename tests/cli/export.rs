@@ -37,8 +37,33 @@ fn columns_status_and_output_file() {
     let run = env.xp(&["export", "--columns", "title,stauts"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("stauts"), "{}", run.stderr);
+    std::fs::create_dir(env.path("out")).unwrap();
     env.ok(&["export", "-o", "out/all.csv"]);
     assert_eq!(env.read("out/all.csv"), SEED_CSV);
+}
+
+/// `-o` never writes into the experiments directory, nor makes a folder that is not there.
+#[test]
+fn output_into_the_records_or_a_missing_folder_is_refused() {
+    let env = setup();
+    let before = env.read("experiments/b-cta.yaml");
+    let run = env.xp(&["export", "-o", "experiments/b-cta.yaml"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: experiments/b-cta.yaml is inside the experiments directory, where every file is a \
+         record\nhint: write the export elsewhere, e.g. `-o experiments.csv` beside the \
+         experiments directory\n"
+    );
+    assert_eq!(env.read("experiments/b-cta.yaml"), before);
+    let run = env.xp(&["export", "-o", "missing/all.csv"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: the folder missing does not exist\nhint: create it first (`mkdir -p missing`), \
+         or name a file in a folder that exists\n"
+    );
+    assert!(!env.path("missing").exists());
 }
 
 #[test]

@@ -1,13 +1,12 @@
 //! Review in pull requests and CI: check --base, GitHub annotations, diff, driver registration.
 
-use insta_cmd::assert_cmd_snapshot;
-
+use crate::assert_xp_snapshot;
 use crate::support::TestEnv;
-use crate::with_filters;
 
 /// A repository whose `main` holds the CTA record with two notes, on a branch `feature`.
 fn with_base() -> TestEnv {
     let mut env = TestEnv::repo();
+    env.pin_ids();
     env.new_cta();
     env.ok(&["note", "homepage-cta-color", "Launched", "--who", "alice"]);
     env.now = "2026-02-22T19:00:00Z".into();
@@ -101,7 +100,7 @@ fn github_format_annotates_with_repository_paths() {
     assert_eq!(
         run.stdout,
         format!(
-            "::error file={FILE},line=8,col=13,title=confidence-range::confidence `120` must be a whole number from 0 to 100\n"
+            "::error file={FILE},line=8,col=13,title=confidence-range::confidence must be a whole number from 0 to 100, not `120`\n"
         )
     );
 }
@@ -114,7 +113,7 @@ fn init_registers_the_driver_once_and_check_warns_without_it() {
     let attributes = env.read(".gitattributes");
     assert_eq!(
         attributes,
-        "*.png binary\nexperiments/*.yaml merge=xp\nexperiments/*.yml merge=xp\n"
+        "*.png binary\nexperiments/**/*.yaml merge=xp\nexperiments/**/*.yml merge=xp\n"
     );
     assert_eq!(
         env.git(&["config", "merge.xp.driver"]),
@@ -128,7 +127,13 @@ fn init_registers_the_driver_once_and_check_warns_without_it() {
     assert_eq!(env.bytes(".git/config"), config);
 
     let run = env.xp(&["check"]);
-    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            0,
+            "warning: no experiment files to check in experiments; `xp new` creates one\n"
+        )
+    );
     env.git(&["config", "--unset", "merge.xp.driver"]);
     let run = env.xp(&["check"]);
     assert_eq!(run.code, 0);
@@ -195,10 +200,8 @@ fn diff_summarises_a_branch_for_a_pull_request() {
         "--who",
         "carol",
     ]);
-    with_filters!(env, {
-        assert_cmd_snapshot!(env.xp_cmd(&["diff"]));
-        assert_cmd_snapshot!(env.xp_cmd(&["diff", "main", "HEAD", "--format", "json"]));
-    });
+    assert_xp_snapshot!(env, &["diff"]);
+    assert_xp_snapshot!(env, &["diff", "main", "HEAD", "--format", "json"]);
     env.git(&["checkout", "-q", "main"]);
     let run = env.xp(&["diff"]);
     assert!(

@@ -1,0 +1,436 @@
+//! Reading history: an experiment's commits, files at a revision, revisions and branches.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use git2::{Commit, ErrorCode, ObjectType, Oid, Sort, Tree};
+
+use super::{Context, GitError, Repo, check_path};
+
+/// The trailer that ties a commit to an experiment.
+const TRAILER: &str = "Experiment-Id";
+
+/// Who made a commit, when, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub short: String,
+    pub author: String,
+    pub email: String,
+    /// The author time, in the author's offset.
+    pub time: DateTime<FixedOffset>,
+    pub message: String,
+}
+
+/// One commit of an experiment's history, with the record file as it was then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryCommit {
+    pub info: CommitInfo,
+    /// The record's path at that commit, relative to the work tree, with forward slashes.
+    pub path: String,
+    pub content: Vec<u8>,
+}
+
+impl Repo {
+    /// The commits reachable from HEAD that made the experiment `id`, oldest first, each with
+    /// the file it changed and that file's content then.
+    ///
+    /// Those are the commits with the trailer `Experiment-Id: <id>` (xp's own), and the commits
+    /// that changed `rel_path` to a version `is_it` takes for this experiment (plain `git
+    /// commit`s). A path history that starts with an added file goes on at the path the same
+    /// commit deleted a version of this experiment from, so renames are followed either way.
+    /// Only commits whose tree changed a path followed have a file read.
+    pub fn history(
+        &self,
+        id: &str,
+        rel_path: Option<&str>,
+        is_it: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<HistoryCommit>, GitError> {
+        let Some(head) = self.tip()?.id else {
+            return Ok(Vec::new());
+        };
+        let context = "cannot walk the history";
+        let mut walk = self.repo.revwalk().context(context)?;
+        walk.set_sorting(Sort::TOPOLOGICAL).context(context)?;
+        walk.push(head).context(context)?;
+        let mut paths: Vec<String> = rel_path.map(str::to_owned).into_iter().collect();
+        let mut found = Vec::new();
+        for oid in walk {
+            let commit = oid
+                .and_then(|oid| self.repo.find_commit(oid))
+                .context("cannot read the history")?;
+            let message = String::from_utf8_lossy(commit.message_bytes());
+            let mut hit = None;
+            if message.contains(id) && has_trailer(&message, id) {
+                hit = self.changed_file(&commit, false, is_it)?;
+            }
+            let mut i = 0;
+            while i < paths.len() {
+                let path = paths[i].clone();
+                i += 1;
+                let Some((blob, added)) = self.changed_path(&commit, &path)? else {
+                    continue;
+                };
+                let content = self
+                    .repo
+                    .find_blob(blob)
+                    .context(format!("cannot read {path} at commit {}", commit.id()))?
+                    .content()
+                    .to_vec();
+                if !is_it(&content) {
+                    continue;
+                }
+                if added
+                    && let Some((from, _)) = self.changed_file(&commit, true, is_it)?
+                    && !paths.contains(&from)
+                {
+                    paths.push(from);
+                }
+                hit.get_or_insert((path, content));
+            }
+            if let Some((path, content)) = hit {
+                found.push(HistoryCommit {
+                    info: commit_info(&commit),
+                    path,
+                    content,
+                });
+            }
+        }
+        found.reverse();
+        Ok(found)
+    }
+
+    /// The content of `rel_path` in HEAD's tree, if it is a file there.
+    pub fn head_content(&self, rel_path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        check_path(rel_path)?;
+        let Some((id, _)) = self.entry_at(self.tip()?.id, rel_path)? else {
+            return Ok(None);
+        };
+        match self.repo.find_blob(id) {
+            Ok(blob) => Ok(Some(blob.content().to_vec())),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context(format!("cannot read {rel_path} at HEAD")),
+        }
+    }
+
+    /// The full id of the commit a revision names (a branch, tag, commit or `HEAD~2`).
+    pub fn resolve_rev(&self, rev: &str) -> Result<String, GitError> {
+        let object = self
+            .repo
+            .revparse_single(rev)
+            .map_err(|_| GitError::UnknownRev { rev: rev.into() })?;
+        let commit = object
+            .peel_to_commit()
+            .map_err(|_| GitError::UnknownRev { rev: rev.into() })?;
+        Ok(commit.id().to_string())
+    }
+
+    /// The files under `dir` in a commit's tree that `keep` wants, with their contents, sorted by
+    /// path. `dir` is relative to the work tree, with `/`; `keep` is given each file's path
+    /// relative to `dir` (which files are records is the caller's business).
+    pub fn records_at(
+        &self,
+        commit: &str,
+        dir: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let context = || format!("cannot read {dir} at {commit}");
+        let oid = Oid::from_str(commit).context(context())?;
+        let tree = self
+            .repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .context(context())?;
+        let subtree = if dir.is_empty() {
+            tree
+        } else {
+            match tree.get_path(Path::new(dir)) {
+                Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
+                    self.repo.find_tree(entry.id()).context(context())?
+                }
+                Ok(_) => return Ok(Vec::new()),
+                Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(e).context(context()),
+            }
+        };
+        let mut found = Vec::new();
+        let mut failed = None;
+        subtree
+            .walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+                let name = entry.name().unwrap_or_default();
+                if entry.kind() == Some(ObjectType::Blob) && keep(&format!("{parent}{name}")) {
+                    match self.repo.find_blob(entry.id()) {
+                        Ok(blob) => {
+                            let prefix = if dir.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{dir}/")
+                            };
+                            found
+                                .push((format!("{prefix}{parent}{name}"), blob.content().to_vec()));
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            return git2::TreeWalkResult::Abort;
+                        }
+                    }
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .context(context())?;
+        if let Some(e) = failed {
+            return Err(e).context(context());
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// The best common ancestor of two commits, if they share history.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+        let (a, b) = (self.resolve_rev(a)?, self.resolve_rev(b)?);
+        let (a, b) = (
+            Oid::from_str(&a).context("bad commit id")?,
+            Oid::from_str(&b).context("bad commit id")?,
+        );
+        match self.repo.merge_base(a, b) {
+            Ok(id) => Ok(Some(id.to_string())),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context("cannot find the merge base"),
+        }
+    }
+
+    /// The branch pull requests go into: `origin/HEAD`'s target, else `main`, `master`,
+    /// `origin/main` or `origin/master`, whichever exists first.
+    pub fn default_branch(&self) -> Option<String> {
+        if let Ok(head) = self.repo.find_reference("refs/remotes/origin/HEAD")
+            && let Ok(Some(target)) = head.symbolic_target()
+        {
+            return Some(target.trim_start_matches("refs/remotes/").to_owned());
+        }
+        ["main", "master", "origin/main", "origin/master"]
+            .into_iter()
+            .find(|b| self.resolve_rev(b).is_ok())
+            .map(str::to_owned)
+    }
+
+    /// The first file `commit` changed against its first parent whose content `is_it` takes
+    /// for the experiment, with that content: among the files it deleted when `deleted`, else
+    /// among those it added or modified.
+    fn changed_file(
+        &self,
+        commit: &Commit,
+        deleted: bool,
+        is_it: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<(String, Vec<u8>)>, GitError> {
+        let context = || format!("cannot read the changes of commit {}", commit.id());
+        let tree = commit.tree().context(context())?;
+        let parent_tree = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree().context(context())?),
+            Err(e) if e.code() == ErrorCode::NotFound => None,
+            Err(e) => return Err(e).context(context()),
+        };
+        let diff = self
+            .repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
+            .context(context())?;
+        for delta in diff.deltas() {
+            if (delta.status() == git2::Delta::Deleted) != deleted {
+                continue;
+            }
+            let file = if deleted {
+                delta.old_file()
+            } else {
+                delta.new_file()
+            };
+            let path = String::from_utf8_lossy(file.path_bytes().unwrap_or_default());
+            let blob = self.repo.find_blob(file.id()).context(context())?;
+            if is_it(blob.content()) {
+                return Ok(Some((path.into_owned(), blob.content().to_vec())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The blob at `path` in `commit` when the commit changed it against every parent, and
+    /// whether no parent had it at all.
+    fn changed_path(&self, commit: &Commit, path: &str) -> Result<Option<(Oid, bool)>, GitError> {
+        let context = || format!("cannot read {path} at commit {}", commit.id());
+        let tree = commit.tree().context(context())?;
+        let Some(now) = blob_in(&tree, path).context(context())? else {
+            return Ok(None);
+        };
+        let mut added = true;
+        for parent in commit.parents() {
+            if parent.tree_id() == tree.id() {
+                return Ok(None);
+            }
+            let before = parent
+                .tree()
+                .and_then(|tree| blob_in(&tree, path))
+                .context(context())?;
+            match before {
+                Some(before) if before == now => return Ok(None),
+                Some(_) => added = false,
+                None => {}
+            }
+        }
+        Ok(Some((now, added)))
+    }
+}
+
+/// The blob at `path` in `tree`, when it is a file there.
+fn blob_in(tree: &Tree, path: &str) -> Result<Option<Oid>, git2::Error> {
+    match tree.get_path(Path::new(path)) {
+        Ok(entry) if entry.kind() == Some(ObjectType::Blob) => Ok(Some(entry.id())),
+        Ok(_) => Ok(None),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `message` ends with the trailer `Experiment-Id: <id>`.
+fn has_trailer(message: &str, id: &str) -> bool {
+    git2::message_trailers_strs(message).is_ok_and(|trailers| {
+        trailers
+            .iter()
+            .any(|(key, value)| key.eq_ignore_ascii_case(TRAILER) && value.trim() == id)
+    })
+}
+
+fn commit_info(commit: &Commit) -> CommitInfo {
+    let author = commit.author();
+    let when = author.when();
+    let time = FixedOffset::east_opt(when.offset_minutes() * 60)
+        .and_then(|tz| tz.timestamp_opt(when.seconds(), 0).single())
+        .unwrap_or_default();
+    let id = commit.id().to_string();
+    CommitInfo {
+        short: id[..7].to_owned(),
+        id,
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        time,
+        message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::git::tests_support::*;
+
+    /// The history of the record `id` now at `experiments/b.yaml`, as `xp log` asks for it.
+    fn history_of(fx: &Fx, id: &str) -> Vec<HistoryCommit> {
+        let is_it = |bytes: &[u8]| bytes.starts_with(format!("id: {id}\n").as_bytes());
+        fx.repo
+            .history(id, Some("experiments/b.yaml"), &is_it)
+            .unwrap()
+    }
+
+    #[test]
+    fn history_follows_the_path_of_plain_commits_across_a_rename() {
+        let fx = fx();
+        fx.write("experiments/a.yaml", "id: aaaa\n");
+        fx.cli_commit(&["experiments/a.yaml"], "add a");
+        fx.write("experiments/a.yaml", "id: aaaa\nnote: 1\n");
+        fx.cli_commit(&["experiments/a.yaml"], "note on a");
+        fx.write("other.txt", "x\n");
+        fx.cli_commit(&["other.txt"], "unrelated");
+        fx.git(&["mv", "experiments/a.yaml", "experiments/b.yaml"]);
+        fx.git(&["commit", "-q", "-m", "rename"]);
+        // Another experiment takes the old path: its commits are not this one's.
+        fx.write("experiments/a.yaml", "id: zzzz\n");
+        fx.cli_commit(&["experiments/a.yaml"], "another at a");
+        fx.write("experiments/b.yaml", "id: aaaa\nnote: 2\n");
+        fx.cli_commit(&["experiments/b.yaml"], "note on b");
+
+        let seen: Vec<(String, String)> = history_of(&fx, "aaaa")
+            .into_iter()
+            .map(|h| (h.info.message, h.path))
+            .collect();
+        let at = |m: &str, p: &str| (format!("{m}\n"), format!("experiments/{p}"));
+        assert_eq!(
+            seen,
+            [
+                at("add a", "a.yaml"),
+                at("note on a", "a.yaml"),
+                at("rename", "b.yaml"),
+                at("note on b", "b.yaml"),
+            ]
+        );
+        assert!(history_of(&fx, "zzzz").is_empty(), "zzzz is not at b.yaml");
+    }
+
+    #[test]
+    fn history_goes_by_trailer_across_a_rename() {
+        let fx = fx();
+        assert!(history_of(&fx, "aaaa").is_empty(), "unborn branch");
+        fx.xp_commit(
+            "experiments/a.yaml",
+            "id: aaaa\n",
+            "xp: new a\n\nExperiment-Id: aaaa\n",
+        );
+        fx.xp_commit(
+            "experiments/c.yaml",
+            "id: cccc\n",
+            "xp: new c\n\nExperiment-Id: cccc\n",
+        );
+        fx.write("notes.txt", "mentions aaaa\n");
+        fx.cli_commit(&["notes.txt"], "about aaaa, no trailer");
+        fx.git(&["mv", "experiments/a.yaml", "experiments/b.yaml"]);
+        fx.git(&["commit", "-q", "-m", "rename a\n\nExperiment-Id: aaaa"]);
+        let last = "xp: note on b\n\nLaunched\n\nExperiment-Id: aaaa\n";
+        let done = fx.xp_commit("experiments/b.yaml", "id: aaaa\nnote: x\n", last);
+
+        let history = history_of(&fx, "aaaa");
+        let seen: Vec<_> = history
+            .iter()
+            .map(|h| {
+                (
+                    h.path.as_str(),
+                    String::from_utf8_lossy(&h.content).into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("experiments/a.yaml", "id: aaaa\n".to_owned()),
+                ("experiments/b.yaml", "id: aaaa\n".to_owned()),
+                ("experiments/b.yaml", "id: aaaa\nnote: x\n".to_owned()),
+            ]
+        );
+        let info = &history[2].info;
+        assert_eq!(
+            (info.id.as_str(), info.short.as_str()),
+            (done.id.as_str(), &done.id[..7])
+        );
+        assert_eq!(
+            (info.author.as_str(), info.email.as_str()),
+            ("Alice", "alice@example.com")
+        );
+        assert_eq!(info.time, DateTime::parse_from_rfc3339(NOW).unwrap());
+        assert_eq!(info.message, last);
+        assert_eq!(history_of(&fx, "cccc").len(), 1);
+        assert!(history_of(&fx, "aaa").is_empty(), "a prefix is not the id");
+    }
+
+    #[test]
+    fn head_content_reads_files_only() {
+        let fx = fx();
+        assert_eq!(fx.repo.head_content(RECORD).unwrap(), None);
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        assert_eq!(
+            fx.repo.head_content(RECORD).unwrap(),
+            Some(b"v1\n".to_vec())
+        );
+        assert_eq!(fx.repo.head_content("experiments").unwrap(), None);
+        assert_eq!(fx.repo.head_content("experiments/none.yaml").unwrap(), None);
+        assert!(matches!(
+            fx.repo.head_content("../x"),
+            Err(GitError::BadPath { .. })
+        ));
+    }
+}

@@ -1,0 +1,284 @@
+//! The narrow wrapper around git: the only code that touches git2.
+//!
+//! A change is one commit holding exactly one file: its tree is HEAD's tree plus that file
+//! (never the user's index), HEAD's ref moves by compare-and-swap, and afterwards only that
+//! path's index entry is refreshed, so the user's other staged and unstaged work stays put.
+//! As git does, `index.lock` is held while the entry is staged and the ref moves; a journal
+//! lets the next xp command finish the job when this one is killed ([`Repo::recover`]).
+//!
+//! This module knows nothing of record files or of the rest of xp: what it needs from the
+//! outside world comes in a [`GitEnv`], built by the caller.
+
+mod commit;
+mod discover;
+mod error;
+mod history;
+mod identity;
+mod index;
+mod lock;
+mod preflight;
+mod recover;
+#[cfg(test)]
+mod tests_support;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use git2::{ErrorCode, FileMode, ObjectType, Oid, Repository};
+
+pub use commit::Committed;
+pub use discover::init_repo;
+use error::Context;
+pub use error::GitError;
+pub use history::{CommitInfo, HistoryCommit};
+pub use identity::global_user_name;
+pub use index::ConflictedFile;
+pub use lock::WriteLock;
+
+/// What git needs from the outside world: the `GIT_*` variables (and `EMAIL`), the clock, and
+/// the point where a test wants xp to fail. The caller builds it from its own environment.
+#[derive(Debug, Clone)]
+pub struct GitEnv {
+    vars: BTreeMap<String, String>,
+    now: DateTime<Utc>,
+    fault: Option<String>,
+}
+
+impl GitEnv {
+    /// An environment of `vars` (only those git reads are kept) at the time `now`.
+    pub fn new(vars: impl IntoIterator<Item = (String, String)>, now: DateTime<Utc>) -> GitEnv {
+        let vars = vars
+            .into_iter()
+            .filter(|(name, value)| !value.is_empty() && is_git_var(name))
+            .collect();
+        GitEnv {
+            vars,
+            now,
+            fault: None,
+        }
+    }
+
+    /// Test-only: the point (`XP_TEST_FAULT`) where xp should fail or die.
+    pub fn with_fault(mut self, point: Option<&str>) -> GitEnv {
+        self.fault = point.map(str::to_owned);
+        self
+    }
+
+    /// A variable, when set and not empty.
+    fn var(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// A variable git reads as a boolean (`1`, `true`, `yes`, `on`), as git does.
+    fn flag(&self, name: &str) -> bool {
+        self.var(name).is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            matches!(v.as_str(), "true" | "yes" | "on") || v.parse::<i64>().is_ok_and(|n| n != 0)
+        })
+    }
+
+    /// Whether a test asked for a failure at this point; never without the `test-faults`
+    /// feature, which only `cargo test` turns on.
+    fn fault(&self, point: &str) -> bool {
+        cfg!(feature = "test-faults") && self.fault.as_deref() == Some(point)
+    }
+
+    /// Dies at once, as a kill would (no clean-up, no output), when a test asked for it here.
+    fn crash_point(&self, point: &str) {
+        if self.fault(point) {
+            std::process::abort();
+        }
+    }
+}
+
+/// Whether git reads the variable `name`.
+fn is_git_var(name: &str) -> bool {
+    name.starts_with("GIT_") || matches!(name, "EMAIL" | "HOME" | "XDG_CONFIG_HOME")
+}
+
+/// One open repository with a work tree, opened once per command.
+pub struct Repo {
+    repo: Repository,
+    workdir: PathBuf,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("workdir", &self.workdir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where HEAD leads: the ref to move and the commit it names (None on an unborn branch).
+struct Tip {
+    refname: String,
+    id: Option<Oid>,
+}
+
+impl Repo {
+    /// The git directory of this work tree (`.git`, or `.git/worktrees/<name>` for a linked one).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The canonicalized root of the work tree.
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// A path of the work tree relative to its root, with `/`; None when outside it.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.workdir).ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    }
+
+    /// The ref HEAD points to and its commit, read afresh.
+    fn tip(&self) -> Result<Tip, GitError> {
+        let head = self
+            .repo
+            .find_reference("HEAD")
+            .context("cannot read HEAD")?;
+        let Some(refname) = head.symbolic_target().context("cannot read HEAD")? else {
+            return Ok(Tip {
+                refname: "HEAD".into(),
+                id: head.target(),
+            });
+        };
+        let id = match self.repo.refname_to_id(refname) {
+            Ok(id) => Some(id),
+            Err(e) if e.code() == ErrorCode::NotFound => None,
+            Err(e) => return Err(e).context(format!("cannot read {refname}")),
+        };
+        Ok(Tip {
+            refname: refname.to_owned(),
+            id,
+        })
+    }
+
+    /// Stores `content`, the bytes of the work file `rel_path`, as the blob `git add` would:
+    /// through the repository's filters (`core.autocrlf`, `text`/`eol` in `.gitattributes`).
+    ///
+    /// Used for every blob compared with or written to the index and commits, so that xp's
+    /// commits hold what git's would and `git status` agrees with the entries xp writes.
+    fn store_blob(&self, rel_path: &str, content: &[u8]) -> Result<Oid, GitError> {
+        let context = || format!("cannot store {rel_path} in git");
+        let mut writer = self
+            .repo
+            .blob_writer(Some(Path::new(rel_path)))
+            .context(context())?;
+        writer.write_all(content).map_err(|source| GitError::Io {
+            path: self.workdir.join(rel_path),
+            source,
+        })?;
+        writer.commit().context(context())
+    }
+
+    /// The id [`Repo::store_blob`] would give `content`, without storing anything.
+    ///
+    /// For as long as it filters, the repository's object database is swapped for one that
+    /// keeps new objects in memory and reads existing ones from disk (a filter may look at the
+    /// staged version), then put back.
+    fn blob_id(&self, rel_path: &str, content: &[u8]) -> Result<Oid, GitError> {
+        let context = || format!("cannot hash {rel_path}");
+        let disk = self.repo.odb().context(context())?;
+        let memory = git2::Odb::new().context(context())?;
+        memory.add_new_mempack_backend(1000).context(context())?;
+        let objects = self.repo.commondir().join("objects");
+        memory
+            .add_disk_alternate(&objects.to_string_lossy())
+            .context(context())?;
+        self.repo.set_odb(&memory).context(context())?;
+        let id = self.store_blob(rel_path, content);
+        self.repo.set_odb(&disk).context(context())?;
+        id
+    }
+
+    /// The mode `rel_path` has in `commit`'s tree, or a plain file's when it is not there.
+    fn mode_at(&self, commit: Option<Oid>, rel_path: &str) -> Result<FileMode, GitError> {
+        Ok(file_mode(
+            self.entry_at(commit, rel_path)?.map(|(_, mode)| mode),
+        ))
+    }
+
+    /// The blob id and file mode of `rel_path` in `commit`'s tree, when it is a file there.
+    fn entry_at(
+        &self,
+        commit: Option<Oid>,
+        rel_path: &str,
+    ) -> Result<Option<(Oid, i32)>, GitError> {
+        let Some(commit) = commit else {
+            return Ok(None);
+        };
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .context("cannot read HEAD's tree")?;
+        match tree.get_path(Path::new(rel_path)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Blob) => {
+                Ok(Some((entry.id(), entry.filemode())))
+            }
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).context(format!("cannot look up {rel_path} at HEAD")),
+        }
+    }
+}
+
+/// The mode of a file git records as `mode` (None: not there yet): executable or not.
+fn file_mode(mode: Option<i32>) -> FileMode {
+    if mode == Some(i32::from(FileMode::BlobExecutable)) {
+        FileMode::BlobExecutable
+    } else {
+        FileMode::Blob
+    }
+}
+
+/// Refuses paths that could escape the work tree or reach into `.git`.
+fn check_path(rel_path: &str) -> Result<(), GitError> {
+    let valid = !rel_path.contains(['\\', '\0'])
+        && rel_path.split('/').all(|part| {
+            !part.is_empty() && part != "." && part != ".." && !part.eq_ignore_ascii_case(".git")
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(GitError::BadPath {
+            path: rel_path.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_work_tree_are_refused() {
+        for bad in [
+            "",
+            "/abs",
+            "a//b",
+            "a/",
+            "./a",
+            "a/../b",
+            "..",
+            ".git/config",
+            "x/.GIT/y",
+            "a\\b",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad:?}");
+        }
+        check_path("experiments/a.yaml").unwrap();
+        check_path(".github/x.yml").unwrap();
+    }
+}
