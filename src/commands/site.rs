@@ -29,6 +29,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             .as_ref()
             .and_then(|r| r.config_value("remote.origin.url"))
             .and_then(|url| page::Forge::from_remote(&url)),
+        writable: false,
     };
     let out = ws.env.cwd.join(&args.out);
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![

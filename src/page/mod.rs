@@ -48,6 +48,8 @@ pub struct Context {
     /// gives the same bytes), the clock when served.
     pub as_of: Option<DateTime<Utc>>,
     pub forge: Option<Forge>,
+    /// Served without `--read-only`: the story shows its forms.
+    pub writable: bool,
 }
 
 /// Page names for records: the slug when it is a safe, unique URL segment, else the id.

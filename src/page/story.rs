@@ -172,6 +172,9 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 }
                 " · id " code { (r.id) }
             }
+            @if ctx.mode == Mode::Served && ctx.writable {
+                (forms(r))
+            }
             section.history aria-labelledby="h-log" {
                 h2 #h-log { "Decision log" }
                 (timeline_markup(history, ctx))
@@ -179,6 +182,77 @@ pub fn story(history: &History, ctx: &Context) -> String {
         }
     };
     layout(&r.title, "../", ctx, &["xp.js"], body)
+}
+
+/// The forms that act through the JSON API: a note, a status move. Hidden until the script,
+/// which sends them with `fetch`, shows them.
+fn forms(r: &Record) -> Markup {
+    let next = r.status.next();
+    html! {
+        section.forms aria-label="Act on this experiment" data-actions=""
+            data-api={ "../experiments/" (r.id) } hidden {
+            form.form data-form="note" novalidate {
+                h2 { "Add a note" }
+                div.row {
+                    label for="n-note" { "Note" }
+                    textarea #n-note name="note" aria-describedby="n-note-problem" {}
+                    p.problem #n-note-problem data-problem="note" hidden {}
+                }
+                div.row {
+                    label for="n-who" { "Your name (optional)" }
+                    input #n-who name="who" autocomplete="name";
+                }
+                p.problem data-problem="" role="alert" hidden {}
+                p.saved data-saved="" role="status" {}
+                div { button type="submit" { "Add note" } }
+            }
+            @if !next.is_empty() {
+                form.form data-form="status" novalidate {
+                    h2 { "Move the status" }
+                    div.row {
+                        label for="s-status" { "New status" }
+                        select #s-status name="status" aria-describedby="s-status-problem" {
+                            @for s in &next { option value=(s.as_str()) { (s.as_str()) } }
+                        }
+                        p.problem #s-status-problem data-problem="status" hidden {}
+                    }
+                    @if next.contains(&Status::Completed) {
+                        div.row data-when="completed" {
+                            label for="s-decision" { "Decision" }
+                            select #s-decision name="decision" aria-describedby="s-decision-problem" {
+                                option value="" { "Choose…" }
+                                @for d in crate::record::Decision::ALL { option value=(d.as_str()) { (d.as_str()) } }
+                            }
+                            p.problem #s-decision-problem data-problem="decision" hidden {}
+                        }
+                        div.row data-when="completed" {
+                            label for="s-confidence" { "Confidence (0–100)" }
+                            input #s-confidence name="confidence" type="number" min="0" max="100" step="1"
+                                inputmode="numeric" value=(r.confidence) aria-describedby="s-confidence-problem";
+                            p.problem #s-confidence-problem data-problem="confidence" hidden {}
+                        }
+                        div.row data-when="completed" {
+                            label for="s-learning" { "Learning" }
+                            textarea #s-learning name="learning" aria-describedby="s-learning-problem" { (r.learning.as_deref().unwrap_or_default()) }
+                            p.problem #s-learning-problem data-problem="learning" hidden {}
+                        }
+                    }
+                    div.row {
+                        label for="s-note" data-label-killed="Why it is killed (needed)" { "Note (optional)" }
+                        textarea #s-note name="note" aria-describedby="s-note-problem" {}
+                        p.problem #s-note-problem data-problem="note" hidden {}
+                    }
+                    div.row {
+                        label for="s-who" { "Your name (optional)" }
+                        input #s-who name="who" autocomplete="name";
+                    }
+                    p.problem data-problem="" role="alert" hidden {}
+                    p.saved data-saved="" role="status" {}
+                    div { button type="submit" { "Move" } }
+                }
+            }
+        }
+    }
 }
 
 /// A record's link: a real link only for http(s), text otherwise.

@@ -1,4 +1,5 @@
-// xp: narrows the board at once as you type, and keeps the filters in the URL.
+// xp: narrows the board at once as you type and keeps the filters in the URL; on a served
+// story, sends the forms to the JSON API.
 // The pages read fine without it; the cards it shows come escaped from the server.
 (function () {
   "use strict";
@@ -132,9 +133,148 @@
     apply();
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", boardFilters);
-  } else {
+  // Rules broken, said the way a person would say them; the API's own message otherwise.
+  var WORDS = {
+    "decision-required": "Choose a decision: a completed experiment needs one.",
+    "shipped-needs-ship": "Only an experiment decided \u201cship\u201d can be shipped.",
+    "confidence-range": "Confidence is a whole number from 0 to 100.",
+    "empty-field": "This cannot be empty.",
+    "missing-field": "This is needed.",
+    "bad-status": "Pick one of the statuses offered.",
+    "bad-decision": "Pick one of the decisions offered.",
+    "wrong-type": "This value has the wrong form."
+  };
+
+  function say(problem) {
+    var words = WORDS[problem.type];
+    var msg = String(problem.msg || "");
+    if (!words) return msg.charAt(0).toUpperCase() + msg.slice(1);
+    return words + (msg ? " (" + msg + ")" : "");
+  }
+
+  function clearProblems(form) {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-problem]"), function (p) {
+      p.hidden = true;
+      p.textContent = "";
+    });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (f) {
+      f.removeAttribute("aria-invalid");
+    });
+  }
+
+  function showProblem(form, field, text) {
+    var p = form.querySelector('[data-problem="' + field + '"]') || form.querySelector('[data-problem=""]');
+    p.textContent = p.textContent ? p.textContent + " " + text : text;
+    p.hidden = false;
+    var input = field && form.elements[field];
+    if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+  }
+
+  function body(form) {
+    var kind = form.getAttribute("data-form");
+    var get = function (n) { return form.elements[n] ? form.elements[n].value.trim() : ""; };
+    var out = {};
+    if (get("note")) out.note = form.elements.note.value;
+    if (get("who")) out.who = get("who");
+    if (kind === "note") {
+      if (!out.note) out.note = "";
+      return out;
+    }
+    out.status = get("status");
+    if (out.status === "completed") {
+      if (get("decision")) out.decision = get("decision");
+      if (get("confidence")) {
+        var n = Number(get("confidence"));
+        out.confidence = Number.isFinite(n) ? n : get("confidence");
+      }
+      if (get("learning")) out.learning = form.elements.learning.value;
+    }
+    return out;
+  }
+
+  function refresh(done) {
+    fetch(location.href, { headers: { Accept: "text/html" } })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var main = doc.querySelector("main");
+        if (main) document.querySelector("main").replaceWith(document.adoptNode(main));
+        initActions();
+        done();
+      });
+  }
+
+  function send(form) {
+    var actions = form.closest("[data-actions]");
+    var kind = form.getAttribute("data-form");
+    var url = actions.getAttribute("data-api") + (kind === "note" ? "/notes" : "");
+    var button = form.querySelector("button[type=submit]");
+    clearProblems(form);
+    button.disabled = true;
+    fetch(url, {
+      method: kind === "note" ? "POST" : "PATCH",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body(form))
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.ok) {
+          refresh(function () {
+            var saved = document.querySelector('[data-form="' + kind + '"] [data-saved]');
+            if (saved) saved.textContent = kind === "note" ? "Note added and committed." : "Status moved and committed.";
+          });
+          return;
+        }
+        button.disabled = false;
+        var detail = data && data.detail;
+        if (Array.isArray(detail)) {
+          detail.forEach(function (p) {
+            var loc = Array.isArray(p.loc) ? p.loc : [];
+            showProblem(form, loc.length > 1 ? String(loc[1]) : "", say(p));
+          });
+        } else {
+          showProblem(form, "", detail ? String(detail) : "The server refused it (" + res.status + ").");
+        }
+      });
+    }).catch(function () {
+      button.disabled = false;
+      showProblem(form, "", "The server could not be reached; nothing was saved.");
+    });
+  }
+
+  function initActions() {
+    var actions = document.querySelector("[data-actions]");
+    if (!actions || !window.fetch) return;
+    actions.hidden = false;
+    var status = actions.querySelector('[data-form="status"]');
+    if (!status) return;
+    var select = status.elements.status;
+    var noteLabel = status.querySelector("label[data-label-killed]");
+    var plain = noteLabel ? noteLabel.textContent : "";
+    function toggle() {
+      Array.prototype.forEach.call(status.querySelectorAll("[data-when]"), function (row) {
+        row.hidden = row.getAttribute("data-when") !== select.value;
+      });
+      if (noteLabel) noteLabel.textContent = select.value === "killed" ? noteLabel.getAttribute("data-label-killed") : plain;
+    }
+    select.addEventListener("change", toggle);
+    toggle();
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.closest || !form.closest("[data-actions]")) return;
+    ev.preventDefault();
+    send(form);
+  });
+
+  function start() {
     boardFilters();
+    initActions();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
