@@ -154,6 +154,25 @@ fn layout(title: &str, root: &str, ctx: &Context, scripts: &[&str], body: Markup
     page.into_string()
 }
 
+/// A page that says what went wrong (an unknown experiment, a broken file), for the server.
+pub fn problem(code: u16, message: &str) -> String {
+    let ctx = Context {
+        mode: Mode::Served,
+        as_of: None,
+        forge: None,
+        writable: false,
+    };
+    let title = if code == 404 { "Not found" } else { "Cannot show this" };
+    let body = html! {
+        nav.crumbs aria-label="Breadcrumb" { a href="/" { "← Board" } }
+        div.empty {
+            h1 { (title) }
+            p { (message) }
+        }
+    };
+    layout(title, "/", &ctx, &[], body)
+}
+
 /// How long from `from` to `to`, in words a person uses: "3 days", "5 hours".
 pub fn duration_words(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     let secs = (to - from).num_seconds().max(0);
