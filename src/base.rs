@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::plan;
+use crate::record::LogEntry;
 use crate::rules::{Checked, Problem, Rule};
 use crate::store::Loaded;
 use crate::yaml::{Document, Pos, Value};
@@ -30,7 +32,10 @@ pub fn compare(base: &[BaseFile], head: &[Loaded], rev: &str) -> Vec<Problem> {
             continue;
         };
         match by_id.get(id.as_str()) {
-            Some(new) => problems.extend(compare_logs(old, new, rev)),
+            Some(new) => {
+                problems.extend(compare_logs(old, new, rev));
+                problems.extend(compare_plans(old, new, rev));
+            }
             None => problems.push(missing(old, id, head, rev)),
         }
     }
@@ -116,6 +121,54 @@ fn compare_logs(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
         ));
     }
     problems
+}
+
+/// A record already running at the base keeps its plan, unless each change is logged as an
+/// amendment among the entries added since (`plan-changed`, at the changed key).
+fn compare_plans(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
+    let (Some(before), Some(after), Some(doc)) = (
+        old.checked.record.as_ref(),
+        new.checked.record.as_ref(),
+        new.checked.doc.as_ref(),
+    ) else {
+        return Vec::new();
+    };
+    if !plan::locked(before) {
+        return Vec::new();
+    }
+    let added: Vec<LogEntry> = after
+        .decision_log
+        .iter()
+        .filter(|e| !before.decision_log.contains(e))
+        .cloned()
+        .collect();
+    plan::changes(before, after)
+        .into_iter()
+        .filter(|(field, from, to)| plan::reason(&added, field, from, to).is_none())
+        .map(|(field, from, to)| {
+            let pos = doc
+                .entry(doc.root, field)
+                .map_or_else(start, |(key, _)| doc.node(key).start);
+            let flag = if field == "primary_metric" {
+                "metric"
+            } else {
+                field
+            };
+            problem(
+                &new.shown,
+                pos,
+                Rule::PlanChanged,
+                format!(
+                    "{field} was {from} at {rev}, when the experiment was already running, and \
+                     is {to} now, with no amendment logged; the plan is pre-registered"
+                ),
+                &format!(
+                    "put {from} back, then change it with `xp update <ref> --{flag} <value> \
+                     --amend \"why\"`, which logs the reason"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Where each decision-log entry starts.

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::fields::FIELDS;
+use crate::plan;
 use crate::record::{FieldValue, LogEntry, Record};
 use crate::yaml_edit::format_number;
 
@@ -50,7 +51,35 @@ pub struct ExperimentDiff {
     pub change: Kind,
     /// Every changed field, `status` and `decision` included.
     pub fields: Vec<FieldChange>,
+    /// Changes to the plan of an experiment that was already running, with the reason logged
+    /// for each (null when none was: `xp check --base` reports those).
+    pub amendments: Vec<Amendment>,
     pub new_notes: Vec<LogEntry>,
+}
+
+/// A change to the plan after the experiment ran.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Amendment {
+    pub field: &'static str,
+    pub from: String,
+    pub to: String,
+    pub reason: Option<String>,
+}
+
+/// The amendments between two versions of a record, with the reasons among the new notes.
+fn amendments(before: Option<&Record>, after: &Record, new_notes: &[LogEntry]) -> Vec<Amendment> {
+    let Some(before) = before.filter(|b| plan::locked(b)) else {
+        return Vec::new();
+    };
+    plan::changes(before, after)
+        .into_iter()
+        .map(|(field, from, to)| Amendment {
+            reason: plan::reason(new_notes, field, &from, &to).map(str::to_owned),
+            field,
+            from,
+            to,
+        })
+        .collect()
 }
 
 /// The differences between `base` and `head`, ordered by path; unchanged experiments are left out.
@@ -77,6 +106,7 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
             } else {
                 Kind::New
             },
+            amendments: amendments(before, record, &new_notes),
             fields,
             new_notes,
         });
@@ -89,6 +119,7 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
                 title: record.title.clone(),
                 change: Kind::Deleted,
                 fields: Vec::new(),
+                amendments: Vec::new(),
                 new_notes: Vec::new(),
             });
         }
@@ -181,7 +212,23 @@ pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
             escape(&d.title),
             d.path
         ));
-        for f in &d.fields {
+        for a in &d.amendments {
+            let why = a.reason.as_deref().map_or_else(
+                || " — **no reason logged**".to_owned(),
+                |r| format!(" — {}", escape(r)),
+            );
+            out.push_str(&format!(
+                "- **{}** (amended): {} -> {}{why}\n",
+                a.field,
+                escape(&a.from),
+                escape(&a.to)
+            ));
+        }
+        for f in d
+            .fields
+            .iter()
+            .filter(|f| !d.amendments.iter().any(|a| a.field == f.field))
+        {
             let shown = |v: &Option<FieldValue>| {
                 v.as_ref()
                     .map_or("(none)".to_owned(), |v| escape(&v.to_string()))
@@ -342,7 +389,15 @@ mod tests {
         assert_eq!(find("tags")["to"], serde_json::json!(["cta"]));
         let md = markdown(&diffs, "b", "h");
         assert!(md.contains("- **confidence**: 10 -> 97\n"), "{md}");
-        assert!(md.contains("- **baseline**: 1 -> 1.5\n"), "{md}");
+        // The record was running: the baseline's change is an amendment, listed first.
+        assert!(
+            md.contains("- **baseline** (amended): 1 -> 1.5 — **no reason logged**\n"),
+            "{md}"
+        );
+        assert_eq!(
+            value["experiments"][0]["amendments"],
+            serde_json::json!([{"field": "baseline", "from": "1", "to": "1.5", "reason": null}])
+        );
     }
 
     #[test]

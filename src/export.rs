@@ -120,69 +120,152 @@ pub fn parse_columns(list: &str) -> Result<Vec<Column>, String> {
     Ok(columns)
 }
 
+/// The shape of an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    /// CSV with these columns; `excel` guards formulas and adds a byte-order mark.
+    Csv { columns: Vec<Column>, excel: bool },
+    /// One pretty JSON array.
+    Json,
+    /// One compact JSON object per line.
+    Jsonl,
+}
+
+/// An export written record by record, so that memory does not grow with the records.
+pub struct Stream<W: io::Write> {
+    shape: Shape,
+    csv: Option<csv::Writer<W>>,
+    out: Option<W>,
+    rows: usize,
+}
+
+impl<W: io::Write> Stream<W> {
+    /// Starts an export: the byte-order mark and header for CSV.
+    pub fn start(mut out: W, shape: Shape) -> io::Result<Stream<W>> {
+        let csv = match &shape {
+            Shape::Csv { columns, excel } => {
+                if *excel {
+                    out.write_all("\u{feff}".as_bytes())?;
+                }
+                let mut csv = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .quote_style(csv::QuoteStyle::Necessary)
+                    .from_writer(out);
+                let header = columns
+                    .iter()
+                    .map(|&c| guard(*excel, c, Cow::Borrowed(c.name())));
+                csv.write_record(header).map_err(into_io)?;
+                return Ok(Stream {
+                    shape,
+                    csv: Some(csv),
+                    out: None,
+                    rows: 0,
+                });
+            }
+            _ => None,
+        };
+        Ok(Stream {
+            shape,
+            csv,
+            out: Some(out),
+            rows: 0,
+        })
+    }
+
+    /// Writes one record.
+    pub fn row(&mut self, record: &Record) -> io::Result<()> {
+        let record = normalised(record);
+        let first = self.rows == 0;
+        self.rows += 1;
+        match (&self.shape, &mut self.csv, &mut self.out) {
+            (Shape::Csv { columns, excel }, Some(csv), _) => {
+                let row = columns
+                    .iter()
+                    .map(|&c| Ok(guard(*excel, c, c.cell(&record)?)))
+                    .collect::<io::Result<Vec<_>>>()?;
+                csv.write_record(&row).map_err(into_io)
+            }
+            (Shape::Json, _, Some(out)) => {
+                // The bytes of the whole array pretty-printed at once: each element indented
+                // by two spaces (strings hold no raw line breaks), separated by `,`.
+                out.write_all(if first { b"[\n" } else { b",\n" })?;
+                let text = json_text(serde_json::to_string_pretty(&record)?);
+                let lines: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+                out.write_all(lines.join("\n").as_bytes())
+            }
+            (Shape::Jsonl, _, Some(out)) => {
+                out.write_all(json_text(serde_json::to_string(&record)?).as_bytes())?;
+                out.write_all(b"\n")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Ends the export (the JSON array's end) and flushes; gives back the writer.
+    pub fn finish(self) -> io::Result<W> {
+        if let Some(csv) = self.csv {
+            return csv.into_inner().map_err(|e| e.into_error());
+        }
+        let Some(mut out) = self.out else {
+            return Err(io::Error::other("the export has no writer"));
+        };
+        if self.shape == Shape::Json {
+            out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        out.flush()?;
+        Ok(out)
+    }
+}
+
+/// A text cell made inert for a spreadsheet (`'` before a formula) when `excel` asks for it.
+fn guard(excel: bool, column: Column, cell: Cow<'_, str>) -> String {
+    if excel && !column.is_number() && runs_as_formula(&cell) {
+        format!("'{cell}")
+    } else {
+        cell.into_owned()
+    }
+}
+
+/// Writes records in one shape.
+pub fn write<W: io::Write>(out: W, records: &[Record], shape: Shape) -> io::Result<()> {
+    let mut stream = Stream::start(out, shape)?;
+    for record in records {
+        stream.row(record)?;
+    }
+    stream.finish().map(drop)
+}
+
 /// Writes a header and one row per record, in the order given.
 ///
 /// With `excel`, the output starts with a UTF-8 byte-order mark and every text cell that
 /// a spreadsheet would run as a formula gets a `'` prefix; number cells are left alone.
 pub fn write_csv<W: io::Write>(
-    mut out: W,
+    out: W,
     records: &[Record],
     columns: &[Column],
     excel: bool,
 ) -> io::Result<()> {
-    if excel {
-        out.write_all("\u{feff}".as_bytes())?;
-    }
-    let mut csv = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(out);
-    let guard = |column: Column, cell: Cow<'_, str>| -> String {
-        if excel && !column.is_number() && runs_as_formula(&cell) {
-            format!("'{cell}")
-        } else {
-            cell.into_owned()
-        }
-    };
-    let header = columns.iter().map(|&c| guard(c, Cow::Borrowed(c.name())));
-    csv.write_record(header).map_err(into_io)?;
-    for record in &normalised(records) {
-        let row = columns
-            .iter()
-            .map(|&c| Ok(guard(c, c.cell(record)?)))
-            .collect::<io::Result<Vec<_>>>()?;
-        csv.write_record(&row).map_err(into_io)?;
-    }
-    csv.flush()
+    let columns = columns.to_vec();
+    write(out, records, Shape::Csv { columns, excel })
 }
 
 /// Writes the records as one pretty JSON array and a trailing newline.
-pub fn write_json<W: io::Write>(mut out: W, records: &[Record]) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(&normalised(records))?;
-    out.write_all(json_text(text).as_bytes())?;
-    out.write_all(b"\n")?;
-    out.flush()
+pub fn write_json<W: io::Write>(out: W, records: &[Record]) -> io::Result<()> {
+    write(out, records, Shape::Json)
 }
 
 /// Writes one compact JSON object per record, one per line.
-pub fn write_jsonl<W: io::Write>(mut out: W, records: &[Record]) -> io::Result<()> {
-    for record in &normalised(records) {
-        out.write_all(json_text(serde_json::to_string(record)?).as_bytes())?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()
+pub fn write_jsonl<W: io::Write>(out: W, records: &[Record]) -> io::Result<()> {
+    write(out, records, Shape::Jsonl)
 }
 
-/// The records with each log entry's `at` in one form, UTC with milliseconds
+/// The record with each log entry's `at` in one form, UTC with milliseconds
 /// (`2026-02-22T18:30:00.000Z`), however the file wrote it.
-fn normalised(records: &[Record]) -> Vec<Record> {
-    records
-        .iter()
-        .map(|record| Record {
-            decision_log: record.decision_log.iter().map(normalised_entry).collect(),
-            ..record.clone()
-        })
-        .collect()
+fn normalised(record: &Record) -> Record {
+    Record {
+        decision_log: record.decision_log.iter().map(normalised_entry).collect(),
+        ..record.clone()
+    }
 }
 
 fn normalised_entry(entry: &LogEntry) -> LogEntry {
@@ -797,6 +880,16 @@ mod tests {
     }
 
     proptest! {
+        /// The JSON array written record by record is byte for byte the array written whole.
+        #[test]
+        fn streamed_json_is_the_whole_array(records in proptest::collection::vec(record(), 0..4)) {
+            let mut streamed = Vec::new();
+            write_json(&mut streamed, &records).unwrap();
+            let whole: Vec<Record> = records.iter().map(normalised).collect();
+            let expected = format!("{}\n", json_text(serde_json::to_string_pretty(&whole).unwrap()));
+            prop_assert_eq!(String::from_utf8(streamed).unwrap(), expected);
+        }
+
         #[test]
         fn csv_round_trips(records in proptest::collection::vec(record(), 0..4), columns in columns()) {
             let text = csv_text(&records, &columns, false);

@@ -19,6 +19,7 @@ pub mod lockfile;
 pub mod merge;
 pub mod ops;
 pub mod page;
+pub mod plan;
 pub mod record;
 pub mod refs;
 pub mod report;

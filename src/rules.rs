@@ -38,6 +38,7 @@ pub enum Rule {
     LogRewritten,
     IdChanged,
     RecordDeleted,
+    PlanChanged,
 }
 
 impl Rule {
@@ -61,6 +62,7 @@ impl Rule {
             Rule::LogRewritten => "log-rewritten",
             Rule::IdChanged => "id-changed",
             Rule::RecordDeleted => "record-deleted",
+            Rule::PlanChanged => "plan-changed",
         }
     }
 }

@@ -198,6 +198,41 @@ impl Store {
         })
     }
 
+    /// Reads and checks the files in parallel, a chunk at a time, and hands each chunk's results
+    /// to `sink` in the files' order: memory holds one chunk, whatever the number of files.
+    pub fn load_chunked<T: Send>(
+        &self,
+        files: &[PathBuf],
+        each: impl Fn(Result<Loaded, Error>) -> T + Sync,
+        mut sink: impl FnMut(Vec<T>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        /// Files per chunk: enough to keep every core busy, few enough to stay small.
+        const CHUNK: usize = 256;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        for chunk in files.chunks(CHUNK) {
+            let per = chunk.len().div_ceil(threads).max(1);
+            let results: Vec<T> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .chunks(per)
+                    .map(|part| {
+                        let each = &each;
+                        scope.spawn(move || {
+                            part.iter().map(|p| each(self.load(p))).collect::<Vec<T>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    // A panic in a worker is a bug: it goes on as this thread's, never as a
+                    // silently shorter list.
+                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect::<Vec<T>>()
+            });
+            sink(results)?;
+        }
+        Ok(())
+    }
+
     /// Reads every record file.
     pub fn load_all(&self) -> Result<Vec<Loaded>, Error> {
         self.files()?.iter().map(|p| self.load(p)).collect()
@@ -321,6 +356,17 @@ fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
 /// Writes any file atomically (exports, `.gitattributes`): temporary file beside it, fsync,
 /// rename. Creates the folder when missing.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_with(path, |out| {
+        out.write_all(bytes).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Writes any file atomically from what `fill` writes into it; when `fill` fails the file is
+/// left as it was and the temporary file is removed.
+pub fn write_atomic_with<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<T, Error>,
+) -> Result<T, Error> {
     let io = |e: std::io::Error| Error::io(path, e);
     let dir = path
         .parent()
@@ -328,11 +374,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    temp.write_all(bytes).map_err(io)?;
+    let done = {
+        let mut out = std::io::BufWriter::new(temp.as_file_mut());
+        let done = fill(&mut out)?;
+        out.flush().map_err(io)?;
+        done
+    };
     set_permissions(temp.as_file(), path).map_err(io)?;
     temp.as_file().sync_all().map_err(io)?;
     temp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    Ok(done)
 }
 
 /// The first of `<base>.yaml` (when `from` is 1), `<base>-2.yaml`, ... not taken in `dir`,

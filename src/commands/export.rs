@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use crate::commands::out;
 use crate::error::Error;
-use crate::export::{self, Column};
+use std::io::{Read, Seek};
+
+use crate::export::{self, Column, Shape, Stream};
 use crate::ops::{self, read::Filter};
 use crate::record::Status;
 use crate::store;
@@ -50,18 +52,26 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         statuses: args.status,
         ..Filter::default()
     };
-    let records = ops::read::export(ws, &filter)?;
-    let mut bytes = Vec::new();
-    match args.format {
-        Format::Csv => export::write_csv(&mut bytes, &records, &columns, args.excel),
-        Format::Json => export::write_json(&mut bytes, &records),
-        Format::Jsonl => export::write_jsonl(&mut bytes, &records),
-    }
-    .map_err(|e| Error::io("export", e))?;
+    let shape = match args.format {
+        Format::Csv => Shape::Csv {
+            columns,
+            excel: args.excel,
+        },
+        Format::Json => Shape::Json,
+        Format::Jsonl => Shape::Jsonl,
+    };
+    // Rows are written as they are read, into a temporary file: the export appears (in the
+    // file, or on stdout) only once every record has passed the rules.
+    let export = |out: &mut dyn std::io::Write| -> Result<usize, Error> {
+        let mut stream = Stream::start(out, shape.clone()).map_err(|e| Error::io("export", e))?;
+        let count = ops::read::export_each(ws, &filter, |r| stream.row(r))?;
+        stream.finish().map_err(|e| Error::io("export", e))?;
+        Ok(count)
+    };
     match &args.output {
         Some(path) => {
             let path = output_path(ws, path)?;
-            store::write_atomic(&path, &bytes).map_err(|e| match e {
+            let count = store::write_atomic_with(&path, export).map_err(|e| match e {
                 Error::Io { source, .. } => Error::failed(
                     format!(
                         "cannot write {}: {}",
@@ -73,16 +83,32 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
                 other => other,
             })?;
             ui.status(&format!(
-                "exported {} experiment(s) to {}",
-                records.len(),
+                "exported {count} experiment(s) to {}",
                 ws.store.show(&path).display()
             ));
             Ok(())
         }
-        None => out(ui.data_bytes(&bytes)),
+        None => {
+            /// Kept in memory up to this size, on disk beyond it.
+            const SPOOL: usize = 8 << 20;
+            let mut spool = tempfile::spooled_tempfile(SPOOL);
+            export(&mut spool)?;
+            spool
+                .seek(std::io::SeekFrom::Start(0))
+                .map_err(|e| Error::io("export", e))?;
+            let mut buffer = vec![0; 64 << 10];
+            loop {
+                let n = spool
+                    .read(&mut buffer)
+                    .map_err(|e| Error::io("export", e))?;
+                if n == 0 {
+                    return Ok(());
+                }
+                out(ui.data_bytes(&buffer[..n]))?;
+            }
+        }
     }
 }
-
 /// Where `-o` writes: never into the experiments directory (a CSV there would replace or add a
 /// record), and only into a folder that exists.
 fn output_path(ws: &Workspace, path: &std::path::Path) -> Result<PathBuf, Error> {

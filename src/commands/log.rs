@@ -25,8 +25,26 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let history = ops::log::log(ws, &args.reference)?;
     out(match args.format {
         Format::Json => ui.json(&history.lines),
-        Format::Text => ui.data(&text(&history.lines)),
+        Format::Text => ui.data(&format!(
+            "{}{}",
+            registered(&history.amended_plan),
+            text(&history.lines)
+        )),
     })
+}
+
+/// The plan as first registered, beside today's, when they differ.
+fn registered(amended: &[(&str, String, String)]) -> String {
+    if amended.is_empty() {
+        return String::new();
+    }
+    let width = amended.iter().map(|(f, _, _)| f.len()).max().unwrap_or(0);
+    let mut out = String::from("the plan as first registered, when the experiment first ran:\n");
+    for (field, registered, now) in amended {
+        out.push_str(&format!("  {field:width$}  {registered}  (now {now})\n"));
+    }
+    out.push('\n');
+    out
 }
 
 fn text(lines: &[Line]) -> String {

@@ -59,6 +59,10 @@ pub struct Args {
     /// Allow any status move
     #[arg(long)]
     pub force: bool,
+    /// Why the plan (hypothesis, metric, baseline, target, direction) changes after the
+    /// experiment ran; logged as `amended: FIELD OLD -> NEW: REASON`
+    #[arg(long, value_name = "REASON")]
+    pub amend: Option<String>,
     /// Who makes the change (default: git's user.name, else $USER)
     #[arg(long)]
     pub who: Option<String>,
@@ -121,6 +125,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         links: list(args.links),
         note: args.message,
         force: args.force,
+        amend: args.amend,
         who: args.who,
     };
     let options = WriteOptions {

@@ -1,7 +1,7 @@
 //! Checking records against the rules, and with a base revision against the append-only
 //! rules (`check --base`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::base::{self, BaseFile};
 use crate::error::{Error, Sources};
@@ -40,6 +40,18 @@ impl CheckReport {
 
 /// Checks the records (and against a base revision when asked).
 pub fn check(ws: &Workspace, input: &CheckInput) -> Result<CheckReport, Error> {
+    if input.base.is_none() {
+        // Without a base nothing but the problems is kept: files are read in parallel and
+        // let go of as soon as they are checked.
+        let files = files_of(&input.paths, ws)?;
+        let (problems, sources) = crate::ops::read::scan(ws, &files, |_| Ok(()))?;
+        return Ok(CheckReport {
+            files: files.len(),
+            problems,
+            sources,
+            warnings: driver_warning(ws).into_iter().collect(),
+        });
+    }
     let loaded = load(&input.paths, ws)?;
     let mut problems = problems_of(&loaded);
     if let Some(rev) = &input.base {
@@ -125,9 +137,17 @@ pub fn repo_relative(ws: &Workspace, problems: &[Problem]) -> Vec<Problem> {
         .collect()
 }
 
-/// The files named (directories walked), or the whole store. A directory or file named that
-/// does not exist is an error, so that a typo in CI does not pass as "nothing to check".
+/// The files named (directories walked), or the whole store, read and checked.
 fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
+    files_of(paths, ws)?
+        .iter()
+        .map(|f| ws.store.load(f))
+        .collect()
+}
+
+/// The files named (directories walked), or the whole store's. A directory or file named that
+/// does not exist is an error, so that a typo in CI does not pass as "nothing to check".
+fn files_of(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<PathBuf>, Error> {
     if paths.is_empty() {
         let dir = &ws.store.dir;
         let shown = ws.store.show(dir);
@@ -146,7 +166,7 @@ fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
                 "point --dir (or XP_DIR) at the folder that holds the experiment files",
             ));
         }
-        return ws.store.load_all();
+        return ws.store.files();
     }
     let mut files = Vec::new();
     for path in paths {
@@ -166,5 +186,5 @@ fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
     }
     files.sort();
     files.dedup();
-    files.iter().map(|f| ws.store.load(Path::new(f))).collect()
+    Ok(files)
 }

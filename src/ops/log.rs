@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::git::{CommitInfo, HistoryCommit};
 use crate::ops::read::{self, Found};
-use crate::record::LogEntry;
+use crate::plan;
+use crate::record::{LogEntry, Record};
 use crate::rules;
 use crate::workspace::Workspace;
 
@@ -56,6 +57,9 @@ pub struct Revision {
 pub struct History {
     pub found: Found,
     pub lines: Vec<Line>,
+    /// The plan fields whose value when the experiment first ran (as committed) differs from
+    /// today's: (field, registered, now).
+    pub amended_plan: Vec<(&'static str, String, String)>,
     /// Every commit that changed the experiment's file, oldest first (empty outside git).
     pub revisions: Vec<Revision>,
 }
@@ -82,7 +86,8 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
             message: c.info.message.clone(),
         })
         .collect();
-    let added = attribute(history);
+    let (added, registered) = attribute(history);
+    let amended_plan = registered.map_or_else(Vec::new, |r| plan::changes(&r, &found.record));
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let lines = found
         .record
@@ -102,6 +107,7 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
     Ok(History {
         found,
         lines,
+        amended_plan,
         revisions,
     })
 }
@@ -112,8 +118,10 @@ fn key_of(e: &LogEntry) -> Key {
     (e.at.clone(), e.who.clone(), e.note.clone())
 }
 
-/// For each entry (by content), the commits that added a copy of it, oldest first.
-fn attribute(history: Vec<HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
+/// For each entry (by content), the commits that added a copy of it, oldest first; and the
+/// record as first committed with its plan locked (when it first ran).
+fn attribute(history: Vec<HistoryCommit>) -> (HashMap<Key, Vec<CommitRef>>, Option<Record>) {
+    let mut registered = None;
     let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
     let mut before: HashMap<Key, usize> = HashMap::new();
     for commit in &history {
@@ -121,6 +129,9 @@ fn attribute(history: Vec<HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
         let Some(record) = checked.record else {
             continue;
         };
+        if registered.is_none() && plan::locked(&record) {
+            registered = Some(record.clone());
+        }
         let mut now: HashMap<Key, usize> = HashMap::new();
         for entry in &record.decision_log {
             *now.entry(key_of(entry)).or_default() += 1;
@@ -138,5 +149,5 @@ fn attribute(history: Vec<HistoryCommit>) -> HashMap<Key, Vec<CommitRef>> {
         }
         before = now;
     }
-    added
+    (added, registered)
 }

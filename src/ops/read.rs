@@ -39,7 +39,8 @@ pub fn get(ws: &Workspace, reference: &str) -> Result<Found, Error> {
 }
 
 /// Every record the filter keeps, in path order, and the problems of the files that break
-/// rules (those are left out).
+/// rules (those are left out). Each `Found` keeps its file's path and slug, but not its text
+/// or parse tree, so that a listing stays small.
 pub struct Listing {
     pub found: Vec<Found>,
     /// How many files break rules.
@@ -50,17 +51,25 @@ pub struct Listing {
 
 /// All experiments the filter keeps.
 pub fn list(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
-    let all = ws.store.load_all()?;
-    let problems = problems_of(&all);
-    let sources = sources_of(&all, &problems);
-    let broken = all.iter().filter(|l| l.checked.record.is_none()).count();
-    let found = all
-        .into_iter()
-        .filter_map(|loaded| {
-            let record = loaded.checked.record.clone()?;
-            filter.keeps(&record).then_some(Found { loaded, record })
-        })
-        .collect();
+    let mut found = Vec::new();
+    let mut broken = 0;
+    let files = ws.store.files()?;
+    let (problems, sources) = scan(ws, &files, |loaded| match &loaded.checked.record {
+        Some(record) => {
+            if filter.keeps(record) {
+                let record = record.clone();
+                found.push(Found {
+                    loaded: slim(loaded),
+                    record,
+                });
+            }
+            Ok(())
+        }
+        None => {
+            broken += 1;
+            Ok(())
+        }
+    })?;
     Ok(Listing {
         found,
         broken,
@@ -69,18 +78,100 @@ pub fn list(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
     })
 }
 
-/// The records to export: refused whole while any file breaks a rule.
+/// A loaded file without its text and parse tree (its path, slug, id and record stay).
+fn slim(loaded: Loaded) -> Loaded {
+    let mut loaded = loaded;
+    loaded.bytes = Vec::new();
+    loaded.checked.doc = None;
+    loaded.checked.log = None;
+    loaded
+}
+
+/// The records to export, in path order: refused whole while any file breaks a rule.
 pub fn export(ws: &Workspace, filter: &Filter) -> Result<Vec<Record>, Error> {
-    let listing = list(ws, filter)?;
-    if !listing.problems.is_empty() {
+    let mut records = Vec::new();
+    export_each(ws, filter, |r| {
+        records.push(r.clone());
+        Ok(())
+    })?;
+    Ok(records)
+}
+
+/// Hands each record the filter keeps to `sink` as soon as it is read, in path order, and
+/// returns how many. When a file breaks a rule the result is an error and the caller must
+/// throw away what `sink` was given (export writes it to a temporary file first).
+pub fn export_each(
+    ws: &Workspace,
+    filter: &Filter,
+    mut sink: impl FnMut(&Record) -> std::io::Result<()>,
+) -> Result<usize, Error> {
+    let files = ws.store.files()?;
+    let mut count = 0;
+    let mut broken = false;
+    let (problems, sources) = scan(ws, &files, |loaded| {
+        match &loaded.checked.record {
+            Some(record) if !broken && filter.keeps(record) => {
+                count += 1;
+                sink(record).map_err(|e| Error::io("export", e))?;
+            }
+            Some(_) => {}
+            None => broken = true,
+        }
+        Ok(())
+    })?;
+    if !problems.is_empty() {
         return Err(Error::Problems {
-            problems: listing.problems,
-            sources: listing.sources,
+            problems,
+            sources,
             message: Some("some experiment files break rules, so nothing was exported".into()),
             hint: Some("fix them first; `xp check` lists every problem".into()),
         });
     }
-    Ok(listing.found.into_iter().map(|f| f.record).collect())
+    Ok(count)
+}
+
+/// Reads and checks `files` in parallel, handing each loaded file to `each` in path order,
+/// and keeping only what the cross-file rule needs (ids) and the texts of files with
+/// problems; returns every problem, duplicate ids included, with those texts.
+pub fn scan(
+    ws: &Workspace,
+    files: &[std::path::PathBuf],
+    mut each: impl FnMut(Loaded) -> Result<(), Error>,
+) -> Result<(Vec<Problem>, Sources), Error> {
+    let mut problems = Vec::new();
+    let mut sources = Sources::default();
+    let mut ids = Vec::new();
+    ws.store.load_chunked(
+        files,
+        |loaded| loaded,
+        |chunk| {
+            for loaded in chunk {
+                let loaded = loaded?;
+                if let Some((id, pos)) = &loaded.checked.id {
+                    ids.push((loaded.shown.clone(), id.clone(), *pos));
+                }
+                if !loaded.checked.problems.is_empty() {
+                    problems.extend(loaded.checked.problems.iter().cloned());
+                    sources.add(&loaded.shown, &loaded.bytes);
+                }
+                each(loaded)?;
+            }
+            Ok(())
+        },
+    )?;
+    let duplicates = rules::duplicate_ids(&ids);
+    for p in &duplicates {
+        // The few files that only share an id are read again for their lines.
+        if sources.get(&p.path).is_none()
+            && let Some(file) = files.iter().find(|f| ws.store.show(f) == p.path)
+            && let Some(text) = crate::store::read_source(file)
+        {
+            sources.add(&p.path, text.as_bytes());
+        }
+    }
+    problems.extend(duplicates);
+    sort(&mut problems);
+    Ok((problems, sources))
 }
 
 /// Every problem of the loaded files, duplicate ids included, in path and place order.

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::fields::{self, FIELDS, FieldKind};
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
+use crate::plan;
 use crate::record::{Decision, Direction, FieldValue, LogEntry, Record, Status};
 use crate::workspace::Workspace;
 use crate::yaml;
@@ -31,6 +32,9 @@ pub struct Changes {
     pub note: Option<String>,
     /// Allow any status move.
     pub force: bool,
+    /// Why the plan changes, once it is locked (`--amend`): each plan field changed gets a
+    /// log entry `amended: FIELD OLD -> NEW: REASON`.
+    pub amend: Option<String>,
     pub who: Option<String>,
 }
 
@@ -70,24 +74,14 @@ pub fn update(
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
         let edits = apply(&changes, &mut new)?;
-        let note = changes
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty());
-        if changes.note.is_some() && note.is_none() {
-            return Err(Error::usage("the -m note is blank; say why"));
-        }
-        if new.status != old.status {
-            if !changes.force && !old.status.can_move_to(new.status) {
-                return Err(refused_move(old.status, new.status));
-            }
-            if new.status == Status::Killed && note.is_none() {
-                return Err(Error::usage(
-                    "killing an experiment needs the reason: add -m \"why it was killed\"",
-                ));
-            }
-        }
+        let note = blank_is_error(changes.note.as_deref(), "the -m note is blank; say why")?;
+        let reason = blank_is_error(
+            changes.amend.as_deref(),
+            "the --amend reason is blank; say why the plan changes",
+        )?;
+        let amended = plan::changes(&old, &new);
+        guard_plan(&old, &amended, reason)?;
+        guard_move(&old, &new, changes.force, note)?;
         let changed: Vec<String> = edits
             .iter()
             .filter(|(_, before, after)| before != after)
@@ -95,49 +89,47 @@ pub fn update(
             .collect();
         let status_change = (new.status != old.status)
             .then(|| format!("status: {} -> {}", old.status.as_str(), new.status.as_str()));
-        let log_note = match (&status_change, note) {
+        let mut notes: Vec<String> = reason.map_or_else(Vec::new, |reason| {
+            amended
+                .iter()
+                .map(|(field, from, to)| plan::note(field, from, to, reason))
+                .collect()
+        });
+        notes.extend(match (&status_change, note) {
             (Some(change), Some(note)) => Some(format!("{change}: {note}")),
             (Some(change), None) => Some(change.clone()),
             (None, Some(note)) => Some(note.to_owned()),
             (None, None) => None,
-        };
-        if changed.is_empty() && log_note.is_none() {
+        });
+        if changed.is_empty() && notes.is_empty() {
             return Err(Error::failed(
                 "nothing to change: every value given is already set",
                 "pass a field to change, e.g. --status running, or -m to add a note",
             ));
         }
-
-        let mut text = String::from_utf8_lossy(&loaded.bytes).into_owned();
-        for (key, value) in values_to_write(&old, &new) {
-            let doc =
-                yaml::parse(&text).map_err(|e| Error::failed(e.message, "nothing was written"))?;
-            text = yaml_edit::set_field(&text, &doc, key, &value)
-                .map_err(|e| Error::failed(e.0, "nothing was written"))?;
-        }
-        if let Some(note) = &log_note {
-            let entry = LogEntry {
-                at: write::stamp(ws, &old.decision_log, notices),
-                who: ws.who(changes.who.as_deref()),
-                note: note.clone(),
-            };
-            let doc =
-                yaml::parse(&text).map_err(|e| Error::failed(e.message, "nothing was written"))?;
-            text = yaml_edit::append_log_entry(&text, &doc, &entry)
-                .map_err(|e| Error::failed(e.0, "nothing was written"))?;
-            new.decision_log.push(entry);
-        }
-
+        let text = rewrite(
+            ws,
+            loaded,
+            &old,
+            &mut new,
+            &notes,
+            changes.who.as_deref(),
+            notices,
+        )?;
         let mut body = changed;
-        if let Some(note) = note {
-            body.push(String::new());
-            body.push(note.to_owned());
+        for (label, text) in [("Amended: ", reason), ("", note)] {
+            if let Some(text) = text {
+                body.push(String::new());
+                body.push(format!("{label}{text}"));
+            }
         }
+        let subject = match (&status_change, reason) {
+            (_, Some(_)) => format!("xp: amend {}", loaded.slug),
+            (Some(_), None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
+            (None, None) => format!("xp: update {}", loaded.slug),
+        };
         let change = Change {
-            subject: match &status_change {
-                Some(_) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
-                None => format!("xp: update {}", loaded.slug),
-            },
+            subject,
             body: body.join("\n"),
             id: old.id.clone(),
         };
@@ -147,6 +139,86 @@ pub fn update(
             change,
         })
     })
+}
+
+/// A text that, when given, must not be blank; trimmed.
+fn blank_is_error<'a>(text: Option<&'a str>, message: &str) -> Result<Option<&'a str>, Error> {
+    match text.map(str::trim) {
+        Some("") => Err(Error::usage(message)),
+        other => Ok(other),
+    }
+}
+
+/// Once the experiment ran, a change to the plan needs a reason; a reason needs a change.
+fn guard_plan(
+    old: &Record,
+    amended: &[(&str, String, String)],
+    reason: Option<&str>,
+) -> Result<(), Error> {
+    if reason.is_some() && amended.is_empty() {
+        return Err(Error::usage(
+            "--amend is for a change to the plan (--hypothesis, --metric, --baseline, --target, \
+             --direction), and none is given",
+        ));
+    }
+    if !amended.is_empty() && reason.is_none() && plan::locked(old) {
+        let fields: Vec<&str> = amended.iter().map(|(f, _, _)| *f).collect();
+        return Err(Error::failed(
+            format!(
+                "the plan is locked since the experiment ran: changing {} is an amendment",
+                fields.join(", ")
+            ),
+            "say why with --amend \"reason\"; the change and the reason are logged",
+        ));
+    }
+    Ok(())
+}
+
+/// A status move must be allowed (or forced), and killing needs its reason.
+fn guard_move(old: &Record, new: &Record, force: bool, note: Option<&str>) -> Result<(), Error> {
+    if new.status == old.status {
+        return Ok(());
+    }
+    if !force && !old.status.can_move_to(new.status) {
+        return Err(refused_move(old.status, new.status));
+    }
+    if new.status == Status::Killed && note.is_none() {
+        return Err(Error::usage(
+            "killing an experiment needs the reason: add -m \"why it was killed\"",
+        ));
+    }
+    Ok(())
+}
+
+/// The file's text with the changed values replaced and the notes appended to the log (and to
+/// `new`'s log), each edit re-parsed before the next.
+fn rewrite(
+    ws: &Workspace,
+    loaded: &crate::store::Loaded,
+    old: &Record,
+    new: &mut Record,
+    notes: &[String],
+    who: Option<&str>,
+    notices: &mut Vec<Notice>,
+) -> Result<String, Error> {
+    let parse =
+        |text: &str| yaml::parse(text).map_err(|e| Error::failed(e.message, "nothing was written"));
+    let mut text = String::from_utf8_lossy(&loaded.bytes).into_owned();
+    for (key, value) in values_to_write(old, new) {
+        text = yaml_edit::set_field(&text, &parse(&text)?, key, &value)
+            .map_err(|e| Error::failed(e.0, "nothing was written"))?;
+    }
+    for note in notes {
+        let entry = LogEntry {
+            at: write::stamp(ws, &new.decision_log, notices),
+            who: ws.who(who),
+            note: note.clone(),
+        };
+        text = yaml_edit::append_log_entry(&text, &parse(&text)?, &entry)
+            .map_err(|e| Error::failed(e.0, "nothing was written"))?;
+        new.decision_log.push(entry);
+    }
+    Ok(text)
 }
 
 impl Changes {

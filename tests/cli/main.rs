@@ -17,6 +17,7 @@ mod merging;
 mod newuser;
 mod page;
 mod paths;
+mod plan;
 mod records;
 mod review;
 mod snapshots;
