@@ -162,7 +162,11 @@ pub fn problem(code: u16, message: &str) -> String {
         forge: None,
         writable: false,
     };
-    let title = if code == 404 { "Not found" } else { "Cannot show this" };
+    let title = if code == 404 {
+        "Not found"
+    } else {
+        "Cannot show this"
+    };
     let body = html! {
         nav.crumbs aria-label="Breadcrumb" { a href="/" { "← Board" } }
         div.empty {

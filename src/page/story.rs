@@ -152,6 +152,16 @@ pub fn story(history: &History, ctx: &Context) -> String {
                     div { dt { "Tags" } dd { ul.tags { @for t in tags { li { (t) } } } } }
                 }
             }
+            @if !history.amended_plan.is_empty() {
+                section.amended aria-labelledby="h-amended" {
+                    h2 #h-amended { "Plan amended since it started running" }
+                    ul.changes {
+                        @for (field, registered, now) in &history.amended_plan {
+                            li { code.fname { (field) } ": " span.from { (shown(registered)) } " → " span.to { (shown(now)) } }
+                        }
+                    }
+                }
+            }
             @if let Some(learning) = &r.learning {
                 section.learning aria-labelledby="h-learning" {
                     h2 #h-learning { "Learning" }
