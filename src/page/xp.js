@@ -148,8 +148,7 @@
   function say(problem) {
     var words = WORDS[problem.type];
     var msg = String(problem.msg || "");
-    if (!words) return msg.charAt(0).toUpperCase() + msg.slice(1);
-    return words + (msg ? " (" + msg + ")" : "");
+    return words || msg.charAt(0).toUpperCase() + msg.slice(1);
   }
 
   function clearProblems(form) {
