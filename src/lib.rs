@@ -24,6 +24,7 @@ pub mod record;
 pub mod refs;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod store;
 #[cfg(test)]
 mod test_support;

@@ -12,6 +12,15 @@ const CLOSEST: usize = 5;
 
 /// The one experiment a `<ref>` names.
 pub fn resolve(ws: &Workspace, reference: &str) -> Result<Loaded, Error> {
+    resolve_in(ws, reference, || ws.store.load_all())
+}
+
+/// [`resolve`], with every file loaded by `load_all` when an id or prefix needs them all.
+pub fn resolve_in(
+    ws: &Workspace,
+    reference: &str,
+    load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
+) -> Result<Loaded, Error> {
     let reference = reference.trim();
     if reference.is_empty() {
         return Err(Error::usage("the experiment reference is empty"));
@@ -68,7 +77,7 @@ pub fn resolve(ws: &Workspace, reference: &str) -> Result<Loaded, Error> {
             .bytes()
             .all(|b| b.is_ascii_hexdigit() || b == b'-');
     if could_be_id {
-        let all = store.load_all()?;
+        let all = load_all()?;
         let wanted = reference.to_ascii_lowercase();
         let exact: Vec<&Loaded> = all
             .iter()

@@ -13,6 +13,7 @@ pub mod new;
 pub mod note;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod show;
 pub mod site;
 pub mod update;
@@ -54,6 +55,8 @@ pub enum Command {
     Site(site::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
+    /// Serve the origin service's HTTP API over these experiments
+    Serve(serve::Args),
     /// Git's merge driver for experiment files (`xp merge-driver %O %A %B %P`)
     #[command(hide = true)]
     MergeDriver(merge_driver::Args),
@@ -64,6 +67,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
     let command = match command {
         Command::Demo(args) => return demo::run(args, env, ui),
         Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
+        Command::Serve(args) => return serve::run(args, dir, env, ui),
         command => command,
     };
     let ws = Workspace::open(env, dir)?;
@@ -80,7 +84,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),
         Command::Site(args) => site::run(args, &ws, ui),
-        Command::Demo(_) | Command::MergeDriver(_) => Ok(()),
+        Command::Demo(_) | Command::MergeDriver(_) | Command::Serve(_) => Ok(()),
     }
 }
 

@@ -22,6 +22,36 @@ pub fn note(
     input: NewNote,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
+    append(ws, notices, reference, input, Who::Default, options)
+}
+
+/// Who an entry names when the input gives no one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// The workspace's writer (git's user.name, else `USER`), as on the command line.
+    Default,
+    /// Nobody: the entry has no `who`, as the origin service's API did.
+    AsGiven,
+}
+
+impl Who {
+    pub(crate) fn resolve(self, ws: &Workspace, given: Option<&str>) -> Option<String> {
+        match self {
+            Who::Default => ws.who(given),
+            Who::AsGiven => given.filter(|w| !w.trim().is_empty()).map(str::to_owned),
+        }
+    }
+}
+
+/// [`note`], with `who` taken as `fallback` says when the input gives no one.
+pub fn append(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    reference: &str,
+    input: NewNote,
+    fallback: Who,
+    options: WriteOptions,
+) -> Result<Saved, Error> {
     if input.note.trim().is_empty() {
         return Err(Error::usage("the note is blank; say what happened"));
     }
@@ -33,7 +63,7 @@ pub fn note(
         |loaded, record, notices| {
             let entry = LogEntry {
                 at: write::stamp(ws, &record.decision_log, notices),
-                who: ws.who(input.who.as_deref()),
+                who: fallback.resolve(ws, input.who.as_deref()),
                 note: input.note.clone(),
             };
             let text = String::from_utf8_lossy(&loaded.bytes);

@@ -33,7 +33,17 @@ pub struct Found {
 
 /// The experiment a reference names; a file that breaks rules is an error with its problems.
 pub fn get(ws: &Workspace, reference: &str) -> Result<Found, Error> {
-    let loaded = crate::refs::resolve(ws, reference)?;
+    get_in(ws, reference, || ws.store.load_all())
+}
+
+/// [`get`], with every file loaded by `load_all` when the reference needs them all (a
+/// front-end that keeps parsed files passes its cache).
+pub fn get_in(
+    ws: &Workspace,
+    reference: &str,
+    load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
+) -> Result<Found, Error> {
+    let loaded = crate::refs::resolve_in(ws, reference, load_all)?;
     let record = valid(&loaded, "`xp check` lists every problem")?;
     Ok(Found { loaded, record })
 }
@@ -85,6 +95,43 @@ fn slim(loaded: Loaded) -> Loaded {
     loaded.checked.doc = None;
     loaded.checked.log = None;
     loaded
+}
+
+/// [`list`] over files already loaded (every file of the store, in path order), for a
+/// front-end that keeps parsed files.
+pub fn listing(all: Vec<Loaded>, filter: &Filter) -> Listing {
+    let problems = problems_of(&all);
+    let sources = sources_of(&all, &problems);
+    let broken = all.iter().filter(|l| l.checked.record.is_none()).count();
+    let found = all
+        .into_iter()
+        .filter_map(|loaded| {
+            let record = loaded.checked.record.clone()?;
+            filter.keeps(&record).then(|| Found {
+                loaded: slim(loaded),
+                record,
+            })
+        })
+        .collect();
+    Listing {
+        found,
+        broken,
+        problems,
+        sources,
+    }
+}
+
+/// The records of a listing to export: refused whole while any file breaks a rule.
+pub fn export_of(listing: Listing) -> Result<Vec<Record>, Error> {
+    if !listing.problems.is_empty() {
+        return Err(Error::Problems {
+            problems: listing.problems,
+            sources: listing.sources,
+            message: Some("some experiment files break rules, so nothing was exported".into()),
+            hint: Some("fix them first; `xp check` lists every problem".into()),
+        });
+    }
+    Ok(listing.found.into_iter().map(|f| f.record).collect())
 }
 
 /// The records to export, in path order: refused whole while any file breaks a rule.

@@ -3,6 +3,7 @@
 
 use crate::error::Error;
 use crate::fields::{self, FIELDS, FieldKind};
+use crate::ops::note::Who;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
 use crate::plan;
@@ -71,6 +72,18 @@ pub fn update(
     changes: Changes,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
+    update_as(ws, notices, reference, changes, Who::Default, options)
+}
+
+/// [`update`], with the log entry's `who` taken as `fallback` says when none is given.
+pub fn update_as(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    reference: &str,
+    changes: Changes,
+    fallback: Who,
+    options: WriteOptions,
+) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
         let edits = apply(&changes, &mut new)?;
@@ -113,7 +126,7 @@ pub fn update(
             &old,
             &mut new,
             &notes,
-            changes.who.as_deref(),
+            fallback.resolve(ws, changes.who.as_deref()),
             notices,
         )?;
         let mut body = changed;
@@ -198,7 +211,7 @@ fn rewrite(
     old: &Record,
     new: &mut Record,
     notes: &[String],
-    who: Option<&str>,
+    who: Option<String>,
     notices: &mut Vec<Notice>,
 ) -> Result<String, Error> {
     let parse =
@@ -211,7 +224,7 @@ fn rewrite(
     for note in notes {
         let entry = LogEntry {
             at: write::stamp(ws, &new.decision_log, notices),
-            who: ws.who(who),
+            who: who.clone(),
             note: note.clone(),
         };
         text = yaml_edit::append_log_entry(&text, &parse(&text)?, &entry)

@@ -20,5 +20,6 @@ mod paths;
 mod plan;
 mod records;
 mod review;
+mod serve;
 mod snapshots;
 mod states;

@@ -1,0 +1,611 @@
+//! The API's JSON: request bodies and query strings read into the operations' typed input
+//! (every problem at once), and errors rendered as FastAPI's status codes and shapes.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Kind};
+use crate::export::{self, Column};
+use crate::ops::note::NewNote;
+use crate::ops::read::Filter;
+use crate::ops::update::Changes;
+use crate::record::{Decision, Direction, KEYS, Status};
+use crate::rules::{Problem, Rule};
+use crate::yaml;
+
+/// One entry of a 422's `detail`, in FastAPI's shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invalid {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub loc: Vec<Value>,
+    pub msg: String,
+    pub input: Value,
+}
+
+impl Invalid {
+    fn new(kind: &str, loc: &[&str], msg: impl Into<String>, input: Value) -> Invalid {
+        Invalid {
+            kind: kind.to_owned(),
+            loc: loc.iter().map(|s| Value::from(*s)).collect(),
+            msg: msg.into(),
+            input,
+        }
+    }
+
+    fn body(kind: &str, field: &str, msg: impl Into<String>, input: &Value) -> Invalid {
+        Invalid::new(kind, &["body", field], msg, input.clone())
+    }
+}
+
+/// A JSON answer.
+pub fn json(status: StatusCode, value: &impl Serialize) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(e) => detail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// `{"detail": "..."}`.
+pub fn detail(status: StatusCode, message: &str) -> Response {
+    json(status, &json!({ "detail": message }))
+}
+
+/// `{"detail": message, "hint": hint}`.
+fn explained(status: StatusCode, message: &str, hint: Option<String>) -> Response {
+    json(status, &json!({ "detail": message, "hint": hint }))
+}
+
+/// A 422 listing every problem.
+pub fn unprocessable(list: Vec<Invalid>) -> Response {
+    json(StatusCode::UNPROCESSABLE_ENTITY, &json!({ "detail": list }))
+}
+
+/// What a request body said, kept to point problems at its fields.
+pub struct Body {
+    /// The body as an object.
+    pub fields: Map<String, Value>,
+}
+
+impl Body {
+    /// Reads a body that must be one JSON object.
+    pub fn parse(bytes: &[u8]) -> Result<Body, Response> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(unprocessable(vec![Invalid::new(
+                "missing",
+                &["body"],
+                "Field required: send a JSON object",
+                Value::Null,
+            )]));
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(fields)) => Ok(Body { fields }),
+            Ok(other) => Err(unprocessable(vec![Invalid::new(
+                "model_attributes_type",
+                &["body"],
+                "Input should be a valid dictionary or object to extract fields from",
+                other,
+            )])),
+            Err(e) => Err(unprocessable(vec![Invalid {
+                kind: "json_invalid".into(),
+                loc: vec!["body".into(), Value::from(e.column())],
+                msg: format!("JSON decode error: {e}"),
+                input: json!({}),
+            }])),
+        }
+    }
+
+    fn input(&self, field: &str) -> Value {
+        self.fields.get(field).cloned().unwrap_or(Value::Null)
+    }
+}
+
+/// What a request gave an operation, for pointing its errors at the request.
+pub enum Blame<'a> {
+    /// A create: problems point into the payload's canonical `text`.
+    Payload { body: &'a Body, text: &'a str },
+    /// A change of a record; a plain input error is about `usage_field`.
+    Change {
+        body: &'a Body,
+        usage_field: &'a str,
+    },
+    /// A read: problems are in files on disk, not in the request.
+    Read,
+}
+
+/// How an operation's error answers, FastAPI's way.
+pub fn error(e: &Error, blame: Blame<'_>) -> Response {
+    let body = match &blame {
+        Blame::Payload { body, .. } | Blame::Change { body, .. } => Some(*body),
+        Blame::Read => None,
+    };
+    match e {
+        Error::Problems { problems, .. } if !matches!(blame, Blame::Payload { .. }) => json(
+            StatusCode::CONFLICT,
+            &json!({
+                "detail": e.to_string(),
+                "hint": crate::commands::render::hint(e),
+                "problems": problems,
+            }),
+        ),
+        Error::Problems { problems, .. } | Error::WouldBreak { problems } => {
+            let doc = match &blame {
+                Blame::Payload { text, .. } => yaml::parse(text).ok(),
+                _ => None,
+            };
+            let list = problems
+                .iter()
+                .map(|p| {
+                    let field = field_of(p, doc.as_ref());
+                    let input = match (&field, body) {
+                        (Some(f), Some(b)) => b.input(f),
+                        _ => Value::Null,
+                    };
+                    let mut loc = vec![Value::from("body")];
+                    loc.extend(field.map(Value::from));
+                    Invalid {
+                        kind: p.rule.name().to_owned(),
+                        loc,
+                        msg: p.message.clone(),
+                        input,
+                    }
+                })
+                .collect();
+            unprocessable(list)
+        }
+        Error::Usage { message } => {
+            let field = match &blame {
+                // The operation's messages name the command line's flags.
+                Blame::Change { .. } if message.contains("--amend") => "amend",
+                Blame::Change { usage_field, .. } => usage_field,
+                _ => "body",
+            };
+            let input = body.map_or(Value::Null, |b| b.input(field));
+            let mut loc = vec!["body"];
+            if field != "body" {
+                loc.push(field);
+            }
+            unprocessable(vec![Invalid::new(
+                "value_error",
+                &loc,
+                message.clone(),
+                input,
+            )])
+        }
+        Error::NotFound { .. } => detail(StatusCode::NOT_FOUND, &e.to_string()),
+        Error::Ambiguous { candidates, .. } => json(
+            StatusCode::CONFLICT,
+            &json!({ "detail": e.to_string(), "candidates": candidates }),
+        ),
+        Error::Failed { message, hint } => explained(StatusCode::CONFLICT, message, hint.clone()),
+        _ => {
+            let status = match e.kind() {
+                Kind::Busy => StatusCode::CONFLICT,
+                Kind::GitState => StatusCode::SERVICE_UNAVAILABLE,
+                Kind::BadInput | Kind::Rules | Kind::NotFound | Kind::Ambiguous => {
+                    StatusCode::CONFLICT
+                }
+                Kind::Failed => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            explained(status, &e.to_string(), crate::commands::render::hint(e))
+        }
+    }
+}
+
+/// The record field a problem is about.
+///
+/// Problems carry a place, not a field name, so the field is found from the place in the
+/// payload's text when there is one, else from the key the message names, else from the rule.
+/// This is the one place to switch once problems name their field.
+fn field_of(problem: &Problem, doc: Option<&yaml::Document>) -> Option<String> {
+    let quoted = || {
+        let mut parts = problem.message.split('`');
+        parts.next()?;
+        parts.next().map(str::to_owned)
+    };
+    if matches!(problem.rule, Rule::MissingField | Rule::UnknownKey) {
+        return quoted();
+    }
+    if let Some(field) = doc.and_then(|d| field_at(d, problem.line, problem.column)) {
+        return Some(field);
+    }
+    if let Some(name) = quoted().filter(|n| KEYS.contains(&n.as_str())) {
+        return Some(name);
+    }
+    let by_rule = match problem.rule {
+        Rule::TitleLength => "title",
+        Rule::TargetVsBaseline => "target",
+        Rule::BadStatus => "status",
+        Rule::BadDecision | Rule::DecisionRequired | Rule::ShippedNeedsShip => "decision",
+        Rule::ConfidenceRange => "confidence",
+        Rule::BadLogEntry | Rule::LogOrder | Rule::LogRewritten => "decision_log",
+        Rule::DuplicateId | Rule::IdChanged => "id",
+        _ => return None,
+    };
+    Some(by_rule.to_owned())
+}
+
+/// The top-level key whose key or value holds the place (line, column).
+fn field_at(doc: &yaml::Document, line: usize, column: usize) -> Option<String> {
+    let entries = doc.root_entries()?;
+    let mut found = None;
+    for &(key, _) in entries {
+        let start = doc.node(key).start;
+        if (start.line, start.column) > (line, column) {
+            break;
+        }
+        if let yaml::Value::Str(name) = doc.value(key) {
+            found = Some(name.to_owned());
+        }
+    }
+    found
+}
+
+/// The canonical text of a body for the payload rules: JSON is YAML, and re-written by
+/// serde_json it holds no escapes YAML reads differently.
+pub fn payload_text(body: &Body) -> String {
+    serde_json::to_string_pretty(&body.fields).unwrap_or_default()
+}
+
+/// A PATCH body: the fields to change, `note`, `force` and `who`.
+pub fn changes(body: &Body) -> Result<Changes, Vec<Invalid>> {
+    let mut c = Changes::default();
+    let mut bad = Vec::new();
+    for (key, v) in &body.fields {
+        let k = key.as_str();
+        let wrong = |what: &str| Invalid::body("wrong-type", k, format!("`{k}` must be {what}"), v);
+        match k {
+            "title" | "hypothesis" | "primary_metric" | "note" | "amend" => match v.as_str() {
+                Some(s) => {
+                    let s = Some(s.to_owned());
+                    match k {
+                        "title" => c.title = s,
+                        "hypothesis" => c.hypothesis = s,
+                        "primary_metric" => c.primary_metric = s,
+                        "amend" => c.amend = s,
+                        _ => c.note = s,
+                    }
+                }
+                None => bad.push(wrong("a string")),
+            },
+            "baseline" | "target" => match v.as_f64().filter(|x| x.is_finite()) {
+                Some(x) if k == "baseline" => c.baseline = Some(x),
+                Some(x) => c.target = Some(x),
+                None => bad.push(wrong("a number (not quoted)")),
+            },
+            "direction" => match v.as_str().and_then(Direction::parse) {
+                Some(d) => c.direction = Some(d),
+                None => bad.push(wrong("`increase` or `decrease`")),
+            },
+            "status" => match v.as_str().and_then(Status::parse) {
+                Some(s) => c.status = Some(s),
+                None => bad.push(Invalid::body(
+                    Rule::BadStatus.name(),
+                    k,
+                    format!(
+                        "status must be one of {}",
+                        names(Status::ALL.map(Status::as_str))
+                    ),
+                    v,
+                )),
+            },
+            "confidence" => match v {
+                Value::Number(n) => match n.as_i64() {
+                    Some(n) => c.confidence = Some(n),
+                    None => bad.push(Invalid::body(
+                        Rule::ConfidenceRange.name(),
+                        k,
+                        "confidence must be a whole number from 0 to 100",
+                        v,
+                    )),
+                },
+                _ => bad.push(wrong("a whole number from 0 to 100")),
+            },
+            "decision" => match v {
+                Value::Null => c.decision = Some(None),
+                _ => match v.as_str().and_then(Decision::parse) {
+                    Some(d) => c.decision = Some(Some(d)),
+                    None => bad.push(Invalid::body(
+                        Rule::BadDecision.name(),
+                        k,
+                        format!(
+                            "decision must be one of {} or null",
+                            names(Decision::ALL.map(Decision::as_str))
+                        ),
+                        v,
+                    )),
+                },
+            },
+            "learning" | "owner" | "who" => {
+                let value = match v {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    _ => {
+                        bad.push(wrong("a string or null"));
+                        continue;
+                    }
+                };
+                match k {
+                    "learning" => c.learning = Some(value),
+                    "owner" => c.owner = Some(value),
+                    _ => c.who = value,
+                }
+            }
+            "tags" | "links" => {
+                let list = match v {
+                    Value::Null => Some(Vec::new()),
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|i| i.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>(),
+                    _ => None,
+                };
+                match list {
+                    Some(list) if k == "tags" => c.tags = Some(list),
+                    Some(list) => c.links = Some(list),
+                    None => bad.push(wrong("a list of strings")),
+                }
+            }
+            "force" => match v.as_bool() {
+                Some(b) => c.force = b,
+                None => bad.push(wrong("true or false")),
+            },
+            "id" => bad.push(Invalid::body(
+                Rule::UnknownKey.name(),
+                k,
+                "`id` is assigned when an experiment is created and never changes",
+                v,
+            )),
+            "decision_log" => bad.push(Invalid::body(
+                Rule::UnknownKey.name(),
+                k,
+                "the decision log is append-only: add to it with POST /experiments/{ref}/notes, \
+                 or with `note` here",
+                v,
+            )),
+            _ => bad.push(unknown(k, v)),
+        }
+    }
+    if bad.is_empty() { Ok(c) } else { Err(bad) }
+}
+
+/// A notes body: `{"note": ..., "who": optional}`.
+pub fn note(body: &Body) -> Result<NewNote, Vec<Invalid>> {
+    let mut bad = Vec::new();
+    let mut note = None;
+    let mut who = None;
+    for (key, v) in &body.fields {
+        match (key.as_str(), v) {
+            ("note", Value::String(s)) => note = Some(s.clone()),
+            ("note", _) => bad.push(Invalid::body(
+                "wrong-type",
+                "note",
+                "`note` must be a string",
+                v,
+            )),
+            ("who", Value::String(s)) => who = Some(s.clone()),
+            ("who", Value::Null) => {}
+            ("who", _) => bad.push(Invalid::body(
+                "wrong-type",
+                "who",
+                "`who` must be a string or null",
+                v,
+            )),
+            (k, _) => bad.push(unknown(k, v)),
+        }
+    }
+    if note.is_none() && !body.fields.contains_key("note") {
+        bad.push(Invalid::new(
+            Rule::MissingField.name(),
+            &["body", "note"],
+            "missing `note`",
+            Value::Object(body.fields.clone()),
+        ));
+    }
+    match note {
+        Some(note) if bad.is_empty() => Ok(NewNote { note, who }),
+        _ => Err(bad),
+    }
+}
+
+fn unknown(key: &str, v: &Value) -> Invalid {
+    Invalid::body(
+        Rule::UnknownKey.name(),
+        key,
+        format!("unknown key `{key}`"),
+        v,
+    )
+}
+
+fn names<const N: usize>(list: [&str; N]) -> String {
+    list.join(", ")
+}
+
+/// What a listing's or an export's query string asks for.
+pub struct Query {
+    pub filter: Filter,
+    pub excel: bool,
+    pub columns: Vec<Column>,
+}
+
+/// Reads `status` (repeatable), `decision`, `tag`, and for the export `excel` and `columns`;
+/// other parameters are ignored, as FastAPI does.
+pub fn query(raw: Option<&str>, export_params: bool) -> Result<Query, Vec<Invalid>> {
+    let mut q = Query {
+        filter: Filter::default(),
+        excel: false,
+        columns: Column::defaults(),
+    };
+    let mut bad = Vec::new();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(key);
+        let value = decode(value);
+        let input = Value::from(value.as_str());
+        let at = |kind: &str, msg: String| Invalid::new(kind, &["query", &key], msg, input.clone());
+        match key.as_str() {
+            "status" => match Status::parse(&value) {
+                Some(s) => q.filter.statuses.push(s),
+                None => bad.push(at(
+                    Rule::BadStatus.name(),
+                    format!(
+                        "status must be one of {}",
+                        names(Status::ALL.map(Status::as_str))
+                    ),
+                )),
+            },
+            "decision" => match Decision::parse(&value) {
+                Some(d) => q.filter.decision = Some(d),
+                None => bad.push(at(
+                    Rule::BadDecision.name(),
+                    format!(
+                        "decision must be one of {}",
+                        names(Decision::ALL.map(Decision::as_str))
+                    ),
+                )),
+            },
+            "tag" => q.filter.tag = Some(value),
+            "excel" if export_params => match value.as_str() {
+                "true" | "1" | "yes" | "on" => q.excel = true,
+                "false" | "0" | "no" | "off" => q.excel = false,
+                _ => bad.push(at("bool_parsing", "excel must be true or false".into())),
+            },
+            "columns" if export_params => match export::parse_columns(&value) {
+                Ok(columns) => q.columns = columns,
+                Err(e) => bad.push(at("value_error", e)),
+            },
+            _ => {}
+        }
+    }
+    if bad.is_empty() { Ok(q) } else { Err(bad) }
+}
+
+/// Percent-decoding of one query component (`+` is a space); invalid UTF-8 is replaced.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::git::GitError;
+
+    fn status(e: Error) -> u16 {
+        error(&e, Blame::Read).status().as_u16()
+    }
+
+    #[test]
+    fn each_kind_of_error_answers_fastapis_status() {
+        assert_eq!(
+            status(Error::Busy {
+                message: "busy".into()
+            }),
+            409
+        );
+        assert_eq!(status(Error::Git(GitError::Busy)), 409);
+        assert_eq!(status(Error::Git(GitError::Contended)), 409);
+        assert_eq!(
+            status(Error::Git(GitError::InProgress { operation: "merge" })),
+            503
+        );
+        assert_eq!(
+            status(Error::Git(GitError::Locked {
+                path: "index.lock".into()
+            })),
+            503
+        );
+        assert_eq!(
+            status(Error::NotFound {
+                reference: "x".into(),
+                candidates: Vec::new()
+            }),
+            404
+        );
+        assert_eq!(
+            status(Error::Ambiguous {
+                reference: "abcd".into(),
+                candidates: Vec::new()
+            }),
+            409
+        );
+        assert_eq!(status(Error::failed("refused", "do this")), 409);
+        assert_eq!(status(Error::usage("blank")), 422);
+        assert_eq!(
+            status(Error::WouldBreak {
+                problems: Vec::new()
+            }),
+            422
+        );
+        assert_eq!(status(Error::io("x", std::io::Error::other("disk"))), 500);
+    }
+
+    #[test]
+    fn query_strings_are_decoded_and_repeated_statuses_kept() {
+        assert_eq!(decode("a%20b+c%zz%4"), "a b c%zz%4");
+        assert_eq!(decode("%2B%ff"), "+\u{fffd}");
+        let q = query(Some("status=running&status=draft&tag=a%2Fb&other=1"), false)
+            .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!(q.filter.statuses, [Status::Running, Status::Draft]);
+        assert_eq!(q.filter.tag.as_deref(), Some("a/b"));
+        assert!(
+            query(Some("excel=true"), false).is_ok(),
+            "ignored outside export"
+        );
+        assert!(query(Some("excel=maybe"), true).is_err());
+        assert!(query(Some("status=done&decision=nope"), false).is_err_and(|bad| bad.len() == 2));
+    }
+
+    #[test]
+    fn a_problem_is_pointed_at_its_field_in_the_payload() {
+        let text = "{\n  \"title\": \"t\",\n  \"hypothesis\": \" \"\n}";
+        let doc = yaml::parse(text).ok();
+        let at = |line, column, rule, message: &str| Problem {
+            path: "request body".into(),
+            line,
+            column,
+            rule,
+            message: message.into(),
+            hint: None,
+        };
+        let blank = at(3, 17, Rule::EmptyField, "this must not be blank");
+        assert_eq!(
+            field_of(&blank, doc.as_ref()).as_deref(),
+            Some("hypothesis")
+        );
+        let missing = at(1, 1, Rule::MissingField, "missing `target`");
+        assert_eq!(field_of(&missing, doc.as_ref()).as_deref(), Some("target"));
+        let by_rule = at(
+            9,
+            9,
+            Rule::TargetVsBaseline,
+            "target 1 must be above baseline 2",
+        );
+        assert_eq!(field_of(&by_rule, None).as_deref(), Some("target"));
+    }
+}
