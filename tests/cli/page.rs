@@ -488,3 +488,325 @@ fn the_example_workflow_publishes_the_site() {
     assert!(text.contains("name: experiments-site\n          path: site\n"));
     assert!(doc.entry(doc.root, "jobs").is_some());
 }
+
+/// `xp serve --port 0` in a repository, stopped when dropped.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    fn start(env: &TestEnv, repo: &Path, args: &[&str]) -> Served {
+        use std::io::BufRead;
+        let mut all = vec!["serve", "--port", "0"];
+        all.extend(args);
+        let mut child = env
+            .xp_cmd_in(repo, &all)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "no URL: {line:?}");
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 exchange over a plain socket: (status, headers in lower case, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    // Read the head, then exactly the body it announces: a server may keep the connection.
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "the connection closed before the head ended");
+        bytes.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = head.contains("transfer-encoding: chunked");
+    loop {
+        let have = bytes.len() - head_end - 4;
+        let done = match length {
+            Some(n) => have >= n,
+            None if chunked => bytes.ends_with(b"0\r\n\r\n"),
+            None => false,
+        };
+        if done {
+            break;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&bytes[head_end + 4..]).into_owned();
+    let rest = if chunked { dechunk(&body) } else { body };
+    (status, head, rest)
+}
+
+fn dechunk(mut text: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = text.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        text = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Chromium driven through chromedriver's WebDriver protocol (JSON over HTTP).
+struct Browser {
+    driver: std::process::Child,
+    addr: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Debian's `chromium-driver` drives the form tests (.ci/run installs it)");
+        let addr = format!("127.0.0.1:{port}");
+        let ready = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::net::TcpStream::connect(&addr).is_ok()
+        });
+        assert!(ready, "chromedriver did not start");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }}}});
+        let (status, _, body) = http(&addr, "POST", "/session", Some(&caps));
+        assert_eq!(status, 200, "{body}");
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let session = value["value"]["sessionId"].as_str().unwrap().to_owned();
+        Browser {
+            driver,
+            addr,
+            session,
+            _profile: profile,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let path = format!("/session/{}{path}", self.session);
+        let (status, _, text) = http(&self.addr, method, &path, Some(&body));
+        assert_eq!(status, 200, "{method} {path}: {text}");
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["value"].clone()
+    }
+
+    fn open(&self, url: &str) {
+        self.call("POST", "/url", serde_json::json!({ "url": url }));
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.call(
+            "POST",
+            "/element",
+            serde_json::json!({"using": "css selector", "value": css}),
+        );
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_owned()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            serde_json::json!({ "text": text }),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/click"),
+            serde_json::json!({}),
+        );
+    }
+
+    fn source(&self) -> String {
+        let path = format!("/session/{}/source", self.session);
+        let (_, _, text) = http(&self.addr, "GET", &path, None);
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The page source once `wanted` is in it (within ten seconds).
+    fn wait_for(&self, wanted: &str) -> String {
+        for _ in 0..100 {
+            let source = self.source();
+            if source.contains(wanted) {
+                return source;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the page never showed {wanted:?}:\n{}", self.source());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let path = format!("/session/{}", self.session);
+        let _ = std::panic::catch_unwind(|| http(&self.addr, "DELETE", &path, None));
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn served_pages_carry_the_security_headers_and_read_only_has_no_forms() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    for path in [
+        "/",
+        "/e/homepage-cta-color",
+        "/assets/xp.css",
+        "/?status=running&q=eu",
+    ] {
+        let (status, head, _) = http(&addr, "GET", path, None);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            head.contains("content-security-policy: default-src 'none'; script-src 'self'"),
+            "{path}"
+        );
+        assert!(
+            head.contains("frame-ancestors 'none'")
+                && head.contains("x-content-type-options: nosniff")
+        );
+    }
+    let (status, _, body) = http(&addr, "GET", "/e/no-such-thing", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("no experiment matches"));
+    // The plain GET form filters on the server, without the script.
+    let (_, _, body) = http(&addr, "GET", "/?q=checkout", None);
+    assert!(body.contains("Checkout one-page flow") && !body.contains("Homepage CTA Color"));
+    let (_, _, body) = http(&addr, "GET", "/e/homepage-cta-color", None);
+    assert!(body.contains("data-form=\"note\""));
+    drop(server);
+
+    let server = Served::start(&site.env, &site.repo, &["--read-only"]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (_, _, body) = http(&addr, "GET", "/e/homepage-cta-color", None);
+    assert!(body.contains("Launched to 10% of users") && !body.contains("data-form"));
+}
+
+#[test]
+fn a_note_through_the_form_lands_as_a_commit_and_shows_in_the_timeline() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let browser = Browser::start();
+    let before = git(&site.repo, &["rev-list", "--count", "HEAD"]);
+    browser.open(&format!("{}/e/homepage-cta-color", server.url));
+    browser.type_into("#n-note", "Reviewed in the weekly <b>meeting</b>");
+    browser.type_into("#n-who", "zoe");
+    browser.click("[data-form=note] button");
+    let page = browser.wait_for("Note added and committed.");
+    assert!(
+        page.contains("Reviewed in the weekly &lt;b&gt;meeting&lt;/b&gt;"),
+        "escaped, in the timeline"
+    );
+    let after = git(&site.repo, &["rev-list", "--count", "HEAD"]);
+    assert_eq!(
+        after.trim().parse::<u32>().unwrap(),
+        before.trim().parse::<u32>().unwrap() + 1
+    );
+    let last = git(&site.repo, &["log", "-1", "--format=%h %s"]);
+    let (short, subject) = last.trim().split_once(' ').unwrap();
+    assert_eq!(subject, "xp: note on homepage-cta-color");
+    assert!(
+        page.contains(&format!(">{short}</code>")),
+        "the new commit is in the timeline"
+    );
+    let file =
+        std::fs::read_to_string(site.repo.join("experiments/homepage-cta-color.yaml")).unwrap();
+    assert!(file.contains("who: zoe"));
+}
+
+#[test]
+fn a_broken_rule_in_the_form_says_why_beside_the_field_and_writes_nothing() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let browser = Browser::start();
+    let record = site.repo.join("experiments/checkout-one-page-flow.yaml");
+    let file = std::fs::read(&record).unwrap();
+    let head = git(&site.repo, &["rev-parse", "HEAD"]);
+    browser.open(&format!("{}/e/checkout-one-page-flow", server.url));
+    // Completing without a decision breaks decision-required.
+    browser.click("[data-form=status] button");
+    let page = browser.wait_for("Choose a decision");
+    let at = page.find("data-problem=\"decision\"").unwrap();
+    assert!(page[at..at + 120].contains("Choose a decision: a completed experiment needs one."));
+    assert!(page.contains("aria-invalid=\"true\""));
+    assert_eq!(
+        std::fs::read(&record).unwrap(),
+        file,
+        "the record is as it was"
+    );
+    assert_eq!(git(&site.repo, &["rev-parse", "HEAD"]), head, "no commit");
+}
