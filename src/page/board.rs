@@ -244,7 +244,7 @@ fn board_column(
     };
     let collapsible = matches!(status, Status::Killed | Status::Shipped);
     html! {
-        section.column class={ "col-" (status.as_str()) } data-col=(status.as_str())
+        section class={ "column col-" (status.as_str()) } data-col=(status.as_str())
             aria-label=(status.as_str()) {
             @if collapsible {
                 details open[total <= 6] {
@@ -285,7 +285,7 @@ fn column_page(
     };
     html! {
         nav.crumbs aria-label="Breadcrumb" { a href=(board_href) { "← Board" } }
-        section.column.single class={ "col-" (status.as_str()) } data-col=(status.as_str())
+        section class={ "column single col-" (status.as_str()) } data-col=(status.as_str())
             data-limit=(PAGE_CARDS) aria-label=(status.as_str()) {
             h2.col-title {
                 (super::status_badge(status))
