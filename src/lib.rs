@@ -18,6 +18,7 @@ pub mod git;
 pub mod lockfile;
 pub mod merge;
 pub mod ops;
+pub mod page;
 pub mod plan;
 pub mod record;
 pub mod refs;

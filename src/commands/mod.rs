@@ -22,6 +22,7 @@ pub mod search;
 pub mod serve;
 pub mod show;
 pub mod similar;
+pub mod site;
 pub mod update;
 
 use std::path::Path;
@@ -65,6 +66,8 @@ pub enum Command {
     Search(search::Args),
     /// Existing experiments that look like one, with what they decided and learned
     Similar(similar::Args),
+    /// The board and every experiment's story as a static site
+    Site(site::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Serve the origin service's HTTP API over these experiments
@@ -108,6 +111,7 @@ pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Resu
         Command::Report(args) => report::run(args, &ws, ui),
         Command::Search(args) => search::run(args, &ws, ui),
         Command::Similar(args) => similar::run(args, &ws, ui),
+        Command::Site(args) => site::run(args, &ws, ui),
         Command::Demo(_)
         | Command::MergeDriver(_)
         | Command::Serve(_)

@@ -43,6 +43,16 @@ impl From<&CommitInfo> for CommitRef {
     }
 }
 
+/// One commit that changed the experiment's file, with its message (whose body lists the
+/// changed fields as `field: old -> new`) and the file's path then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub commit: CommitRef,
+    /// Relative to the work tree, with forward slashes.
+    pub path: String,
+    pub message: String,
+}
+
 /// The experiment and each of its log entries with the commit that added it.
 pub struct History {
     pub found: Found,
@@ -50,22 +60,33 @@ pub struct History {
     /// The plan fields whose value when the experiment first ran (as committed) differs from
     /// today's: (field, registered, now).
     pub amended_plan: Vec<(&'static str, String, String)>,
+    /// Every commit that changed the experiment's file, oldest first (empty outside git).
+    pub revisions: Vec<Revision>,
 }
 
 /// The decision log of the experiment `reference` names, beside its commits.
 pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
     let found = read::get(ws, reference)?;
-    let (added, registered) = match &ws.repo {
+    let history = match &ws.repo {
         Some(repo) => {
             let rel = repo.relative(&found.loaded.path);
             let is_it = |bytes: &[u8]| {
                 let checked = rules::check_bytes(&found.loaded.shown, bytes);
                 checked.id.is_some_and(|(id, _)| id == found.record.id)
             };
-            attribute(repo.history(&found.record.id, rel.as_deref(), &is_it)?)
+            repo.history(&found.record.id, rel.as_deref(), &is_it)?
         }
-        None => (HashMap::new(), None),
+        None => Vec::new(),
     };
+    let revisions = history
+        .iter()
+        .map(|c| Revision {
+            commit: CommitRef::from(&c.info),
+            path: c.path.clone(),
+            message: c.info.message.clone(),
+        })
+        .collect();
+    let (added, registered) = attribute(history);
     let amended_plan = registered.map_or_else(Vec::new, |r| plan::changes(&r, &found.record));
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let lines = found
@@ -87,6 +108,7 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
         found,
         lines,
         amended_plan,
+        revisions,
     })
 }
 

@@ -12,6 +12,7 @@ mod cache;
 mod docs;
 mod guard;
 pub mod openapi;
+mod page;
 mod routes;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};

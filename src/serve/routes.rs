@@ -42,6 +42,7 @@ pub fn router(state: Shared) -> Router {
         .route("/openapi.json", get(openapi_json))
         .with_state(state.clone())
         .merge(docs::routes())
+        .merge(super::page::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state, guard::check))
 }
 

@@ -17,6 +17,7 @@ mod hostile;
 mod learning;
 mod merging;
 mod newuser;
+mod page;
 mod paths;
 mod plan;
 mod records;

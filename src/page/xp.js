@@ -1,0 +1,279 @@
+// xp: narrows the board at once as you type and keeps the filters in the URL; on a served
+// story, sends the forms to the JSON API.
+// The pages read fine without it; the cards it shows come escaped from the server.
+(function () {
+  "use strict";
+  var FILTERS = ["q", "tag", "owner", "decision", "metric"];
+
+  function boardFilters() {
+    var form = document.querySelector("[data-filters]");
+    var columns = Array.prototype.slice.call(document.querySelectorAll("[data-col]"));
+    var indexSrc = form && form.getAttribute("data-index");
+    if (!form || !columns.length || !indexSrc) return;
+    // The search index (every card) loads on the first filter, so that a large board
+    // shows and scrolls before it is fetched.
+    var index = null;
+    var waiting = [];
+    function withIndex(then) {
+      if (index) return then();
+      waiting.push(then);
+      if (waiting.length > 1) return;
+      var script = document.createElement("script");
+      script.src = indexSrc;
+      script.onload = function () {
+        index = Array.isArray(window.XP_INDEX) ? window.XP_INDEX : [];
+        waiting.splice(0).forEach(function (f) { f(); });
+      };
+      document.head.appendChild(script);
+    }
+    var single = columns.length === 1;
+    var statusField = form.elements.status;
+    if (single && statusField) statusField.closest(".field").hidden = true;
+    var live = form.querySelector("[data-live]");
+    var original = columns.map(function (col) {
+      var list = col.querySelector("[data-cards]");
+      var count = col.querySelector("[data-count]");
+      return { list: list.innerHTML, count: count.textContent };
+    });
+
+    var params = new URLSearchParams(location.search);
+    FILTERS.concat(single ? [] : ["status"]).forEach(function (name) {
+      var field = form.elements[name];
+      if (field && params.has(name)) field.value = params.get(name);
+    });
+    form.hidden = false;
+
+    function values() {
+      var v = {};
+      FILTERS.concat(["status"]).forEach(function (name) {
+        var field = form.elements[name];
+        v[name] = field ? field.value.trim() : "";
+      });
+      if (single) v.status = "";
+      return v;
+    }
+
+    function keeps(e, v) {
+      var words = v.q.toLowerCase().split(/\s+/).filter(Boolean);
+      for (var i = 0; i < words.length; i++) if (e.k.indexOf(words[i]) < 0) return false;
+      if (v.tag && e.t.indexOf(v.tag) < 0) return false;
+      if (v.owner && e.o.toLowerCase() !== v.owner.toLowerCase()) return false;
+      if (v.decision && e.d !== v.decision) return false;
+      if (v.metric && e.m !== v.metric) return false;
+      return true;
+    }
+
+    function sync(v) {
+      var p = new URLSearchParams(location.search);
+      FILTERS.concat(single ? [] : ["status"]).forEach(function (name) {
+        if (v[name]) p.set(name, v[name]); else p.delete(name);
+      });
+      p.delete("page");
+      var qs = p.toString();
+      try {
+        history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "") + location.hash);
+      } catch (err) { /* some browsers refuse it on file:// pages */ }
+    }
+
+    function apply() {
+      var v = values();
+      var active = FILTERS.some(function (n) { return v[n]; });
+      if (active && !index) return withIndex(apply);
+      sync(v);
+      var groups = {};
+      var matched = 0;
+      if (active) {
+        index.forEach(function (e) {
+          if (!keeps(e, v)) return;
+          (groups[e.s] = groups[e.s] || []).push(e);
+          matched++;
+        });
+      }
+      columns.forEach(function (col, i) {
+        var status = col.getAttribute("data-col");
+        var list = col.querySelector("[data-cards]");
+        var count = col.querySelector("[data-count]");
+        var empty = col.querySelector("[data-empty]");
+        var more = col.querySelector("[data-more]");
+        var limit = Number(col.getAttribute("data-limit")) || 50;
+        col.hidden = !!(v.status && v.status !== status);
+        if (!active) {
+          list.innerHTML = original[i].list;
+          count.textContent = original[i].count;
+          empty.hidden = Number(original[i].count) > 0;
+          if (more) more.hidden = Number(original[i].count) <= limit;
+        } else {
+          var items = groups[status] || [];
+          list.innerHTML = items.slice(0, limit).map(function (e) { return "<li>" + e.h + "</li>"; }).join("");
+          count.textContent = String(items.length);
+          empty.hidden = items.length > 0;
+          if (more) more.hidden = single || items.length <= limit;
+        }
+        if (more) {
+          Array.prototype.forEach.call(more.querySelectorAll("a"), function (a) {
+            var u = new URL(a.getAttribute("href"), location.href);
+            FILTERS.forEach(function (n) { if (v[n]) u.searchParams.set(n, v[n]); else u.searchParams.delete(n); });
+            a.href = u.href;
+          });
+        }
+      });
+      if (live) live.textContent = active ? matched + (matched === 1 ? " experiment matches" : " experiments match") : "";
+    }
+
+    var timer = 0;
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(apply, 60);
+    });
+    form.addEventListener("change", apply);
+    form.addEventListener("reset", function () { setTimeout(apply, 0); });
+    if (!form.getAttribute("action")) {
+      form.addEventListener("submit", function (ev) { ev.preventDefault(); apply(); });
+    }
+    apply();
+  }
+
+  // Rules broken, said the way a person would say them; the API's own message otherwise.
+  var WORDS = {
+    "decision-required": "Choose a decision: a completed experiment needs one.",
+    "shipped-needs-ship": "Only an experiment decided \u201cship\u201d can be shipped.",
+    "confidence-range": "Confidence is a whole number from 0 to 100.",
+    "empty-field": "This cannot be empty.",
+    "missing-field": "This is needed.",
+    "bad-status": "Pick one of the statuses offered.",
+    "bad-decision": "Pick one of the decisions offered.",
+    "wrong-type": "This value has the wrong form."
+  };
+
+  function say(problem) {
+    var words = WORDS[problem.type];
+    var msg = String(problem.msg || "");
+    return words || msg.charAt(0).toUpperCase() + msg.slice(1);
+  }
+
+  function clearProblems(form) {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-problem]"), function (p) {
+      p.hidden = true;
+      p.textContent = "";
+    });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (f) {
+      f.removeAttribute("aria-invalid");
+    });
+  }
+
+  function showProblem(form, field, text) {
+    var p = form.querySelector('[data-problem="' + field + '"]') || form.querySelector('[data-problem=""]');
+    p.textContent = p.textContent ? p.textContent + " " + text : text;
+    p.hidden = false;
+    var input = field && form.elements[field];
+    if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+  }
+
+  function body(form) {
+    var kind = form.getAttribute("data-form");
+    var get = function (n) { return form.elements[n] ? form.elements[n].value.trim() : ""; };
+    var out = {};
+    if (get("note")) out.note = form.elements.note.value;
+    if (get("who")) out.who = get("who");
+    if (kind === "note") {
+      if (!out.note) out.note = "";
+      return out;
+    }
+    out.status = get("status");
+    if (out.status === "completed") {
+      if (get("decision")) out.decision = get("decision");
+      if (get("confidence")) {
+        var n = Number(get("confidence"));
+        out.confidence = Number.isFinite(n) ? n : get("confidence");
+      }
+      if (get("learning")) out.learning = form.elements.learning.value;
+    }
+    return out;
+  }
+
+  function refresh(done) {
+    fetch(location.href, { headers: { Accept: "text/html" } })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var main = doc.querySelector("main");
+        if (main) document.querySelector("main").replaceWith(document.adoptNode(main));
+        initActions();
+        done();
+      });
+  }
+
+  function send(form) {
+    var actions = form.closest("[data-actions]");
+    var kind = form.getAttribute("data-form");
+    var url = actions.getAttribute("data-api") + (kind === "note" ? "/notes" : "");
+    var button = form.querySelector("button[type=submit]");
+    clearProblems(form);
+    button.disabled = true;
+    fetch(url, {
+      method: kind === "note" ? "POST" : "PATCH",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body(form))
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.ok) {
+          refresh(function () {
+            var saved = document.querySelector('[data-form="' + kind + '"] [data-saved]');
+            if (saved) saved.textContent = kind === "note" ? "Note added and committed." : "Status moved and committed.";
+          });
+          return;
+        }
+        button.disabled = false;
+        var detail = data && data.detail;
+        if (Array.isArray(detail)) {
+          detail.forEach(function (p) {
+            var loc = Array.isArray(p.loc) ? p.loc : [];
+            showProblem(form, loc.length > 1 ? String(loc[1]) : "", say(p));
+          });
+        } else {
+          showProblem(form, "", detail ? String(detail) : "The server refused it (" + res.status + ").");
+        }
+      });
+    }).catch(function () {
+      button.disabled = false;
+      showProblem(form, "", "The server could not be reached; nothing was saved.");
+    });
+  }
+
+  function initActions() {
+    var actions = document.querySelector("[data-actions]");
+    if (!actions || !window.fetch) return;
+    actions.hidden = false;
+    var status = actions.querySelector('[data-form="status"]');
+    if (!status) return;
+    var select = status.elements.status;
+    var noteLabel = status.querySelector("label[data-label-killed]");
+    var plain = noteLabel ? noteLabel.textContent : "";
+    function toggle() {
+      Array.prototype.forEach.call(status.querySelectorAll("[data-when]"), function (row) {
+        row.hidden = row.getAttribute("data-when") !== select.value;
+      });
+      if (noteLabel) noteLabel.textContent = select.value === "killed" ? noteLabel.getAttribute("data-label-killed") : plain;
+    }
+    select.addEventListener("change", toggle);
+    toggle();
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.closest || !form.closest("[data-actions]")) return;
+    ev.preventDefault();
+    send(form);
+  });
+
+  function start() {
+    boardFilters();
+    initActions();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,812 @@
+//! The board and the stories in a real browser: `xp site` output read from `file://` by
+//! headless Chromium, with the DOM dumped after the page's script ran.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::TestEnv;
+
+/// The demo repository with one experiment in each other column, and its site built.
+struct Site {
+    env: TestEnv,
+    repo: PathBuf,
+    out: PathBuf,
+}
+
+fn demo_site() -> Site {
+    let mut env = TestEnv::plain();
+    env.ok(&["demo", "--path", "demo"]);
+    let repo = env.root.join("demo");
+    let steps: &[(&str, &[&str])] = &[
+        (
+            "2026-02-10T09:00:00Z",
+            &[
+                "new",
+                "--title",
+                "Checkout one-page flow",
+                "--hypothesis",
+                "A single-page checkout reduces abandonment",
+                "--metric",
+                "checkout_abandon_rate",
+                "--baseline",
+                "62",
+                "--target",
+                "55",
+                "--direction",
+                "decrease",
+                "--owner",
+                "carol",
+                "--tag",
+                "checkout",
+                "--tag",
+                "q1",
+            ],
+        ),
+        (
+            "2026-02-12T10:00:00Z",
+            &[
+                "update",
+                "checkout-one-page-flow",
+                "--status",
+                "running",
+                "-m",
+                "Rolled out to half of EU traffic",
+            ],
+        ),
+        (
+            "2026-02-21T09:00:00Z",
+            &["update", "checkout-one-page-flow", "--confidence", "71"],
+        ),
+        (
+            "2026-02-14T09:00:00Z",
+            &[
+                "new",
+                "--title",
+                "Pricing page annual toggle",
+                "--hypothesis",
+                "Annual prices first lift the annual share",
+                "--metric",
+                "annual_share",
+                "--baseline",
+                "0.18",
+                "--target",
+                "0.25",
+                "--owner",
+                "erin",
+                "--tag",
+                "pricing",
+            ],
+        ),
+        (
+            "2026-02-15T09:00:00Z",
+            &[
+                "new",
+                "--title",
+                "Onboarding checklist",
+                "--hypothesis",
+                "A checklist raises activation",
+                "--metric",
+                "activation_w1",
+                "--baseline",
+                "41",
+                "--target",
+                "46",
+                "--tag",
+                "q1",
+            ],
+        ),
+        (
+            "2026-02-16T09:00:00Z",
+            &["update", "onboarding-checklist", "--status", "running"],
+        ),
+        (
+            "2026-02-19T09:00:00Z",
+            &[
+                "update",
+                "onboarding-checklist",
+                "--status",
+                "killed",
+                "-m",
+                "Broke the mobile signup",
+            ],
+        ),
+        (
+            "2026-02-20T09:00:00Z",
+            &[
+                "new",
+                "--title",
+                "<script>alert(1)</script> & \"quotes\"",
+                "--hypothesis",
+                "<img src=x onerror=alert(2)>",
+                "--metric",
+                "m",
+                "--baseline",
+                "1",
+                "--target",
+                "2",
+            ],
+        ),
+    ];
+    for (now, args) in steps {
+        env.now = (*now).into();
+        let run = env.xp_in(&repo, args);
+        assert_eq!(run.code, 0, "xp {args:?}: {}", run.stderr);
+    }
+    let run = env.xp_in(&repo, &["site", "-o", "../site"]);
+    assert_eq!(run.code, 0, "xp site: {}", run.stderr);
+    let out = env.root.join("site");
+    Site { env, repo, out }
+}
+
+fn chromium_cmd(profile: &Path) -> Command {
+    let mut cmd = Command::new("chromium");
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
+
+/// The DOM of a page after its scripts ran.
+fn dump(url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = chromium_cmd(profile.path())
+        .args(["--dump-dom", url])
+        .output()
+        .expect("Debian's `chromium` runs the browser tests (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A picture of a page, saved under `target/page-shots/`, to look at.
+fn screenshot(url: &str, name: &str, width: u32, height: u32, dark: bool) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/page-shots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    let _ = std::fs::remove_file(&file);
+    let profile = tempfile::tempdir().unwrap();
+    let mut cmd = chromium_cmd(profile.path());
+    if dark {
+        cmd.args([
+            "--force-dark-mode",
+            "--blink-settings=preferredColorScheme=0",
+        ]);
+    }
+    let out = cmd
+        .arg(format!("--screenshot={}", file.display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&file).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{name} is not a picture"
+    );
+}
+
+fn url(path: &Path, query: &str) -> String {
+    format!("file://{}{query}", path.display())
+}
+
+/// The titles of the cards in the board's column of `status`, and its count.
+fn column(dom: &str, status: &str) -> (Vec<String>, String, bool) {
+    let start = dom
+        .find(&format!("data-col=\"{status}\""))
+        .unwrap_or_else(|| panic!("no {status} column"));
+    let tag_start = dom[..start].rfind("<section").unwrap();
+    let end = dom[start..].find("</section>").unwrap() + start;
+    let section = &dom[tag_start..end];
+    let hidden = section[..section.find('>').unwrap()].contains(" hidden");
+    let count = section
+        .split("data-count=\"\"")
+        .nth(1)
+        .and_then(|s| s.split('>').nth(1))
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default()
+        .to_owned();
+    let titles = section
+        .split("<h3>")
+        .skip(1)
+        .filter_map(|h| h.split("\">").nth(1)?.split("</a>").next())
+        .map(str::to_owned)
+        .collect();
+    (titles, count, hidden)
+}
+
+#[test]
+fn the_board_shows_each_experiment_in_its_column_and_the_script_ran() {
+    let site = demo_site();
+    let dom = dump(&url(&site.out.join("index.html"), ""));
+    assert!(
+        !dom.contains("data-filters=\"\" hidden") && dom.contains("data-filters"),
+        "the script shows the filters once it runs from file://"
+    );
+    let expect = [
+        (
+            "draft",
+            vec![
+                "Pricing page annual toggle",
+                "&lt;script&gt;alert(1)&lt;/script&gt; &amp; \"quotes\"",
+            ],
+        ),
+        ("running", vec!["Checkout one-page flow"]),
+        ("completed", vec![]),
+        ("shipped", vec!["Homepage CTA Color"]),
+        ("killed", vec!["Onboarding checklist"]),
+    ];
+    for (status, titles) in expect {
+        let (found, count, hidden) = column(&dom, status);
+        assert_eq!(found, titles, "{status} column");
+        assert_eq!(count, titles.len().to_string(), "{status} count");
+        assert!(!hidden);
+    }
+    assert!(!dom.contains("<script>alert"), "user text is escaped");
+    assert!(!dom.contains("<img src=x"), "user text is escaped");
+    // The columns are in the board's order.
+    let at = |s: &str| dom.find(&format!("data-col=\"{s}\"")).unwrap();
+    assert!(at("draft") < at("running") && at("running") < at("completed"));
+    assert!(at("completed") < at("shipped") && at("shipped") < at("killed"));
+}
+
+#[test]
+fn the_search_and_filters_in_the_url_narrow_the_board() {
+    let site = demo_site();
+    let index = site.out.join("index.html");
+    let dom = dump(&url(&index, "?q=CHECKOUT"));
+    assert_eq!(column(&dom, "running").0, ["Checkout one-page flow"]);
+    for status in ["draft", "shipped", "killed"] {
+        let (titles, count, _) = column(&dom, status);
+        assert!(titles.is_empty(), "{status}: {titles:?}");
+        assert_eq!(count, "0");
+    }
+    assert!(
+        dom.contains("data-live=\"\">1 experiment matches<"),
+        "said to screen readers"
+    );
+
+    let dom = dump(&url(&index, "?tag=q1"));
+    assert_eq!(column(&dom, "running").0, ["Checkout one-page flow"]);
+    assert_eq!(column(&dom, "killed").0, ["Onboarding checklist"]);
+    assert!(column(&dom, "shipped").0.is_empty());
+
+    let dom = dump(&url(&index, "?status=shipped&q=green"));
+    let (titles, _, hidden) = column(&dom, "shipped");
+    assert_eq!(titles, ["Homepage CTA Color"]);
+    assert!(!hidden);
+    assert!(column(&dom, "running").2, "other columns are hidden");
+
+    // Words all have to match, in any field: owner and metric here.
+    let dom = dump(&url(&index, "?q=carol+abandon"));
+    assert_eq!(column(&dom, "running").0, ["Checkout one-page flow"]);
+    let dom = dump(&url(&index, "?q=carol+signup"));
+    assert!(column(&dom, "running").0.is_empty());
+}
+
+#[test]
+fn a_story_shows_its_timeline_with_the_commits_of_git_log() {
+    let site = demo_site();
+    let page = site.out.join("e/homepage-cta-color.html");
+    let dom = dump(&url(&page, ""));
+    let hashes: Vec<&str> = dom
+        .split("data-hash=\"\"")
+        .skip(1)
+        .filter_map(|s| s.split('>').nth(1)?.split('<').next())
+        .collect();
+    let log = git(
+        &site.repo,
+        &[
+            "log",
+            "--reverse",
+            "--format=%h",
+            "--",
+            "experiments/homepage-cta-color.yaml",
+        ],
+    );
+    let git: Vec<&str> = log.lines().collect();
+    assert_eq!(hashes, git);
+    assert_eq!(git.len(), 6, "new, two notes, three status moves");
+    for text in [
+        "Homepage CTA Color",
+        "Changing CTA button from blue to green increases signups by 15%",
+        "Green CTA outperformed blue by 16% on signups",
+        "Launched to 10% of users",
+        "p-value dropped below 0.05 after 3 days",
+        "Significant at 96% confidence",
+        ">confidence</code>: <span class=\"from\">0</span> → <span class=\"to\">96</span>",
+        "Status <span class=\"badge st-running\">running</span> → <span class=\"badge st-completed\">completed</span>",
+        "experiments/homepage-cta-color.yaml",
+    ] {
+        assert!(dom.contains(text), "the story lacks {text:?}");
+    }
+    // An update with no note is in the timeline too, as its field change.
+    let dom = dump(&url(&site.out.join("e/checkout-one-page-flow.html"), ""));
+    assert!(dom.contains(
+        ">confidence</code>: <span class=\"from\">0</span> → <span class=\"to\">71</span>"
+    ));
+    assert!(
+        dom.contains("Running for 10 days"),
+        "counted to the newest entry"
+    );
+}
+
+#[test]
+fn the_site_is_the_same_bytes_for_the_same_commit_and_links_stay_relative() {
+    let site = demo_site();
+    let again = site.env.root.join("again");
+    let run = site.env.xp_in(&site.repo, &["site", "-o", "../again"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let files = walk(&site.out);
+    assert_eq!(files, walk(&again));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with("e/homepage-cta-color.html"))
+    );
+    for rel in &files {
+        let a = std::fs::read(site.out.join(rel)).unwrap();
+        assert_eq!(a, std::fs::read(again.join(rel)).unwrap(), "{rel} differs");
+        if rel.ends_with(".html") {
+            let text = String::from_utf8(a).unwrap();
+            for absolute in [
+                "href=\"/",
+                "src=\"/",
+                "href=\"http",
+                "src=\"http",
+                "style=",
+                "<script>",
+            ] {
+                assert!(!text.contains(absolute), "{rel} has {absolute}");
+            }
+            assert!(
+                text.contains("Content-Security-Policy"),
+                "{rel} has no policy"
+            );
+            assert!(!text.contains("<form") || !text.contains("method=\"post\""));
+        }
+    }
+    // A story's links reach the board and the assets from its folder.
+    let story = std::fs::read_to_string(site.out.join("e/homepage-cta-color.html")).unwrap();
+    assert!(
+        story.contains("href=\"../index.html\"") && story.contains("href=\"../assets/xp.css\"")
+    );
+}
+
+#[test]
+fn forge_links_follow_the_origin_remote() {
+    let site = demo_site();
+    git(
+        &site.repo,
+        &["remote", "add", "origin", "git@github.com:acme/growth.git"],
+    );
+    let run = site.env.xp_in(&site.repo, &["site", "-o", "../forge"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let story =
+        std::fs::read_to_string(site.env.root.join("forge/e/homepage-cta-color.html")).unwrap();
+    let head = git(
+        &site.repo,
+        &[
+            "log",
+            "-1",
+            "--format=%H",
+            "--",
+            "experiments/homepage-cta-color.yaml",
+        ],
+    );
+    let head = head.trim();
+    assert!(story.contains(&format!(
+        "href=\"https://github.com/acme/growth/commit/{head}\""
+    )));
+    assert!(story.contains(&format!(
+        "href=\"https://github.com/acme/growth/blob/{head}/experiments/homepage-cta-color.yaml\""
+    )));
+}
+
+#[test]
+fn screenshots_of_the_board_and_a_story() {
+    let site = demo_site();
+    let board = url(&site.out.join("index.html"), "");
+    let story = url(&site.out.join("e/homepage-cta-color.html"), "");
+    screenshot(&board, "board-desktop.png", 1280, 900, false);
+    screenshot(&board, "board-narrow.png", 360, 1600, false);
+    screenshot(&board, "board-dark.png", 1280, 900, true);
+    screenshot(&story, "story-desktop.png", 1280, 1300, false);
+    screenshot(&story, "story-narrow.png", 360, 1800, false);
+    screenshot(&story, "story-dark.png", 1280, 1300, true);
+}
+
+/// Git in the demo repository, which carries its own identity; returns stdout.
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(repo)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = walkdir(dir)
+        .into_iter()
+        .map(|p| {
+            p.strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_example_workflow_publishes_the_site() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github-actions.yml"),
+    )
+    .unwrap();
+    let doc = xp::yaml::parse(&text).unwrap();
+    assert!(text.contains("run: xp site -o site"));
+    assert!(text.contains("name: experiments-site\n          path: site\n"));
+    assert!(doc.entry(doc.root, "jobs").is_some());
+}
+
+/// `xp serve --port 0` in a repository, stopped when dropped.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    fn start(env: &TestEnv, repo: &Path, args: &[&str]) -> Served {
+        use std::io::BufRead;
+        let mut all = vec!["serve", "--port", "0"];
+        all.extend(args);
+        let mut child = env
+            .xp_cmd_in(repo, &all)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "no URL: {line:?}");
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 exchange over a plain socket: (status, headers in lower case, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    // Read the head, then exactly the body it announces: a server may keep the connection.
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "the connection closed before the head ended");
+        bytes.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = head.contains("transfer-encoding: chunked");
+    loop {
+        let have = bytes.len() - head_end - 4;
+        let done = match length {
+            Some(n) => have >= n,
+            None if chunked => bytes.ends_with(b"0\r\n\r\n"),
+            None => false,
+        };
+        if done {
+            break;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&bytes[head_end + 4..]).into_owned();
+    let rest = if chunked { dechunk(&body) } else { body };
+    (status, head, rest)
+}
+
+fn dechunk(mut text: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = text.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        text = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Chromium driven through chromedriver's WebDriver protocol (JSON over HTTP).
+struct Browser {
+    driver: std::process::Child,
+    addr: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Debian's `chromium-driver` drives the form tests (.ci/run installs it)");
+        let addr = format!("127.0.0.1:{port}");
+        let ready = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::net::TcpStream::connect(&addr).is_ok()
+        });
+        assert!(ready, "chromedriver did not start");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }}}});
+        let (status, _, body) = http(&addr, "POST", "/session", Some(&caps));
+        assert_eq!(status, 200, "{body}");
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let session = value["value"]["sessionId"].as_str().unwrap().to_owned();
+        Browser {
+            driver,
+            addr,
+            session,
+            _profile: profile,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let path = format!("/session/{}{path}", self.session);
+        let (status, _, text) = http(&self.addr, method, &path, Some(&body));
+        assert_eq!(status, 200, "{method} {path}: {text}");
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["value"].clone()
+    }
+
+    fn open(&self, url: &str) {
+        self.call("POST", "/url", serde_json::json!({ "url": url }));
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.call(
+            "POST",
+            "/element",
+            serde_json::json!({"using": "css selector", "value": css}),
+        );
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_owned()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            serde_json::json!({ "text": text }),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/click"),
+            serde_json::json!({}),
+        );
+    }
+
+    fn source(&self) -> String {
+        let path = format!("/session/{}/source", self.session);
+        let (_, _, text) = http(&self.addr, "GET", &path, None);
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The page source once `wanted` is in it (within ten seconds).
+    fn wait_for(&self, wanted: &str) -> String {
+        for _ in 0..100 {
+            let source = self.source();
+            if source.contains(wanted) {
+                return source;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the page never showed {wanted:?}:\n{}", self.source());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let path = format!("/session/{}", self.session);
+        let _ = std::panic::catch_unwind(|| http(&self.addr, "DELETE", &path, None));
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn served_pages_carry_the_security_headers_and_read_only_has_no_forms() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    for path in [
+        "/",
+        "/e/homepage-cta-color",
+        "/assets/xp.css",
+        "/?status=running&q=eu",
+    ] {
+        let (status, head, _) = http(&addr, "GET", path, None);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            head.contains("content-security-policy: default-src 'none'; script-src 'self'"),
+            "{path}"
+        );
+        assert!(
+            head.contains("frame-ancestors 'none'")
+                && head.contains("x-content-type-options: nosniff")
+        );
+    }
+    let (status, _, body) = http(&addr, "GET", "/e/no-such-thing", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("no experiment matches"));
+    // The plain GET form filters on the server, without the script.
+    let (_, _, body) = http(&addr, "GET", "/?q=checkout", None);
+    assert!(body.contains("Checkout one-page flow") && !body.contains("Homepage CTA Color"));
+    let (_, _, body) = http(&addr, "GET", "/e/homepage-cta-color", None);
+    assert!(body.contains("data-form=\"note\""));
+    drop(server);
+
+    let server = Served::start(&site.env, &site.repo, &["--read-only"]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (_, _, body) = http(&addr, "GET", "/e/homepage-cta-color", None);
+    assert!(body.contains("Launched to 10% of users") && !body.contains("data-form"));
+}
+
+#[test]
+fn a_note_through_the_form_lands_as_a_commit_and_shows_in_the_timeline() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let browser = Browser::start();
+    let before = git(&site.repo, &["rev-list", "--count", "HEAD"]);
+    browser.open(&format!("{}/e/homepage-cta-color", server.url));
+    browser.type_into("#n-note", "Reviewed in the weekly <b>meeting</b>");
+    browser.type_into("#n-who", "zoe");
+    browser.click("[data-form=note] button");
+    let page = browser.wait_for("Note added and committed.");
+    assert!(
+        page.contains("Reviewed in the weekly &lt;b&gt;meeting&lt;/b&gt;"),
+        "escaped, in the timeline"
+    );
+    let after = git(&site.repo, &["rev-list", "--count", "HEAD"]);
+    assert_eq!(
+        after.trim().parse::<u32>().unwrap(),
+        before.trim().parse::<u32>().unwrap() + 1
+    );
+    let last = git(&site.repo, &["log", "-1", "--format=%h %s"]);
+    let (short, subject) = last.trim().split_once(' ').unwrap();
+    assert_eq!(subject, "xp: note on homepage-cta-color");
+    assert!(
+        page.contains(&format!(">{short}</code>")),
+        "the new commit is in the timeline"
+    );
+    let file =
+        std::fs::read_to_string(site.repo.join("experiments/homepage-cta-color.yaml")).unwrap();
+    assert!(file.contains("who: zoe"));
+}
+
+#[test]
+fn a_broken_rule_in_the_form_says_why_beside_the_field_and_writes_nothing() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let browser = Browser::start();
+    let record = site.repo.join("experiments/checkout-one-page-flow.yaml");
+    let file = std::fs::read(&record).unwrap();
+    let head = git(&site.repo, &["rev-parse", "HEAD"]);
+    browser.open(&format!("{}/e/checkout-one-page-flow", server.url));
+    // Completing without a decision breaks decision-required.
+    browser.click("[data-form=status] button");
+    let page = browser.wait_for("Choose a decision");
+    let at = page.find("data-problem=\"decision\"").unwrap();
+    assert!(page[at..at + 120].contains("Choose a decision: a completed experiment needs one."));
+    assert!(page.contains("aria-invalid=\"true\""));
+    assert_eq!(
+        std::fs::read(&record).unwrap(),
+        file,
+        "the record is as it was"
+    );
+    assert_eq!(git(&site.repo, &["rev-parse", "HEAD"]), head, "no commit");
+}
