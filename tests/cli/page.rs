@@ -139,6 +139,7 @@ fn demo_site() -> Site {
 }
 
 fn chromium_cmd(profile: &Path) -> Command {
+    crate::support::need("chromium", "chromium");
     let mut cmd = Command::new("chromium");
     cmd.args([
         "--headless",
@@ -613,6 +614,7 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        crate::support::need("chromedriver", "chromium-driver");
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())

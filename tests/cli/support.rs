@@ -384,3 +384,40 @@ pub fn record_of(bytes: &[u8]) -> xp::record::Record {
     );
     checked.record.unwrap()
 }
+
+/// Makes sure a program the tests drive is installed: on a fresh Debian machine, as root,
+/// `cargo test` installs its package with apt-get once (as `.ci/run` does); elsewhere a
+/// missing one fails the test with the command that installs it.
+pub fn need(program: &str, package: &str) {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let found = || {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {program}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if found() {
+        return;
+    }
+    let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if found() {
+        return;
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if root {
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}"
+            ))
+            .output();
+    }
+    assert!(
+        found(),
+        "the tests need `{program}`: install Debian's package with `apt-get install -y {package}`"
+    );
+}

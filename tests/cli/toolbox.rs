@@ -211,6 +211,7 @@ fn subcommands(env: &TestEnv) -> Vec<String> {
 fn render(env: &TestEnv, roff: &str, name: &str) -> String {
     let file = env.path(&format!("{name}.1"));
     std::fs::write(&file, roff).unwrap();
+    crate::support::need("man", "man-db");
     let out = Command::new("man")
         .arg("-l")
         .arg(&file)
