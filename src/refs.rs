@@ -45,13 +45,35 @@ pub fn resolve_in(
             return store.load(&path);
         }
     }
-    // A slug names files by their stem, in the experiments directory or a folder below it;
-    // only file names are read to find them.
-    let files = store.files()?;
-    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
     let is_slug = reference
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    // A record directly in the experiments directory is found without listing it: it wins
+    // over one of the same slug in a folder below (as a path would); `.yaml` beside `.yml`
+    // is ambiguous.
+    if is_slug {
+        let direct: Vec<PathBuf> = ["yaml", "yml"]
+            .iter()
+            .map(|ext| store.dir.join(format!("{reference}.{ext}")))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .collect();
+        match direct.as_slice() {
+            [] => {}
+            [one] => return store.load(one),
+            both => {
+                return Err(Error::Ambiguous {
+                    reference: reference.to_owned(),
+                    candidates: both
+                        .iter()
+                        .map(|p| store.load(p).map(|l| candidate(&l)))
+                        .collect::<Result<_, _>>()?,
+                });
+            }
+        }
+    }
+    // Else a slug names files by their stem in the folders below; only file names are read.
+    let files = store.files()?;
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
     if is_slug {
         let named: Vec<&PathBuf> = files
             .iter()
