@@ -78,6 +78,9 @@ fn a_slug_shared_by_two_files_lists_both_as_candidates() {
         env.read("experiments/a/t.yaml"),
         record("000000000003", "In a")
     );
+    // A record directly in experiments/ wins over one of its slug in a folder below.
+    env.write("experiments/t.yaml", &record("000000000005", "At the top"));
+    assert!(env.ok(&["show", "t"]).starts_with("At the top\n"));
 }
 
 /// 11: a check that finds nothing to check says so, and a named directory that is missing or a
