@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::fields::FIELDS;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
-use crate::record::{FieldValue, LogEntry, Record, Status};
+use crate::record::{LogEntry, Record, Status};
 use crate::rules::{self, Problem};
 use crate::store::Loaded;
 use crate::workspace::Workspace;
@@ -241,8 +241,8 @@ fn prepare(
                 format!(
                     "{}: {} -> {}",
                     f.name,
-                    shown(f.name, &before),
-                    shown(f.name, &after)
+                    write::shown(f.name, &before),
+                    write::shown(f.name, &after)
                 )
             })
         })
@@ -272,19 +272,6 @@ fn prepare(
         expected: new,
         change,
     })
-}
-
-/// A value as the commit body shows it.
-fn shown(name: &str, value: &Option<FieldValue>) -> String {
-    let field = crate::fields::field(name);
-    match value {
-        None if field.is_some_and(|f| f.kind == crate::fields::FieldKind::TextList) => "[]".into(),
-        None => field.and_then(|f| f.default).unwrap_or("null").into(),
-        Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
-        Some(FieldValue::Number(x)) => yaml_edit::format_number(*x),
-        Some(FieldValue::Whole(n)) => n.to_string(),
-        Some(FieldValue::Text(t)) => t.clone(),
-    }
 }
 
 /// Writes and commits the checked text under the write lock, after making sure the file is

@@ -2,7 +2,7 @@
 //! the result must pass every rule or nothing is written.
 
 use crate::error::Error;
-use crate::fields::{self, FIELDS, FieldKind};
+use crate::fields::{FIELDS, FieldKind};
 use crate::ops::note::Who;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::ops::{Notice, WriteOptions};
@@ -306,24 +306,14 @@ fn apply(
             return Err(Error::usage(format!("{name} cannot take that value")));
         }
         if name != "status" {
-            edits.push((name, shown(name, &before), shown(name, &value)));
+            edits.push((
+                name,
+                write::shown(name, &before),
+                write::shown(name, &value),
+            ));
         }
     }
     Ok(edits)
-}
-
-/// A value as the commit body shows it: `null`, `3.2`, `[a, b]`; an absent value that stands
-/// for a default shows the default.
-fn shown(name: &str, value: &Option<FieldValue>) -> String {
-    let field = fields::field(name);
-    match value {
-        None if field.is_some_and(|f| f.kind == FieldKind::TextList) => "[]".into(),
-        None => field.and_then(|f| f.default).unwrap_or("null").into(),
-        Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
-        Some(FieldValue::Number(x)) => yaml_edit::format_number(*x),
-        Some(FieldValue::Whole(n)) => n.to_string(),
-        Some(FieldValue::Text(t)) => t.clone(),
-    }
 }
 
 /// The text edits that turn `old` into `new`: each field of the table whose value changed.

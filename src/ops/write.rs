@@ -193,3 +193,19 @@ pub fn commit_message(change: &Change) -> String {
         )
     }
 }
+
+/// A value as a commit body shows it: `null`, `3.2`, `[a, b]`; an absent value that stands for
+/// a default shows the default.
+pub(crate) fn shown(name: &str, value: &Option<crate::record::FieldValue>) -> String {
+    use crate::fields::{self, FieldKind};
+    use crate::record::FieldValue;
+    let field = fields::field(name);
+    match value {
+        None if field.is_some_and(|f| f.kind == FieldKind::TextList) => "[]".into(),
+        None => field.and_then(|f| f.default).unwrap_or("null").into(),
+        Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
+        Some(FieldValue::Number(x)) => crate::yaml_edit::format_number(*x),
+        Some(FieldValue::Whole(n)) => n.to_string(),
+        Some(FieldValue::Text(t)) => t.clone(),
+    }
+}
