@@ -66,7 +66,11 @@ impl Repo {
                 return Err(GitError::InGitDir { path: here });
             }
         }
-        Ok(Some(Repo { repo, workdir }))
+        Ok(Some(Repo {
+            repo,
+            workdir,
+            filters: std::cell::OnceCell::new(),
+        }))
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, FileMode, Index, IndexEntry, IndexTime, Oid};
 
+use super::index_file::IndexFile;
 use super::{Context, GitError, Repo, check_path, file_mode};
 
 /// One path git left conflicted in the index, with its staged versions.
@@ -81,9 +82,14 @@ impl Repo {
     }
 
     /// The index as it is on disk now.
+    ///
+    /// libgit2 reads the file when the repository's index is first asked for, and again only
+    /// when its stamp or its checksum (the last 20 bytes) changed since: a second look, as the
+    /// commit protocol takes under `index.lock`, costs a stat and a short read instead of
+    /// parsing and hashing every entry again (60 ms for 60,000 entries).
     pub(super) fn read_index(&self) -> Result<Index, GitError> {
         let mut index = self.repo.index().context("cannot open the index")?;
-        index.read(true).context("cannot read the index")?;
+        index.read(false).context("cannot read the index")?;
         Ok(index)
     }
 
@@ -94,7 +100,43 @@ impl Repo {
 
     /// The blob staged (stage 0, not intent-to-add) for `rel_path`, read from disk.
     pub(super) fn staged(&self, rel_path: &str) -> Result<Option<Oid>, GitError> {
-        Ok(staged_in(&self.read_index()?, rel_path))
+        Ok(self.in_index(rel_path)?.staged)
+    }
+
+    /// The stage-0 entries of the index on disk for `.gitattributes` files; None when its
+    /// layout is one [`IndexFile`] does not read.
+    pub(super) fn attribute_entries(&self) -> Result<Option<Vec<IndexEntry>>, GitError> {
+        let index_path = self.index_path();
+        let bytes = match fs::read(&index_path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(Vec::new())),
+            Err(e) => return Err(GitError::io(&index_path)(e)),
+        };
+        Ok(IndexFile::parse(bytes).map(|file| file.entries_named(".gitattributes")))
+    }
+
+    /// What the index on disk holds for `rel_path`: read by a scan of the file when its layout
+    /// allows (see [`IndexFile`]), else by libgit2.
+    pub(super) fn in_index(&self, rel_path: &str) -> Result<InIndex, GitError> {
+        let index_path = self.index_path();
+        let bytes = match fs::read(&index_path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(InIndex::default()),
+            Err(e) => return Err(GitError::io(&index_path)(e)),
+        };
+        if let Some(file) = IndexFile::parse(bytes) {
+            let stages = file.stages(rel_path);
+            return Ok(InIndex {
+                conflicted: stages.conflicted(),
+                staged: stages.staged(),
+            });
+        }
+        let index = self.read_index()?;
+        let path = Path::new(rel_path);
+        Ok(InIndex {
+            conflicted: (1..=3).any(|stage| index.get_path(path, stage).is_some()),
+            staged: staged_in(&index, rel_path),
+        })
     }
 
     /// An index entry for `blob` at `rel_path`, stamped with the work file's stat.
@@ -118,41 +160,31 @@ impl Repo {
         mode: FileMode,
     ) -> Result<(), GitError> {
         let io = GitError::io;
+        let stamp = original.and_then(|_| {
+            fs::metadata(index_path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        });
+        // By the second, as git compares them unless built with USE_NSEC.
+        let racy_from = stamp.map(|stamp| stamp.as_secs() as i64);
+        let entry = self.worktree_entry(rel_path, blob, mode);
+        if let Some(bytes) = original
+            && let Some(file) = IndexFile::parse(bytes.to_vec())
+            && let Some(patched) = file.with_entry(&entry, racy_from)
+        {
+            return self.replace_index(index_path, &patched);
+        }
         let scratch = tempfile::Builder::new()
             .prefix("xp-index-")
             .suffix(".tmp")
             .tempfile_in(self.repo.path())
             .map_err(io(self.repo.path()))?;
-        let stamp = match original {
-            Some(bytes) => {
-                fs::write(scratch.path(), bytes).map_err(io(scratch.path()))?;
-                fs::metadata(index_path)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            }
-            None => {
-                fs::remove_file(scratch.path()).map_err(io(scratch.path()))?;
-                None
-            }
-        };
-        let mut index = git2::Index::open(scratch.path()).context("cannot read the index")?;
-        if let Some(stamp) = stamp {
-            // By the second, as git compares them unless built with USE_NSEC.
-            let old = stamp.as_secs() as i64;
-            let racy: Vec<IndexEntry> = index
-                .iter()
-                .filter(|e| i64::from(e.mtime.seconds()) >= old)
-                .collect();
-            for mut entry in racy {
-                entry.file_size = 0;
-                index.add(&entry).context("cannot write the index")?;
-            }
+        match original {
+            Some(bytes) => fs::write(scratch.path(), bytes).map_err(io(scratch.path()))?,
+            None => fs::remove_file(scratch.path()).map_err(io(scratch.path()))?,
         }
-        index
-            .add(&self.worktree_entry(rel_path, blob, mode))
-            .and_then(|()| index.write())
-            .context("cannot write the index")?;
+        write_with_libgit2(scratch.path(), racy_from, &entry)?;
         scratch
             .persist(index_path)
             .map_err(|e| io(index_path)(e.error))?;
@@ -173,6 +205,39 @@ impl Repo {
             .map_err(|e| io(index_path)(e.error))?;
         Ok(())
     }
+}
+
+/// Puts `entry` into the index file at `path` with libgit2, smudging the entries modified in
+/// or after the second `racy_from` first (see [`Repo::write_index`]).
+pub(super) fn write_with_libgit2(
+    path: &Path,
+    racy_from: Option<i64>,
+    entry: &IndexEntry,
+) -> Result<(), GitError> {
+    let mut index = git2::Index::open(path).context("cannot read the index")?;
+    if let Some(old) = racy_from {
+        let racy: Vec<IndexEntry> = index
+            .iter()
+            .filter(|e| i64::from(e.mtime.seconds()) >= old)
+            .collect();
+        for mut entry in racy {
+            entry.file_size = 0;
+            index.add(&entry).context("cannot write the index")?;
+        }
+    }
+    index
+        .add(entry)
+        .and_then(|()| index.write())
+        .context("cannot write the index")
+}
+
+/// What the index holds for one path.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct InIndex {
+    /// It has a stage 1, 2 or 3: an unresolved conflict.
+    pub conflicted: bool,
+    /// The blob at stage 0, unless only intended to be added (`git add -N`).
+    pub staged: Option<Oid>,
 }
 
 /// The blob staged (stage 0, not intent-to-add) for `rel_path` in `index`.

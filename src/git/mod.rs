@@ -15,6 +15,7 @@ mod error;
 mod history;
 mod identity;
 mod index;
+mod index_file;
 mod lock;
 mod preflight;
 mod recover;
@@ -102,6 +103,8 @@ fn is_git_var(name: &str) -> bool {
 pub struct Repo {
     repo: Repository,
     workdir: PathBuf,
+    /// The handle filters run in, made when first needed (see [`Repo::filtering`]).
+    filters: std::cell::OnceCell<Repository>,
 }
 
 impl std::fmt::Debug for Repo {
@@ -170,7 +173,7 @@ impl Repo {
     fn store_blob(&self, rel_path: &str, content: &[u8]) -> Result<Oid, GitError> {
         let context = || format!("cannot store {rel_path} in git");
         let mut writer = self
-            .repo
+            .filtering()?
             .blob_writer(Some(Path::new(rel_path)))
             .context(context())?;
         writer.write_all(content).map_err(|source| GitError::Io {
@@ -187,17 +190,44 @@ impl Repo {
     /// staged version), then put back.
     fn blob_id(&self, rel_path: &str, content: &[u8]) -> Result<Oid, GitError> {
         let context = || format!("cannot hash {rel_path}");
-        let disk = self.repo.odb().context(context())?;
+        let repo = self.filtering()?;
+        let disk = repo.odb().context(context())?;
         let memory = git2::Odb::new().context(context())?;
         memory.add_new_mempack_backend(1000).context(context())?;
         let objects = self.repo.commondir().join("objects");
         memory
             .add_disk_alternate(&objects.to_string_lossy())
             .context(context())?;
-        self.repo.set_odb(&memory).context(context())?;
+        repo.set_odb(&memory).context(context())?;
         let id = self.store_blob(rel_path, content);
-        self.repo.set_odb(&disk).context(context())?;
+        repo.set_odb(&disk).context(context())?;
         id
+    }
+
+    /// The repository as filters should see it: a second handle whose index holds only the
+    /// real index's `.gitattributes` entries, the one thing filters read from it.
+    ///
+    /// libgit2 looks for attributes in the index too, and loads the whole index for that:
+    /// 90 ms for 60,000 entries, for one small blob. When the index has a layout
+    /// [`IndexFile`](index_file::IndexFile) cannot read, filters run in `self.repo` itself.
+    fn filtering(&self) -> Result<&Repository, GitError> {
+        if let Some(repo) = self.filters.get() {
+            return Ok(repo);
+        }
+        let context = "cannot prepare git's filters";
+        let Some(attributes) = self.attribute_entries()? else {
+            return Ok(&self.repo);
+        };
+        let repo = Repository::open(self.repo.path()).context(context)?;
+        repo.set_config(&self.repo.config().context(context)?)
+            .context(context)?;
+        repo.set_workdir(&self.workdir, false).context(context)?;
+        let mut index = git2::Index::new().context(context)?;
+        for entry in &attributes {
+            index.add(entry).context(context)?;
+        }
+        repo.set_index(&mut index).context(context)?;
+        Ok(self.filters.get_or_init(|| repo))
     }
 
     /// The mode `rel_path` has in `commit`'s tree, or a plain file's when it is not there.
@@ -261,6 +291,30 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn filters_see_gitattributes_only_in_the_index_as_libgit2_does() {
+        let fx = tests_support::fx();
+        let rel = "experiments/a.yaml";
+        fx.write("experiments/.gitattributes", "*.yaml text\n");
+        fx.write(rel, "id: 1\n");
+        fx.cli_commit(&["experiments"], "base");
+        // Deleted from the work tree, not from the index: libgit2 still reads it there.
+        std::fs::remove_file(fx.root.join("experiments/.gitattributes")).unwrap();
+
+        let crlf = b"id: 1\r\nnote: x\r\n";
+        let id = fx.repo.store_blob(rel, crlf).unwrap();
+        let blob = fx.repo.repo.find_blob(id).unwrap();
+        assert_eq!(blob.content(), b"id: 1\nnote: x\n");
+        let mut whole_index = fx.repo.repo.blob_writer(Some(Path::new(rel))).unwrap();
+        whole_index.write_all(crlf).unwrap();
+        assert_eq!(whole_index.commit().unwrap(), id);
+        assert_eq!(fx.repo.blob_id(rel, crlf).unwrap(), id);
+        assert_eq!(
+            fx.repo.blob_id("README", crlf).unwrap(),
+            Oid::hash_object(ObjectType::Blob, crlf).unwrap()
+        );
+    }
 
     #[test]
     fn paths_that_leave_the_work_tree_are_refused() {

@@ -1,10 +1,7 @@
 //! Refusing, before anything is written, a change git could not take cleanly.
 
-use std::path::Path;
-
 use git2::RepositoryState;
 
-use super::index::staged_in;
 use super::lock::wait_for_lock;
 use super::{GitError, Repo, check_path};
 
@@ -25,14 +22,13 @@ impl Repo {
         let tip = self.tip()?;
         wait_for_lock(self.ref_lock_path(&tip.refname))?;
 
-        let index = self.read_index()?;
-        let path = Path::new(rel_path);
-        if (1..=3).any(|stage| index.get_path(path, stage).is_some()) {
+        let in_index = self.in_index(rel_path)?;
+        if in_index.conflicted {
             return Err(GitError::Conflicted {
                 path: rel_path.to_owned(),
             });
         }
-        let staged = staged_in(&index, rel_path);
+        let staged = in_index.staged;
         let head = self.entry_at(tip.id, rel_path)?.map(|(id, _)| id);
         let worktree = worktree
             .map(|bytes| self.blob_id(rel_path, bytes))
