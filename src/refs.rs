@@ -1,7 +1,7 @@
 //! Resolving a `<ref>`: a path, a slug, a full id or a unique id prefix (4+ characters) names
 //! one experiment; an unknown or ambiguous one comes back with its candidates.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Candidate, Error};
 use crate::store::Loaded;
@@ -73,11 +73,10 @@ pub fn resolve_in(
     }
     // Else a slug names files by their stem in the folders below; only file names are read.
     let files = store.files()?;
-    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
     if is_slug {
         let named: Vec<&PathBuf> = files
             .iter()
-            .filter(|p| stem(p).as_deref() == Some(reference))
+            .filter(|p| p.file_stem() == Some(std::ffi::OsStr::new(reference)))
             .collect();
         match named.as_slice() {
             [] => {}

@@ -131,9 +131,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut files = Vec::new();
+        // Sorted once at the end: walkdir's own sort compares names it takes apart from each
+        // entry's full path every time, which was most of listing 10,000 names.
         let walker = walkdir::WalkDir::new(&self.dir)
             .min_depth(1)
-            .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'));
         for entry in walker {
@@ -148,7 +149,7 @@ impl Store {
                 files.push(entry.into_path());
             }
         }
-        files.sort();
+        files.sort_by_cached_key(|p| path_order(p));
         Ok(files)
     }
 
@@ -531,10 +532,57 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
     }
 }
 
+/// A key that sorts paths as `Path`'s own order does (component by component) by plain byte
+/// comparison: separators become the lowest byte, so `a/x` comes before `a-b/x`. Comparing
+/// `Path`s themselves takes each apart again for every comparison.
+fn path_order(path: &Path) -> Vec<u8> {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .map(|&b| {
+            if std::path::is_separator(char::from(b)) {
+                0
+            } else {
+                b
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn paths_sort_by_their_key_as_by_their_components() {
+        let names = [
+            "e/a-b/x.yaml",
+            "e/a/x.yaml",
+            "e/a.yaml",
+            "e/a/b/c.yaml",
+            "e/ab.yaml",
+            "e/a b.yaml",
+            "e/a!.yaml",
+            "e/é.yaml",
+            "e/z.yaml",
+            "e/a/a.yaml",
+        ];
+        let mut by_path: Vec<PathBuf> = names.iter().map(PathBuf::from).collect();
+        let mut by_key = by_path.clone();
+        by_path.sort();
+        by_key.sort_by_cached_key(|p| path_order(p));
+        assert_eq!(by_key, by_path);
+        assert_ne!(
+            {
+                let mut bytes = by_path.clone();
+                bytes.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+                bytes
+            },
+            by_path,
+            "plain byte order differs, so the key matters"
+        );
+    }
 
     #[test]
     fn slugs_are_safe_names() {
