@@ -32,14 +32,14 @@ pub enum Format {
 }
 
 #[derive(Serialize)]
-struct Row<'a> {
-    id: &'a str,
-    slug: &'a str,
+struct Row {
+    id: String,
+    slug: String,
     path: String,
     status: Status,
     decision: Option<Decision>,
     confidence: i64,
-    title: &'a str,
+    title: String,
     observed: Option<f64>,
     lift: Option<f64>,
     target_met: Option<bool>,
@@ -51,23 +51,22 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         decision: args.decision,
         tag: args.tag,
     };
-    let listing = ops::read::list(ws, &filter)?;
-    let rows: Vec<Row> = listing
-        .found
-        .iter()
-        .map(|f| Row {
-            id: &f.record.id,
-            slug: &f.loaded.slug,
+    // Only each experiment's row is kept (a few hundred bytes), not its whole record.
+    let mut rows: Vec<Row> = Vec::new();
+    let listing = ops::read::list_each(ws, &filter, |f| {
+        rows.push(Row {
             path: f.loaded.shown.to_string_lossy().into_owned(),
+            slug: f.loaded.slug,
             status: f.record.status,
             decision: f.record.decision,
             confidence: f.record.confidence,
-            title: &f.record.title,
             observed: f.record.observed,
             lift: f.record.lift(),
             target_met: f.record.target_met(),
+            id: f.record.id,
+            title: f.record.title,
         })
-        .collect();
+    })?;
     out(match args.format {
         Format::Json => ui.json(&rows),
         Format::Ids => ui.data(
@@ -108,7 +107,7 @@ fn table(rows: &[Row]) -> String {
         };
         out.push_str(&format!(
             "{}  {:status_w$}  {:decision_w$}  {:>3}{lift}  {}\n",
-            r.id.get(..8).unwrap_or(r.id),
+            r.id.get(..8).unwrap_or(&r.id),
             r.status_str(),
             r.decision_str(),
             r.confidence,
@@ -118,7 +117,7 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
-impl Row<'_> {
+impl Row {
     fn status_str(&self) -> &'static str {
         self.status.as_str()
     }

@@ -62,26 +62,36 @@ pub struct Listing {
 /// All experiments the filter keeps.
 pub fn list(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
     let mut found = Vec::new();
+    let mut listing = list_each(ws, filter, |f| found.push(f))?;
+    listing.found = found;
+    Ok(listing)
+}
+
+/// [`list`], handing each experiment the filter keeps to `each` in path order as soon as it
+/// is read, for a caller that keeps less of it; the listing returned has no `found`.
+pub fn list_each(
+    ws: &Workspace,
+    filter: &Filter,
+    mut each: impl FnMut(Found),
+) -> Result<Listing, Error> {
     let mut broken = 0;
     let files = ws.store.files()?;
-    let (problems, sources) = scan(ws, &files, |loaded| match &loaded.checked.record {
-        Some(record) => {
-            if filter.keeps(record) {
+    let (problems, sources) = scan(ws, &files, |loaded| {
+        match &loaded.checked.record {
+            Some(record) if filter.keeps(record) => {
                 let record = record.clone();
-                found.push(Found {
+                each(Found {
                     loaded: slim(loaded),
                     record,
                 });
             }
-            Ok(())
+            Some(_) => {}
+            None => broken += 1,
         }
-        None => {
-            broken += 1;
-            Ok(())
-        }
+        Ok(())
     })?;
     Ok(Listing {
-        found,
+        found: Vec::new(),
         broken,
         problems,
         sources,
