@@ -74,7 +74,8 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
                 let checked = rules::check_bytes(&found.loaded.shown, bytes);
                 checked.id.is_some_and(|(id, _)| id == found.record.id)
             };
-            repo.history(&found.record.id, rel.as_deref(), &is_it)?
+            let within = repo.relative(&ws.store.dir);
+            repo.history(&found.record.id, rel.as_deref(), within.as_deref(), &is_it)?
         }
         None => Vec::new(),
     };
