@@ -61,21 +61,20 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         }
     }
     let names = Names::new(found);
-    for f in found {
-        // By path: one file is read, where an id would make every file be read.
-        let history = ops::log::log(ws, &f.loaded.path.to_string_lossy())?;
-        let name = format!("e/{}.html", names.of(&f.record.id));
-        files.push((name.into(), page::story(&history, &ctx).into_bytes()));
-    }
-
+    // Every story from one walk over the history, before anything is written; then each page
+    // is written as it is made, so that the pages are never all in memory at once.
+    let histories = ops::log::logs(ws, found.to_vec())?;
+    let mut written: Vec<PathBuf> = Vec::new();
     for (rel, bytes) in &files {
-        let path = out.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        store::write_atomic(&path, bytes)?;
+        write(&out, rel, bytes)?;
+        written.push(rel.clone());
     }
-    let stale = remove_stale(&out.join("e"), &files)?;
+    for history in histories {
+        let rel = PathBuf::from(format!("e/{}.html", names.of(&history.found.record.id)));
+        write(&out, &rel, page::story(&history, &ctx).as_bytes())?;
+        written.push(rel);
+    }
+    let stale = remove_stale(&out.join("e"), &written)?;
     if listing.broken > 0 {
         ui.warning(&format!(
             "{} experiment file(s) break rules and are left out; `xp check` lists why",
@@ -96,14 +95,23 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes `bytes` at `rel` under `out`, making its folder.
+fn write(out: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let path = out.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    store::write_atomic(&path, bytes)
+}
+
 /// Removes story pages a previous run wrote for experiments that are gone; returns how many.
-fn remove_stale(dir: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<usize, Error> {
+fn remove_stale(dir: &Path, files: &[PathBuf]) -> Result<usize, Error> {
     if !dir.is_dir() {
         return Ok(0);
     }
     let written: HashSet<PathBuf> = files
         .iter()
-        .filter_map(|(rel, _)| rel.file_name().map(PathBuf::from))
+        .filter_map(|rel| rel.file_name().map(PathBuf::from))
         .collect();
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut removed = 0;

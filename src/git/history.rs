@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, TimeZone};
 use git2::{Commit, ErrorCode, ObjectType, Oid, Sort};
 
+use super::trees::{Change, Trees};
 use super::{Context, GitError, Repo, check_path};
 
 /// The trailer that ties a commit to an experiment.
@@ -23,6 +24,18 @@ pub struct CommitInfo {
     pub message: String,
 }
 
+/// Whether a file's content is a given experiment's.
+pub type IsIt<'a> = dyn Fn(&[u8]) -> bool + 'a;
+
+/// An experiment whose history [`Repo::histories`] looks for.
+pub struct Wanted<'a> {
+    pub id: &'a str,
+    /// Its file now, relative to the work tree with `/`, when known.
+    pub rel_path: Option<&'a str>,
+    /// Whether a file's content is this experiment's.
+    pub is_it: &'a dyn Fn(&[u8]) -> bool,
+}
+
 /// One commit of an experiment's history, with the record file as it was then.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryCommit {
@@ -34,15 +47,7 @@ pub struct HistoryCommit {
 
 impl Repo {
     /// The commits reachable from HEAD that made the experiment `id`, oldest first, each with
-    /// the file it changed and that file's content then.
-    ///
-    /// Those are the commits with the trailer `Experiment-Id: <id>` (xp's own), and the commits
-    /// that changed `rel_path` to a version `is_it` takes for this experiment (plain `git
-    /// commit`s). A path history that starts with an added file goes on at the path the same
-    /// commit deleted a version of this experiment from, so renames are followed either way.
-    /// Only commits whose tree changed a path followed have a file read, and only files under
-    /// `within` (the records' folder relative to the work tree; all files when None or empty)
-    /// are looked at in a commit's changes.
+    /// the file it changed and that file's content then: [`Repo::histories`] for one.
     pub fn history(
         &self,
         id: &str,
@@ -50,58 +55,171 @@ impl Repo {
         within: Option<&str>,
         is_it: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Vec<HistoryCommit>, GitError> {
+        let wanted = [Wanted {
+            id,
+            rel_path,
+            is_it,
+        }];
+        Ok(self.histories(&wanted, within)?.pop().unwrap_or_default())
+    }
+
+    /// The history of each experiment `wanted` names, from one walk over the commits reachable
+    /// from HEAD: for each, the commits that made it, oldest first, each with the file it
+    /// changed and that file's content then.
+    ///
+    /// Those are the commits with the trailer `Experiment-Id: <id>` (xp's own), and the commits
+    /// that changed `rel_path` to a version `is_it` takes for this experiment (plain `git
+    /// commit`s). A path history that starts with an added file goes on at the path the same
+    /// commit deleted a version of this experiment from, so renames are followed either way.
+    /// A commit's changes are found by comparing its tree with its first parent's, opening only
+    /// the folders that differ; among them, files under `within` (the records' folder relative
+    /// to the work tree) are looked at first, then the others (a folder of records moved).
+    pub fn histories(
+        &self,
+        wanted: &[Wanted],
+        within: Option<&str>,
+    ) -> Result<Vec<Vec<HistoryCommit>>, GitError> {
+        let mut found: Vec<Vec<HistoryCommit>> = vec![Vec::new(); wanted.len()];
         let Some(head) = self.tip()?.id else {
-            return Ok(Vec::new());
+            return Ok(found);
         };
         let context = "cannot walk the history";
         let mut walk = self.repo.revwalk().context(context)?;
         walk.set_sorting(Sort::TOPOLOGICAL).context(context)?;
         walk.push(head).context(context)?;
-        let mut paths: Vec<String> = rel_path.map(str::to_owned).into_iter().collect();
-        let mut found = Vec::new();
+        let within = within
+            .filter(|dir| !dir.is_empty())
+            .map(|dir| format!("{dir}/"));
+        let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, w) in wanted.iter().enumerate() {
+            by_id.entry(w.id).or_default().push(i);
+        }
+        // Path -> the experiments following it; and each experiment's paths.
+        let mut following: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut paths: Vec<Vec<String>> = vec![Vec::new(); wanted.len()];
+        for (i, w) in wanted.iter().enumerate() {
+            if let Some(path) = w.rel_path {
+                following.entry(path.to_owned()).or_default().push(i);
+                paths[i].push(path.to_owned());
+            }
+        }
+        // The folders of the paths followed, each ending in `/` (`` for the top).
+        let mut folders: Vec<String> = Vec::new();
+        for path in following.keys() {
+            add_folder(&mut folders, path);
+        }
         let mut trees = Trees::new(&self.repo)?;
         for oid in walk {
             let commit = oid
                 .and_then(|oid| self.repo.find_commit(oid))
                 .context("cannot read the history")?;
-            let message = String::from_utf8_lossy(commit.message_bytes());
-            let mut hit = None;
-            if message.contains(id) && has_trailer(&message, id) {
-                hit = self.changed_file(&commit, false, within, is_it)?;
+            let context = || format!("cannot read the changes of commit {}", commit.id());
+            let named = trailer_ids(&commit)
+                .into_iter()
+                .filter_map(|id| by_id.get(id.as_str()))
+                .flatten()
+                .copied()
+                .collect::<Vec<usize>>();
+            let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
+            let tree = commit.tree_id();
+            let parent = parents.first().copied();
+            let changes = if following.len() <= BY_NAME {
+                // A few paths are looked up by name: a scan of each folder to the name, once per
+                // folder version, as `git log -- path` does.
+                let mut changes = Vec::new();
+                for path in following.keys() {
+                    let new = trees.blob_at(tree, path).context(context())?;
+                    let old = match parent {
+                        Some(parent) => trees.blob_at(parent, path).context(context())?,
+                        None => None,
+                    };
+                    if old != new {
+                        changes.push(Change {
+                            path: path.clone(),
+                            old,
+                            new,
+                        });
+                    }
+                }
+                changes.sort_by(|p, q| p.path.cmp(&q.path));
+                changes
+            } else {
+                // Many paths: the folders they are in are compared whole, once.
+                let on_path = |folder: &str| folders.iter().any(|f| f.starts_with(folder));
+                trees
+                    .diff(parent, Some(tree), &on_path)
+                    .context(context())?
+            };
+            if changes.is_empty() && named.is_empty() {
+                continue;
             }
-            let mut i = 0;
-            while i < paths.len() {
-                let path = paths[i].clone();
-                i += 1;
-                let Some((blob, added)) = self.changed_path(&mut trees, &commit, &path)? else {
+            let mut seen = Seen {
+                repo: &self.repo,
+                parent,
+                tree,
+                within: within.as_deref(),
+                inside: None,
+                outside: None,
+                read: HashMap::new(),
+            };
+            let mut hits: Vec<Option<(String, Vec<u8>)>> = vec![None; wanted.len()];
+            for &i in &named {
+                if hits[i].is_none() {
+                    hits[i] = seen
+                        .first_changed(&mut trees, false, wanted[i].is_it)
+                        .context(context())?;
+                }
+            }
+            // A path counts when the commit changed it against every parent.
+            let same_as_a_parent = parents.contains(&tree);
+            for change in changes.iter().filter(|_| !same_as_a_parent) {
+                let Some(now) = change.new else { continue };
+                let Some(followers) = following.get(&change.path).cloned() else {
                     continue;
                 };
-                let content = self
-                    .repo
-                    .find_blob(blob)
-                    .context(format!("cannot read {path} at commit {}", commit.id()))?
-                    .content()
-                    .to_vec();
-                if !is_it(&content) {
+                let mut added = change.old.is_none();
+                let mut unchanged = false;
+                for &parent in parents.iter().skip(1) {
+                    match trees.blob_at(parent, &change.path).context(context())? {
+                        Some(before) if before == now => unchanged = true,
+                        Some(_) => added = false,
+                        None => {}
+                    }
+                }
+                if unchanged {
                     continue;
                 }
-                if added
-                    && let Some((from, _)) = self.changed_file(&commit, true, within, is_it)?
-                    && !paths.contains(&from)
-                {
-                    paths.push(from);
+                let content = seen.get(now).context(context())?;
+                for i in followers {
+                    if !(wanted[i].is_it)(&content) {
+                        continue;
+                    }
+                    if added
+                        && let Some((from, _)) = seen
+                            .first_changed(&mut trees, true, wanted[i].is_it)
+                            .context(context())?
+                        && !paths[i].contains(&from)
+                    {
+                        add_folder(&mut folders, &from);
+                        following.entry(from.clone()).or_default().push(i);
+                        paths[i].push(from);
+                    }
+                    hits[i].get_or_insert_with(|| (change.path.clone(), content.clone()));
                 }
-                hit.get_or_insert((path, content));
             }
-            if let Some((path, content)) = hit {
-                found.push(HistoryCommit {
-                    info: commit_info(&commit),
-                    path,
-                    content,
-                });
+            for (i, hit) in hits.into_iter().enumerate() {
+                if let Some((path, content)) = hit {
+                    found[i].push(HistoryCommit {
+                        info: commit_info(&commit),
+                        path,
+                        content,
+                    });
+                }
             }
         }
-        found.reverse();
+        for history in &mut found {
+            history.reverse();
+        }
         Ok(found)
     }
 
@@ -217,187 +335,114 @@ impl Repo {
             .find(|b| self.resolve_rev(b).is_ok())
             .map(str::to_owned)
     }
+}
 
-    /// The first file `commit` changed against its first parent whose content `is_it` takes
-    /// for the experiment, with that content: among the files it deleted when `deleted`, else
-    /// among those it added or modified. Files under `within` are looked at first, then, when
-    /// none is the experiment, every other (a folder of records moved or renamed).
-    fn changed_file(
-        &self,
-        commit: &Commit,
-        deleted: bool,
-        within: Option<&str>,
-        is_it: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<Option<(String, Vec<u8>)>, GitError> {
-        let within = within.filter(|dir| !dir.is_empty());
-        if let Some(dir) = within
-            && let Some(found) = self.changed_file_in(commit, deleted, Some(dir), is_it)?
-        {
-            return Ok(Some(found));
+/// Up to how many paths followed [`Repo::histories`] looks up by name in each commit, rather
+/// than comparing their folders whole.
+const BY_NAME: usize = 16;
+
+/// Adds the folder of `path` (with a final `/`; empty at the top) to `folders`.
+fn add_folder(folders: &mut Vec<String>, path: &str) {
+    let folder = path.rfind('/').map_or("", |at| &path[..=at]);
+    if !folders.iter().any(|f| f == folder) {
+        folders.push(folder.to_owned());
+    }
+}
+
+/// What one commit changed against its first parent, beyond the paths followed, and its files,
+/// each read once.
+struct Seen<'r> {
+    repo: &'r git2::Repository,
+    parent: Option<Oid>,
+    tree: Oid,
+    /// The records' folder, ending in `/`.
+    within: Option<&'r str>,
+    /// The changes in `within` (everywhere when None), and outside it, once asked for.
+    inside: Option<Vec<Change>>,
+    outside: Option<Vec<Change>>,
+    read: HashMap<Oid, Vec<u8>>,
+}
+
+impl Seen<'_> {
+    fn get(&mut self, id: Oid) -> Result<Vec<u8>, git2::Error> {
+        if let Some(bytes) = self.read.get(&id) {
+            return Ok(bytes.clone());
         }
-        self.changed_file_in(commit, deleted, None, is_it)
+        let bytes = self.repo.find_blob(id)?.content().to_vec();
+        self.read.insert(id, bytes.clone());
+        Ok(bytes)
     }
 
-    /// [`Repo::changed_file`] among the files under `dir` only (all files when None).
-    fn changed_file_in(
-        &self,
-        commit: &Commit,
-        deleted: bool,
-        dir: Option<&str>,
-        is_it: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<Option<(String, Vec<u8>)>, GitError> {
-        let context = || format!("cannot read the changes of commit {}", commit.id());
-        let tree = commit.tree().context(context())?;
-        let parent_tree = match commit.parent(0) {
-            Ok(parent) => Some(parent.tree().context(context())?),
-            Err(e) if e.code() == ErrorCode::NotFound => None,
-            Err(e) => return Err(e).context(context()),
-        };
-        // Without a pathspec libgit2 walks every entry of both trees, unchanged folders too:
-        // 40 ms a commit beside 50,000 other files.
-        let mut options = git2::DiffOptions::new();
-        if let Some(dir) = dir {
-            options.pathspec(dir).disable_pathspec_match(true);
-        }
-        let diff = self
-            .repo
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options))
-            .context(context())?;
-        for delta in diff.deltas() {
-            if (delta.status() == git2::Delta::Deleted) != deleted {
-                continue;
-            }
-            let file = if deleted {
-                delta.old_file()
-            } else {
-                delta.new_file()
-            };
-            let path = String::from_utf8_lossy(file.path_bytes().unwrap_or_default());
-            let blob = self.repo.find_blob(file.id()).context(context())?;
-            if is_it(blob.content()) {
-                return Ok(Some((path.into_owned(), blob.content().to_vec())));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The blob at `path` in `commit` when the commit changed it against every parent, and
-    /// whether no parent had it at all.
-    fn changed_path(
-        &self,
+    /// The first file the commit changed (added or modified; deleted when `deleted`) whose
+    /// content `is_it` takes, with that content: in the records' folder first, then anywhere.
+    fn first_changed(
+        &mut self,
         trees: &mut Trees,
-        commit: &Commit,
-        path: &str,
-    ) -> Result<Option<(Oid, bool)>, GitError> {
-        let context = || format!("cannot read {path} at commit {}", commit.id());
-        let tree = commit.tree_id();
-        let Some(now) = trees.blob_at(tree, path).context(context())? else {
-            return Ok(None);
-        };
-        let mut added = true;
-        for parent in commit.parent_ids() {
-            let parent_tree = self.repo.find_commit(parent).context(context())?.tree_id();
-            if parent_tree == tree {
-                return Ok(None);
-            }
-            match trees.blob_at(parent_tree, path).context(context())? {
-                Some(before) if before == now => return Ok(None),
-                Some(_) => added = false,
-                None => {}
-            }
-        }
-        Ok(Some((now, added)))
-    }
-}
-
-/// Finds files by path in trees as git's own walk does: from each tree's raw entries, reading a
-/// tree once however many commits share it.
-///
-/// A commit's tree is usually its child's parent tree, and the directory of records is a tree
-/// of thousands of entries; libgit2 would parse every entry of it (modes, ids) for each
-/// lookup, which made a walk over 5,000 commits several times slower than `git log -- path`.
-struct Trees<'r> {
-    odb: git2::Odb<'r>,
-    /// (tree, name) -> the entry of that name, with whether it is a tree.
-    entries: HashMap<(Oid, String), Option<(Oid, bool)>>,
-}
-
-impl<'r> Trees<'r> {
-    fn new(repo: &'r git2::Repository) -> Result<Trees<'r>, GitError> {
-        Ok(Trees {
-            odb: repo.odb().context("cannot open the object database")?,
-            entries: HashMap::new(),
-        })
-    }
-
-    /// The blob at `path` (relative, with `/`) in `tree`, when it is a file there.
-    fn blob_at(&mut self, tree: Oid, path: &str) -> Result<Option<Oid>, git2::Error> {
-        let mut at = tree;
-        let mut names = path.split('/').peekable();
-        while let Some(name) = names.next() {
-            let Some((id, is_tree)) = self.entry(at, name)? else {
-                return Ok(None);
+        deleted: bool,
+        is_it: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<(String, Vec<u8>)>, git2::Error> {
+        for pass in [true, false] {
+            let changes = match (pass, self.within) {
+                (true, _) => self.inside.take(),
+                (false, Some(_)) => self.outside.take(),
+                (false, None) => break,
             };
-            if names.peek().is_none() {
-                return Ok((!is_tree).then_some(id));
+            let changes = match changes {
+                Some(changes) => changes,
+                None => {
+                    let within = self.within;
+                    let inside = |path: &str| within.is_none_or(|dir| path.starts_with(dir));
+                    let descend = |folder: &str| {
+                        !pass
+                            || within.is_none_or(|d| d.starts_with(folder) || folder.starts_with(d))
+                    };
+                    let mut all = trees.diff(self.parent, Some(self.tree), &descend)?;
+                    all.retain(|c| inside(&c.path) == pass);
+                    all
+                }
+            };
+            let mut found = None;
+            for change in &changes {
+                let blob = match (deleted, change.old, change.new) {
+                    (true, Some(old), None) => old,
+                    (false, _, Some(new)) => new,
+                    _ => continue,
+                };
+                let content = self.get(blob)?;
+                if is_it(&content) {
+                    found = Some((change.path.clone(), content));
+                    break;
+                }
             }
-            if !is_tree {
-                return Ok(None);
+            if pass {
+                self.inside = Some(changes);
+            } else {
+                self.outside = Some(changes);
             }
-            at = id;
+            if found.is_some() {
+                return Ok(found);
+            }
         }
         Ok(None)
     }
-
-    fn entry(&mut self, tree: Oid, name: &str) -> Result<Option<(Oid, bool)>, git2::Error> {
-        let key = (tree, name.to_owned());
-        if let Some(found) = self.entries.get(&key) {
-            return Ok(*found);
-        }
-        let object = self.odb.read(tree)?;
-        let found = match object.kind() {
-            ObjectType::Tree => find_entry(object.data(), name.as_bytes())?,
-            _ => None,
-        };
-        self.entries.insert(key, found);
-        Ok(found)
-    }
 }
 
-/// The entry called `name` in a tree's raw bytes (`MODE NAME\0ID`, one after another), with
-/// whether it is a tree; a submodule (a commit) is neither a file nor a tree.
-fn find_entry(data: &[u8], name: &[u8]) -> Result<Option<(Oid, bool)>, git2::Error> {
-    const ID: usize = 20;
-    let broken = || git2::Error::from_str("a tree object is damaged");
-    let mut rest = data;
-    while !rest.is_empty() {
-        let space = memchr::memchr(b' ', rest).ok_or_else(broken)?;
-        let nul = memchr::memchr(0, &rest[space..]).ok_or_else(broken)? + space;
-        let end = nul + 1 + ID;
-        if end > rest.len() {
-            return Err(broken());
-        }
-        if &rest[space + 1..nul] == name {
-            let mode = &rest[..space];
-            let id = Oid::from_bytes(&rest[nul + 1..end])?;
-            return Ok(match mode {
-                b"40000" => Some((id, true)),
-                b"160000" => None,
-                _ => Some((id, false)),
-            });
-        }
-        rest = &rest[end..];
+/// The values of the commit's `Experiment-Id` trailers.
+fn trailer_ids(commit: &Commit) -> Vec<String> {
+    let message = String::from_utf8_lossy(commit.message_bytes());
+    if !message.to_ascii_lowercase().contains("experiment-id") {
+        return Vec::new();
     }
-    Ok(None)
-}
-
-/// Whether `message` ends with the trailer `Experiment-Id: <id>`.
-fn has_trailer(message: &str, id: &str) -> bool {
-    git2::message_trailers_strs(message).is_ok_and(|trailers| {
-        trailers
-            .iter()
-            .any(|(key, value)| key.eq_ignore_ascii_case(TRAILER) && value.trim() == id)
-    })
+    git2::message_trailers_strs(&message).map_or_else(
+        |_| Vec::new(),
+        |trailers| {
+            trailers
+                .iter()
+                .filter(|(key, _)| key.eq_ignore_ascii_case(TRAILER))
+                .map(|(_, value)| value.trim().to_owned())
+                .collect()
+        },
+    )
 }
 
 fn commit_info(commit: &Commit) -> CommitInfo {
@@ -506,6 +551,114 @@ mod tests {
     }
 
     #[test]
+    fn one_walk_for_many_finds_what_a_walk_for_each_finds() {
+        let fx = fx();
+        let n = BY_NAME + 4;
+        let rec = |i: usize| format!("experiments/r{i:02}.yaml");
+        let body = |i: usize, v: &str| format!("id: id{i:02}\nv: {v}\n");
+        for i in 0..n {
+            fx.write(&rec(i), &body(i, "0"));
+        }
+        fx.write("src/a.txt", "a\n");
+        fx.git(&["add", "-A"]);
+        fx.git(&["commit", "-q", "-m", "import"]);
+        for i in (0..n).step_by(3) {
+            fx.write(&rec(i), &body(i, "1"));
+            fx.cli_commit(&[&rec(i)], "plain edit");
+        }
+        std::fs::create_dir_all(fx.root.join("experiments/nested")).unwrap();
+        fx.git(&["mv", &rec(1), "experiments/nested/moved.yaml"]);
+        fx.git(&["commit", "-q", "-m", "move one"]);
+        fx.xp_commit(
+            &rec(2),
+            &body(2, "xp"),
+            "xp: note on r02\n\nExperiment-Id: id02\n",
+        );
+        fx.git(&["checkout", "-q", "-b", "side"]);
+        fx.write(&rec(4), &body(4, "side"));
+        fx.cli_commit(&[&rec(4)], "on a branch");
+        fx.git(&["checkout", "-q", "main"]);
+        fx.write(&rec(5), &body(5, "main"));
+        fx.cli_commit(&[&rec(5)], "on main");
+        fx.git(&["merge", "-q", "--no-ff", "-m", "merge side", "side"]);
+        fx.write("src/a.txt", "b\n");
+        fx.cli_commit(&["src/a.txt"], "unrelated");
+
+        let ids: Vec<String> = (0..n).map(|i| format!("id{i:02}")).collect();
+        let paths: Vec<String> = (0..n)
+            .map(|i| {
+                if i == 1 {
+                    "experiments/nested/moved.yaml".into()
+                } else {
+                    rec(i)
+                }
+            })
+            .collect();
+        let checks: Vec<Box<IsIt>> = ids
+            .iter()
+            .map(|id| -> Box<IsIt> {
+                let start = format!("id: {id}\n");
+                Box::new(move |bytes: &[u8]| bytes.starts_with(start.as_bytes()))
+            })
+            .collect();
+        let wanted: Vec<Wanted> = (0..n)
+            .map(|i| Wanted {
+                id: &ids[i],
+                rel_path: Some(&paths[i]),
+                is_it: checks[i].as_ref(),
+            })
+            .collect();
+        let all = fx.repo.histories(&wanted, Some("experiments")).unwrap();
+        let summary = |h: &[HistoryCommit]| -> Vec<(String, String)> {
+            h.iter()
+                .map(|c| {
+                    (
+                        c.info.message.lines().next().unwrap().to_owned(),
+                        c.path.clone(),
+                    )
+                })
+                .collect()
+        };
+        for i in 0..n {
+            let one = fx
+                .repo
+                .history(
+                    &ids[i],
+                    Some(&paths[i]),
+                    Some("experiments"),
+                    checks[i].as_ref(),
+                )
+                .unwrap();
+            assert_eq!(summary(&all[i]), summary(&one), "{}", ids[i]);
+            assert_eq!(all[i], one, "{}", ids[i]);
+        }
+        let s = |m: &str, p: &str| (m.to_owned(), p.to_owned());
+        assert_eq!(
+            summary(&all[1]),
+            [
+                s("import", &rec(1)),
+                s("move one", "experiments/nested/moved.yaml")
+            ]
+        );
+        assert_eq!(
+            summary(&all[2]),
+            [s("import", &rec(2)), s("xp: note on r02", &rec(2))]
+        );
+        assert_eq!(
+            summary(&all[4]),
+            [s("import", &rec(4)), s("on a branch", &rec(4))]
+        );
+        assert_eq!(
+            summary(&all[5]),
+            [s("import", &rec(5)), s("on main", &rec(5))]
+        );
+        assert_eq!(
+            summary(&all[6]),
+            [s("import", &rec(6)), s("plain edit", &rec(6))]
+        );
+    }
+
+    #[test]
     fn history_goes_by_trailer_across_a_rename() {
         let fx = fx();
         assert!(history_of(&fx, "aaaa").is_empty(), "unborn branch");
@@ -557,48 +710,6 @@ mod tests {
         assert_eq!(info.message, last);
         assert_eq!(history_of(&fx, "cccc").len(), 1);
         assert!(history_of(&fx, "aaa").is_empty(), "a prefix is not the id");
-    }
-
-    #[test]
-    fn trees_find_what_libgit2_finds() {
-        let fx = fx();
-        let repo = &fx.repo.repo;
-        let blob = repo.blob(b"id: aaaa\n").unwrap();
-        let mut inner = repo.treebuilder(None).unwrap();
-        inner.insert("b.yaml", blob, 0o100644).unwrap();
-        inner.insert("run.sh", blob, 0o100755).unwrap();
-        let inner = inner.write().unwrap();
-        let mut root = repo.treebuilder(None).unwrap();
-        root.insert("experiments", inner, 0o040000).unwrap();
-        root.insert("experiments.yaml", blob, 0o100644).unwrap();
-        root.insert("link", blob, 0o120000).unwrap();
-        // A submodule's commit lives in another repository.
-        let elsewhere = Oid::from_str("1234567890123456789012345678901234567890").unwrap();
-        root.insert("module", elsewhere, 0o160000).unwrap();
-        let root = root.write().unwrap();
-
-        let mut trees = Trees::new(repo).unwrap();
-        let tree = repo.find_tree(root).unwrap();
-        for path in [
-            "experiments/b.yaml",
-            "experiments/run.sh",
-            "experiments.yaml",
-            "link",
-            "module",
-            "experiments",
-            "experiments/none.yaml",
-            "experiments/b.yaml/deeper",
-            "none/b.yaml",
-        ] {
-            let git2 = match tree.get_path(Path::new(path)) {
-                Ok(entry) if entry.kind() == Some(ObjectType::Blob) => Some(entry.id()),
-                _ => None,
-            };
-            assert_eq!(trees.blob_at(root, path).unwrap(), git2, "{path}");
-            assert_eq!(trees.blob_at(root, path).unwrap(), git2, "{path}, again");
-        }
-        assert!(find_entry(b"100644 a.yaml\0short", b"a.yaml").is_err());
-        assert!(find_entry(b"100644 a.yaml", b"a.yaml").is_err());
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod preflight;
 mod recover;
 #[cfg(test)]
 mod tests_support;
+mod trees;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -33,7 +34,7 @@ pub use commit::Committed;
 pub use discover::init_repo;
 use error::Context;
 pub use error::GitError;
-pub use history::{CommitInfo, HistoryCommit};
+pub use history::{CommitInfo, HistoryCommit, IsIt, Wanted};
 pub use identity::global_user_name;
 pub use index::ConflictedFile;
 pub use lock::WriteLock;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::git::{CommitInfo, HistoryCommit};
+use crate::git::{CommitInfo, HistoryCommit, IsIt, Wanted};
 use crate::ops::read::{self, Found};
 use crate::plan;
 use crate::record::{LogEntry, Record};
@@ -67,18 +67,51 @@ pub struct History {
 /// The decision log of the experiment `reference` names, beside its commits.
 pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
     let found = read::get(ws, reference)?;
-    let history = match &ws.repo {
+    let mut histories = logs(ws, vec![found])?;
+    Ok(histories.remove(0))
+}
+
+/// [`log`] for each of `found`, from one walk over the history.
+pub fn logs(ws: &Workspace, found: Vec<Found>) -> Result<Vec<History>, Error> {
+    let commits = match &ws.repo {
         Some(repo) => {
-            let rel = repo.relative(&found.loaded.path);
-            let is_it = |bytes: &[u8]| {
-                let checked = rules::check_bytes(&found.loaded.shown, bytes);
-                checked.id.is_some_and(|(id, _)| id == found.record.id)
-            };
+            let rels: Vec<Option<String>> = found
+                .iter()
+                .map(|f| repo.relative(&f.loaded.path))
+                .collect();
+            let checks: Vec<Box<IsIt>> = found
+                .iter()
+                .map(|f| -> Box<IsIt> {
+                    Box::new(move |bytes: &[u8]| {
+                        let checked = rules::check_bytes(&f.loaded.shown, bytes);
+                        checked.id.is_some_and(|(id, _)| id == f.record.id)
+                    })
+                })
+                .collect();
+            let wanted: Vec<Wanted> = found
+                .iter()
+                .zip(&rels)
+                .zip(&checks)
+                .map(|((f, rel), is_it)| Wanted {
+                    id: &f.record.id,
+                    rel_path: rel.as_deref(),
+                    is_it: is_it.as_ref(),
+                })
+                .collect();
             let within = repo.relative(&ws.store.dir);
-            repo.history(&found.record.id, rel.as_deref(), within.as_deref(), &is_it)?
+            repo.histories(&wanted, within.as_deref())?
         }
-        None => Vec::new(),
+        None => found.iter().map(|_| Vec::new()).collect(),
     };
+    Ok(found
+        .into_iter()
+        .zip(commits)
+        .map(|(found, history)| history_of(found, history))
+        .collect())
+}
+
+/// The experiment's history from the commits that made it, oldest first.
+fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
     let revisions = history
         .iter()
         .map(|c| Revision {
@@ -105,12 +138,12 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
             }
         })
         .collect();
-    Ok(History {
+    History {
         found,
         lines,
         amended_plan,
         revisions,
-    })
+    }
 }
 
 type Key = (String, Option<String>, String);
