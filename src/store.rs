@@ -200,7 +200,8 @@ impl Store {
     }
 
     /// Reads and checks the files in parallel, a chunk at a time, and hands each chunk's results
-    /// to `sink` in the files' order: memory holds one chunk, whatever the number of files.
+    /// to `sink` in the files' order: memory holds two chunks, whatever the number of files.
+    /// `sink` works on one chunk while the next is read.
     pub fn load_chunked<T: Send>(
         &self,
         files: &[PathBuf],
@@ -210,9 +211,10 @@ impl Store {
         /// Files per chunk: enough to keep every core busy, few enough to stay small.
         const CHUNK: usize = 256;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut ready: Option<Vec<T>> = None;
         for chunk in files.chunks(CHUNK) {
             let per = chunk.len().div_ceil(threads).max(1);
-            let results: Vec<T> = std::thread::scope(|scope| {
+            let (results, sunk) = std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
                     .chunks(per)
                     .map(|part| {
@@ -222,16 +224,19 @@ impl Store {
                         })
                     })
                     .collect();
-                handles
+                let sunk = ready.take().map_or(Ok(()), &mut sink);
+                let results = handles
                     .into_iter()
                     // A panic in a worker is a bug: it goes on as this thread's, never as a
                     // silently shorter list.
                     .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect::<Vec<T>>()
+                    .collect::<Vec<T>>();
+                (results, sunk)
             });
-            sink(results)?;
+            sunk?;
+            ready = Some(results);
         }
-        Ok(())
+        ready.map_or(Ok(()), sink)
     }
 
     /// Reads every record file.
@@ -553,6 +558,48 @@ fn path_order(path: &Path) -> Vec<u8> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn chunks_reach_the_sink_in_file_order_and_a_failing_sink_stops_it() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let dir = tmp.path().join("experiments");
+        fs::create_dir_all(&dir).unwrap();
+        let files: Vec<PathBuf> = (0..700)
+            .map(|i| {
+                let path = dir.join(format!("r{i:04}.yaml"));
+                fs::write(&path, format!("title: r{i}\n")).unwrap();
+                path
+            })
+            .collect();
+        let store = Store::new(dir, tmp.path().to_owned());
+        let mut seen = Vec::new();
+        let mut chunks = 0;
+        store
+            .load_chunked(
+                &files,
+                |loaded| loaded.unwrap().slug,
+                |chunk| {
+                    chunks += 1;
+                    seen.extend(chunk);
+                    Ok(())
+                },
+            )
+            .unwrap();
+        let slugs: Vec<String> = (0..700).map(|i| format!("r{i:04}")).collect();
+        assert_eq!((seen, chunks), (slugs, 3));
+
+        let mut calls = 0;
+        let failed = store.load_chunked(
+            &files,
+            |_| (),
+            |_| {
+                calls += 1;
+                Err(Error::usage("stop"))
+            },
+        );
+        assert!(failed.is_err());
+        assert_eq!(calls, 1, "nothing is handed on after an error");
+    }
 
     #[test]
     fn paths_sort_by_their_key_as_by_their_components() {
