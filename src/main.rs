@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use xp::cli::{Cli, Color};
 use xp::env::Env;
 use xp::ui::Ui;
@@ -10,9 +10,11 @@ use xp::ui::Ui;
 fn main() -> ExitCode {
     // A shell asking for completions (`COMPLETE=bash xp -- xp show ...`) is answered and exits.
     if let Ok(env) = Env::from_process() {
-        clap_complete::CompleteEnv::with_factory(move || xp::commands::completions::command(&env))
-            .var(xp::commands::completions::VAR)
-            .complete();
+        clap_complete::CompleteEnv::with_factory(move || {
+            xp::commands::completions::command(Cli::command(), &env)
+        })
+        .var(xp::commands::completions::VAR)
+        .complete();
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -35,8 +37,9 @@ fn main() -> ExitCode {
         Color::Auto => anstream::ColorChoice::Auto,
     };
     let mut ui = Ui::stdio(choice);
-    let result = Env::from_process()
-        .and_then(|env| xp::commands::run(cli.command, cli.dir.as_deref(), &env, &mut ui));
+    let result = Env::from_process().and_then(|env| {
+        xp::commands::run(cli.command, cli.dir.as_deref(), &env, &mut ui, Cli::command)
+    });
     let code = match result {
         Ok(()) => 0,
         Err(error) => {

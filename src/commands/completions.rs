@@ -4,11 +4,9 @@
 //! The script a shell loads calls `xp` back with `COMPLETE=<shell>` set (clap_complete's
 //! dynamic engine), so refs, flags and values are completed from the xp that is installed.
 
-use clap::CommandFactory;
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
-use crate::cli::Cli;
 use crate::commands::out;
 use crate::env::Env;
 use crate::error::Error;
@@ -37,12 +35,13 @@ pub enum Shell {
     Powershell,
 }
 
-pub fn run(args: Args, ui: &mut Ui) -> Result<(), Error> {
-    out(ui.data_bytes(&script(args.shell, args.fixed)))
+pub fn run(args: Args, app: fn() -> clap::Command, ui: &mut Ui) -> Result<(), Error> {
+    out(ui.data_bytes(&script(app(), args.shell, args.fixed)))
 }
 
-/// The completion script for `shell`: the dynamic one that calls `xp` back, or a fixed one.
-pub fn script(shell: Shell, fixed: bool) -> Vec<u8> {
+/// The completion script for `shell`: the dynamic one that calls `xp` back, or a fixed one
+/// made from the command line `cmd`.
+pub fn script(mut cmd: clap::Command, shell: Shell, fixed: bool) -> Vec<u8> {
     let mut buf = Vec::new();
     if fixed {
         let generator = match shell {
@@ -52,7 +51,7 @@ pub fn script(shell: Shell, fixed: bool) -> Vec<u8> {
             Shell::Elvish => clap_complete::Shell::Elvish,
             Shell::Powershell => clap_complete::Shell::PowerShell,
         };
-        clap_complete::generate(generator, &mut Cli::command(), "xp", &mut buf);
+        clap_complete::generate(generator, &mut cmd, "xp", &mut buf);
         return buf;
     }
     let completer: &dyn EnvCompleter = match shell {
@@ -67,11 +66,12 @@ pub fn script(shell: Shell, fixed: bool) -> Vec<u8> {
     buf
 }
 
-/// The command line as the completion engine sees it: every `<REF>` argument completes to the
-/// slugs of the experiments `env` finds (the working directory's repository, or `XP_DIR`).
-pub fn command(env: &Env) -> clap::Command {
+/// The command line `cmd` as the completion engine sees it: every `<REF>` argument completes
+/// to the slugs of the experiments `env` finds (the working directory's repository, or
+/// `XP_DIR`).
+pub fn command(cmd: clap::Command, env: &Env) -> clap::Command {
     // `mut_args` and `mut_subcommands` keep the order, and so the positions of positionals.
-    Cli::command().mut_subcommands(|sub| {
+    cmd.mut_subcommands(|sub| {
         sub.mut_args(|arg| {
             let is_ref = arg
                 .get_value_names()

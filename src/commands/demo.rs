@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::commands::Command;
 use crate::env::{Env, format_time, parse_time};
@@ -172,7 +172,8 @@ fn run_step(argv: &[&str], env: &Env, root: &Path, ui: &mut Ui) -> Result<(), Er
     let step = Step::try_parse_from(std::iter::once("xp").chain(argv.iter().copied()))
         .map_err(|e| Error::failed(format!("demo step does not parse: {e}"), "report this"))?;
     let (mut inner, out, err) = Ui::capture();
-    let result = super::run(step.command, None, env, &mut inner);
+    // A step's command line is the demo's own (no global flags): `Step::command` describes it.
+    let result = super::run(step.command, None, env, &mut inner, Step::command);
     show(ui, &out.take());
     show(ui, &err.take());
     result.map_err(|e| {

@@ -1,8 +1,5 @@
 //! `xp man [SUBCOMMAND]`: the manual page xp(1), or xp-SUBCOMMAND(1), as roff.
 
-use clap::CommandFactory;
-
-use crate::cli::Cli;
 use crate::commands::out;
 use crate::error::Error;
 use crate::ui::Ui;
@@ -14,14 +11,13 @@ pub struct Args {
     pub subcommand: Option<String>,
 }
 
-pub fn run(args: Args, ui: &mut Ui) -> Result<(), Error> {
-    let page = page(args.subcommand.as_deref())?;
+pub fn run(args: Args, app: fn() -> clap::Command, ui: &mut Ui) -> Result<(), Error> {
+    let page = page(app(), args.subcommand.as_deref())?;
     out(ui.data_bytes(&page))
 }
 
-/// The roff of xp(1), or of one subcommand's page.
-pub fn page(subcommand: Option<&str>) -> Result<Vec<u8>, Error> {
-    let mut cmd = Cli::command();
+/// The roff of xp(1) from the command line `cmd`, or of one subcommand's page.
+pub fn page(mut cmd: clap::Command, subcommand: Option<&str>) -> Result<Vec<u8>, Error> {
     cmd.build();
     let (page, cmd) = match subcommand {
         None => ("xp".to_owned(), cmd),

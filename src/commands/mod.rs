@@ -83,15 +83,22 @@ pub enum Command {
     MergeDriver(merge_driver::Args),
 }
 
-/// Runs one command; `dir` is the `--dir` flag.
-pub fn run(command: Command, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Result<(), Error> {
+/// Runs one command; `dir` is the `--dir` flag, `app` makes the whole command line's clap
+/// definition (for the manual pages and completions, which describe all of it).
+pub fn run(
+    command: Command,
+    dir: Option<&Path>,
+    env: &Env,
+    ui: &mut Ui,
+    app: fn() -> clap::Command,
+) -> Result<(), Error> {
     let command = match command {
         Command::Demo(args) => return demo::run(args, env, ui),
         Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
         Command::Serve(args) => return serve::run(args, dir, env, ui),
         Command::Schema(args) => return schema::run(args, env, ui),
-        Command::Completions(args) => return completions::run(args, ui),
-        Command::Man(args) => return man::run(args, ui),
+        Command::Completions(args) => return completions::run(args, app, ui),
+        Command::Man(args) => return man::run(args, app, ui),
         command => command,
     };
     let ws = Workspace::open(env, dir)?;
