@@ -125,11 +125,7 @@ impl Repo {
         journal.staged = Some(self.staged(&rel_path)?);
         self.write_journal(journal)?;
         env.crash_point("before-index");
-        let original = match fs::read(index_path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(GitError::io(index_path)(e)),
-        };
+        let original = self.index_bytes()?;
         let mode = self.mode_at(self.tip()?.id, &rel_path)?;
         if env.fault("index-write") {
             return Err(GitError::Io {

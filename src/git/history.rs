@@ -94,13 +94,11 @@ impl Repo {
         for (i, w) in wanted.iter().enumerate() {
             by_id.entry(w.id).or_default().push(i);
         }
-        // Path -> the experiments following it; and each experiment's paths.
+        // Path -> the experiments following it.
         let mut following: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut paths: Vec<Vec<String>> = vec![Vec::new(); wanted.len()];
         for (i, w) in wanted.iter().enumerate() {
             if let Some(path) = w.rel_path {
                 following.entry(path.to_owned()).or_default().push(i);
-                paths[i].push(path.to_owned());
             }
         }
         // The folders of the paths followed, each ending in `/` (`` for the top).
@@ -154,13 +152,15 @@ impl Repo {
                 continue;
             }
             let mut seen = Seen {
-                repo: &self.repo,
                 parent,
                 tree,
                 within: within.as_deref(),
                 inside: None,
                 outside: None,
-                read: HashMap::new(),
+                blobs: Blobs {
+                    repo: &self.repo,
+                    read: HashMap::new(),
+                },
             };
             let mut hits: Vec<Option<(String, Vec<u8>)>> = vec![None; wanted.len()];
             for &i in &named {
@@ -189,7 +189,7 @@ impl Repo {
                 if unchanged {
                     continue;
                 }
-                let content = seen.get(now).context(context())?;
+                let content = seen.blobs.get(now).context(context())?;
                 for i in followers {
                     if !(wanted[i].is_it)(&content) {
                         continue;
@@ -198,11 +198,10 @@ impl Repo {
                         && let Some((from, _)) = seen
                             .first_changed(&mut trees, true, wanted[i].is_it)
                             .context(context())?
-                        && !paths[i].contains(&from)
+                        && !following.get(&from).is_some_and(|f| f.contains(&i))
                     {
                         add_folder(&mut folders, &from);
-                        following.entry(from.clone()).or_default().push(i);
-                        paths[i].push(from);
+                        following.entry(from).or_default().push(i);
                     }
                     hits[i].get_or_insert_with(|| (change.path.clone(), content.clone()));
                 }
@@ -352,7 +351,6 @@ fn add_folder(folders: &mut Vec<String>, path: &str) {
 /// What one commit changed against its first parent, beyond the paths followed, and its files,
 /// each read once.
 struct Seen<'r> {
-    repo: &'r git2::Repository,
     parent: Option<Oid>,
     tree: Oid,
     /// The records' folder, ending in `/`.
@@ -360,10 +358,16 @@ struct Seen<'r> {
     /// The changes in `within` (everywhere when None), and outside it, once asked for.
     inside: Option<Vec<Change>>,
     outside: Option<Vec<Change>>,
+    blobs: Blobs<'r>,
+}
+
+/// Files' contents by blob id, each read once.
+struct Blobs<'r> {
+    repo: &'r git2::Repository,
     read: HashMap<Oid, Vec<u8>>,
 }
 
-impl Seen<'_> {
+impl Blobs<'_> {
     fn get(&mut self, id: Oid) -> Result<Vec<u8>, git2::Error> {
         if let Some(bytes) = self.read.get(&id) {
             return Ok(bytes.clone());
@@ -372,7 +376,9 @@ impl Seen<'_> {
         self.read.insert(id, bytes.clone());
         Ok(bytes)
     }
+}
 
+impl Seen<'_> {
     /// The first file the commit changed (added or modified; deleted when `deleted`) whose
     /// content `is_it` takes, with that content: in the records' folder first, then anywhere.
     fn first_changed(
@@ -381,46 +387,35 @@ impl Seen<'_> {
         deleted: bool,
         is_it: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Option<(String, Vec<u8>)>, git2::Error> {
+        let (parent, tree, within) = (self.parent, self.tree, self.within);
         for pass in [true, false] {
-            let changes = match (pass, self.within) {
-                (true, _) => self.inside.take(),
-                (false, Some(_)) => self.outside.take(),
-                (false, None) => break,
+            if !pass && within.is_none() {
+                break;
+            }
+            let list = if pass {
+                &mut self.inside
+            } else {
+                &mut self.outside
             };
-            let changes = match changes {
-                Some(changes) => changes,
-                None => {
-                    let within = self.within;
-                    let inside = |path: &str| within.is_none_or(|dir| path.starts_with(dir));
-                    let descend = |folder: &str| {
-                        !pass
-                            || within.is_none_or(|d| d.starts_with(folder) || folder.starts_with(d))
-                    };
-                    let mut all = trees.diff(self.parent, Some(self.tree), &descend)?;
-                    all.retain(|c| inside(&c.path) == pass);
-                    all
-                }
-            };
-            let mut found = None;
-            for change in &changes {
+            if list.is_none() {
+                let inside = |path: &str| within.is_none_or(|dir| path.starts_with(dir));
+                let descend = |folder: &str| {
+                    !pass || within.is_none_or(|d| d.starts_with(folder) || folder.starts_with(d))
+                };
+                let mut changes = trees.diff(parent, Some(tree), &descend)?;
+                changes.retain(|c| inside(&c.path) == pass);
+                *list = Some(changes);
+            }
+            for change in list.iter().flatten() {
                 let blob = match (deleted, change.old, change.new) {
                     (true, Some(old), None) => old,
                     (false, _, Some(new)) => new,
                     _ => continue,
                 };
-                let content = self.get(blob)?;
+                let content = self.blobs.get(blob)?;
                 if is_it(&content) {
-                    found = Some((change.path.clone(), content));
-                    break;
+                    return Ok(Some((change.path.clone(), content)));
                 }
-            }
-            if pass {
-                self.inside = Some(changes);
-            } else {
-                self.outside = Some(changes);
-            }
-            if found.is_some() {
-                return Ok(found);
             }
         }
         Ok(None)

@@ -106,23 +106,27 @@ impl Repo {
     /// The stage-0 entries of the index on disk for `.gitattributes` files; None when its
     /// layout is one [`IndexFile`] does not read.
     pub(super) fn attribute_entries(&self) -> Result<Option<Vec<IndexEntry>>, GitError> {
-        let index_path = self.index_path();
-        let bytes = match fs::read(&index_path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(Vec::new())),
-            Err(e) => return Err(GitError::io(&index_path)(e)),
+        let Some(bytes) = self.index_bytes()? else {
+            return Ok(Some(Vec::new()));
         };
         Ok(IndexFile::parse(bytes).map(|file| file.entries_named(".gitattributes")))
+    }
+
+    /// The bytes of the index file; None when there is none yet.
+    pub(super) fn index_bytes(&self) -> Result<Option<Vec<u8>>, GitError> {
+        let index_path = self.index_path();
+        match fs::read(&index_path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(GitError::io(&index_path)(e)),
+        }
     }
 
     /// What the index on disk holds for `rel_path`: read by a scan of the file when its layout
     /// allows (see [`IndexFile`]), else by libgit2.
     pub(super) fn in_index(&self, rel_path: &str) -> Result<InIndex, GitError> {
-        let index_path = self.index_path();
-        let bytes = match fs::read(&index_path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(InIndex::default()),
-            Err(e) => return Err(GitError::io(&index_path)(e)),
+        let Some(bytes) = self.index_bytes()? else {
+            return Ok(InIndex::default());
         };
         if let Some(file) = IndexFile::parse(bytes) {
             let stages = file.stages(rel_path);

@@ -70,7 +70,7 @@ impl IndexFile {
         let count = be32(&bytes, 8) as usize;
         let mut at = 12;
         for _ in 0..count {
-            at = entry_end(body, at)?;
+            at = entry_at(body, at)?.end;
         }
         let entries_end = at;
         while at < body.len() {
@@ -89,16 +89,14 @@ impl IndexFile {
 
     /// Each entry: its offset, flags, second flags word (if any) and path.
     fn entries(&self) -> impl Iterator<Item = (usize, u16, Option<u16>, &[u8])> + '_ {
+        let body = &self.bytes[..self.entries_end];
         let mut at = 12;
-        (0..self.count).map(move |_| {
-            let flags = be16(&self.bytes, at + FIXED - 2);
-            let extended = (flags & EXTENDED != 0).then(|| be16(&self.bytes, at + FIXED));
-            let name_at = at + FIXED + if extended.is_some() { 2 } else { 0 };
-            let name = name_of(&self.bytes, name_at, flags);
+        // parse() walked every entry already: none is missing.
+        (0..self.count).map_while(move |_| {
+            let entry = entry_at(body, at)?;
             let start = at;
-            // parse() walked every entry already.
-            at = entry_end(&self.bytes, at).unwrap_or(self.entries_end);
-            (start, flags, extended, name)
+            at = entry.end;
+            Some((start, entry.flags, entry.extended, entry.name))
         })
     }
 
@@ -211,24 +209,35 @@ impl IndexFile {
     }
 }
 
-/// Where the entry starting at `at` ends (entries are padded with NULs to 8 bytes).
-fn entry_end(bytes: &[u8], at: usize) -> Option<usize> {
+/// One entry's flags, second flags word, path and where it ends, read at `at`; None when it
+/// runs past `bytes` or its path does not end with a NUL.
+struct EntryAt<'a> {
+    flags: u16,
+    extended: Option<u16>,
+    name: &'a [u8],
+    end: usize,
+}
+
+fn entry_at(bytes: &[u8], at: usize) -> Option<EntryAt<'_>> {
     let flags = be16(bytes.get(..at + FIXED)?, at + FIXED - 2);
-    let name_at = at + FIXED + if flags & EXTENDED != 0 { 2 } else { 0 };
+    let extended = if flags & EXTENDED != 0 {
+        Some(be16(bytes.get(..at + FIXED + 2)?, at + FIXED))
+    } else {
+        None
+    };
+    let name_at = at + FIXED + if extended.is_some() { 2 } else { 0 };
     let len = match flags & NAME_MASK {
         NAME_MASK => memchr::memchr(0, bytes.get(name_at..)?)?,
         len => usize::from(len),
     };
+    // Entries are padded with NULs to a multiple of 8 bytes.
     let end = at + ((name_at - at + len + 8) & !7);
-    (end <= bytes.len() && bytes.get(name_at + len) == Some(&0)).then_some(end)
-}
-
-fn name_of(bytes: &[u8], name_at: usize, flags: u16) -> &[u8] {
-    let len = match flags & NAME_MASK {
-        NAME_MASK => memchr::memchr(0, &bytes[name_at..]).unwrap_or(0),
-        len => usize::from(len),
-    };
-    &bytes[name_at..name_at + len]
+    (end <= bytes.len() && bytes.get(name_at + len) == Some(&0)).then(|| EntryAt {
+        flags,
+        extended,
+        name: &bytes[name_at..name_at + len],
+        end,
+    })
 }
 
 /// The cache-tree extension with the root and every directory on `path` marked invalid

@@ -200,27 +200,39 @@ impl<'r> Trees<'r> {
     }
 }
 
-/// The entry called `name` in a raw tree: its id and kind. Names are compared before anything
-/// else of an entry is parsed.
+/// The entry called `name` in a raw tree: its id and kind. Names are compared before an
+/// entry's id is made.
 fn find(raw: &[u8], name: &[u8]) -> Result<Option<(Oid, Kind)>, git2::Error> {
-    let broken = || git2::Error::from_str("a tree object is damaged");
     let mut rest = raw;
     while !rest.is_empty() {
-        let space = memchr::memchr(b' ', rest).ok_or_else(broken)?;
-        let nul = memchr::memchr(0, &rest[space..]).ok_or_else(broken)? + space;
-        let end = nul + 1 + ID;
-        if end > rest.len() {
-            return Err(broken());
+        let entry = split_entry(rest)?;
+        if entry.name == name {
+            return Ok(Some((Oid::from_bytes(entry.id)?, kind_of(entry.mode))));
         }
-        if &rest[space + 1..nul] == name {
-            return Ok(Some((
-                Oid::from_bytes(&rest[nul + 1..end])?,
-                kind_of(&rest[..space]),
-            )));
-        }
-        rest = &rest[end..];
+        rest = entry.rest;
     }
     Ok(None)
+}
+
+/// The first entry of a raw tree (`MODE NAME\0ID`) as bytes, and the entries after it.
+struct Split<'a> {
+    mode: &'a [u8],
+    name: &'a [u8],
+    id: &'a [u8],
+    rest: &'a [u8],
+}
+
+fn split_entry(raw: &[u8]) -> Result<Split<'_>, git2::Error> {
+    let broken = || git2::Error::from_str("a tree object is damaged");
+    let space = memchr::memchr(b' ', raw).ok_or_else(broken)?;
+    let nul = memchr::memchr(0, &raw[space..]).ok_or_else(broken)? + space;
+    let id = raw.get(nul + 1..nul + 1 + ID).ok_or_else(broken)?;
+    Ok(Split {
+        mode: &raw[..space],
+        name: &raw[space + 1..nul],
+        id,
+        rest: &raw[nul + 1 + ID..],
+    })
 }
 
 fn kind_of(mode: &[u8]) -> Kind {
@@ -262,33 +274,18 @@ impl<'a> Iterator for Entries<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let broken = || git2::Error::from_str("a tree object is damaged");
-        let rest = self.rest;
-        let parsed = (|| {
-            let space = memchr::memchr(b' ', rest)?;
-            let nul = memchr::memchr(0, &rest[space..])? + space;
-            let end = nul + 1 + ID;
-            let id = Oid::from_bytes(rest.get(nul + 1..end)?).ok()?;
-            let kind = kind_of(&rest[..space]);
-            Some((
-                Entry {
-                    name: &rest[space + 1..nul],
-                    id,
-                    kind,
-                },
-                end,
-            ))
-        })();
-        match parsed {
-            Some((entry, end)) => {
-                self.rest = &rest[end..];
-                Some(Ok(entry))
-            }
-            None => {
-                self.rest = &[];
-                Some(Err(broken()))
-            }
+        let entry = split_entry(self.rest).and_then(|split| {
+            self.rest = split.rest;
+            Ok(Entry {
+                name: split.name,
+                id: Oid::from_bytes(split.id)?,
+                kind: kind_of(split.mode),
+            })
+        });
+        if entry.is_err() {
+            self.rest = &[];
         }
+        Some(entry)
     }
 }
 
