@@ -276,40 +276,12 @@ async fn update(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let r = match reference(path) {
-        Ok(r) => r,
-        Err(res) => return res,
+    let write = Write {
+        method: Method::PATCH,
+        parse: api::changes,
+        op: ops::update::update_as,
     };
-    let body = match read_json(&Method::PATCH, &headers, body).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let changes = match api::changes(&body) {
-        Ok(c) => c,
-        Err(bad) => return api::unprocessable(bad),
-    };
-    blocking(state, move |st| {
-        let mut notices = Vec::new();
-        let result = st.workspace().and_then(|ws| {
-            ops::update::update_as(
-                &ws,
-                &mut notices,
-                &r,
-                changes,
-                Who::AsGiven,
-                WriteOptions::default(),
-            )
-        });
-        saved(
-            result,
-            &notices,
-            Blame::Change {
-                body: &body,
-                usage_field: "note",
-            },
-        )
-    })
-    .await
+    write.run(state, path, headers, body).await
 }
 
 async fn add_note(
@@ -318,38 +290,73 @@ async fn add_note(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let r = match reference(path) {
-        Ok(r) => r,
-        Err(res) => return res,
+    let write = Write {
+        method: Method::POST,
+        parse: api::note,
+        op: ops::note::append,
     };
-    let body = match read_json(&Method::POST, &headers, body).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let input = match api::note(&body) {
-        Ok(n) => n,
-        Err(bad) => return api::unprocessable(bad),
-    };
-    blocking(state, move |st| {
-        let mut notices = Vec::new();
-        let result = st.workspace().and_then(|ws| {
-            ops::note::append(
-                &ws,
-                &mut notices,
-                &r,
-                input,
-                Who::AsGiven,
-                WriteOptions::default(),
+    write.run(state, path, headers, body).await
+}
+
+/// A write to one experiment: its body parsed by `parse`, then `op` run on the experiment the
+/// path names, as the API's origin would (the who given, else the default).
+struct Write<T> {
+    method: Method,
+    parse: fn(&JsonBody) -> Result<T, Vec<api::Invalid>>,
+    op: WriteOp<T>,
+}
+
+type WriteOp<T> = fn(
+    &crate::workspace::Workspace,
+    &mut Vec<Notice>,
+    &str,
+    T,
+    Who,
+    WriteOptions,
+) -> Result<Saved, Error>;
+
+impl<T: Send + 'static> Write<T> {
+    async fn run(
+        self,
+        state: Shared,
+        path: Result<Path<String>, PathRejection>,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Response {
+        let r = match reference(path) {
+            Ok(r) => r,
+            Err(res) => return res,
+        };
+        let body = match read_json(&self.method, &headers, body).await {
+            Ok(b) => b,
+            Err(res) => return res,
+        };
+        let input = match (self.parse)(&body) {
+            Ok(input) => input,
+            Err(bad) => return api::unprocessable(bad),
+        };
+        let op = self.op;
+        blocking(state, move |st| {
+            let mut notices = Vec::new();
+            let result = st.workspace().and_then(|ws| {
+                op(
+                    &ws,
+                    &mut notices,
+                    &r,
+                    input,
+                    Who::AsGiven,
+                    WriteOptions::default(),
+                )
+            });
+            saved(
+                result,
+                &notices,
+                Blame::Change {
+                    body: &body,
+                    usage_field: "note",
+                },
             )
-        });
-        saved(
-            result,
-            &notices,
-            Blame::Change {
-                body: &body,
-                usage_field: "note",
-            },
-        )
-    })
-    .await
+        })
+        .await
+    }
 }
