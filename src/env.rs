@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::error::Error;
 use crate::git::GitEnv;
+use crate::time::parse_time;
 
 /// What the outside world told this run: variables, working directory and the clock.
 #[derive(Debug, Clone)]
@@ -123,16 +124,4 @@ impl Env {
             None => self.vars.remove(name),
         };
     }
-}
-
-/// Parses an RFC 3339 time into UTC.
-pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// Formats a time the way records store it: UTC, milliseconds, `Z`.
-pub fn format_time(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

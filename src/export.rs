@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::io;
 
-use crate::fields::{self, FIELDS, Field, FieldKind};
+use crate::record::fields::{self, FIELDS, Field, FieldKind};
 use crate::record::{FieldValue, LogEntry, Record};
 
 /// The origin service's header, in its order: a contract the default CSV keeps.
@@ -296,7 +296,7 @@ fn normalised(record: &Record) -> Record {
 }
 
 fn normalised_entry(entry: &LogEntry) -> LogEntry {
-    let at = crate::rules::parse_utc(&entry.at).map_or_else(
+    let at = crate::time::parse_utc(&entry.at).map_or_else(
         || entry.at.clone(),
         |time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     );

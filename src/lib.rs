@@ -2,37 +2,32 @@
 //!
 //! The library never prints: commands write through [`ui::Ui`]; only `main.rs` maps results
 //! to exit codes. Only [`git`] touches git2, only [`yaml`] touches the YAML parser.
+//!
+//! The floors, each importing only from the floors below it: the front-ends ([`commands`],
+//! [`serve`], and [`page`] which both render) over the operations ([`ops`]) over the domain
+//! ([`record`], [`rules`], [`review`], [`learn`], [`export`]) over the adapters and leaves
+//! ([`store`], [`git`], [`yaml`], [`env`], [`error`], [`ui`]).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod attributes;
-pub mod base;
 pub mod cli;
 pub mod commands;
-pub mod diff;
 pub mod env;
 pub mod error;
 pub mod export;
-pub mod fields;
 pub mod git;
+pub mod learn;
 pub mod lockfile;
-pub mod merge;
 pub mod ops;
 pub mod page;
-pub mod plan;
 pub mod record;
-pub mod refs;
 pub mod report;
-pub mod report_md;
+pub mod review;
 pub mod rules;
-pub mod schema;
-pub mod search;
 pub mod serve;
-pub mod similar;
 pub mod store;
 #[cfg(test)]
 mod test_support;
+pub mod time;
 pub mod ui;
-pub mod workspace;
 pub mod yaml;
-pub mod yaml_edit;

@@ -8,7 +8,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use xp::record::{LogEntry, Record};
 use xp::rules::check_bytes;
-use xp::yaml_edit::{NewValue, append_log_entry, scalar, set_field};
+use xp::record::edit::{NewValue, append_log_entry, scalar, set_field};
 
 fn read(text: &str) -> Option<Record> {
     let checked = check_bytes(Path::new("fuzz.yaml"), text.as_bytes());

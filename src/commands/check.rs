@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use crate::commands::{out, render};
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, check::CheckInput};
 use crate::report;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

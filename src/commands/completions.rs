@@ -10,8 +10,8 @@ use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 use crate::commands::out;
 use crate::env::Env;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 /// The variable the shell scripts set when they ask `xp` for completions.
 pub const VAR: &str = "COMPLETE";

@@ -7,9 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use clap::{CommandFactory, Parser};
 
 use crate::commands::Command;
-use crate::env::{Env, format_time, parse_time};
+use crate::env::Env;
 use crate::error::Error;
 use crate::git;
+use crate::time::{format_time, parse_time};
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]

@@ -2,11 +2,11 @@
 //! the default branch, and the work tree), as Markdown for a pull request or as JSON.
 
 use crate::commands::out;
-use crate::diff;
 use crate::error::Error;
 use crate::ops;
+use crate::ops::workspace::Workspace;
+use crate::review::diff;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -8,9 +8,9 @@ use std::path::Path;
 use crate::commands::render;
 use crate::env::Env;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, Notice, WriteOptions, edit::Round};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -7,11 +7,11 @@ use crate::error::Error;
 use std::io::{Read, Seek};
 
 use crate::export::{self, Column, Shape, Stream};
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, read::Filter};
 use crate::record::Status;
 use crate::store;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

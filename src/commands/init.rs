@@ -1,14 +1,14 @@
 //! `xp init`: creates the experiments directory and registers the xp merge driver in
 //! `.gitattributes` and the repository's git config; safe to run twice.
 
-use crate::attributes::DRIVER;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{
     self,
     init::{GitSetup, Initialized},
 };
+use crate::review::attributes::DRIVER;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}

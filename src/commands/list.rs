@@ -4,10 +4,10 @@ use serde::Serialize;
 
 use crate::commands::out;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, read::Filter};
 use crate::record::{self, Decision, Status};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

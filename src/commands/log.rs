@@ -2,9 +2,9 @@
 
 use crate::commands::{out, render};
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, log::Line};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

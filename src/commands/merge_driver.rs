@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use crate::commands::render;
 use crate::env::Env;
 use crate::error::Error;
-use crate::merge::Labels;
 use crate::ops::{self, resolve::DriverInput};
+use crate::review::merge::Labels;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]

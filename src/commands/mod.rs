@@ -31,8 +31,8 @@ use clap::Subcommand;
 
 use crate::env::Env;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

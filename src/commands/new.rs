@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::commands::{out, render};
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{
     self, WriteOptions,
     create::{Draft, Source},
@@ -13,7 +14,6 @@ use crate::ops::{
 use crate::record::{Direction, Status};
 use crate::store;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -2,9 +2,9 @@
 
 use crate::commands::render;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, WriteOptions, note::NewNote};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

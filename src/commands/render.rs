@@ -2,9 +2,8 @@
 //! with a hint of what to do next (hints that name xp commands live here, at the edge).
 
 use crate::error::{Error, Sources};
-use crate::git::GitError;
-use crate::merge::Conflict;
 use crate::ops::Notice;
+use crate::review::merge::Conflict;
 use crate::rules::Problem;
 use crate::ui::Ui;
 
@@ -35,43 +34,8 @@ pub fn error(error: &Error, ui: &mut Ui) {
         ui.err_raw(&text);
     }
     ui.error(&error.to_string());
-    if let Some(hint) = hint(error) {
+    if let Some(hint) = error.hint() {
         ui.hint(&hint);
-    }
-}
-
-/// What the user can do about an error, when we know.
-pub fn hint(error: &Error) -> Option<String> {
-    match error {
-        Error::Failed { hint, .. } | Error::Problems { hint, .. } => hint.clone(),
-        Error::WouldBreak { .. } => {
-            Some("nothing was written; change the values and run the command again".into())
-        }
-        Error::NotFound {
-            reference,
-            candidates,
-        } => Some(
-            if reference.len() < 4 && reference.bytes().all(|b| b.is_ascii_hexdigit()) {
-                "an id prefix needs at least 4 characters".to_owned()
-            } else if candidates.is_empty() {
-                "there are no experiments yet; create one with `xp new`".to_owned()
-            } else {
-                let list: Vec<String> = candidates.iter().map(|c| c.describe()).collect();
-                format!(
-                    "name an experiment by slug, id prefix (4+ characters) or path; closest:\n  {}",
-                    list.join("\n  ")
-                )
-            },
-        ),
-        Error::Ambiguous { .. } => Some("use more characters of the id, or the slug".into()),
-        Error::Busy { .. } => Some("try again in a moment".into()),
-        Error::Git(GitError::Conflicted { path }) => Some(format!(
-            "resolve it first: `xp resolve {path}` merges and stages it, or edit it by hand and \
-             `git add {path}`"
-        )),
-        Error::Git(e) => e.hint(),
-        Error::Usage { .. } => Some("run `xp --help` for usage".into()),
-        Error::Io { .. } => None,
     }
 }
 

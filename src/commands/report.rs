@@ -3,10 +3,10 @@
 
 use crate::commands::{out, render};
 use crate::error::Error;
+use crate::learn::report as report_md;
 use crate::ops;
-use crate::report_md;
+use crate::ops::workspace::Workspace;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,7 +45,7 @@ fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
     {
         return Ok(start.and_utc());
     }
-    crate::env::parse_time(text).ok_or_else(|| {
+    crate::time::parse_time(text).ok_or_else(|| {
         Error::usage(format!(
             "--since `{text}` is not a date; write it as 2026-03-01 or 2026-03-01T09:00:00Z"
         ))

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use crate::commands::render;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, resolve::Outcome};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::commands::out;
 use crate::env::Env;
 use crate::error::Error;
-use crate::schema;
+use crate::record::schema;
 use crate::store;
 use crate::ui::Ui;
 

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use crate::commands::{out, render};
 use crate::error::Error;
+use crate::learn::search::{Excerpt, Place};
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, search::SearchHit, search::SearchInput};
 use crate::record::{self, Decision, Status};
-use crate::search::{Excerpt, Place};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

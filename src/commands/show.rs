@@ -3,10 +3,10 @@
 use crate::commands::{out, render};
 use crate::error::Error;
 use crate::ops;
+use crate::ops::workspace::Workspace;
+use crate::record::edit::format_number;
 use crate::record::{self, Direction, Record};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
-use crate::yaml_edit::format_number;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -4,12 +4,12 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, read::Filter};
 use crate::page::{self, Context, Mode, Names, Query};
 use crate::record::Status;
 use crate::store;
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -3,10 +3,10 @@
 
 use crate::commands::render;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::ops::{self, WriteOptions, update::Changes};
 use crate::record::{Decision, Direction, Status};
 use crate::ui::Ui;
-use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

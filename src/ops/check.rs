@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::base::{self, BaseFile};
 use crate::error::{Error, Sources};
 use crate::ops::read::{problems_of, sort, sources_of};
+use crate::ops::workspace::{Workspace, normalize};
+use crate::review::base::{self, BaseFile};
 use crate::rules::{self, Problem};
 use crate::store::{Loaded, Store};
-use crate::workspace::{Workspace, normalize};
 
 /// What to check.
 #[derive(Debug, Clone, Default)]
@@ -112,12 +112,13 @@ pub(crate) fn is_record_at(rel: &str) -> bool {
 fn driver_warning(ws: &Workspace) -> Option<String> {
     let repo = ws.repo.as_ref()?;
     let attributes = std::fs::read_to_string(repo.workdir().join(".gitattributes")).ok()?;
-    (crate::attributes::names_driver(&attributes) && repo.config_value("merge.xp.driver").is_none())
-        .then(|| {
-            ".gitattributes names the xp merge driver, but this clone's git config lacks it, so \
+    (crate::review::attributes::names_driver(&attributes)
+        && repo.config_value("merge.xp.driver").is_none())
+    .then(|| {
+        ".gitattributes names the xp merge driver, but this clone's git config lacks it, so \
              decision logs will conflict on merge; run `xp init` once in this clone"
-                .to_owned()
-        })
+            .to_owned()
+    })
 }
 
 /// Problems with paths relative to the repository's root, as GitHub wants them.

@@ -3,14 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::env::format_time;
 use crate::error::{Error, Sources};
+use crate::ops::notice::Notice;
+use crate::ops::workspace::Workspace;
+use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Saved};
-use crate::ops::{Notice, WriteOptions};
+use crate::record::edit as yaml_edit;
 use crate::record::{Direction, LogEntry, Record, Status};
 use crate::rules::{self, Problem, Rule};
-use crate::workspace::Workspace;
-use crate::yaml_edit;
+use crate::time::format_time;
 
 /// The fields of a new experiment, as flags give them.
 #[derive(Debug, Clone, Default)]

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use crate::diff::{self, ExperimentDiff, Version};
 use crate::error::Error;
 use crate::git::Repo;
+use crate::ops::workspace::Workspace;
+use crate::review::diff::{self, ExperimentDiff, Version};
 use crate::rules;
-use crate::workspace::Workspace;
 
 /// The changes, and what they were measured between.
 pub struct DiffReport {

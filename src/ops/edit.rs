@@ -5,15 +5,16 @@
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::fields::FIELDS;
+use crate::ops::notice::Notice;
+use crate::ops::workspace::Workspace;
+use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Edit, Saved};
-use crate::ops::{Notice, WriteOptions};
+use crate::record::edit as yaml_edit;
+use crate::record::fields::FIELDS;
 use crate::record::{LogEntry, Record, Status};
 use crate::rules::{self, Problem};
 use crate::store::Loaded;
-use crate::workspace::Workspace;
 use crate::yaml;
-use crate::yaml_edit;
 
 /// The first line of the problems xp writes at the top of the file it re-opens.
 pub const HEADER_START: &str =
@@ -56,7 +57,7 @@ pub struct Checked {
 /// Opens the record `reference` names for editing; a record that breaks a rule is refused,
 /// as every write refuses it (fix it with `xp check`'s help first).
 pub fn start(ws: &Workspace, reference: &str) -> Result<Session, Error> {
-    let loaded = crate::refs::resolve(ws, reference)?;
+    let loaded = crate::ops::refs::resolve(ws, reference)?;
     let record = write::valid(
         &loaded,
         "xp edit opens only a record that passes every rule",
@@ -217,14 +218,14 @@ fn prepare(
             );
         }
     }
-    if crate::plan::locked(old) {
-        for (field, from, to) in crate::plan::changes(old, &new) {
-            if crate::plan::reason(&appended, field, &from, &to).is_none() {
+    if crate::record::plan::locked(old) {
+        for (field, from, to) in crate::record::plan::changes(old, &new) {
+            if crate::record::plan::reason(&appended, field, &from, &to).is_none() {
                 problems.push(format!(
                     "the plan is locked since the experiment ran: changing {field} is an \
                      amendment; add a decision-log entry at the end saying why: \
                      `note: \"{}\"`",
-                    crate::plan::note(field, &from, &to, "why")
+                    crate::record::plan::note(field, &from, &to, "why")
                 ));
             }
         }

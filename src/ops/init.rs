@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::attributes::{self, DRIVER, DRIVER_NAME};
 use crate::error::Error;
-use crate::workspace::Workspace;
+use crate::ops::workspace::Workspace;
+use crate::review::attributes::{self, DRIVER, DRIVER_NAME};
 
 /// What `init` found and did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::git::{CommitInfo, HistoryCommit, IsIt, Wanted};
 use crate::ops::read::{self, Found};
-use crate::plan;
+use crate::ops::workspace::Workspace;
+use crate::record::plan;
 use crate::record::{LogEntry, Record};
 use crate::rules;
-use crate::workspace::Workspace;
 
 /// One entry with the commit that added it, if any.
 #[derive(Debug, Clone, Serialize)]

@@ -1,11 +1,12 @@
 //! Appending `{at, who, note}` to an experiment's decision log.
 
 use crate::error::Error;
+use crate::ops::notice::Notice;
+use crate::ops::workspace::Workspace;
+use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Edit, Saved};
-use crate::ops::{Notice, WriteOptions};
 use crate::record::LogEntry;
-use crate::workspace::Workspace;
-use crate::yaml_edit;
+use crate::record::edit as yaml_edit;
 
 /// A note to append: what happened, and who says so (default: the workspace's writer).
 #[derive(Debug, Clone)]

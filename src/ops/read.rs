@@ -2,11 +2,11 @@
 //! the files that break rules.
 
 use crate::error::{Error, Sources};
+use crate::ops::workspace::Workspace;
 use crate::ops::write::valid;
 use crate::record::{Decision, Record, Status};
 use crate::rules::{self, Problem};
 use crate::store::Loaded;
-use crate::workspace::Workspace;
 
 /// Which records a listing keeps; empty means any.
 #[derive(Debug, Clone, Default)]
@@ -43,7 +43,7 @@ pub fn get_in(
     reference: &str,
     load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
 ) -> Result<Found, Error> {
-    let loaded = crate::refs::resolve_in(ws, reference, load_all)?;
+    let loaded = crate::ops::refs::resolve_in(ws, reference, load_all)?;
     let record = valid(&loaded, "`xp check` lists every problem")?;
     Ok(Found { loaded, record })
 }

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::git::{ConflictedFile, Repo};
-use crate::merge::{self, Conflict, Labels, Merged};
-use crate::ops::Notice;
+use crate::ops::notice::Notice;
+use crate::ops::workspace::{Workspace, normalize};
+use crate::review::merge::{self, Conflict, Labels, Merged};
 use crate::store;
-use crate::workspace::{Workspace, normalize};
 
 /// The three versions the merge driver is given, and the names for conflict markers.
 pub struct DriverInput<'a> {

@@ -1,11 +1,11 @@
-//! Searching experiments' text: the records a filter keeps, ranked by [`crate::search`].
+//! Searching experiments' text: the records a filter keeps, ranked by [`crate::learn::search`].
 
 use crate::error::Error;
-use crate::ops::Notice;
+use crate::learn::search::{self, Excerpt};
+use crate::ops::notice::Notice;
 use crate::ops::read::{self, Filter, Found};
+use crate::ops::workspace::Workspace;
 use crate::record::{Record, Status};
-use crate::search::{self, Excerpt};
-use crate::workspace::Workspace;
 
 /// What to look for and among which experiments; empty filters keep every one.
 #[derive(Debug, Clone, Default)]

@@ -2,8 +2,8 @@
 
 use crate::error::Error;
 use crate::ops::read::{self, Filter, Found};
+use crate::ops::workspace::Workspace;
 use crate::record::{self, Record};
-use crate::workspace::Workspace;
 
 /// One existing experiment like the one asked about, with its score from 0 to 1.
 #[derive(Debug, Clone)]
@@ -17,7 +17,7 @@ pub struct Alike {
 pub fn similar(ws: &Workspace, one: &Record, limit: usize) -> Result<Vec<Alike>, Error> {
     let listing = read::list(ws, &Filter::default())?;
     let records: Vec<&Record> = listing.found.iter().map(|f| &f.record).collect();
-    let scored = crate::similar::similar(one, &records, limit);
+    let scored = crate::learn::similar::similar(one, &records, limit);
     let mut slots: Vec<Option<Found>> = listing.found.into_iter().map(Some).collect();
     Ok(scored
         .into_iter()

@@ -2,15 +2,16 @@
 //! the result must pass every rule or nothing is written.
 
 use crate::error::Error;
-use crate::fields::{FIELDS, FieldKind};
 use crate::ops::note::Who;
+use crate::ops::notice::Notice;
+use crate::ops::workspace::Workspace;
+use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Edit, Saved};
-use crate::ops::{Notice, WriteOptions};
-use crate::plan;
+use crate::record::edit::{self as yaml_edit, NewValue};
+use crate::record::fields::{FIELDS, FieldKind};
+use crate::record::plan;
 use crate::record::{Decision, Direction, FieldValue, LogEntry, Record, Status};
-use crate::workspace::Workspace;
 use crate::yaml;
-use crate::yaml_edit::{self, NewValue};
 
 /// The fields to change; `None` leaves a field as it is. For the fields that may be null,
 /// `Some(None)` clears them.

@@ -2,14 +2,27 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::env::format_time;
 use crate::error::{Error, Sources};
 use crate::git::Committed;
-use crate::ops::{Notice, WriteOptions};
+use crate::ops::notice::Notice;
+use crate::ops::workspace::Workspace;
 use crate::record::{LogEntry, Record};
 use crate::rules;
 use crate::store::Loaded;
-use crate::workspace::Workspace;
+use crate::time::format_time;
+
+/// How a write ends: committed in a git work tree, or only written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Commit the file (false: `--no-commit`).
+    pub commit: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { commit: true }
+    }
+}
 
 /// A change to record in a commit.
 #[derive(Debug, Clone)]
@@ -64,7 +77,7 @@ pub(crate) fn edit(
     make: impl FnOnce(&Loaded, Record, &mut Vec<Notice>) -> Result<Edit, Error>,
 ) -> Result<Saved, Error> {
     let _lock = ws.lock(notices)?;
-    let loaded = crate::refs::resolve(ws, reference)?;
+    let loaded = crate::ops::refs::resolve(ws, reference)?;
     let record = valid(&loaded, "xp does not change a record that breaks a rule")?;
     let edit = make(&loaded, record, notices)?;
     verify(&loaded.shown, &edit.text, &edit.expected)?;
@@ -90,7 +103,7 @@ pub(crate) fn edit(
 /// machine's clock ran ahead), so the log stays in order; the latter is said as a warning.
 pub(crate) fn stamp(ws: &Workspace, log: &[LogEntry], notices: &mut Vec<Notice>) -> String {
     let now = ws.env.now();
-    let last = log.last().and_then(|e| rules::parse_utc(&e.at));
+    let last = log.last().and_then(|e| crate::time::parse_utc(&e.at));
     match last {
         Some(last) if last > now => {
             let at = format_time(last);
@@ -197,14 +210,14 @@ pub fn commit_message(change: &Change) -> String {
 /// A value as a commit body shows it: `null`, `3.2`, `[a, b]`; an absent value that stands for
 /// a default shows the default.
 pub(crate) fn shown(name: &str, value: &Option<crate::record::FieldValue>) -> String {
-    use crate::fields::{self, FieldKind};
     use crate::record::FieldValue;
+    use crate::record::fields::{self, FieldKind};
     let field = fields::field(name);
     match value {
         None if field.is_some_and(|f| f.kind == FieldKind::TextList) => "[]".into(),
         None => field.and_then(|f| f.default).unwrap_or("null").into(),
         Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
-        Some(FieldValue::Number(x)) => crate::yaml_edit::format_number(*x),
+        Some(FieldValue::Number(x)) => crate::record::edit::format_number(*x),
         Some(FieldValue::Whole(n)) => n.to_string(),
         Some(FieldValue::Text(t)) => t.clone(),
     }

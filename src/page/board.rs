@@ -4,7 +4,7 @@
 use maud::{Markup, html};
 use serde::Serialize;
 
-use super::{COLUMN_CARDS, COLUMNS, Context, Mode, Names, PAGE_CARDS, age, layout, number};
+use super::layout::{COLUMN_CARDS, COLUMNS, Context, Mode, Names, PAGE_CARDS, age, layout, number};
 use crate::ops::read::Found;
 use crate::record::{Decision, Status};
 
@@ -227,7 +227,7 @@ fn board_column(
     let shown = &cards[..total.min(COLUMN_CARDS)];
     let heading = html! {
         h2.col-title {
-            (super::status_badge(status))
+            (super::layout::status_badge(status))
             span.count data-count="" aria-label={ (total) " experiments" } { (total) }
         }
     };
@@ -288,7 +288,7 @@ fn column_page(
         section class={ "column single col-" (status.as_str()) } data-col=(status.as_str())
             data-limit=(PAGE_CARDS) aria-label=(status.as_str()) {
             h2.col-title {
-                (super::status_badge(status))
+                (super::layout::status_badge(status))
                 span.count data-count="" { (cards.len()) }
             }
             ol.cards.grid data-cards="" {
@@ -335,7 +335,7 @@ fn card(f: &Found, names: &Names, ctx: &Context) -> Markup {
             }
             @if let Some(last) = r.decision_log.last() {
                 p.last {
-                    @match super::status_move(&last.note) {
+                    @match super::layout::status_move(&last.note) {
                         Some((from, to, why)) => span.note {
                             "Moved " (from.as_str()) " → " strong { (to.as_str()) }
                             @if let Some(why) = why { ": " (why) }

@@ -4,10 +4,12 @@
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 
-use super::{Context, Mode, duration_words, layout, number, status_badge, status_move, time_el};
-use crate::env::parse_time;
+use super::layout::{
+    Context, Mode, duration_words, layout, number, status_badge, status_move, time_el,
+};
 use crate::ops::log::{CommitRef, History, Revision};
 use crate::record::{KEYS, LogEntry, Record, Status};
+use crate::time::parse_time;
 
 /// One step of the timeline: a commit with the entries it added, or an entry no commit holds.
 #[derive(Debug)]

@@ -126,7 +126,7 @@ pub fn error(e: &Error, blame: Blame<'_>) -> Response {
             StatusCode::CONFLICT,
             &json!({
                 "detail": e.to_string(),
-                "hint": crate::commands::render::hint(e),
+                "hint": e.hint(),
                 "problems": problems,
             }),
         ),
@@ -189,7 +189,7 @@ pub fn error(e: &Error, blame: Blame<'_>) -> Response {
                 }
                 Kind::Failed => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            explained(status, &e.to_string(), crate::commands::render::hint(e))
+            explained(status, &e.to_string(), e.hint())
         }
     }
 }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::store::Loaded;
-use crate::workspace::Workspace;
 
 /// A file changed this recently may change again within the file system's clock tick without
 /// its metadata showing it (git's "racily clean" case), so it is not kept.

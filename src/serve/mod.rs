@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::workspace::Workspace;
+use crate::ops::workspace::Workspace;
 
 /// Largest request body read, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::fields::{self, FieldKind};
+use crate::record::fields::{self, FieldKind};
 use crate::record::{Decision, Status};
 
 /// One operation of the API.

@@ -10,10 +10,10 @@ use axum::routing::get;
 
 use crate::error::Error;
 use crate::ops;
+use crate::ops::workspace::Workspace;
 use crate::page::{self, Context, Mode};
 use crate::serve::api::{self, Blame};
 use crate::serve::{Shared, State as Server};
-use crate::workspace::Workspace;
 
 /// The page routes; the server merges them under its guard.
 pub fn router(state: Shared) -> Router {

@@ -307,7 +307,7 @@ struct Write<T> {
 }
 
 type WriteOp<T> = fn(
-    &crate::workspace::Workspace,
+    &crate::ops::workspace::Workspace,
     &mut Vec<Notice>,
     &str,
     T,

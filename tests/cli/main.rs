@@ -14,6 +14,7 @@ mod examples;
 mod export;
 mod gitsetups;
 mod hostile;
+mod layout;
 mod learning;
 mod merging;
 mod newuser;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::fields::{self, FieldKind, KEYS, REQUIRED};
+use crate::record::fields::{self, FieldKind, KEYS, REQUIRED};
 use crate::record::{Decision, Direction, LogEntry, Record, Status};
 use crate::yaml::{self, Document, Kind, NodeId, Pos, Value};
 
@@ -1002,7 +1002,7 @@ impl Checker<'_> {
             return None;
         };
         match doc.value(v) {
-            Value::Str(s) => match parse_utc(s) {
+            Value::Str(s) => match crate::time::parse_utc(s) {
                 Some(time) => Some((s.to_owned(), time, doc.node(v).start)),
                 None => {
                     self.report(
@@ -1129,12 +1129,6 @@ fn shown(doc: &Document, node: NodeId) -> String {
         Kind::Scalar { text, .. } if text.chars().count() <= 40 => format!("`{text}`"),
         _ => doc.value(node).describe().to_owned(),
     }
-}
-
-/// Parses an RFC 3339 time that is in UTC (`Z` or `+00:00`).
-pub fn parse_utc(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    let time = chrono::DateTime::parse_from_rfc3339(text).ok()?;
-    (time.offset().local_minus_utc() == 0).then(|| time.with_timezone(&chrono::Utc))
 }
 
 /// Whether the text is a UUID in its hyphenated form.

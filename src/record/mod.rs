@@ -1,9 +1,14 @@
 //! The experiment record and its enums: pure data, no I/O.
 
+pub mod edit;
+pub mod fields;
+pub mod plan;
+pub mod schema;
+
 use serde::Serialize;
 
 /// Every key a record may hold and the keys it must have, from the field table.
-pub use crate::fields::{KEYS, REQUIRED};
+pub use crate::record::fields::{KEYS, REQUIRED};
 
 /// Where an experiment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, clap::ValueEnum)]
@@ -281,7 +286,7 @@ impl Serialize for FieldValue {
 }
 
 impl Record {
-    /// A field's value by its name in [`crate::fields::FIELDS`]; `None` is null or absent.
+    /// A field's value by its name in [`crate::record::fields::FIELDS`]; `None` is null or absent.
     pub fn get(&self, name: &str) -> Option<FieldValue> {
         let text = |t: &str| Some(FieldValue::Text(t.to_owned()));
         match name {
@@ -361,7 +366,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::fields::{FIELDS, FieldKind};
+    use crate::record::fields::{FIELDS, FieldKind};
 
     fn record() -> Record {
         Record {

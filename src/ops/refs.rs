@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use crate::error::{Candidate, Error};
+use crate::ops::workspace::{Workspace, normalize};
 use crate::store::Loaded;
-use crate::workspace::{Workspace, normalize};
 
 /// Most candidates listed for an unknown reference.
 const CLOSEST: usize = 5;

@@ -2,8 +2,8 @@
 //! pre-registered: it changes freely while the experiment is a draft, and from its first move
 //! to running on every change is an amendment, logged with its reason.
 
+use crate::record::edit::format_number;
 use crate::record::{FieldValue, LogEntry, Record, Status};
-use crate::yaml_edit::format_number;
 
 /// The fields of the plan.
 pub const PLAN: [&str; 5] = [

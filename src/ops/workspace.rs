@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::env::Env;
 use crate::error::Error;
 use crate::git::{Repo, WriteLock};
-use crate::ops::Notice;
+use crate::ops::notice::Notice;
 use crate::store::Store;
 
 /// How long a command waits for another xp command writing in the same repository.

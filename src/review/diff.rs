@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::fields::FIELDS;
-use crate::plan;
+use crate::record::edit::format_number;
+use crate::record::fields::FIELDS;
+use crate::record::plan;
 use crate::record::{FieldValue, LogEntry, Record};
-use crate::yaml_edit::format_number;
 
 /// One version of one record: its path (as shown) and the record.
 pub type Version = (String, Record);

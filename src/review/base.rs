@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::plan;
 use crate::record::LogEntry;
+use crate::record::plan;
 use crate::rules::{Checked, Problem, Rule};
 use crate::store::Loaded;
 use crate::yaml::{Document, Pos, Value};

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
+use crate::record::edit::{self as yaml_edit, EditError, NewValue};
 use crate::record::{KEYS, LogEntry};
 use crate::rules::{self, Rule};
 use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
-use crate::yaml_edit::{self, EditError, NewValue};
 
 /// The key merged as a union rather than by value.
 const LOG: &str = "decision_log";
@@ -326,7 +326,7 @@ pub fn union(ours: &[LogEntry], theirs: &[LogEntry]) -> Vec<LogEntry> {
         }
     }
     // Stable: ours' entries come first among equal times.
-    merged.sort_by_key(|e| rules::parse_utc(&e.at));
+    merged.sort_by_key(|e| crate::time::parse_utc(&e.at));
     merged
 }
 

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::fields::{self, DECISION_LOG, FIELDS, Field, FieldKind, ID, REQUIRED};
+use crate::record::fields::{self, DECISION_LOG, FIELDS, Field, FieldKind, ID, REQUIRED};
 
 /// The dialect the schema is written in.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -434,7 +434,7 @@ mod tests {
             assert!(!checked.problems.is_empty());
             assert!(v.is_valid(&json_of(text.as_bytes()).unwrap()), "{text}");
         }
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         for rule in NOT_EXPRESSIBLE.iter().chain([&Rule::YamlSyntax]) {
             let listed = format!("`{}`", rule.name());
             assert!(readme.contains(&listed), "README lists {listed}");

@@ -409,7 +409,7 @@ pub fn remove_field(text: &str, doc: &Document, key: &str) -> Result<String, Edi
 /// dash and its blanks), `keys` before the other keys.
 fn entry_lines(entry: &LogEntry, first: &str, keys: &str, nl: &str) -> String {
     // Times xp writes are plain scalars that YAML 1.2 reads as text; only odd ones are quoted.
-    let at = if crate::rules::parse_utc(&entry.at).is_some() {
+    let at = if crate::time::parse_utc(&entry.at).is_some() {
         entry.at.clone()
     } else {
         yaml::quote(&entry.at)
@@ -804,7 +804,7 @@ decision_log:
                             .into_iter()
                             .zip(times)
                             .map(|((_, who, note), t)| LogEntry {
-                                at: crate::env::format_time(
+                                at: crate::time::format_time(
                                     chrono::DateTime::from_timestamp(1_700_000_000 + t, 0).unwrap(),
                                 ),
                                 who,

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::learn::search::{Terms, words};
 use crate::record::Record;
-use crate::search::{Terms, words};
 
 /// How much the same primary metric adds to the score, out of 1.
 pub const METRIC_WEIGHT: f64 = 0.4;

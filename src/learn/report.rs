@@ -1,0 +1,190 @@
+//! The learning report: decided experiments grouped by primary metric, and its Markdown for a
+//! wiki page or a sprint review, every text from a record escaped so that it reads as written.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::record::{self, Decision, Record, Status};
+use crate::time::parse_utc;
+
+/// The decided experiments, by primary metric (in name order).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Only experiments decided at or after this time.
+    pub since: Option<String>,
+    pub metrics: Vec<Metric>,
+}
+
+/// The experiments of one primary metric, in the order they were decided.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metric {
+    pub metric: String,
+    pub experiments: Vec<Learned>,
+}
+
+/// One decided experiment and what came of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Learned {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub status: Status,
+    pub decision: Decision,
+    pub observed: Option<f64>,
+    pub lift: Option<f64>,
+    pub target_met: Option<bool>,
+    pub learning: Option<String>,
+    /// When it reached its status: the log entry of that move, else its last entry.
+    pub decided_at: Option<String>,
+}
+
+/// Whether an experiment counts as decided: completed, shipped or killed, with a decision.
+fn decided(r: &Record) -> Option<Decision> {
+    matches!(
+        r.status,
+        Status::Completed | Status::Shipped | Status::Killed
+    )
+    .then_some(r.decision)
+    .flatten()
+}
+
+/// The time of the log entry that moved the experiment to its status, else of its last entry.
+fn decided_at(r: &Record) -> Option<DateTime<Utc>> {
+    let moved = format!("-> {}", r.status.as_str());
+    let entry = r
+        .decision_log
+        .iter()
+        .rev()
+        .find(|e| {
+            e.note.starts_with("status: ")
+                && e.note
+                    .split(':')
+                    .nth(1)
+                    .is_some_and(|m| m.trim_end().ends_with(&moved))
+        })
+        .or(r.decision_log.last())?;
+    parse_utc(&entry.at)
+}
+
+/// The report of the experiments (slug and record) decided since `since` (all when `None`).
+pub fn build(experiments: Vec<(String, Record)>, since: Option<DateTime<Utc>>) -> Report {
+    let mut rows: Vec<(String, Option<DateTime<Utc>>, Learned)> = experiments
+        .into_iter()
+        .filter_map(|(slug, r)| {
+            let decision = decided(&r)?;
+            let at = decided_at(&r);
+            if let Some(since) = since
+                && at.is_none_or(|at| at < since)
+            {
+                return None;
+            }
+            Some((
+                r.primary_metric.clone(),
+                at,
+                Learned {
+                    lift: r.lift(),
+                    target_met: r.target_met(),
+                    id: r.id,
+                    slug,
+                    title: r.title,
+                    status: r.status,
+                    decision,
+                    observed: r.observed,
+                    learning: r.learning,
+                    decided_at: at.map(crate::time::format_time),
+                },
+            ))
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.0, a.1, &a.2.slug).cmp(&(&b.0, b.1, &b.2.slug)));
+    let mut metrics: Vec<Metric> = Vec::new();
+    for (metric, _, learned) in rows {
+        match metrics.last_mut() {
+            Some(m) if m.metric == metric => m.experiments.push(learned),
+            _ => metrics.push(Metric {
+                metric,
+                experiments: vec![learned],
+            }),
+        }
+    }
+    Report {
+        since: since.map(crate::time::format_time),
+        metrics,
+    }
+}
+
+/// The report as Markdown: a heading, then per primary metric a table of its experiments
+/// with decision, lift and learning.
+pub fn markdown(report: &Report) -> String {
+    let count: usize = report.metrics.iter().map(|m| m.experiments.len()).sum();
+    let mut out = String::from("# What we learned\n\n");
+    let since = report
+        .since
+        .as_deref()
+        .map(|s| format!(" since {}", s.get(..10).unwrap_or(s)))
+        .unwrap_or_default();
+    if count == 0 {
+        out.push_str(&format!("No experiment was decided{since}.\n"));
+        return out;
+    }
+    out.push_str(&format!(
+        "{count} decided experiment{}{since}, by primary metric.\n",
+        if count == 1 { "" } else { "s" }
+    ));
+    for m in &report.metrics {
+        out.push_str(&format!("\n## {}\n\n", escape(&m.metric)));
+        out.push_str("| experiment | status | decision | lift | target | learning |\n");
+        out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+        for e in &m.experiments {
+            let target = match e.target_met {
+                Some(true) => "met",
+                Some(false) => "missed",
+                None => "-",
+            };
+            out.push_str(&format!(
+                "| {} (`{}`) | {} | {} | {} | {target} | {} |\n",
+                escape(&e.title),
+                e.slug,
+                e.status.as_str(),
+                e.decision.as_str(),
+                e.lift.map_or("-".to_owned(), record::percent),
+                e.learning.as_deref().map_or("-".to_owned(), escape),
+            ));
+        }
+    }
+    out
+}
+
+/// Text that Markdown shows as written, on one line of a table cell: its markup characters
+/// escaped, `<` and `&` as entities (no HTML gets through), line breaks as spaces.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_user_text_is_escaped() {
+        assert_eq!(
+            escape("a|b *c* <script> [x](y)\nnext"),
+            "a\\|b \\*c\\* &lt;script&gt; \\[x\\]\\(y\\) next"
+        );
+        assert_eq!(escape("signup_rate"), "signup\\_rate");
+    }
+}

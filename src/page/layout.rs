@@ -1,0 +1,265 @@
+//! What every page shares: the frame, the context, page names, badges and dates.
+
+use crate::ops::read::Found;
+use crate::record::Status;
+use crate::time::parse_time;
+use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, html};
+use std::collections::HashMap;
+
+use crate::page::forge::Forge;
+
+/// The style sheet, served from the binary.
+pub const CSS: &str = include_str!("xp.css");
+/// The script that narrows the board as you type; the pages read fine without it.
+pub const JS: &str = include_str!("xp.js");
+/// The pages' Content-Security-Policy: only the page's own files, nothing inline.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                       connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Cards a board column shows before it links to the column's own pages.
+pub const COLUMN_CARDS: usize = 50;
+/// Cards on one page of a column's own view.
+pub const PAGE_CARDS: usize = 200;
+
+/// Where the pages live, which decides their links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Plain files: `index.html`, `e/<name>.html`, `<status>.html`; no forms.
+    Static,
+    /// Served: `/`, `/e/<name>`, `/?status=...`.
+    Served,
+}
+
+/// What every page needs besides its records.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub mode: Mode,
+    /// Ages count to this moment: the newest log entry for the static site (so one commit
+    /// gives the same bytes), the clock when served.
+    pub as_of: Option<DateTime<Utc>>,
+    pub forge: Option<Forge>,
+    /// Served without `--read-only`: the story shows its forms.
+    pub writable: bool,
+}
+
+/// Page names for records: the slug when it is a safe, unique URL segment, else the id.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    by_id: HashMap<String, String>,
+}
+
+impl Names {
+    /// Names for records in path order; a later record whose slug is taken gets its id.
+    pub fn new(found: &[Found]) -> Names {
+        let mut taken = std::collections::HashSet::new();
+        let mut by_id = HashMap::new();
+        for f in found {
+            let slug = &f.loaded.slug;
+            let safe = !slug.is_empty()
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            let name = if safe && !taken.contains(slug) && !is_status_page(slug) {
+                slug.clone()
+            } else {
+                f.record.id.clone()
+            };
+            taken.insert(name.clone());
+            by_id.insert(f.record.id.clone(), name);
+        }
+        Names { by_id }
+    }
+
+    /// The page name of the record with this id (the id itself when not named).
+    pub fn of<'a>(&'a self, id: &'a str) -> &'a str {
+        self.by_id.get(id).map_or(id, String::as_str)
+    }
+}
+
+/// Whether a name would collide with a column page of the static site.
+pub(super) fn is_status_page(name: &str) -> bool {
+    Status::ALL.iter().any(|s| {
+        name == s.as_str()
+            || name
+                .strip_prefix(s.as_str())
+                .and_then(|r| r.strip_prefix('-'))
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+    }) || name == "index"
+        || name == "assets"
+}
+
+/// The newest `at` of any log entry: what the static site counts ages to.
+pub fn newest_entry(found: &[Found]) -> Option<DateTime<Utc>> {
+    found
+        .iter()
+        .flat_map(|f| f.record.decision_log.iter())
+        .filter_map(|e| parse_time(&e.at))
+        .max()
+}
+
+/// The frame of every page: head with the style sheet and script, header, main, footer.
+pub(super) fn layout(
+    title: &str,
+    root: &str,
+    ctx: &Context,
+    scripts: &[&str],
+    body: Markup,
+) -> String {
+    let home = match ctx.mode {
+        Mode::Static => format!("{root}index.html"),
+        Mode::Served => format!("{root}./"),
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if ctx.mode == Mode::Static {
+                    meta http-equiv="Content-Security-Policy" content=(CSP);
+                }
+                meta name="referrer" content="no-referrer";
+                title { (title) " · xp" }
+                link rel="stylesheet" href={ (root) "assets/xp.css" };
+                @for script in scripts {
+                    script src={ (root) "assets/" (script) } defer {}
+                }
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.top {
+                    a.brand href=(home) { span.logo aria-hidden="true" { "xp" } " Experiments" }
+                    @if let Some(as_of) = ctx.as_of {
+                        @if ctx.mode == Mode::Static {
+                            span.asof {
+                                "As of "
+                                time datetime=(as_of.format("%Y-%m-%dT%H:%M:%SZ")) {
+                                    (as_of.format("%Y-%m-%d"))
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main { (body) }
+                footer.foot {
+                    p { "Every change is a git commit of one file in " code { "experiments/" } "." }
+                }
+            }
+        }
+    };
+    page.into_string()
+}
+
+/// A page that says what went wrong (an unknown experiment, a broken file), for the server.
+pub fn problem(code: u16, message: &str) -> String {
+    let ctx = Context {
+        mode: Mode::Served,
+        as_of: None,
+        forge: None,
+        writable: false,
+    };
+    let title = if code == 404 {
+        "Not found"
+    } else {
+        "Cannot show this"
+    };
+    let body = html! {
+        nav.crumbs aria-label="Breadcrumb" { a href="/" { "← Board" } }
+        div.empty {
+            h1 { (title) }
+            p { (message) }
+        }
+    };
+    layout(title, "/", &ctx, &[], body)
+}
+
+/// How long from `from` to `to`, in words a person uses: "3 days", "5 hours".
+pub fn duration_words(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let secs = (to - from).num_seconds().max(0);
+    let (n, unit) = match secs {
+        s if s < 60 => return "less than a minute".into(),
+        s if s < 3600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3600, "hour"),
+        s if s < 86_400 * 60 => (s / 86_400, "day"),
+        s if s < 86_400 * 730 => (s / (86_400 * 30), "month"),
+        s => (s / (86_400 * 365), "year"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// An age: "3 days ago", counted to `as_of`.
+pub(super) fn age(at: &str, ctx: &Context) -> Option<String> {
+    let at = parse_time(at)?;
+    let as_of = ctx.as_of?;
+    Some(format!("{} ago", duration_words(at, as_of)))
+}
+
+/// A number as people write it: `3.2`, `840`.
+pub(super) fn number(x: f64) -> String {
+    format!("{x}")
+}
+
+/// A status as a small coloured label.
+pub(super) fn status_badge(status: Status) -> Markup {
+    html! { span class={ "badge st-" (status.as_str()) } { (status.as_str()) } }
+}
+
+/// A status move a log entry records: `status: from -> to`, maybe `: why`.
+pub(super) fn status_move(note: &str) -> Option<(Status, Status, Option<&str>)> {
+    let rest = note.strip_prefix("status: ")?;
+    let (from, rest) = rest.split_once(" -> ")?;
+    let (to, why) = match rest.split_once(": ") {
+        Some((to, why)) => (to, Some(why)),
+        None => (rest, None),
+    };
+    Some((Status::parse(from)?, Status::parse(to.trim())?, why))
+}
+
+/// The board's columns, left to right.
+pub const COLUMNS: [Status; 5] = [
+    Status::Draft,
+    Status::Running,
+    Status::Completed,
+    Status::Shipped,
+    Status::Killed,
+];
+
+/// The text of a `<time>` element's `datetime` attribute and its shown date.
+pub(super) fn time_el(at: &str) -> Markup {
+    let shown = parse_time(at).map_or_else(
+        || at.to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    );
+    html! { time datetime=(at) { (shown) } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_words() {
+        let t = |s: &str| parse_time(s).unwrap_or_default();
+        let from = t("2026-02-20T10:00:00Z");
+        assert_eq!(
+            duration_words(from, t("2026-02-20T10:00:30Z")),
+            "less than a minute"
+        );
+        assert_eq!(duration_words(from, t("2026-02-20T11:00:00Z")), "1 hour");
+        assert_eq!(duration_words(from, t("2026-02-23T10:00:00Z")), "3 days");
+        assert_eq!(duration_words(from, t("2026-08-20T10:00:00Z")), "6 months");
+        assert_eq!(
+            duration_words(from, t("2019-02-20T10:00:00Z")),
+            "less than a minute"
+        );
+    }
+
+    #[test]
+    fn column_page_names_are_kept_for_columns() {
+        assert!(is_status_page("shipped"));
+        assert!(is_status_page("shipped-2"));
+        assert!(!is_status_page("shipped-cta"));
+        assert!(is_status_page("index"));
+    }
+}
