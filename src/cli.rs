@@ -14,11 +14,11 @@ use crate::commands::Command;
 pub struct Cli {
     /// Experiments directory (default: `experiments/` at the root of the git work tree;
     /// also XP_DIR)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", display_order = 900)]
     pub dir: Option<PathBuf>,
 
     /// When to colour messages
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN", display_order = 901)]
     pub color: Color,
 
     #[command(subcommand)]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::commands::{out, render};
+use crate::commands::render::{self, out};
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, check::CheckInput};

@@ -7,7 +7,7 @@
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
-use crate::commands::out;
+use crate::commands::render::out;
 use crate::env::Env;
 use crate::error::Error;
 use crate::ops::workspace::Workspace;

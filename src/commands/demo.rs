@@ -4,9 +4,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use clap::{CommandFactory, Parser};
 
-use crate::commands::Command;
 use crate::env::Env;
 use crate::error::Error;
 use crate::git;
@@ -92,7 +90,11 @@ const STORY: &[(&str, &[&str])] = &[
     ("alice", &["log", "homepage-cta-color"]),
 ];
 
-pub fn run(args: Args, env: &Env, ui: &mut Ui) -> Result<(), Error> {
+/// Runs one `xp` command line (without the program name) in-process.
+pub type RunLine = fn(&[&str], &Env, &mut Ui) -> Result<(), Error>;
+
+/// Builds the demo repository, running each step of the story with `xp`.
+pub fn run(args: Args, env: &Env, ui: &mut Ui, xp: RunLine) -> Result<(), Error> {
     let root = match &args.path {
         Some(path) => {
             let path = env.cwd.join(path);
@@ -147,7 +149,7 @@ pub fn run(args: Args, env: &Env, ui: &mut Ui) -> Result<(), Error> {
                 format_time(now)
             ),
         );
-        run_step(argv, &step_env, &root, ui)?;
+        run_step(argv, &step_env, &root, ui, xp)?;
     }
     show(
         ui,
@@ -160,21 +162,10 @@ pub fn run(args: Args, env: &Env, ui: &mut Ui) -> Result<(), Error> {
     Ok(())
 }
 
-/// One step's command line.
-#[derive(Debug, Parser)]
-#[command(name = "xp")]
-struct Step {
-    #[command(subcommand)]
-    command: Command,
-}
-
 /// Runs one command in-process and prints what it wrote to stdout and stderr.
-fn run_step(argv: &[&str], env: &Env, root: &Path, ui: &mut Ui) -> Result<(), Error> {
-    let step = Step::try_parse_from(std::iter::once("xp").chain(argv.iter().copied()))
-        .map_err(|e| Error::failed(format!("demo step does not parse: {e}"), "report this"))?;
+fn run_step(argv: &[&str], env: &Env, root: &Path, ui: &mut Ui, xp: RunLine) -> Result<(), Error> {
     let (mut inner, out, err) = Ui::capture();
-    // A step's command line is the demo's own (no global flags): `Step::command` describes it.
-    let result = super::run(step.command, None, env, &mut inner, Step::command);
+    let result = xp(argv, env, &mut inner);
     show(ui, &out.take());
     show(ui, &err.take());
     result.map_err(|e| {

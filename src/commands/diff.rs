@@ -1,7 +1,7 @@
 //! `xp diff`: what changed in experiments between two commits (default: the merge base with
 //! the default branch, and the work tree), as Markdown for a pull request or as JSON.
 
-use crate::commands::out;
+use crate::commands::render::out;
 use crate::error::Error;
 use crate::ops;
 use crate::ops::workspace::Workspace;

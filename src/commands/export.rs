@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::commands::out;
+use crate::commands::render::out;
 use crate::error::Error;
 use std::io::{Read, Seek};
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::commands::out;
+use crate::commands::render::out;
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, read::Filter};

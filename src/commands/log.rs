@@ -1,6 +1,6 @@
 //! `xp log`: each decision-log entry beside the commit that added it.
 
-use crate::commands::{out, render};
+use crate::commands::render::{self, out};
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, log::Line};

@@ -1,6 +1,6 @@
 //! `xp man [SUBCOMMAND]`: the manual page xp(1), or xp-SUBCOMMAND(1), as roff.
 
-use crate::commands::out;
+use crate::commands::render::out;
 use crate::error::Error;
 use crate::ui::Ui;
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod diff;
 pub mod edit;
 pub mod export;
+pub mod fields;
 pub mod init;
 pub mod list;
 pub mod log;
@@ -93,7 +94,7 @@ pub fn run(
     app: fn() -> clap::Command,
 ) -> Result<(), Error> {
     let command = match command {
-        Command::Demo(args) => return demo::run(args, env, ui),
+        Command::Demo(args) => return demo::run(args, env, ui, run_line),
         Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
         Command::Serve(args) => return serve::run(args, dir, env, ui),
         Command::Schema(args) => return schema::run(args, env, ui),
@@ -128,7 +129,18 @@ pub fn run(
     }
 }
 
-/// Data written to stdout, a closed pipe aside, or the error of a failed write.
-fn out(result: std::io::Result<()>) -> Result<(), Error> {
-    result.map_err(|e| Error::io("stdout", e))
+/// One command line of the demo's story.
+#[derive(Debug, clap::Parser)]
+#[command(name = "xp")]
+struct Line {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Runs one command line (without the program name or global flags) in-process, for the demo.
+fn run_line(argv: &[&str], env: &Env, ui: &mut Ui) -> Result<(), Error> {
+    use clap::{CommandFactory, Parser};
+    let line = Line::try_parse_from(std::iter::once("xp").chain(argv.iter().copied()))
+        .map_err(|e| Error::failed(format!("demo step does not parse: {e}"), "report this"))?;
+    run(line.command, None, env, ui, Line::command)
 }

@@ -4,58 +4,23 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::commands::{out, render};
+use crate::commands::fields::NewFields;
+use crate::commands::render::{self, out};
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
 use crate::ops::{
     self, WriteOptions,
     create::{Draft, Source},
 };
-use crate::record::{Direction, Status};
 use crate::store;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Title, 1 to 200 characters; the file name is made from it
-    #[arg(long, required_unless_present = "from")]
-    pub title: Option<String>,
-    /// What you expect to happen, and why
-    #[arg(long, required_unless_present = "from")]
-    pub hypothesis: Option<String>,
-    /// The primary metric (e.g. signup_rate)
-    #[arg(
-        long,
-        visible_alias = "primary-metric",
-        required_unless_present = "from"
-    )]
-    pub metric: Option<String>,
-    /// The metric's value today
-    #[arg(long, required_unless_present = "from", allow_negative_numbers = true)]
-    pub baseline: Option<f64>,
-    /// The value that would confirm the hypothesis
-    #[arg(long, required_unless_present = "from", allow_negative_numbers = true)]
-    pub target: Option<f64>,
-    /// `decrease` when lower is better
-    #[arg(long, value_enum)]
-    pub direction: Option<Direction>,
-    /// Who owns the experiment (a person or a team)
-    #[arg(long)]
-    pub owner: Option<String>,
-    /// A tag; repeat for several
-    #[arg(long = "tag", value_name = "TAG")]
-    pub tags: Vec<String>,
-    /// A link (URL or text); repeat for several
-    #[arg(long = "link", value_name = "LINK")]
-    pub links: Vec<String>,
-    /// Initial status (default draft); later moves are `xp update`'s
-    #[arg(long, value_enum)]
-    pub status: Option<NewStatus>,
+    #[command(flatten)]
+    pub fields: NewFields,
     /// Read the record from a JSON or YAML file (`-` for stdin) instead of flags
-    #[arg(long, value_name = "FILE", conflicts_with_all = [
-        "title", "hypothesis", "metric", "baseline", "target", "direction", "owner", "tags",
-        "links", "status",
-    ])]
+    #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
     /// Write the file without committing it
     #[arg(long)]
@@ -65,13 +30,6 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// The statuses an experiment can start in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum NewStatus {
-    Draft,
-    Running,
-}
-
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let options = WriteOptions {
         commit: !args.no_commit,
@@ -79,7 +37,9 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let quiet = args.quiet;
     let source = match &args.from {
         Some(from) => payload(from, ws)?,
-        None => Source::Draft(draft(args)?),
+        None => Source::Draft(Draft {
+            values: args.fields.values,
+        }),
     };
     let mut notices = Vec::new();
     let result = if quiet {
@@ -90,25 +50,6 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     render::notices(ui, &notices);
     let saved = result?;
     out(ui.data(&format!("{} {}\n", saved.record.id, saved.shown.display())))
-}
-
-fn draft(args: Args) -> Result<Draft, Error> {
-    let missing = |flag: &str| Error::usage(format!("--{flag} is required"));
-    Ok(Draft {
-        title: args.title.ok_or_else(|| missing("title"))?,
-        hypothesis: args.hypothesis.ok_or_else(|| missing("hypothesis"))?,
-        primary_metric: args.metric.ok_or_else(|| missing("metric"))?,
-        baseline: args.baseline.ok_or_else(|| missing("baseline"))?,
-        target: args.target.ok_or_else(|| missing("target"))?,
-        direction: args.direction,
-        owner: args.owner,
-        tags: args.tags,
-        links: args.links,
-        status: args.status.map(|s| match s {
-            NewStatus::Draft => Status::Draft,
-            NewStatus::Running => Status::Running,
-        }),
-    })
 }
 
 /// The payload's bytes, from a file or stdin.

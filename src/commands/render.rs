@@ -82,3 +82,8 @@ pub fn registered_plan(amended: &[(&str, String, String)]) -> String {
     out.push('\n');
     out
 }
+
+/// Data written to stdout, a closed pipe aside, or the error of a failed write.
+pub fn out(result: std::io::Result<()>) -> Result<(), Error> {
+    result.map_err(|e| Error::io("stdout", e))
+}

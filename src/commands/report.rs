@@ -1,7 +1,7 @@
 //! `xp report`: what the team learned, decided experiments by primary metric, as Markdown
 //! for a wiki page or a sprint review, or as JSON.
 
-use crate::commands::{out, render};
+use crate::commands::render::{self, out};
 use crate::error::Error;
 use crate::learn::report as report_md;
 use crate::ops;

@@ -4,7 +4,7 @@
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
-use crate::commands::{out, render};
+use crate::commands::render::{self, out};
 use crate::error::Error;
 use crate::learn::search::{Excerpt, Place};
 use crate::ops::workspace::Workspace;

@@ -1,6 +1,6 @@
 //! `xp show`: one experiment with its decision log.
 
-use crate::commands::{out, render};
+use crate::commands::render::{self, out};
 use crate::error::Error;
 use crate::ops;
 use crate::ops::workspace::Workspace;

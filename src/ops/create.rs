@@ -9,23 +9,14 @@ use crate::ops::workspace::Workspace;
 use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Saved};
 use crate::record::edit as yaml_edit;
-use crate::record::{Direction, LogEntry, Record, Status};
+use crate::record::{Field, FieldValue, LogEntry, Record, Status};
 use crate::rules::{self, Problem, Rule};
 use crate::time::format_time;
 
-/// The fields of a new experiment, as flags give them.
+/// The fields of a new experiment, as flags give them; the others keep their defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
-    pub title: String,
-    pub hypothesis: String,
-    pub primary_metric: String,
-    pub baseline: f64,
-    pub target: f64,
-    pub direction: Option<Direction>,
-    pub owner: Option<String>,
-    pub tags: Vec<String>,
-    pub links: Vec<String>,
-    pub status: Option<Status>,
+    pub values: Vec<(&'static Field, FieldValue)>,
 }
 
 /// Where a new experiment comes from.
@@ -72,8 +63,9 @@ fn create_with(
 ) -> Result<Saved, Error> {
     let record = match source {
         Source::Draft(draft) => {
-            let id = ws.env.new_id(draft.title.as_bytes());
-            from_draft(draft, id)?
+            let mut record = from_draft(draft)?;
+            record.id = ws.env.new_id(record.title.as_bytes());
+            record
         }
         Source::Payload { shown, bytes } => from_payload(&shown, &bytes, &ws.env.new_id(&bytes))?,
     };
@@ -141,33 +133,20 @@ fn starts_well(status: Status) -> Option<String> {
     })
 }
 
-fn from_draft(draft: Draft, id: String) -> Result<Record, Error> {
-    for (value, flag) in [(draft.baseline, "baseline"), (draft.target, "target")] {
-        if !value.is_finite() {
-            return Err(Error::usage(format!("--{flag} must be a finite number")));
+fn from_draft(draft: Draft) -> Result<Record, Error> {
+    let mut record = Record::default();
+    for (field, value) in draft.values {
+        if !record.set(field.name, Some(value)) {
+            return Err(Error::usage(format!(
+                "{} cannot take that value",
+                field.name
+            )));
         }
     }
-    if let Some(message) = draft.status.and_then(starts_well) {
+    if let Some(message) = starts_well(record.status) {
         return Err(Error::usage(message));
     }
-    Ok(Record {
-        id,
-        title: draft.title,
-        hypothesis: draft.hypothesis,
-        primary_metric: draft.primary_metric,
-        baseline: draft.baseline,
-        target: draft.target,
-        status: draft.status.unwrap_or_default(),
-        confidence: 0,
-        decision: None,
-        learning: None,
-        direction: draft.direction,
-        owner: draft.owner,
-        tags: (!draft.tags.is_empty()).then_some(draft.tags),
-        links: (!draft.links.is_empty()).then_some(draft.links),
-        observed: None,
-        decision_log: Vec::new(),
-    })
+    Ok(record)
 }
 
 /// Reads a payload like the origin service's POST body; its problems point into the payload.

@@ -8,30 +8,17 @@ use crate::ops::workspace::Workspace;
 use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::record::edit::{self as yaml_edit, NewValue};
-use crate::record::fields::{FIELDS, FieldKind};
+use crate::record::fields::{FIELDS, Field, FieldKind};
 use crate::record::plan;
-use crate::record::{Decision, Direction, FieldValue, LogEntry, Record, Status};
+use crate::record::{FieldValue, LogEntry, Record, Status};
 use crate::yaml;
 
-/// The fields to change; `None` leaves a field as it is. For the fields that may be null,
-/// `Some(None)` clears them.
+/// What to change: fields, each with its new value, and what goes with the change.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
-    pub title: Option<String>,
-    pub hypothesis: Option<String>,
-    pub primary_metric: Option<String>,
-    pub baseline: Option<f64>,
-    pub target: Option<f64>,
-    pub direction: Option<Direction>,
-    pub status: Option<Status>,
-    pub confidence: Option<i64>,
-    pub decision: Option<Option<Decision>>,
-    pub learning: Option<Option<String>>,
-    pub owner: Option<Option<String>>,
-    pub tags: Option<Vec<String>>,
-    pub links: Option<Vec<String>>,
-    /// The measured value of the primary metric; `Some(None)` clears it.
-    pub observed: Option<Option<f64>>,
+    /// The fields to set, each with its new value (`None` clears it); a field named twice
+    /// takes the last value.
+    pub fields: Vec<(&'static Field, Option<FieldValue>)>,
     /// A note for the decision log (required when killing).
     pub note: Option<String>,
     /// Allow any status move.
@@ -238,57 +225,25 @@ fn rewrite(
 }
 
 impl Changes {
-    /// Each field to set, by its name in the field table, with its new value (`None` clears).
-    pub fn fields(&self) -> Vec<(&'static str, Option<FieldValue>)> {
-        let text = |t: &String| Some(FieldValue::Text(t.clone()));
-        let mut out = Vec::new();
-        let mut put = |name: &'static str, value: Option<Option<FieldValue>>| {
-            if let Some(value) = value {
-                out.push((name, value));
-            }
+    /// Changes the field to `value` (`None` clears it; a list is cleared to an empty list,
+    /// as the file then writes it).
+    pub fn set(&mut self, field: &'static Field, value: Option<FieldValue>) {
+        let value = match (field.kind, value) {
+            (FieldKind::TextList, None) => Some(FieldValue::List(Vec::new())),
+            (_, value) => value,
         };
-        put("title", self.title.as_ref().map(text));
-        put("hypothesis", self.hypothesis.as_ref().map(text));
-        put("primary_metric", self.primary_metric.as_ref().map(text));
-        put(
-            "baseline",
-            self.baseline.map(|x| Some(FieldValue::Number(x))),
-        );
-        put("target", self.target.map(|x| Some(FieldValue::Number(x))));
-        put(
-            "status",
-            self.status
-                .map(|s| Some(FieldValue::Text(s.as_str().into()))),
-        );
-        put(
-            "confidence",
-            self.confidence.map(|n| Some(FieldValue::Whole(n))),
-        );
-        put(
-            "decision",
-            self.decision
-                .map(|d| d.map(|d| FieldValue::Text(d.as_str().into()))),
-        );
-        put(
-            "learning",
-            self.learning.as_ref().map(|v| v.as_ref().and_then(text)),
-        );
-        put(
-            "direction",
-            self.direction
-                .map(|d| Some(FieldValue::Text(d.as_str().into()))),
-        );
-        put(
-            "owner",
-            self.owner.as_ref().map(|v| v.as_ref().and_then(text)),
-        );
-        put("tags", self.tags.clone().map(|v| Some(FieldValue::List(v))));
-        put(
-            "links",
-            self.links.clone().map(|v| Some(FieldValue::List(v))),
-        );
-        put("observed", self.observed.map(|x| x.map(FieldValue::Number)));
-        // In the table's order, so that edits and commit bodies follow the file's key order.
+        self.fields.retain(|(f, _)| f.name != field.name);
+        self.fields.push((field, value));
+    }
+
+    /// Each field to set, by its name, with its new value, in the table's order (so that
+    /// edits and commit bodies follow the file's key order).
+    pub fn fields(&self) -> Vec<(&'static str, Option<FieldValue>)> {
+        let mut out: Vec<_> = self
+            .fields
+            .iter()
+            .map(|(f, v)| (f.name, v.clone()))
+            .collect();
         out.sort_by_key(|(name, _)| FIELDS.iter().position(|f| f.name == *name));
         out
     }
@@ -319,25 +274,12 @@ fn apply(
 
 /// The text edits that turn `old` into `new`: each field of the table whose value changed.
 fn values_to_write(old: &Record, new: &Record) -> Vec<(&'static str, NewValue)> {
-    let word = |s: &str| NewValue::Scalar(s.to_owned());
     FIELDS
         .iter()
         .filter_map(|field| {
             let value = new.get(field.name);
-            if old.get(field.name) == value {
-                return None;
-            }
-            let written = match (field.kind, value) {
-                (FieldKind::TextList, Some(FieldValue::List(items))) => NewValue::List(items),
-                (FieldKind::TextList, _) => NewValue::List(Vec::new()),
-                (_, None) => word("null"),
-                (FieldKind::Text, Some(FieldValue::Text(t))) => yaml_edit::scalar(&t),
-                (_, Some(FieldValue::Number(x))) => yaml_edit::number(x),
-                (_, Some(FieldValue::Whole(n))) => word(&n.to_string()),
-                (_, Some(FieldValue::Text(t))) => word(&t),
-                (_, Some(FieldValue::List(items))) => NewValue::List(items),
-            };
-            Some((field.name, written))
+            (old.get(field.name) != value)
+                .then(|| (field.name, yaml_edit::field_value(field, value)))
         })
         .collect()
 }

@@ -6,7 +6,8 @@
 
 use std::ops::Range;
 
-use crate::record::{LogEntry, Record};
+use crate::record::fields::{self, FIELDS, Field, FieldKind, FieldValue, Presence, Record};
+use crate::record::parts::LogEntry;
 use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
 
 /// Why an edit was refused.
@@ -422,50 +423,43 @@ fn entry_lines(entry: &LogEntry, first: &str, keys: &str, nl: &str) -> String {
     out
 }
 
-/// The text of a new record file: keys in the spec's order, `decision_log` last.
+/// The text of a new record: `id`, each field of the table that is set or always written,
+/// in the table's order, and the log (written as `decision_log:` alone when empty, so that the
+/// first note, like every later one, is a pure append).
 pub fn render_record(record: &Record) -> String {
     let nl = "\n";
-    let text = |s: &str| NewValue::Scalar(yaml::quote(s));
-    let word = |s: &str| NewValue::Scalar(s.to_owned());
-    let opt = |s: &Option<String>| s.as_deref().map_or_else(|| word("null"), text);
-    let mut fields = vec![
-        ("id", word(&record.id)),
-        ("title", text(&record.title)),
-        ("hypothesis", text(&record.hypothesis)),
-        ("primary_metric", text(&record.primary_metric)),
-        ("baseline", number(record.baseline)),
-        ("target", number(record.target)),
-        ("status", word(record.status.as_str())),
-        ("confidence", word(&record.confidence.to_string())),
-        (
-            "decision",
-            word(record.decision.map_or("null", |d| d.as_str())),
-        ),
-        ("learning", opt(&record.learning)),
-    ];
-    if let Some(direction) = record.direction {
-        fields.push(("direction", word(direction.as_str())));
+    let mut out = format!("{}: {}{nl}", fields::ID, record.id);
+    for field in FIELDS {
+        let value = record.get(field.name);
+        if value.is_none() && field.presence != Presence::Always {
+            continue;
+        }
+        out.push_str(&format!(
+            "{}:{}{nl}",
+            field.name,
+            render(&field_value(field, value), "", nl)
+        ));
     }
-    if record.owner.is_some() {
-        fields.push(("owner", opt(&record.owner)));
-    }
-    if let Some(tags) = &record.tags {
-        fields.push(("tags", NewValue::List(tags.clone())));
-    }
-    if let Some(links) = &record.links {
-        fields.push(("links", NewValue::List(links.clone())));
-    }
-    let mut out = String::new();
-    for (key, value) in &fields {
-        out.push_str(&format!("{key}:{}{nl}", render(value, "", nl)));
-    }
-    // An empty log is written as `decision_log:` alone, so that the first note, like every
-    // later one, is a pure append.
-    out.push_str("decision_log:\n");
+    out.push_str(&format!("{}:{nl}", fields::DECISION_LOG));
     for entry in &record.decision_log {
         out.push_str(&entry_lines(entry, "- ", "  ", nl));
     }
     out
+}
+
+/// The YAML text of a field's value (`None` is null; a list field cleared is an empty list).
+pub fn field_value(field: &Field, value: Option<FieldValue>) -> NewValue {
+    let word = |s: &str| NewValue::Scalar(s.to_owned());
+    match (field.kind, value) {
+        (FieldKind::TextList, Some(FieldValue::List(items))) => NewValue::List(items),
+        (FieldKind::TextList, _) => NewValue::List(Vec::new()),
+        (_, None) => word("null"),
+        (FieldKind::Text, Some(FieldValue::Text(t))) => scalar(&t),
+        (_, Some(FieldValue::Number(x))) => number(x),
+        (_, Some(FieldValue::Whole(n))) => word(&n.to_string()),
+        (_, Some(FieldValue::Text(t))) => word(&t),
+        (_, Some(FieldValue::List(items))) => NewValue::List(items),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,13 @@
-//! The one table of a record's editable fields: name, type, whether required, what it means.
+//! The one table of a record's fields: each is written here once, with its name, Rust type,
+//! kind of value, whether it is required, its default and what it means, and everything else
+//! about a field is built from this table: the [`Record`] struct and its reading and writing by
+//! name, the rules' typed reading, the YAML of a new record, its JSON, the flags of `xp new`
+//! and `xp update`, the bodies of POST and PATCH, export columns, `xp schema`, the OpenAPI
+//! document, the diff and the merge.
 //!
-//! Pure data. The rules read it to know the keys and their types; flags, export columns, diff
-//! and merge can be built from it too, so that a new field is added in one place.
+//! Adding an optional field is one entry in [`record_fields!`]'s list below.
+
+use crate::record::parts::{Decision, Direction, LogEntry, Status};
 
 /// What kind of value a field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,10 +24,22 @@ pub enum FieldKind {
     TextList,
 }
 
-/// One editable field of a record.
+/// When a field's key is written in a new record and answered in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Always written and answered, null when unset: the origin service's keys.
+    Always,
+    /// Written and answered only when set.
+    WhenSet,
+    /// Written only when set, answered always (null when unset): a result that derived values
+    /// stand beside.
+    Answered,
+}
+
+/// One field of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
-    /// The key as written in the file.
+    /// The key as written in the file, in JSON and in query strings.
     pub name: &'static str,
     pub kind: FieldKind,
     /// The record is broken without it.
@@ -32,6 +50,40 @@ pub struct Field {
     pub default: Option<&'static str>,
     /// One line saying what the field is for.
     pub description: &'static str,
+    /// The command-line flag (`--metric`, `--tag`), when not the name with dashes.
+    pub flag: Option<&'static str>,
+    /// Part of the pre-registered plan: locked once the experiment ran.
+    pub plan: bool,
+    pub presence: Presence,
+}
+
+impl Field {
+    /// An optional field that may be null: the shape most fields start from.
+    pub const OPTIONAL: Field = Field {
+        name: "",
+        kind: FieldKind::Text,
+        required: false,
+        nullable: true,
+        default: None,
+        description: "",
+        flag: None,
+        plan: false,
+        presence: Presence::WhenSet,
+    };
+
+    /// A field every record must have.
+    pub const REQUIRED: Field = Field {
+        required: true,
+        nullable: false,
+        presence: Presence::Always,
+        ..Field::OPTIONAL
+    };
+
+    /// The command-line flag without its dashes: `metric` for `primary_metric`.
+    pub fn flag(&self) -> String {
+        self.flag
+            .map_or_else(|| self.name.replace('_', "-"), str::to_owned)
+    }
 }
 
 /// The key of the id: a UUID v4 that `xp new` assigns and no edit changes.
@@ -52,123 +104,235 @@ pub const DECISIONS: &[&str] = &["ship", "iterate", "kill", "inconclusive"];
 /// The words `direction` takes (or null, which reads as increase).
 pub const DIRECTIONS: &[&str] = &["increase", "decrease"];
 
-/// Every editable field, in the order xp writes them (between `id` and `decision_log`).
-pub const FIELDS: &[Field] = &[
-    Field {
-        name: "title",
-        kind: FieldKind::Text,
-        required: true,
-        nullable: false,
-        default: None,
+/// A field's value, whatever its kind: JSON gives numbers as numbers (whole ones without
+/// `.0`, as the file writes them) and lists as arrays.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Text(String),
+    Number(f64),
+    Whole(i64),
+    List(Vec<String>),
+}
+
+/// A Rust type a field can have: how its value is seen by name, and set from one.
+pub trait FieldType: Sized {
+    /// The value, `None` when null or absent.
+    fn get(&self) -> Option<FieldValue>;
+    /// The typed value of `value` (`None` clears), or `None` when it does not fit.
+    fn put(value: Option<FieldValue>) -> Option<Self>;
+}
+
+impl FieldType for String {
+    fn get(&self) -> Option<FieldValue> {
+        Some(FieldValue::Text(self.clone()))
+    }
+    fn put(value: Option<FieldValue>) -> Option<Self> {
+        match value? {
+            FieldValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for f64 {
+    fn get(&self) -> Option<FieldValue> {
+        Some(FieldValue::Number(*self))
+    }
+    fn put(value: Option<FieldValue>) -> Option<Self> {
+        match value? {
+            FieldValue::Number(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for i64 {
+    fn get(&self) -> Option<FieldValue> {
+        Some(FieldValue::Whole(*self))
+    }
+    fn put(value: Option<FieldValue>) -> Option<Self> {
+        match value? {
+            FieldValue::Whole(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for Vec<String> {
+    fn get(&self) -> Option<FieldValue> {
+        Some(FieldValue::List(self.clone()))
+    }
+    fn put(value: Option<FieldValue>) -> Option<Self> {
+        match value? {
+            FieldValue::List(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FieldType> FieldType for Option<T> {
+    fn get(&self) -> Option<FieldValue> {
+        self.as_ref().and_then(T::get)
+    }
+    fn put(value: Option<FieldValue>) -> Option<Self> {
+        match value {
+            None => Some(None),
+            some => T::put(some).map(Some),
+        }
+    }
+}
+
+/// The enums are their words.
+macro_rules! words {
+    ($($t:ty),*) => {$(
+        impl FieldType for $t {
+            fn get(&self) -> Option<FieldValue> {
+                Some(FieldValue::Text(self.as_str().to_owned()))
+            }
+            fn put(value: Option<FieldValue>) -> Option<Self> {
+                match value? {
+                    FieldValue::Text(t) => <$t>::parse(&t),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+words!(Status, Decision, Direction);
+
+/// Declares the record's fields once: the [`Record`] struct, the [`FIELDS`] table, and
+/// [`Record::get`]/[`Record::set`] by name.
+macro_rules! record_fields {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $spec:expr ;)*) => {
+        /// A record that passed every rule: its id, the fields of [`FIELDS`] in the order
+        /// xp writes them, and the decision log.
+        ///
+        /// As JSON it is its keys in the file's order (see [`Presence`]), with the derived
+        /// values of [`crate::record::DERIVED`] before the log.
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct Record {
+            pub id: String,
+            $( $(#[doc = $doc])* pub $name: $ty, )*
+            pub decision_log: Vec<LogEntry>,
+        }
+
+        /// Every field, in the order xp writes them (between `id` and `decision_log`).
+        pub const FIELDS: &[Field] = &[ $( Field { name: stringify!($name), ..$spec } ),* ];
+
+        impl Record {
+            /// A field's value by its name in [`FIELDS`]; `None` is null or absent.
+            pub fn get(&self, name: &str) -> Option<FieldValue> {
+                match name {
+                    $( stringify!($name) => FieldType::get(&self.$name), )*
+                    _ => None,
+                }
+            }
+
+            /// Sets a field by its name; `None` clears it. Returns false, changing nothing,
+            /// when the value does not fit the field (a required field cleared, a word not in
+            /// its list).
+            pub fn set(&mut self, name: &str, value: Option<FieldValue>) -> bool {
+                match name {
+                    $( stringify!($name) => match FieldType::put(value) {
+                        Some(v) => {
+                            self.$name = v;
+                            true
+                        }
+                        None => false,
+                    }, )*
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+record_fields! {
+    title: String = Field {
         description: "what the experiment is called, 1 to 200 characters",
-    },
-    Field {
-        name: "hypothesis",
-        kind: FieldKind::Text,
-        required: true,
-        nullable: false,
-        default: None,
+        ..Field::REQUIRED
+    };
+    hypothesis: String = Field {
         description: "what the change is expected to do",
-    },
-    Field {
-        name: "primary_metric",
-        kind: FieldKind::Text,
-        required: true,
-        nullable: false,
-        default: None,
+        plan: true,
+        ..Field::REQUIRED
+    };
+    primary_metric: String = Field {
         description: "the metric that decides",
-    },
-    Field {
-        name: "baseline",
+        flag: Some("metric"),
+        plan: true,
+        ..Field::REQUIRED
+    };
+    baseline: f64 = Field {
         kind: FieldKind::Number,
-        required: true,
-        nullable: false,
-        default: None,
         description: "the metric's value before the change",
-    },
-    Field {
-        name: "target",
+        plan: true,
+        ..Field::REQUIRED
+    };
+    target: f64 = Field {
         kind: FieldKind::Number,
-        required: true,
-        nullable: false,
-        default: None,
         description: "the value that counts as success: above baseline, below it with direction decrease",
-    },
-    Field {
-        name: "status",
+        plan: true,
+        ..Field::REQUIRED
+    };
+    status: Status = Field {
         kind: FieldKind::Enum(STATUSES),
         required: false,
-        nullable: false,
         default: Some("draft"),
         description: "where the experiment stands",
-    },
-    Field {
-        name: "confidence",
+        ..Field::REQUIRED
+    };
+    confidence: i64 = Field {
         kind: FieldKind::Percent,
         required: false,
-        nullable: false,
         default: Some("0"),
         description: "how sure the result is, a whole number from 0 to 100",
-    },
-    Field {
-        name: "decision",
+        ..Field::REQUIRED
+    };
+    decision: Option<Decision> = Field {
         kind: FieldKind::Enum(DECISIONS),
-        required: false,
-        nullable: true,
-        default: None,
         description: "what was decided; status completed needs one, shipped needs ship",
-    },
-    Field {
-        name: "learning",
-        kind: FieldKind::Text,
-        required: false,
-        nullable: true,
-        default: None,
+        presence: Presence::Always,
+        ..Field::OPTIONAL
+    };
+    learning: Option<String> = Field {
         description: "what the team learnt",
-    },
-    Field {
-        name: "direction",
+        presence: Presence::Always,
+        ..Field::OPTIONAL
+    };
+    direction: Option<Direction> = Field {
         kind: FieldKind::Enum(DIRECTIONS),
-        required: false,
-        nullable: true,
         default: Some("increase"),
         description: "which way the metric should move; absent means increase",
-    },
-    Field {
-        name: "owner",
-        kind: FieldKind::Text,
-        required: false,
-        nullable: true,
-        default: None,
-        description: "who answers for the experiment",
-    },
-    Field {
-        name: "tags",
+        plan: true,
+        ..Field::OPTIONAL
+    };
+    owner: Option<String> = Field {
+        description: "who answers for the experiment, a person or a team",
+        ..Field::OPTIONAL
+    };
+    tags: Option<Vec<String>> = Field {
         kind: FieldKind::TextList,
-        required: false,
-        nullable: true,
-        default: None,
         description: "words to filter by",
-    },
-    Field {
-        name: "links",
+        flag: Some("tag"),
+        ..Field::OPTIONAL
+    };
+    links: Option<Vec<String>> = Field {
         kind: FieldKind::TextList,
-        required: false,
-        nullable: true,
-        default: None,
         description: "dashboards, documents and tickets about the experiment",
-    },
-    Field {
-        name: "observed",
+        flag: Some("link"),
+        ..Field::OPTIONAL
+    };
+    /// The measured value of the primary metric, once there is one.
+    observed: Option<f64> = Field {
         kind: FieldKind::Number,
-        required: false,
-        nullable: true,
-        default: None,
         description: "the measured value of the primary metric; lift and target_met derive from it",
-    },
-];
+        presence: Presence::Answered,
+        ..Field::OPTIONAL
+    };
+}
 
-/// The field named `name`, if it is an editable one.
+/// The field named `name`, if it is one of [`FIELDS`].
 pub fn field(name: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.name == name)
 }
@@ -221,7 +385,6 @@ const fn required() -> [&'static str; required_count() + 1] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Decision, Direction, Status};
 
     #[test]
     fn the_table_matches_the_records_enums() {
@@ -258,5 +421,34 @@ mod tests {
             Some(FieldKind::Percent)
         );
         assert_eq!(field("id"), None);
+        let plan: Vec<&str> = FIELDS.iter().filter(|f| f.plan).map(|f| f.name).collect();
+        assert_eq!(
+            plan,
+            [
+                "hypothesis",
+                "primary_metric",
+                "baseline",
+                "target",
+                "direction"
+            ]
+        );
+        let flags: Vec<String> = FIELDS.iter().map(Field::flag).collect();
+        assert_eq!(flags[2], "metric");
+        assert_eq!(flags[11], "tag");
+    }
+
+    /// The defaults of a new record are the table's defaults.
+    #[test]
+    fn a_default_record_holds_the_tables_defaults() {
+        let r = Record::default();
+        for f in FIELDS {
+            let shown = match r.get(f.name) {
+                Some(FieldValue::Text(t)) if !f.required => Some(t),
+                Some(FieldValue::Whole(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            let expected = f.default.filter(|_| !f.nullable).map(str::to_owned);
+            assert_eq!(shown, expected, "{}", f.name);
+        }
     }
 }

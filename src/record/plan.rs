@@ -3,7 +3,8 @@
 //! to running on every change is an amendment, logged with its reason.
 
 use crate::record::edit::format_number;
-use crate::record::{FieldValue, LogEntry, Record, Status};
+use crate::record::fields::{FieldValue, Record};
+use crate::record::parts::{LogEntry, Status};
 
 /// The fields of the plan.
 pub const PLAN: [&str; 5] = [

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::record::fields::{self, FieldKind, KEYS, REQUIRED};
+use crate::record::fields::{self, FIELDS, Field, FieldKind, FieldValue, KEYS, REQUIRED};
 use crate::record::{Decision, Direction, LogEntry, Record, Status};
 use crate::yaml::{self, Document, Kind, NodeId, Pos, Value};
 
@@ -42,6 +42,15 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// The rule a value outside an enum field's words breaks.
+    pub fn for_bad_word(field: &str) -> Rule {
+        match field {
+            "status" => Rule::BadStatus,
+            "decision" => Rule::BadDecision,
+            _ => Rule::WrongType,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Rule::YamlSyntax => "yaml-syntax",
@@ -270,47 +279,59 @@ struct Placed<T> {
 /// The recognised keys of a record, each with its key's and its value's node.
 type Keys<'d> = HashMap<&'d str, (NodeId, NodeId)>;
 
+/// A field's value as read (`None` is null or absent), with where it was written.
+type Read = Placed<Option<FieldValue>>;
+
 /// A record's values as typed; each is `None` when its value broke a rule.
 struct Typed {
     id: Option<Placed<String>>,
-    title: Option<Placed<String>>,
-    hypothesis: Option<Placed<String>>,
-    metric: Option<Placed<String>>,
-    baseline: Option<Placed<f64>>,
-    target: Option<Placed<f64>>,
-    status: Option<Placed<Status>>,
-    confidence: Option<i64>,
-    decision: Option<Placed<Option<Decision>>>,
-    learning: Option<Option<String>>,
-    owner: Option<Option<String>>,
-    direction: Option<Placed<Option<Direction>>>,
-    tags: Option<Option<Vec<String>>>,
-    links: Option<Option<Vec<String>>>,
-    observed: Option<Option<f64>>,
+    /// Each field's, in the order of [`FIELDS`].
+    values: Vec<Option<Read>>,
     log: Option<Vec<LogEntry>>,
 }
 
 impl Typed {
+    /// The field's value as read, when it could be.
+    fn get(&self, name: &str) -> Option<&Read> {
+        let i = FIELDS.iter().position(|f| f.name == name)?;
+        self.values.get(i)?.as_ref()
+    }
+
+    /// A text field's value (a word of an enum too), when set.
+    fn text(&self, name: &str) -> Option<Placed<&str>> {
+        match self.get(name)? {
+            Placed {
+                value: Some(FieldValue::Text(t)),
+                at,
+            } => Some(Placed { value: t, at: *at }),
+            _ => None,
+        }
+    }
+
+    /// A number field's value, when set.
+    fn number(&self, name: &str) -> Option<Placed<f64>> {
+        match self.get(name)? {
+            Placed {
+                value: Some(FieldValue::Number(x)),
+                at,
+            } => Some(Placed { value: *x, at: *at }),
+            _ => None,
+        }
+    }
+
     /// The record, when every value could be read.
     fn into_record(self) -> Option<Record> {
-        Some(Record {
+        let mut record = Record {
             id: self.id?.value,
-            title: self.title?.value,
-            hypothesis: self.hypothesis?.value,
-            primary_metric: self.metric?.value,
-            baseline: self.baseline?.value,
-            target: self.target?.value,
-            status: self.status?.value,
-            confidence: self.confidence?,
-            decision: self.decision?.value,
-            learning: self.learning?,
-            direction: self.direction?.value,
-            owner: self.owner?,
-            tags: self.tags?,
-            links: self.links?,
-            observed: self.observed?,
             decision_log: self.log?,
-        })
+            ..Record::default()
+        };
+        for (field, read) in FIELDS.iter().zip(self.values) {
+            if !record.set(field.name, read?.value) {
+                return None;
+            }
+        }
+        Some(record)
     }
 }
 
@@ -450,52 +471,132 @@ impl Checker<'_> {
     /// Each value read as its type (`wrong-type`, `bad-status`, `bad-decision`,
     /// `confidence-range`, the log's rules), an absent one as its default.
     fn read_values(&mut self, doc: &Document, keys: &Keys) -> Typed {
-        let get = |name: &str| keys.get(name).map(|&(_, v)| v);
         let root = doc.node(doc.root).start;
+        let values = FIELDS
+            .iter()
+            .map(|field| match keys.get(field.name) {
+                Some(&(_, node)) => self.value(doc, node, field),
+                None if field.required => None,
+                None => Some(Placed {
+                    value: default_of(field),
+                    at: root,
+                }),
+            })
+            .collect();
         Typed {
-            id: self.read_id(doc, get(fields::ID)),
-            title: get("title").and_then(|v| self.string(doc, v, "title")),
-            hypothesis: get("hypothesis").and_then(|v| self.string(doc, v, "hypothesis")),
-            metric: get("primary_metric").and_then(|v| self.string(doc, v, "primary_metric")),
-            baseline: get("baseline").and_then(|v| self.number(doc, v, "baseline")),
-            target: get("target").and_then(|v| self.number(doc, v, "target")),
-            status: match get("status") {
-                Some(v) => self.status(doc, v),
-                None => Some(Placed {
-                    value: Status::default(),
-                    at: root,
-                }),
-            },
-            confidence: match get("confidence") {
-                Some(v) => self.confidence(doc, v),
-                None => Some(0),
-            },
-            decision: match get("decision") {
-                Some(v) => self.decision(doc, v),
-                None => Some(Placed {
-                    value: None,
-                    at: root,
-                }),
-            },
-            learning: self.optional_string(doc, get("learning"), "learning"),
-            owner: self.optional_string(doc, get("owner"), "owner"),
-            direction: match get("direction") {
-                Some(v) => self.direction(doc, v),
-                None => Some(Placed {
-                    value: None,
-                    at: root,
-                }),
-            },
-            tags: self.string_list(doc, get("tags"), "tags"),
-            links: self.string_list(doc, get("links"), "links"),
-            observed: self.optional_number(doc, get("observed"), "observed"),
-            log: self.log(doc, get(fields::DECISION_LOG)),
+            id: self.read_id(doc, keys.get(fields::ID).map(|&(_, v)| v)),
+            values,
+            log: self.log(doc, keys.get(fields::DECISION_LOG).map(|&(_, v)| v)),
         }
+    }
+
+    /// One field's value, read as its kind says.
+    fn value(&mut self, doc: &Document, node: NodeId, field: &Field) -> Option<Read> {
+        let at = doc.node(node).start;
+        let placed = |value| Some(Placed { value, at });
+        let value = doc.value(node);
+        if value == Value::Null && field.nullable {
+            return placed(None);
+        }
+        let name = field.name;
+        match (field.kind, value) {
+            (FieldKind::Text, Value::Str(s)) => placed(Some(FieldValue::Text(s.to_owned()))),
+            (FieldKind::Number, Value::Int(n)) => placed(Some(FieldValue::Number(n as f64))),
+            (FieldKind::Number, Value::Float(x)) if x.is_finite() => {
+                placed(Some(FieldValue::Number(x)))
+            }
+            (FieldKind::Number, Value::Float(_)) => {
+                self.not_finite(doc, node, name);
+                None
+            }
+            (FieldKind::Number, Value::Str(s)) if is_not_finite_word(s) => {
+                self.not_finite(doc, node, name);
+                None
+            }
+            (FieldKind::Percent, Value::Int(n)) if (0..=100).contains(&n) => {
+                placed(Some(FieldValue::Whole(n)))
+            }
+            (FieldKind::Percent, Value::Int(_) | Value::Float(_)) => {
+                self.report(
+                    at,
+                    Rule::ConfidenceRange,
+                    format!(
+                        "{name} must be a whole number from 0 to 100, not {}",
+                        shown(doc, node)
+                    ),
+                    None,
+                );
+                None
+            }
+            (FieldKind::Enum(words), Value::Str(s)) if words.contains(&s) => {
+                placed(Some(FieldValue::Text(s.to_owned())))
+            }
+            (FieldKind::Enum(words), _) => {
+                self.bad_word(doc, node, field, words);
+                None
+            }
+            (FieldKind::TextList, Value::Seq(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for &item in items {
+                    match doc.value(item) {
+                        Value::Str(s) => out.push(s.to_owned()),
+                        _ => {
+                            self.wrong_type(doc, item, name, expected(name));
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(Placed {
+                    value: Some(FieldValue::List(out)),
+                    at,
+                })
+            }
+            _ => {
+                self.wrong_type(doc, node, name, expected(name));
+                None
+            }
+        }
+    }
+
+    /// A value of an enum field that is not one of its words (`bad-status`, `bad-decision`,
+    /// else `wrong-type`), told apart from a null in quotes.
+    fn bad_word(&mut self, doc: &Document, node: NodeId, field: &Field, words: &[&str]) {
+        let name = field.name;
+        let rule = Rule::for_bad_word(name);
+        let at = doc.node(node).start;
+        if field.nullable
+            && let Some(text) = quoted_null(doc, node)
+        {
+            self.report(
+                at,
+                rule,
+                format!("{name} is the text \"{text}\" in quotes, not null"),
+                Some(&format!(
+                    "null is written without quotes (`{name}: null`); or set one of {}",
+                    words.join(", ")
+                )),
+            );
+            return;
+        }
+        self.report(
+            at,
+            rule,
+            format!(
+                "{name} {} is not one of {}{}",
+                shown(doc, node),
+                words.join(", "),
+                if field.nullable { " or null" } else { "" }
+            ),
+            None,
+        );
     }
 
     /// `title-length`: 1 to 200 characters after trimming.
     fn title_length(&mut self, typed: &Typed) {
-        let Some(title) = &typed.title else { return };
+        let Some(title) = typed.text("title") else {
+            return;
+        };
         let len = title.value.trim().chars().count();
         if !(1..=200).contains(&len) {
             self.report(
@@ -509,12 +610,10 @@ impl Checker<'_> {
 
     /// `empty-field`: hypothesis and primary_metric are not blank.
     fn empty_fields(&mut self, typed: &Typed) {
-        let fields = [
-            ("hypothesis", &typed.hypothesis),
-            ("primary_metric", &typed.metric),
-        ];
-        for (name, field) in fields {
-            let Some(field) = field else { continue };
+        for name in ["hypothesis", "primary_metric"] {
+            let Some(field) = typed.text(name) else {
+                continue;
+            };
             if field.value.trim().is_empty() {
                 let what = fields::field(name).map_or("", |f| f.description);
                 self.report(
@@ -529,10 +628,14 @@ impl Checker<'_> {
 
     /// `target-vs-baseline`: target above baseline, below it with direction decrease.
     fn target_vs_baseline(&mut self, typed: &Typed) {
-        let (Some(b), Some(t), Some(d)) = (&typed.baseline, &typed.target, &typed.direction) else {
+        let (Some(b), Some(t), Some(d)) = (
+            typed.number("baseline"),
+            typed.number("target"),
+            typed.get("direction"),
+        ) else {
             return;
         };
-        let decrease = d.value == Some(Direction::Decrease);
+        let decrease = d.value == Some(FieldValue::Text(Direction::Decrease.as_str().into()));
         if decrease && t.value >= b.value {
             self.report(
                 t.at,
@@ -555,8 +658,8 @@ impl Checker<'_> {
 
     /// `decision-required`: status completed needs a decision.
     fn decision_required(&mut self, typed: &Typed) {
-        if let (Some(s), Some(d)) = (&typed.status, &typed.decision)
-            && s.value == Status::Completed
+        if let (Some(s), Some(d)) = (typed.text("status"), typed.get("decision"))
+            && s.value == Status::Completed.as_str()
             && d.value.is_none()
         {
             self.report(
@@ -570,9 +673,9 @@ impl Checker<'_> {
 
     /// `shipped-needs-ship`: status shipped needs decision ship.
     fn shipped_needs_ship(&mut self, typed: &Typed) {
-        if let (Some(s), Some(d)) = (&typed.status, &typed.decision)
-            && s.value == Status::Shipped
-            && d.value != Some(Decision::Ship)
+        if let (Some(s), Some(d)) = (typed.text("status"), typed.get("decision"))
+            && s.value == Status::Shipped.as_str()
+            && d.value != Some(FieldValue::Text(Decision::Ship.as_str().into()))
         {
             self.report(
                 s.at,
@@ -650,78 +753,6 @@ impl Checker<'_> {
         }
     }
 
-    /// `wrong-type` of a required text field.
-    fn string(&mut self, doc: &Document, node: NodeId, name: &str) -> Option<Placed<String>> {
-        match doc.value(node) {
-            Value::Str(s) => Some(Placed {
-                value: s.to_owned(),
-                at: doc.node(node).start,
-            }),
-            _ => {
-                self.wrong_type(doc, node, name, expected(name));
-                None
-            }
-        }
-    }
-
-    /// `wrong-type` of an optional text field (null or absent is none).
-    fn optional_string(
-        &mut self,
-        doc: &Document,
-        node: Option<NodeId>,
-        name: &str,
-    ) -> Option<Option<String>> {
-        let Some(node) = node else {
-            return Some(None);
-        };
-        match doc.value(node) {
-            Value::Null => Some(None),
-            Value::Str(s) => Some(Some(s.to_owned())),
-            _ => {
-                self.wrong_type(doc, node, name, expected(name));
-                None
-            }
-        }
-    }
-
-    /// `wrong-type` of an optional number field (null or absent is none): finite, not quoted.
-    fn optional_number(
-        &mut self,
-        doc: &Document,
-        node: Option<NodeId>,
-        name: &str,
-    ) -> Option<Option<f64>> {
-        match node {
-            None => Some(None),
-            Some(node) if matches!(doc.value(node), Value::Null) => Some(None),
-            Some(node) => self.number(doc, node, name).map(|n| Some(n.value)),
-        }
-    }
-
-    /// `wrong-type` of a number field: finite, not quoted.
-    fn number(&mut self, doc: &Document, node: NodeId, name: &str) -> Option<Placed<f64>> {
-        let at = doc.node(node).start;
-        match doc.value(node) {
-            Value::Int(n) => Some(Placed {
-                value: n as f64,
-                at,
-            }),
-            Value::Float(x) if x.is_finite() => Some(Placed { value: x, at }),
-            Value::Float(_) => {
-                self.not_finite(doc, node, name);
-                None
-            }
-            Value::Str(s) if is_not_finite_word(s) => {
-                self.not_finite(doc, node, name);
-                None
-            }
-            _ => {
-                self.wrong_type(doc, node, name, expected(name));
-                None
-            }
-        }
-    }
-
     /// `wrong-type`: NaN and infinities are no measure.
     fn not_finite(&mut self, doc: &Document, node: NodeId, name: &str) {
         self.report(
@@ -730,154 +761,6 @@ impl Checker<'_> {
             format!("`{name}` must be a finite number, not {}", shown(doc, node)),
             Some("write the number in digits, like 3.2"),
         );
-    }
-
-    /// `bad-status`: one of the statuses.
-    fn status(&mut self, doc: &Document, node: NodeId) -> Option<Placed<Status>> {
-        let at = doc.node(node).start;
-        if let Value::Str(s) = doc.value(node)
-            && let Some(value) = Status::parse(s)
-        {
-            return Some(Placed { value, at });
-        }
-        self.report(
-            at,
-            Rule::BadStatus,
-            format!(
-                "status {} is not one of {}",
-                shown(doc, node),
-                fields::STATUSES.join(", ")
-            ),
-            None,
-        );
-        None
-    }
-
-    /// `bad-decision`: one of the decisions, or null.
-    fn decision(&mut self, doc: &Document, node: NodeId) -> Option<Placed<Option<Decision>>> {
-        let at = doc.node(node).start;
-        match doc.value(node) {
-            Value::Null => return Some(Placed { value: None, at }),
-            Value::Str(s) => {
-                if let Some(d) = Decision::parse(s) {
-                    return Some(Placed { value: Some(d), at });
-                }
-            }
-            _ => {}
-        }
-        if let Some(text) = quoted_null(doc, node) {
-            self.report(
-                at,
-                Rule::BadDecision,
-                format!("decision is the text \"{text}\" in quotes, not null"),
-                Some(
-                    "null is written without quotes (`decision: null`); or set one of ship, iterate, \
-                     kill, inconclusive",
-                ),
-            );
-            return None;
-        }
-        self.report(
-            at,
-            Rule::BadDecision,
-            format!(
-                "decision {} is not one of {} or null",
-                shown(doc, node),
-                fields::DECISIONS.join(", ")
-            ),
-            None,
-        );
-        None
-    }
-
-    /// `wrong-type` of `direction`: increase, decrease or null.
-    fn direction(&mut self, doc: &Document, node: NodeId) -> Option<Placed<Option<Direction>>> {
-        let at = doc.node(node).start;
-        match doc.value(node) {
-            Value::Null => return Some(Placed { value: None, at }),
-            Value::Str(s) => {
-                if let Some(d) = Direction::parse(s) {
-                    return Some(Placed { value: Some(d), at });
-                }
-            }
-            _ => {}
-        }
-        if let Some(text) = quoted_null(doc, node) {
-            self.report(
-                at,
-                Rule::WrongType,
-                format!("direction is the text \"{text}\" in quotes, not null"),
-                Some("null is written without quotes; or set `increase` or `decrease`"),
-            );
-            return None;
-        }
-        self.report(
-            at,
-            Rule::WrongType,
-            format!(
-                "direction {} is not `increase` or `decrease`",
-                shown(doc, node)
-            ),
-            None,
-        );
-        None
-    }
-
-    /// `confidence-range`: a whole number from 0 to 100 (`wrong-type` when not a number).
-    fn confidence(&mut self, doc: &Document, node: NodeId) -> Option<i64> {
-        let at = doc.node(node).start;
-        match doc.value(node) {
-            Value::Int(n) if (0..=100).contains(&n) => Some(n),
-            Value::Int(_) | Value::Float(_) => {
-                self.report(
-                    at,
-                    Rule::ConfidenceRange,
-                    format!(
-                        "confidence must be a whole number from 0 to 100, not {}",
-                        shown(doc, node)
-                    ),
-                    None,
-                );
-                None
-            }
-            _ => {
-                self.wrong_type(doc, node, "confidence", expected("confidence"));
-                None
-            }
-        }
-    }
-
-    /// `wrong-type` of a list field: a list of strings, or null.
-    fn string_list(
-        &mut self,
-        doc: &Document,
-        node: Option<NodeId>,
-        name: &str,
-    ) -> Option<Option<Vec<String>>> {
-        let Some(node) = node else {
-            return Some(None);
-        };
-        match doc.value(node) {
-            Value::Null => Some(None),
-            Value::Seq(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                let mut ok = true;
-                for &item in items {
-                    match doc.value(item) {
-                        Value::Str(s) => out.push(s.to_owned()),
-                        _ => {
-                            self.wrong_type(doc, item, name, expected(name));
-                            ok = false;
-                        }
-                    }
-                }
-                ok.then_some(Some(out))
-            }
-            _ => {
-                self.wrong_type(doc, node, name, expected(name));
-                None
-            }
-        }
     }
 
     /// The decision log: a list of entries (`bad-log-entry`) in time order (`log-order`).
@@ -1088,6 +971,17 @@ fn expected(name: &str) -> &'static str {
         Some((FieldKind::Number | FieldKind::Percent, _)) => "a number",
         Some((FieldKind::TextList, _)) => "a list of strings",
         Some((FieldKind::Enum(_), _)) | None => "a value of its own kind",
+    }
+}
+
+/// What an absent key stands for: the default of a field that cannot be null (`draft`, `0`);
+/// none for the others, whose absence is their null.
+fn default_of(field: &Field) -> Option<FieldValue> {
+    let default = field.default.filter(|_| !field.nullable)?;
+    match field.kind {
+        FieldKind::Percent => default.parse().ok().map(FieldValue::Whole),
+        FieldKind::Number => default.parse().ok().map(FieldValue::Number),
+        _ => Some(FieldValue::Text(default.to_owned())),
     }
 }
 

@@ -11,7 +11,8 @@ use crate::export::{self, Column};
 use crate::ops::note::NewNote;
 use crate::ops::read::Filter;
 use crate::ops::update::Changes;
-use crate::record::{Decision, Direction, KEYS, Status};
+use crate::record::fields;
+use crate::record::{Decision, Field, FieldKind, FieldValue, KEYS, Status};
 use crate::rules::{Problem, Rule};
 use crate::yaml;
 
@@ -249,116 +250,37 @@ pub fn payload_text(body: &Body) -> String {
     serde_json::to_string_pretty(&body.fields).unwrap_or_default()
 }
 
-/// A PATCH body: the fields to change, `note`, `force` and `who`.
+/// A PATCH body: the fields to change (any field of the table), `note`, `amend`, `force`
+/// and `who`.
 pub fn changes(body: &Body) -> Result<Changes, Vec<Invalid>> {
     let mut c = Changes::default();
     let mut bad = Vec::new();
     for (key, v) in &body.fields {
         let k = key.as_str();
+        if let Some(field) = fields::field(k) {
+            match field_value(field, v) {
+                Ok(value) => c.set(field, value),
+                Err(invalid) => bad.push(invalid),
+            }
+            continue;
+        }
         let wrong = |what: &str| Invalid::body("wrong-type", k, format!("`{k}` must be {what}"), v);
-        match k {
-            "title" | "hypothesis" | "primary_metric" | "note" | "amend" => match v.as_str() {
-                Some(s) => {
-                    let s = Some(s.to_owned());
-                    match k {
-                        "title" => c.title = s,
-                        "hypothesis" => c.hypothesis = s,
-                        "primary_metric" => c.primary_metric = s,
-                        "amend" => c.amend = s,
-                        _ => c.note = s,
-                    }
-                }
-                None => bad.push(wrong("a string")),
-            },
-            "baseline" | "target" => match v.as_f64().filter(|x| x.is_finite()) {
-                Some(x) if k == "baseline" => c.baseline = Some(x),
-                Some(x) => c.target = Some(x),
-                None => bad.push(wrong("a number (not quoted)")),
-            },
-            "direction" => match v.as_str().and_then(Direction::parse) {
-                Some(d) => c.direction = Some(d),
-                None => bad.push(wrong("`increase` or `decrease`")),
-            },
-            "status" => match v.as_str().and_then(Status::parse) {
-                Some(s) => c.status = Some(s),
-                None => bad.push(Invalid::body(
-                    Rule::BadStatus.name(),
-                    k,
-                    format!(
-                        "status must be one of {}",
-                        names(Status::ALL.map(Status::as_str))
-                    ),
-                    v,
-                )),
-            },
-            "confidence" => match v {
-                Value::Number(n) => match n.as_i64() {
-                    Some(n) => c.confidence = Some(n),
-                    None => bad.push(Invalid::body(
-                        Rule::ConfidenceRange.name(),
-                        k,
-                        "confidence must be a whole number from 0 to 100",
-                        v,
-                    )),
-                },
-                _ => bad.push(wrong("a whole number from 0 to 100")),
-            },
-            "decision" => match v {
-                Value::Null => c.decision = Some(None),
-                _ => match v.as_str().and_then(Decision::parse) {
-                    Some(d) => c.decision = Some(Some(d)),
-                    None => bad.push(Invalid::body(
-                        Rule::BadDecision.name(),
-                        k,
-                        format!(
-                            "decision must be one of {} or null",
-                            names(Decision::ALL.map(Decision::as_str))
-                        ),
-                        v,
-                    )),
-                },
-            },
-            "learning" | "owner" | "who" => {
-                let value = match v {
-                    Value::Null => None,
-                    Value::String(s) => Some(s.clone()),
-                    _ => {
-                        bad.push(wrong("a string or null"));
-                        continue;
-                    }
-                };
-                match k {
-                    "learning" => c.learning = Some(value),
-                    "owner" => c.owner = Some(value),
-                    _ => c.who = value,
-                }
-            }
-            "tags" | "links" => {
-                let list = match v {
-                    Value::Null => Some(Vec::new()),
-                    Value::Array(items) => items
-                        .iter()
-                        .map(|i| i.as_str().map(str::to_owned))
-                        .collect::<Option<Vec<_>>>(),
-                    _ => None,
-                };
-                match list {
-                    Some(list) if k == "tags" => c.tags = Some(list),
-                    Some(list) => c.links = Some(list),
-                    None => bad.push(wrong("a list of strings")),
-                }
-            }
-            "force" => match v.as_bool() {
-                Some(b) => c.force = b,
-                None => bad.push(wrong("true or false")),
-            },
-            "id" => bad.push(Invalid::body(
+        match (k, v) {
+            ("note", Value::String(s)) => c.note = Some(s.clone()),
+            ("amend", Value::String(s)) => c.amend = Some(s.clone()),
+            ("note" | "amend", _) => bad.push(wrong("a string")),
+            ("who", Value::String(s)) => c.who = Some(s.clone()),
+            ("who", Value::Null) => c.who = None,
+            ("who", _) => bad.push(wrong("a string or null")),
+            ("force", Value::Bool(b)) => c.force = *b,
+            ("force", _) => bad.push(wrong("true or false")),
+            ("id", _) => bad.push(Invalid::body(
                 Rule::UnknownKey.name(),
                 k,
                 "`id` is assigned when an experiment is created and never changes",
                 v,
             )),
-            "decision_log" => bad.push(Invalid::body(
+            ("decision_log", _) => bad.push(Invalid::body(
                 Rule::UnknownKey.name(),
                 k,
                 "the decision log is append-only: add to it with POST /experiments/{ref}/notes, \
@@ -369,6 +291,57 @@ pub fn changes(body: &Body) -> Result<Changes, Vec<Invalid>> {
         }
     }
     if bad.is_empty() { Ok(c) } else { Err(bad) }
+}
+
+/// A field's new value from JSON, as its kind says (`null` clears a field that may be null).
+fn field_value(field: &Field, v: &Value) -> Result<Option<FieldValue>, Invalid> {
+    let k = field.name;
+    let or_null = if field.nullable { " or null" } else { "" };
+    if v.is_null() && field.nullable {
+        return Ok(None);
+    }
+    let wrong = |what: &str| {
+        Invalid::body(
+            Rule::WrongType.name(),
+            k,
+            format!("`{k}` must be {what}{or_null}"),
+            v,
+        )
+    };
+    match (field.kind, v) {
+        (FieldKind::Text, Value::String(s)) => Ok(Some(FieldValue::Text(s.clone()))),
+        (FieldKind::Text, _) => Err(wrong("a string")),
+        (FieldKind::Number, _) => match v.as_f64().filter(|x| x.is_finite() && v.is_number()) {
+            Some(x) => Ok(Some(FieldValue::Number(x))),
+            None => Err(wrong("a number (not quoted)")),
+        },
+        (FieldKind::Percent, Value::Number(n)) => match n.as_i64() {
+            Some(n) => Ok(Some(FieldValue::Whole(n))),
+            None => Err(Invalid::body(
+                Rule::ConfidenceRange.name(),
+                k,
+                format!("{k} must be a whole number from 0 to 100"),
+                v,
+            )),
+        },
+        (FieldKind::Percent, _) => Err(wrong("a whole number from 0 to 100")),
+        (FieldKind::Enum(words), Value::String(s)) if words.contains(&s.as_str()) => {
+            Ok(Some(FieldValue::Text(s.clone())))
+        }
+        (FieldKind::Enum(words), _) => Err(Invalid::body(
+            Rule::for_bad_word(k).name(),
+            k,
+            format!("{k} must be one of {}{or_null}", words.join(", ")),
+            v,
+        )),
+        (FieldKind::TextList, Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .map(|items| Some(FieldValue::List(items)))
+            .ok_or_else(|| wrong("a list of strings")),
+        (FieldKind::TextList, _) => Err(wrong("a list of strings")),
+    }
 }
 
 /// A notes body: `{"note": ..., "who": optional}`.

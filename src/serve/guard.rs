@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::serve::api::detail;
-use crate::serve::{MAX_BODY, Shared};
+use crate::serve::state::{MAX_BODY, Shared};
 
 /// Refuses requests for other hosts and requests without the token.
 pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) -> Response {

@@ -14,6 +14,10 @@ mod guard;
 pub mod openapi;
 mod page;
 mod routes;
+mod state;
+
+pub use state::MAX_BODY;
+use state::State;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -22,9 +26,6 @@ use std::sync::Arc;
 use crate::env::Env;
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
-
-/// Largest request body read, in bytes.
-pub const MAX_BODY: usize = 1024 * 1024;
 
 /// How the server is started.
 #[derive(Debug, Clone)]
@@ -39,26 +40,6 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     /// The `--dir` flag.
     pub dir: Option<PathBuf>,
-}
-
-/// What every request shares.
-pub(crate) struct State {
-    env: Env,
-    dir: Option<PathBuf>,
-    token: Option<String>,
-    read_only: bool,
-    /// Lower-case host names the `Host` header may carry.
-    hosts: Vec<String>,
-    cache: cache::Cache,
-}
-
-pub(crate) type Shared = Arc<State>;
-
-impl State {
-    /// Opens the workspace for one request (cheap: a repository discovery; see the benchmark).
-    fn workspace(&self) -> Result<Workspace, Error> {
-        Workspace::open(&self.env, self.dir.as_deref())
-    }
 }
 
 /// The address to bind, refusing one other machines can reach unless a token guards it.

@@ -13,7 +13,7 @@ use crate::ops;
 use crate::ops::workspace::Workspace;
 use crate::page::{self, Context, Mode};
 use crate::serve::api::{self, Blame};
-use crate::serve::{Shared, State as Server};
+use crate::serve::state::{Shared, State as Server};
 
 /// The page routes; the server merges them under its guard.
 pub fn router(state: Shared) -> Router {

@@ -14,7 +14,8 @@ use crate::error::Error;
 use crate::ops::note::Who;
 use crate::ops::{self, Notice, Saved, WriteOptions, create::Source};
 use crate::serve::api::{self, Blame, Body as JsonBody};
-use crate::serve::{Shared, State as Server, docs, guard, openapi};
+use crate::serve::state::{Shared, State as Server};
+use crate::serve::{docs, guard, openapi};
 
 /// Every route of the API and of its docs, behind the guard.
 pub fn router(state: Shared) -> Router {
@@ -42,7 +43,7 @@ pub fn router(state: Shared) -> Router {
         .route("/openapi.json", get(openapi_json))
         .with_state(state.clone())
         .merge(docs::routes())
-        .merge(super::page::router(state.clone()))
+        .merge(crate::serve::page::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state, guard::check))
 }
 

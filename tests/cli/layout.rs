@@ -145,7 +145,27 @@ fn edges(files: &BTreeMap<Module, String>) -> BTreeMap<Module, BTreeSet<Module>>
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                     .collect();
+                if rest[path.len()..].starts_with('{') {
+                    // A use tree, read above.
+                    continue;
+                }
                 targets.extend(resolve(files, &[&base[..], &segments(&path)[..]].concat()));
+            }
+        }
+        // A child module named in a path: `new::Args` in `commands/mod.rs`.
+        for (child, _) in files.range(module.clone()..) {
+            if child.len() != module.len() + 1 || !child.starts_with(module) {
+                continue;
+            }
+            let name = format!("{}::", child[module.len()]);
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(&name) {
+                let before = rest[..at].chars().last();
+                rest = &rest[at + name.len()..];
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                    targets.insert(child.clone());
+                    break;
+                }
             }
         }
         targets.remove(module);

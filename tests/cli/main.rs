@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod server;
 mod support;
 
 mod commits;
@@ -12,6 +13,7 @@ mod edit;
 mod editing;
 mod examples;
 mod export;
+mod fields;
 mod gitsetups;
 mod hostile;
 mod layout;

@@ -172,7 +172,8 @@ fn creation_follows_the_status_rules() {
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("[possible values: draft, running]"),
+        run.stderr
+            .contains("a new experiment starts as draft or running, not completed"),
         "{}",
         run.stderr
     );
