@@ -444,11 +444,6 @@ mod tests {
             confidence: 96,
             decision: Some(Decision::Ship),
             learning: Some("Green CTA outperformed blue across all segments".to_string()),
-            direction: None,
-            owner: None,
-            tags: None,
-            links: None,
-            observed: None,
             decision_log: vec![
                 LogEntry {
                     at: "2026-02-22T18:30:00.000Z".to_string(),
@@ -461,6 +456,7 @@ mod tests {
                     note: "p-value dropped below 0.05 after 3 days".to_string(),
                 },
             ],
+            ..Record::default()
         }
     }
 
@@ -880,10 +876,14 @@ mod tests {
         ) -> Record {
             let (id, title, hypothesis, primary_metric) = strings;
             let (baseline, target, confidence) = numbers;
-            Record {
+            // Every field is generated; the default stands for a field added to the table.
+            #[allow(clippy::needless_update)]
+            let record = Record {
                 id, title, hypothesis, primary_metric, baseline, target, status, confidence,
                 decision, learning, direction, owner, tags, links, observed, decision_log,
-            }
+                ..Record::default()
+            };
+            record
         }
     }
 

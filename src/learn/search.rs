@@ -365,14 +365,6 @@ mod tests {
             baseline: 1.0,
             target: 2.0,
             status: Status::Running,
-            confidence: 0,
-            decision: None,
-            learning: None,
-            direction: None,
-            owner: None,
-            tags: None,
-            links: None,
-            observed: None,
             decision_log: notes
                 .iter()
                 .map(|n| LogEntry {
@@ -381,6 +373,7 @@ mod tests {
                     note: (*n).into(),
                 })
                 .collect(),
+            ..Record::default()
         }
     }
 

@@ -178,15 +178,8 @@ mod tests {
             baseline: 1.0,
             target: 2.0,
             status: Status::Shipped,
-            confidence: 0,
-            decision: None,
-            learning: None,
-            direction: None,
-            owner: None,
-            tags: None,
-            links: None,
-            observed: None,
             decision_log: Vec::new(),
+            ..Record::default()
         }
     }
 

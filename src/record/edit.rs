@@ -823,9 +823,8 @@ decision_log:
                             direction: decrease.then_some(Direction::Decrease),
                             owner,
                             tags,
-                            links: None,
-                            observed: None,
                             decision_log,
+                            ..Record::default()
                         }
                     },
                 )

@@ -310,14 +310,8 @@ mod tests {
             target: 2.0,
             status: Status::Running,
             confidence: 10,
-            decision: None,
-            learning: None,
-            direction: None,
-            owner: None,
-            tags: None,
-            links: None,
-            observed: None,
             decision_log: vec![entry("a")],
+            ..Record::default()
         }
     }
 
