@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::ops;
 use crate::ops::workspace::Workspace;
 use crate::record::edit::format_number;
-use crate::record::{self, Direction, Record};
+use crate::record::{self, Direction, FIELDS, FieldValue, Record};
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +52,21 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     })
 }
 
+/// The fields the lines above the others show, each in its own way.
+const SHOWN_ABOVE: [&str; 11] = [
+    "title",
+    "status",
+    "hypothesis",
+    "primary_metric",
+    "baseline",
+    "target",
+    "direction",
+    "observed",
+    "confidence",
+    "decision",
+    "learning",
+];
+
 /// The record for a person to read.
 pub fn text(r: &Record, path: &str) -> String {
     let mut out = format!("{}\n", r.title);
@@ -81,14 +96,15 @@ pub fn text(r: &Record, path: &str) -> String {
     field("confidence", &r.confidence.to_string());
     field("decision", r.decision.map_or("-", |d| d.as_str()));
     field("learning", r.learning.as_deref().unwrap_or("-"));
-    if let Some(owner) = &r.owner {
-        field("owner", owner);
-    }
-    if let Some(tags) = &r.tags {
-        field("tags", &tags.join(", "));
-    }
-    if let Some(links) = &r.links {
-        field("links", &links.join(", "));
+    // The other fields, when set, in the table's order.
+    for f in FIELDS.iter().filter(|f| !SHOWN_ABOVE.contains(&f.name)) {
+        match r.get(f.name) {
+            Some(FieldValue::List(items)) => field(f.name, &items.join(", ")),
+            Some(FieldValue::Text(t)) => field(f.name, &t),
+            Some(FieldValue::Number(x)) => field(f.name, &format_number(x)),
+            Some(FieldValue::Whole(n)) => field(f.name, &n.to_string()),
+            None => {}
+        }
     }
     out.push_str("\ndecision log:\n");
     if r.decision_log.is_empty() {

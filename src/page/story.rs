@@ -8,7 +8,7 @@ use super::layout::{
     Context, Mode, duration_words, layout, number, status_badge, status_move, time_el,
 };
 use crate::ops::log::{CommitRef, History, Revision};
-use crate::record::{KEYS, LogEntry, Record, Status};
+use crate::record::{FIELDS, Field, FieldValue, KEYS, LogEntry, Record, Status};
 use crate::time::parse_time;
 
 /// One step of the timeline: a commit with the entries it added, or an entry no commit holds.
@@ -152,6 +152,9 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 @if let Some(owner) = &r.owner { div { dt { "Owner" } dd { (owner) } } }
                 @if let Some(tags) = r.tags.as_ref().filter(|t| !t.is_empty()) {
                     div { dt { "Tags" } dd { ul.tags { @for t in tags { li { (t) } } } } }
+                }
+                @for (field, value) in others(r) {
+                    div { dt { (field.label()) } dd { (value) } }
                 }
             }
             @if !history.amended_plan.is_empty() {
@@ -369,6 +372,40 @@ fn entry_markup(e: &LogEntry) -> Markup {
             }
         }
     }
+}
+
+/// The fields this page shows in places of their own.
+const SHOWN_APART: [&str; 13] = [
+    "title",
+    "hypothesis",
+    "primary_metric",
+    "baseline",
+    "target",
+    "direction",
+    "confidence",
+    "decision",
+    "owner",
+    "tags",
+    "learning",
+    "links",
+    "status",
+];
+
+/// The other fields that are set, in the table's order, each with its value as text.
+fn others(r: &Record) -> Vec<(&'static Field, String)> {
+    FIELDS
+        .iter()
+        .filter(|f| !SHOWN_APART.contains(&f.name))
+        .filter_map(|f| {
+            let text = match r.get(f.name)? {
+                FieldValue::Text(t) => t,
+                FieldValue::Number(x) => number(x),
+                FieldValue::Whole(n) => n.to_string(),
+                FieldValue::List(items) => items.join(", "),
+            };
+            Some((f, text))
+        })
+        .collect()
 }
 
 #[cfg(test)]

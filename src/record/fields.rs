@@ -79,6 +79,15 @@ impl Field {
         ..Field::OPTIONAL
     };
 
+    /// The field's name as a label for people: `Primary metric`.
+    pub fn label(&self) -> String {
+        let words = self.name.replace('_', " ");
+        let mut chars = words.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
+    }
+
     /// The command-line flag without its dashes: `metric` for `primary_metric`.
     pub fn flag(&self) -> String {
         self.flag
@@ -401,10 +410,10 @@ mod tests {
 
     #[test]
     fn keys_and_required_come_from_the_table() {
-        assert_eq!(KEYS.len(), 16);
+        assert_eq!(KEYS.len(), FIELDS.len() + 2);
         assert_eq!(KEYS[0], "id");
-        assert_eq!(KEYS[14], "observed");
-        assert_eq!(KEYS[15], "decision_log");
+        assert_eq!(KEYS[1], "title");
+        assert_eq!(KEYS[KEYS.len() - 1], "decision_log");
         assert_eq!(
             REQUIRED,
             [
@@ -432,9 +441,10 @@ mod tests {
                 "direction"
             ]
         );
-        let flags: Vec<String> = FIELDS.iter().map(Field::flag).collect();
-        assert_eq!(flags[2], "metric");
-        assert_eq!(flags[11], "tag");
+        let flag = |name| field(name).map(Field::flag);
+        assert_eq!(flag("primary_metric").as_deref(), Some("metric"));
+        assert_eq!(flag("tags").as_deref(), Some("tag"));
+        assert_eq!(flag("learning").as_deref(), Some("learning"));
     }
 
     /// The defaults of a new record are the table's defaults.

@@ -99,6 +99,33 @@ fn every_field_walks_through_the_command_line() {
     let shown: Value = serde_json::from_str(&env.ok(&["show", &id, "--format", "json"])).unwrap();
     holds(&shown, 1, "update");
 
+    // Every text field set is shown to people: on the terminal and on the story page.
+    let text = env.ok(&["show", &id]);
+    env.ok(&["site", "-o", "site"]);
+    let slug = env.ok(&["list", "--format", "json"]);
+    let slug: Value = serde_json::from_str(&slug).unwrap();
+    let slug = slug
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap()["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = env.read(&format!("site/e/{slug}.html"));
+    for field in FIELDS.iter().filter(|f| f.kind == FieldKind::Text) {
+        let value = sample(field, 1);
+        let value = value.as_str().unwrap();
+        assert!(
+            text.contains(value),
+            "xp show lacks {}:\n{text}",
+            field.name
+        );
+        let escaped = value.replace('&', "&amp;").replace('"', "&quot;");
+        assert!(page.contains(&escaped), "the story lacks {}", field.name);
+    }
+
     let rows: Value = serde_json::from_str(&env.ok(&["export", "--format", "json"])).unwrap();
     let row = rows
         .as_array()
