@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::git::GitError;
+use crate::record::lifecycle::Breach;
+use crate::record::parts::Status;
 use crate::rules::Problem;
 
 /// Everything an operation can fail with.
@@ -44,6 +46,10 @@ pub enum Error {
         reference: String,
         candidates: Vec<Candidate>,
     },
+    /// The change was refused: what it would break or what it lacks, as facts each front-end
+    /// phrases in its own words (none of them empty).
+    #[error("{}", refusals(.0))]
+    Refused(Vec<Refusal>),
     /// Another writer held the lock past the timeout.
     #[error("{message}")]
     Busy { message: String },
@@ -54,6 +60,103 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// Why a change was refused: the fact, for each front-end to phrase (the command line names
+/// its flags, HTTP its body keys, the page its form's labels).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// The change breaks what may change between two versions of a record.
+    Breaks(Breach),
+    /// Nothing would change: every value given is already set, and no note comes with it.
+    NothingToChange,
+    /// A text that must say something is blank.
+    Blank(Input),
+    /// A reason for an amendment came without a change of the plan.
+    AmendWithoutPlanChange,
+    /// A new experiment starts as draft or running, not in this status.
+    StartsAs(Status),
+}
+
+/// What a person gives with a change besides its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// The note for the decision log.
+    Note,
+    /// The reason for amending the plan.
+    Amend,
+    /// Permission for any status move.
+    Force,
+}
+
+impl Refusal {
+    /// Whether the input itself is wrong or short (as opposed to a change the rules refuse):
+    /// a usage error on the command line, a 422 over HTTP.
+    pub fn about_input(&self) -> bool {
+        matches!(
+            self,
+            Refusal::Blank(_)
+                | Refusal::AmendWithoutPlanChange
+                | Refusal::StartsAs(_)
+                | Refusal::Breaks(Breach::KillWithoutReason)
+        )
+    }
+
+    /// The input that would answer this refusal, if one does.
+    pub fn input(&self) -> Option<Input> {
+        match self {
+            Refusal::Blank(input) => Some(*input),
+            Refusal::AmendWithoutPlanChange | Refusal::Breaks(Breach::PlanChanged { .. }) => {
+                Some(Input::Amend)
+            }
+            Refusal::Breaks(Breach::KillWithoutReason) => Some(Input::Note),
+            Refusal::Breaks(Breach::Move { .. }) => Some(Input::Force),
+            _ => None,
+        }
+    }
+}
+
+/// The refusals in plain words, naming no flag or key (each front-end says its own).
+fn refusals(list: &[Refusal]) -> String {
+    let lines: Vec<String> = list.iter().map(plain).collect();
+    lines.join("; ")
+}
+
+fn plain(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Breaks(Breach::Move { from, to }) => format!(
+            "status cannot move from {} to {}",
+            from.as_str(),
+            to.as_str()
+        ),
+        Refusal::Breaks(Breach::KillWithoutReason) => {
+            "killing an experiment needs the reason".into()
+        }
+        Refusal::Breaks(Breach::PlanChanged { field, .. }) => {
+            format!("the plan is locked since the experiment ran: changing {field} is an amendment")
+        }
+        Refusal::Breaks(Breach::IdChanged { from, to }) => {
+            format!("the id was changed from {from} to {to}; an experiment keeps its id")
+        }
+        Refusal::Breaks(Breach::LogRewritten { index, how, .. }) => format!(
+            "decision-log entry {} was {}; the log is append-only",
+            index + 1,
+            how.as_str()
+        ),
+        Refusal::NothingToChange => "nothing to change: every value given is already set".into(),
+        Refusal::Blank(Input::Note) => "the note is blank; say what happened".into(),
+        Refusal::Blank(Input::Amend) => {
+            "the reason for the amendment is blank; say why the plan changes".into()
+        }
+        Refusal::Blank(Input::Force) => "nothing to say".into(),
+        Refusal::AmendWithoutPlanChange => {
+            "an amendment is for a change to the plan, and none is given".into()
+        }
+        Refusal::StartsAs(status) => format!(
+            "a new experiment starts as draft or running, not {}",
+            status.as_str()
+        ),
+    }
 }
 
 /// What kind of failure an [`Error`] is, for front-ends that map it (HTTP status codes).
@@ -164,6 +267,8 @@ impl Error {
     pub fn kind(&self) -> Kind {
         match self {
             Error::Usage { .. } => Kind::BadInput,
+            Error::Refused(list) if list.iter().any(Refusal::about_input) => Kind::BadInput,
+            Error::Refused(_) => Kind::Failed,
             Error::Failed { .. } | Error::Io { .. } => Kind::Failed,
             Error::Problems { .. } | Error::WouldBreak { .. } => Kind::Rules,
             Error::NotFound { .. } => Kind::NotFound,
@@ -219,6 +324,8 @@ impl Error {
             )),
             Error::Git(e) => e.hint(),
             Error::Usage { .. } => Some("run `xp --help` for usage".into()),
+            // Each front-end says what to do about a refusal in its own words.
+            Error::Refused(_) => None,
             Error::Io { .. } => None,
         }
     }
@@ -227,6 +334,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage { .. } => 2,
+            Error::Refused(list) if list.iter().any(Refusal::about_input) => 2,
             _ => 1,
         }
     }

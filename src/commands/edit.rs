@@ -8,8 +8,11 @@ use std::path::Path;
 use crate::commands::render;
 use crate::env::Env;
 use crate::error::Error;
+use crate::ops::edit::{Round, Trouble};
 use crate::ops::workspace::Workspace;
-use crate::ops::{self, Notice, WriteOptions, edit::Round};
+use crate::ops::{self, Notice, WriteOptions};
+use crate::record::lifecycle::Breach;
+use crate::record::texts::Note;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -57,7 +60,8 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
                     "run `xp edit` again to make a change",
                 ));
             }
-            Round::Broken(problems) => {
+            Round::Broken(troubles) => {
+                let problems: Vec<String> = troubles.iter().map(phrase).collect();
                 ui.warning(&format!(
                     "the edit breaks {} rule(s); opening the editor again",
                     problems.len()
@@ -77,6 +81,62 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         ui.status(&format!("wrote {}", saved.shown.display()));
     }
     Ok(())
+}
+
+/// What is wrong with an edit, as one line of the comments on top of the re-opened file.
+fn phrase(trouble: &Trouble) -> String {
+    match trouble {
+        Trouble::NotUtf8 => "the file is not valid UTF-8; save it as UTF-8".into(),
+        Trouble::Uneditable(why) => why.clone(),
+        Trouble::Problem(p) => {
+            let hint = p
+                .hint
+                .as_deref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            format!(
+                "{}:{}:{}: error[{}]: {}{hint}",
+                p.path.display(),
+                p.line,
+                p.column,
+                p.rule.name(),
+                p.message
+            )
+        }
+        Trouble::Breach(Breach::IdChanged { from, to }) => format!(
+            "the id was changed from {from} to {to}; an experiment keeps its id (put it back)"
+        ),
+        Trouble::Breach(Breach::LogRewritten { index, how, .. }) => format!(
+            "decision-log entry {} was {}; the log is append-only: put the old entries back \
+             as they were and add new ones at the end",
+            index + 1,
+            how.as_str()
+        ),
+        Trouble::Breach(Breach::Move { from, to }) => {
+            let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+            format!(
+                "status cannot move from {} to {}{}",
+                from.as_str(),
+                to.as_str(),
+                if next.is_empty() {
+                    " (run `xp edit --force` to move it anyway)".to_owned()
+                } else {
+                    format!(
+                        "; it can move to {} (or run `xp edit --force`)",
+                        next.join(" or ")
+                    )
+                }
+            )
+        }
+        Trouble::Breach(Breach::KillWithoutReason) => "killing an experiment needs the reason: \
+            add a decision-log entry at the end saying why"
+            .into(),
+        Trouble::Breach(Breach::PlanChanged { field, from, to }) => format!(
+            "the plan is locked since the experiment ran: changing {field} is an amendment; add \
+             a decision-log entry at the end saying why: `note: \"{}\"`",
+            Note::amended(field, from, to, "why")
+        ),
+    }
 }
 
 /// The editor git would use: `GIT_EDITOR`, git's `core.editor`, `VISUAL`, `EDITOR`; `None`

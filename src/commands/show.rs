@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::ops;
 use crate::ops::workspace::Workspace;
 use crate::record::edit::format_number;
+use crate::record::texts::Note;
 use crate::record::{self, Direction, FIELDS, FieldValue, Record};
 use crate::ui::Ui;
 
@@ -37,7 +38,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
                 .record
                 .decision_log
                 .iter()
-                .any(|e| e.note.starts_with("amended: "))
+                .any(|e| matches!(Note::read(&e.note), Note::Amended { .. }))
             {
                 let history = ops::log::log(ws, &args.reference)?;
                 let block = render::registered_plan(&history.amended_plan);

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::record::texts::Note;
 use crate::record::{self, Decision, Record, Status};
 use crate::time::parse_utc;
 
@@ -50,18 +51,11 @@ fn decided(r: &Record) -> Option<Decision> {
 
 /// The time of the log entry that moved the experiment to its status, else of its last entry.
 fn decided_at(r: &Record) -> Option<DateTime<Utc>> {
-    let moved = format!("-> {}", r.status.as_str());
     let entry = r
         .decision_log
         .iter()
         .rev()
-        .find(|e| {
-            e.note.starts_with("status: ")
-                && e.note
-                    .split(':')
-                    .nth(1)
-                    .is_some_and(|m| m.trim_end().ends_with(&moved))
-        })
+        .find(|e| matches!(Note::read(&e.note), Note::Moved { to, .. } if to == r.status))
         .or(r.decision_log.last())?;
     parse_utc(&entry.at)
 }

@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Sources};
+use crate::error::{Error, Refusal, Sources};
 use crate::ops::notice::Notice;
 use crate::ops::workspace::Workspace;
 use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Saved};
 use crate::record::edit as yaml_edit;
+use crate::record::texts::Note;
 use crate::record::{Field, FieldValue, LogEntry, Record, Status};
 use crate::rules::{self, Problem, Rule};
 use crate::time::format_time;
@@ -75,7 +76,12 @@ fn create_with(
         record.decision_log.push(LogEntry {
             at: format_time(ws.env.now()),
             who: ws.who(None),
-            note: "status: draft -> running".into(),
+            note: Note::Moved {
+                from: Status::Draft,
+                to: Status::Running,
+                why: None,
+            }
+            .to_string(),
         });
     }
     let text = yaml_edit::render_record(&record);
@@ -123,14 +129,8 @@ fn create_with(
 }
 
 /// A new experiment starts as draft or running; later moves are `update`'s, with its rules.
-fn starts_well(status: Status) -> Option<String> {
-    (!matches!(status, Status::Draft | Status::Running)).then(|| {
-        format!(
-            "a new experiment starts as draft or running, not {}; create it, then move it with \
-             `xp update --status` (killing needs a reason, completing a decision)",
-            status.as_str()
-        )
-    })
+fn starts_well(status: Status) -> bool {
+    matches!(status, Status::Draft | Status::Running)
 }
 
 fn from_draft(draft: Draft) -> Result<Record, Error> {
@@ -143,8 +143,8 @@ fn from_draft(draft: Draft) -> Result<Record, Error> {
             )));
         }
     }
-    if let Some(message) = starts_well(record.status) {
-        return Err(Error::usage(message));
+    if !starts_well(record.status) {
+        return Err(Error::Refused(vec![Refusal::StartsAs(record.status)]));
     }
     Ok(record)
 }
@@ -171,11 +171,15 @@ fn from_payload(shown: &Path, bytes: &[u8], id: &str) -> Result<Record, Error> {
             message,
             hint: Some(hint.to_owned()),
         };
-        if let Some(message) = starts_well(record.status) {
+        if !starts_well(record.status) {
             problems.push(problem(
                 "status",
                 Rule::BadStatus,
-                message,
+                format!(
+                    "a new experiment starts as draft or running, not {}; create it, then move \
+                     it (killing needs a reason, completing a decision)",
+                    record.status.as_str()
+                ),
                 "leave status out, or make it draft or running",
             ));
         }

@@ -11,7 +11,9 @@ use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::record::edit as yaml_edit;
 use crate::record::fields::FIELDS;
-use crate::record::{LogEntry, Record, Status};
+use crate::record::lifecycle::{self, Breach};
+use crate::record::texts::{Changed, Note, shown};
+use crate::record::{LogEntry, Record};
 use crate::rules::{self, Problem};
 use crate::store::Loaded;
 use crate::yaml;
@@ -40,10 +42,23 @@ pub struct Session {
 pub enum Round {
     /// The text is fine: save it with [`save`].
     Ready(Box<Checked>),
-    /// The text breaks these; re-open it with [`with_problems`].
-    Broken(Vec<String>),
+    /// The text breaks these; re-open it with [`with_problems`], each phrased as a line.
+    Broken(Vec<Trouble>),
     /// Nothing to do: the file was left as it was, or emptied (the reason).
     Abort(String),
+}
+
+/// What is wrong with an edited text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Trouble {
+    /// The text is not UTF-8.
+    NotUtf8,
+    /// It breaks a rule.
+    Problem(Problem),
+    /// It changes what may not change between two versions (see [`lifecycle`]).
+    Breach(Breach),
+    /// xp cannot add its status entry to the text (the reason).
+    Uneditable(String),
 }
 
 /// An edited text that passed every check, with the record it must read back as.
@@ -122,7 +137,7 @@ pub fn check(
     notices: &mut Vec<Notice>,
 ) -> Round {
     let Ok(saved) = std::str::from_utf8(saved) else {
-        return Round::Broken(vec!["the file is not valid UTF-8; save it as UTF-8".into()]);
+        return Round::Broken(vec![Trouble::NotUtf8]);
     };
     let text = strip(saved);
     if text.trim().is_empty() {
@@ -136,7 +151,7 @@ pub fn check(
     }
     let checked = rules::check_bytes(&session.shown, text.as_bytes());
     let Some(new) = checked.record else {
-        return Round::Broken(checked.problems.iter().map(line).collect());
+        return Round::Broken(checked.problems.into_iter().map(Trouble::Problem).collect());
     };
     match prepare(ws, session, text, new, force, notices) {
         Ok(ready) => Round::Ready(Box::new(ready)),
@@ -144,25 +159,8 @@ pub fn check(
     }
 }
 
-/// A problem as one comment line: `path:line:column: error[rule]: message (hint)`.
-fn line(p: &Problem) -> String {
-    let hint = p
-        .hint
-        .as_deref()
-        .map(|h| format!(" ({h})"))
-        .unwrap_or_default();
-    format!(
-        "{}:{}:{}: error[{}]: {}{hint}",
-        p.path.display(),
-        p.line,
-        p.column,
-        p.rule.name(),
-        p.message
-    )
-}
-
-/// The edit's own rules (the id stays, the log only grows, status moves as `update` allows)
-/// and the text to write, with the status entry xp adds for a status changed by hand.
+/// The edit's own rules (those of [`lifecycle::transition`], the status move unless
+/// forced) and the text to write, with the status entry xp adds for a status changed by hand.
 fn prepare(
     ws: &Workspace,
     session: &Session,
@@ -170,81 +168,29 @@ fn prepare(
     mut new: Record,
     force: bool,
     notices: &mut Vec<Notice>,
-) -> Result<Checked, Vec<String>> {
+) -> Result<Checked, Vec<Trouble>> {
     let old = &session.record;
-    let mut problems = Vec::new();
-    if new.id != old.id {
-        problems.push(format!(
-            "the id was changed from {} to {}; an experiment keeps its id (put it back)",
-            old.id, new.id
-        ));
+    let transition = lifecycle::transition(old, &new);
+    let breaches: Vec<Trouble> = transition
+        .breaches
+        .into_iter()
+        .filter(|b| !(force && matches!(b, Breach::Move { .. })))
+        .map(Trouble::Breach)
+        .collect();
+    if !breaches.is_empty() {
+        return Err(breaches);
     }
-    let kept = new.decision_log.len() >= old.decision_log.len()
-        && new.decision_log[..old.decision_log.len()] == old.decision_log[..];
-    if !kept {
-        problems.push(
-            "an existing decision-log entry was changed or removed; the log is append-only: \
-             put the old entries back as they were and add new ones at the end"
-                .into(),
-        );
-    }
-    let appended: Vec<LogEntry> = new
-        .decision_log
-        .get(old.decision_log.len()..)
-        .unwrap_or_default()
-        .to_vec();
-    if new.status != old.status {
-        if !force && !old.status.can_move_to(new.status) {
-            let next: Vec<&str> = old.status.next().iter().map(|s| s.as_str()).collect();
-            problems.push(format!(
-                "status cannot move from {} to {}{}",
-                old.status.as_str(),
-                new.status.as_str(),
-                if next.is_empty() {
-                    " (run `xp edit --force` to move it anyway)".to_owned()
-                } else {
-                    format!(
-                        "; it can move to {} (or run `xp edit --force`)",
-                        next.join(" or ")
-                    )
-                }
-            ));
-        }
-        if new.status == Status::Killed && appended.is_empty() {
-            problems.push(
-                "killing an experiment needs the reason: add a decision-log entry at the end \
-                 saying why"
-                    .into(),
-            );
-        }
-    }
-    if crate::record::plan::locked(old) {
-        for (field, from, to) in crate::record::plan::changes(old, &new) {
-            if crate::record::plan::reason(&appended, field, &from, &to).is_none() {
-                problems.push(format!(
-                    "the plan is locked since the experiment ran: changing {field} is an \
-                     amendment; add a decision-log entry at the end saying why: \
-                     `note: \"{}\"`",
-                    crate::record::plan::note(field, &from, &to, "why")
-                ));
-            }
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-
     let mut body: Vec<String> = FIELDS
         .iter()
         .filter_map(|f| {
             let (before, after) = (old.get(f.name), new.get(f.name));
             (before != after).then(|| {
-                format!(
-                    "{}: {} -> {}",
-                    f.name,
-                    write::shown(f.name, &before),
-                    write::shown(f.name, &after)
-                )
+                Changed {
+                    field: f.name,
+                    from: &shown(f.name, &before),
+                    to: &shown(f.name, &after),
+                }
+                .to_string()
             })
         })
         .collect();
@@ -253,15 +199,23 @@ fn prepare(
         let entry = LogEntry {
             at: write::stamp(ws, &new.decision_log, notices),
             who: ws.who(None),
-            note: format!("status: {} -> {}", old.status.as_str(), new.status.as_str()),
+            note: Note::Moved {
+                from: old.status,
+                to: new.status,
+                why: None,
+            }
+            .to_string(),
         };
-        let doc = yaml::parse(&text).map_err(|e| vec![e.message])?;
-        text = yaml_edit::append_log_entry(&text, &doc, &entry).map_err(|e| vec![e.0])?;
+        let parsed = yaml::parse(&text);
+        let appended = parsed
+            .map_err(|e| e.message)
+            .and_then(|doc| yaml_edit::append_log_entry(&text, &doc, &entry).map_err(|e| e.0));
+        text = appended.map_err(|e| vec![Trouble::Uneditable(e)])?;
         new.decision_log.push(entry);
     }
-    if !appended.is_empty() {
+    if !transition.added.is_empty() {
         body.push(String::new());
-        body.extend(appended.iter().map(|e| e.note.clone()));
+        body.extend(transition.added.iter().map(|e| e.note.clone()));
     }
     let change = Change {
         subject: format!("xp: edit {}", session.slug),

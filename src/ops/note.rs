@@ -1,6 +1,6 @@
 //! Appending `{at, who, note}` to an experiment's decision log.
 
-use crate::error::Error;
+use crate::error::{Error, Input, Refusal};
 use crate::ops::notice::Notice;
 use crate::ops::workspace::Workspace;
 use crate::ops::write::WriteOptions;
@@ -54,7 +54,7 @@ pub fn append(
     options: WriteOptions,
 ) -> Result<Saved, Error> {
     if input.note.trim().is_empty() {
-        return Err(Error::usage("the note is blank; say what happened"));
+        return Err(Error::Refused(vec![Refusal::Blank(Input::Note)]));
     }
     write::edit(
         ws,

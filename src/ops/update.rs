@@ -1,7 +1,7 @@
 //! Changing fields like the origin service's PATCH: status moves are checked and logged, and
 //! the result must pass every rule or nothing is written.
 
-use crate::error::Error;
+use crate::error::{Error, Input, Refusal};
 use crate::ops::note::Who;
 use crate::ops::notice::Notice;
 use crate::ops::workspace::Workspace;
@@ -9,8 +9,10 @@ use crate::ops::write::WriteOptions;
 use crate::ops::write::{self, Change, Edit, Saved};
 use crate::record::edit::{self as yaml_edit, NewValue};
 use crate::record::fields::{FIELDS, Field, FieldKind};
+use crate::record::lifecycle::{self, Breach};
 use crate::record::plan;
-use crate::record::{FieldValue, LogEntry, Record, Status};
+use crate::record::texts::{Changed, Note, shown};
+use crate::record::{FieldValue, LogEntry, Record};
 use crate::yaml;
 
 /// What to change: fields, each with its new value, and what goes with the change.
@@ -27,31 +29,6 @@ pub struct Changes {
     /// log entry `amended: FIELD OLD -> NEW: REASON`.
     pub amend: Option<String>,
     pub who: Option<String>,
-}
-
-/// Why a status move was refused: the move and the moves that are allowed.
-fn refused_move(from: Status, to: Status) -> Error {
-    let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
-    let hint = if next.is_empty() {
-        format!(
-            "{} is the last status: it moves nowhere without --force",
-            from.as_str()
-        )
-    } else {
-        format!(
-            "from {} it can move to {}; add --force to move anyway",
-            from.as_str(),
-            next.join(" or ")
-        )
-    };
-    Error::failed(
-        format!(
-            "status cannot move from {} to {}",
-            from.as_str(),
-            to.as_str()
-        ),
-        hint,
-    )
 }
 
 /// Changes the experiment `reference` names and commits it.
@@ -77,48 +54,69 @@ pub fn update_as(
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
         let edits = apply(&changes, &mut new)?;
-        let note = blank_is_error(changes.note.as_deref(), "the -m note is blank; say why")?;
-        let reason = blank_is_error(
-            changes.amend.as_deref(),
-            "the --amend reason is blank; say why the plan changes",
-        )?;
+        let note = not_blank(changes.note.as_deref(), Input::Note)?;
+        let reason = not_blank(changes.amend.as_deref(), Input::Amend)?;
         let amended = plan::changes(&old, &new);
-        guard_plan(&old, &amended, reason)?;
-        guard_move(&old, &new, changes.force, note)?;
+        if reason.is_some() && amended.is_empty() {
+            return Err(Error::Refused(vec![Refusal::AmendWithoutPlanChange]));
+        }
         let changed: Vec<String> = edits
             .iter()
             .filter(|(_, before, after)| before != after)
-            .map(|(key, before, after)| format!("{key}: {before} -> {after}"))
+            .map(|(field, from, to)| {
+                Changed {
+                    field,
+                    from: from.as_str(),
+                    to: to.as_str(),
+                }
+                .to_string()
+            })
             .collect();
-        let status_change = (new.status != old.status)
-            .then(|| format!("status: {} -> {}", old.status.as_str(), new.status.as_str()));
+        let moved = new.status != old.status;
+        // The entries this change adds: each amendment, then the move or the note.
         let mut notes: Vec<String> = reason.map_or_else(Vec::new, |reason| {
             amended
                 .iter()
-                .map(|(field, from, to)| plan::note(field, from, to, reason))
+                .map(|(field, from, to)| Note::amended(field, from, to, reason))
                 .collect()
         });
-        notes.extend(match (&status_change, note) {
-            (Some(change), Some(note)) => Some(format!("{change}: {note}")),
-            (Some(change), None) => Some(change.clone()),
-            (None, Some(note)) => Some(note.to_owned()),
-            (None, None) => None,
-        });
-        if changed.is_empty() && notes.is_empty() {
-            return Err(Error::failed(
-                "nothing to change: every value given is already set",
-                "pass a field to change, e.g. --status running, or -m to add a note",
-            ));
+        if moved {
+            let why = note;
+            notes.push(
+                Note::Moved {
+                    from: old.status,
+                    to: new.status,
+                    why,
+                }
+                .to_string(),
+            );
+        } else if let Some(note) = note {
+            notes.push(note.to_owned());
         }
-        let text = rewrite(
-            ws,
-            loaded,
-            &old,
-            &mut new,
-            &notes,
-            fallback.resolve(ws, changes.who.as_deref()),
-            notices,
-        )?;
+        let at = write::stamp(ws, &new.decision_log, notices);
+        let who = fallback.resolve(ws, changes.who.as_deref());
+        let entries: Vec<LogEntry> = notes
+            .into_iter()
+            .map(|note| LogEntry {
+                at: at.clone(),
+                who: who.clone(),
+                note,
+            })
+            .collect();
+        new.decision_log.extend(entries.iter().cloned());
+        let refusals: Vec<Refusal> = lifecycle::transition(&old, &new)
+            .breaches
+            .into_iter()
+            .filter(|b| !(changes.force && matches!(b, Breach::Move { .. })))
+            .map(Refusal::Breaks)
+            .collect();
+        if !refusals.is_empty() {
+            return Err(Error::Refused(refusals));
+        }
+        if changed.is_empty() && entries.is_empty() {
+            return Err(Error::Refused(vec![Refusal::NothingToChange]));
+        }
+        let text = rewrite(loaded, &old, &new, &entries)?;
         let mut body = changed;
         for (label, text) in [("Amended: ", reason), ("", note)] {
             if let Some(text) = text {
@@ -126,10 +124,10 @@ pub fn update_as(
                 body.push(format!("{label}{text}"));
             }
         }
-        let subject = match (&status_change, reason) {
+        let subject = match (moved, reason) {
             (_, Some(_)) => format!("xp: amend {}", loaded.slug),
-            (Some(_), None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
-            (None, None) => format!("xp: update {}", loaded.slug),
+            (true, None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
+            (false, None) => format!("xp: update {}", loaded.slug),
         };
         let change = Change {
             subject,
@@ -145,64 +143,20 @@ pub fn update_as(
 }
 
 /// A text that, when given, must not be blank; trimmed.
-fn blank_is_error<'a>(text: Option<&'a str>, message: &str) -> Result<Option<&'a str>, Error> {
+fn not_blank(text: Option<&str>, input: Input) -> Result<Option<&str>, Error> {
     match text.map(str::trim) {
-        Some("") => Err(Error::usage(message)),
+        Some("") => Err(Error::Refused(vec![Refusal::Blank(input)])),
         other => Ok(other),
     }
 }
 
-/// Once the experiment ran, a change to the plan needs a reason; a reason needs a change.
-fn guard_plan(
-    old: &Record,
-    amended: &[(&str, String, String)],
-    reason: Option<&str>,
-) -> Result<(), Error> {
-    if reason.is_some() && amended.is_empty() {
-        return Err(Error::usage(
-            "--amend is for a change to the plan (--hypothesis, --metric, --baseline, --target, \
-             --direction), and none is given",
-        ));
-    }
-    if !amended.is_empty() && reason.is_none() && plan::locked(old) {
-        let fields: Vec<&str> = amended.iter().map(|(f, _, _)| *f).collect();
-        return Err(Error::failed(
-            format!(
-                "the plan is locked since the experiment ran: changing {} is an amendment",
-                fields.join(", ")
-            ),
-            "say why with --amend \"reason\"; the change and the reason are logged",
-        ));
-    }
-    Ok(())
-}
-
-/// A status move must be allowed (or forced), and killing needs its reason.
-fn guard_move(old: &Record, new: &Record, force: bool, note: Option<&str>) -> Result<(), Error> {
-    if new.status == old.status {
-        return Ok(());
-    }
-    if !force && !old.status.can_move_to(new.status) {
-        return Err(refused_move(old.status, new.status));
-    }
-    if new.status == Status::Killed && note.is_none() {
-        return Err(Error::usage(
-            "killing an experiment needs the reason: add -m \"why it was killed\"",
-        ));
-    }
-    Ok(())
-}
-
-/// The file's text with the changed values replaced and the notes appended to the log (and to
-/// `new`'s log), each edit re-parsed before the next.
+/// The file's text with the changed values replaced and the entries appended to the log, each
+/// edit re-parsed before the next.
 fn rewrite(
-    ws: &Workspace,
     loaded: &crate::store::Loaded,
     old: &Record,
-    new: &mut Record,
-    notes: &[String],
-    who: Option<String>,
-    notices: &mut Vec<Notice>,
+    new: &Record,
+    entries: &[LogEntry],
 ) -> Result<String, Error> {
     let parse =
         |text: &str| yaml::parse(text).map_err(|e| Error::failed(e.message, "nothing was written"));
@@ -211,15 +165,9 @@ fn rewrite(
         text = yaml_edit::set_field(&text, &parse(&text)?, key, &value)
             .map_err(|e| Error::failed(e.0, "nothing was written"))?;
     }
-    for note in notes {
-        let entry = LogEntry {
-            at: write::stamp(ws, &new.decision_log, notices),
-            who: who.clone(),
-            note: note.clone(),
-        };
-        text = yaml_edit::append_log_entry(&text, &parse(&text)?, &entry)
+    for entry in entries {
+        text = yaml_edit::append_log_entry(&text, &parse(&text)?, entry)
             .map_err(|e| Error::failed(e.0, "nothing was written"))?;
-        new.decision_log.push(entry);
     }
     Ok(text)
 }
@@ -262,11 +210,7 @@ fn apply(
             return Err(Error::usage(format!("{name} cannot take that value")));
         }
         if name != "status" {
-            edits.push((
-                name,
-                write::shown(name, &before),
-                write::shown(name, &value),
-            ));
+            edits.push((name, shown(name, &before), shown(name, &value)));
         }
     }
     Ok(edits)

@@ -206,19 +206,3 @@ pub fn commit_message(change: &Change) -> String {
         )
     }
 }
-
-/// A value as a commit body shows it: `null`, `3.2`, `[a, b]`; an absent value that stands for
-/// a default shows the default.
-pub(crate) fn shown(name: &str, value: &Option<crate::record::FieldValue>) -> String {
-    use crate::record::FieldValue;
-    use crate::record::fields::{self, FieldKind};
-    let field = fields::field(name);
-    match value {
-        None if field.is_some_and(|f| f.kind == FieldKind::TextList) => "[]".into(),
-        None => field.and_then(|f| f.default).unwrap_or("null").into(),
-        Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
-        Some(FieldValue::Number(x)) => crate::record::edit::format_number(*x),
-        Some(FieldValue::Whole(n)) => n.to_string(),
-        Some(FieldValue::Text(t)) => t.clone(),
-    }
-}

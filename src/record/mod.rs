@@ -6,9 +6,11 @@
 pub mod derived;
 pub mod edit;
 pub mod fields;
+pub mod lifecycle;
 pub mod parts;
 pub mod plan;
 pub mod schema;
+pub mod texts;
 
 pub use derived::{DERIVED, percent};
 pub use fields::{FIELDS, Field, FieldKind, FieldValue, KEYS, REQUIRED, Record};

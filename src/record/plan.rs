@@ -2,21 +2,9 @@
 //! pre-registered: it changes freely while the experiment is a draft, and from its first move
 //! to running on every change is an amendment, logged with its reason.
 
-use crate::record::edit::format_number;
-use crate::record::fields::{FieldValue, Record};
+use crate::record::fields::{FIELDS, Record};
 use crate::record::parts::{LogEntry, Status};
-
-/// The fields of the plan.
-pub const PLAN: [&str; 5] = [
-    "hypothesis",
-    "primary_metric",
-    "baseline",
-    "target",
-    "direction",
-];
-
-/// The start of an amendment's log entry.
-const AMENDED: &str = "amended: ";
+use crate::record::texts::{Note, shown};
 
 /// Whether the plan is locked: the experiment is running or past it, or its log records a
 /// move to running (killed after it ran); a draft, or one killed as a draft, is free.
@@ -24,55 +12,43 @@ pub fn locked(record: &Record) -> bool {
     matches!(
         record.status,
         Status::Running | Status::Completed | Status::Shipped
-    ) || record
-        .decision_log
-        .iter()
-        .any(|e| e.note.starts_with("status: ") && e.note.contains("-> running"))
+    ) || record.decision_log.iter().any(|e| {
+        matches!(
+            Note::read(&e.note),
+            Note::Moved {
+                to: Status::Running,
+                ..
+            }
+        )
+    })
 }
 
-/// A plan field's value as an amendment names it: `3.7`, `signup_rate`, `increase`.
-pub fn shown(field: &str, value: &Option<FieldValue>) -> String {
-    match value {
-        None if field == "direction" => "increase".into(),
-        None => "null".into(),
-        Some(FieldValue::Number(x)) => format_number(*x),
-        Some(FieldValue::Whole(n)) => n.to_string(),
-        Some(FieldValue::Text(t)) => t.clone(),
-        Some(FieldValue::List(items)) => format!("[{}]", items.join(", ")),
-    }
-}
-
-/// The plan fields that differ between two versions: (field, from, to) as shown.
+/// The plan fields (those of the table marked `plan`) that differ between two versions:
+/// (field, from, to) as the log shows them.
 pub fn changes(before: &Record, after: &Record) -> Vec<(&'static str, String, String)> {
-    PLAN.iter()
-        .filter_map(|&field| {
+    FIELDS
+        .iter()
+        .filter(|f| f.plan)
+        .filter_map(|f| {
             let (from, to) = (
-                shown(field, &before.get(field)),
-                shown(field, &after.get(field)),
+                shown(f.name, &before.get(f.name)),
+                shown(f.name, &after.get(f.name)),
             );
-            (from != to).then_some((field, from, to))
+            (from != to).then_some((f.name, from, to))
         })
         .collect()
-}
-
-/// The log note of one amendment: `amended: target 3.7 -> 3.5: the reason`.
-pub fn note(field: &str, from: &str, to: &str, reason: &str) -> String {
-    format!("{AMENDED}{field} {from} -> {to}: {reason}")
 }
 
 /// The reason of the amendment of `field` from `from` to `to` among `entries`, if one is
 /// logged there.
 pub fn reason<'a>(entries: &'a [LogEntry], field: &str, from: &str, to: &str) -> Option<&'a str> {
-    let prefix = format!("{AMENDED}{field} {from} -> {to}: ");
     entries
         .iter()
-        .find_map(|e| e.note.strip_prefix(prefix.as_str()))
+        .find_map(|e| Note::read(&e.note).amends(field, from, to))
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
-
     use super::*;
 
     fn entry(note: &str) -> LogEntry {
@@ -84,18 +60,21 @@ mod tests {
     }
 
     #[test]
-    fn an_amendment_reads_back_its_reason() {
-        let n = note("target", "3.7", "3.5", "traffic halved: a smaller lift");
-        assert_eq!(
-            n,
-            "amended: target 3.7 -> 3.5: traffic halved: a smaller lift"
-        );
+    fn an_amendment_is_found_among_entries() {
+        let n = Note::amended("target", "3.7", "3.5", "traffic halved");
         let log = [entry("Launched"), entry(&n)];
-        assert_eq!(
-            reason(&log, "target", "3.7", "3.5"),
-            Some("traffic halved: a smaller lift")
-        );
+        assert_eq!(reason(&log, "target", "3.7", "3.5"), Some("traffic halved"));
         assert_eq!(reason(&log, "target", "3.7", "3.4"), None);
-        assert_eq!(reason(&log, "baseline", "3.7", "3.5"), None);
+    }
+
+    #[test]
+    fn the_plan_locks_once_the_experiment_ran() {
+        let mut r = Record::default();
+        assert!(!locked(&r));
+        r.decision_log.push(entry("status: draft -> running"));
+        r.status = Status::Killed;
+        assert!(locked(&r));
+        r.decision_log[0] = entry("status: draft -> killed: never started");
+        assert!(!locked(&r));
     }
 }

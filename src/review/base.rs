@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::record::LogEntry;
-use crate::record::plan;
+use crate::record::lifecycle::{self, Breach};
 use crate::rules::{Checked, Problem, Rule};
 use crate::store::Loaded;
 use crate::yaml::{Document, Pos, Value};
@@ -32,10 +31,7 @@ pub fn compare(base: &[BaseFile], head: &[Loaded], rev: &str) -> Vec<Problem> {
             continue;
         };
         match by_id.get(id.as_str()) {
-            Some(new) => {
-                problems.extend(compare_logs(old, new, rev));
-                problems.extend(compare_plans(old, new, rev));
-            }
+            Some(new) => problems.extend(compare_one(old, new, rev)),
             None => problems.push(missing(old, id, head, rev)),
         }
     }
@@ -69,104 +65,76 @@ fn missing(old: &BaseFile, id: &str, head: &[Loaded], rev: &str) -> Problem {
     )
 }
 
-/// Base entries must still be there, unchanged and in the same relative order: the base's log
-/// is an ordered subsequence of the new one, so new entries may stand between them (as a merge
-/// that interleaves notes by time puts them).
-fn compare_logs(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
-    let (Some(before), Some(after), Some(doc)) = (
-        old.checked.log.as_ref(),
-        new.checked.log.as_ref(),
-        new.checked.doc.as_ref(),
-    ) else {
+/// What the change from the base version to the new one breaks, as [`lifecycle`] says: base
+/// entries must still be there, unchanged and in the same relative order (new entries may
+/// stand between them, as a merge that interleaves notes by time puts them); a record already
+/// running at the base keeps its plan unless each change is logged as an amendment. Status
+/// moves are the writer's to allow (`--force` leaves no trace to review).
+fn compare_one(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
+    let Some(doc) = new.checked.doc.as_ref() else {
         return Vec::new();
+    };
+    let breaches = match (&old.checked.record, &new.checked.record) {
+        (Some(before), Some(after)) => lifecycle::transition(before, after).breaches,
+        // A file that breaks other rules: its log is still held to the base's.
+        _ => match (&old.checked.log, &new.checked.log) {
+            (Some(before), Some(after)) => lifecycle::log(before, after).1,
+            _ => Vec::new(),
+        },
     };
     let places = entry_positions(doc);
-    let mut problems = Vec::new();
-    // The new log's entries before `next` are matched to base entries, or passed over.
-    let mut next = 0;
-    for (i, entry) in before.iter().enumerate() {
-        if let Some(found) = after[next.min(after.len())..]
-            .iter()
-            .position(|e| e == entry)
-        {
-            next += found + 1;
-            continue;
-        }
-        let kept = after.iter().filter(|e| *e == entry).count();
-        let wanted = before[..=i].iter().filter(|e| *e == entry).count();
-        let what = if kept >= wanted {
-            "moved"
-        } else if after.iter().any(|e| e.at == entry.at && e.who == entry.who) {
-            "changed"
-        } else {
-            "removed"
-        };
-        let pos = places
-            .get(next)
-            .or(places.last())
-            .copied()
-            .unwrap_or_else(start);
-        problems.push(problem(
-            &new.shown,
-            pos,
-            Rule::LogRewritten,
-            format!(
-                "decision-log entry {} at {rev} ({} by {}: \"{}\") was {what}; the log is append-only",
-                i + 1,
-                entry.at,
-                entry.who.as_deref().unwrap_or("nobody"),
-                shorten(&entry.note)
-            ),
-            "put the entry back as it was and add a new note instead",
-        ));
-    }
-    problems
-}
-
-/// A record already running at the base keeps its plan, unless each change is logged as an
-/// amendment among the entries added since (`plan-changed`, at the changed key).
-fn compare_plans(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
-    let (Some(before), Some(after), Some(doc)) = (
-        old.checked.record.as_ref(),
-        new.checked.record.as_ref(),
-        new.checked.doc.as_ref(),
-    ) else {
-        return Vec::new();
-    };
-    if !plan::locked(before) {
-        return Vec::new();
-    }
-    let added: Vec<LogEntry> = after
-        .decision_log
-        .iter()
-        .filter(|e| !before.decision_log.contains(e))
-        .cloned()
-        .collect();
-    plan::changes(before, after)
+    breaches
         .into_iter()
-        .filter(|(field, from, to)| plan::reason(&added, field, from, to).is_none())
-        .map(|(field, from, to)| {
-            let pos = doc
-                .entry(doc.root, field)
-                .map_or_else(start, |(key, _)| doc.node(key).start);
-            let flag = if field == "primary_metric" {
-                "metric"
-            } else {
-                field
-            };
-            problem(
-                &new.shown,
-                pos,
-                Rule::PlanChanged,
-                format!(
-                    "{field} was {from} at {rev}, when the experiment was already running, and \
-                     is {to} now, with no amendment logged; the plan is pre-registered"
-                ),
-                &format!(
-                    "put {from} back, then change it with `xp update <ref> --{flag} <value> \
-                     --amend \"why\"`, which logs the reason"
-                ),
-            )
+        .filter_map(|breach| match breach {
+            Breach::LogRewritten {
+                index,
+                entry,
+                how,
+                near,
+            } => {
+                let pos = places
+                    .get(near)
+                    .or(places.last())
+                    .copied()
+                    .unwrap_or_else(start);
+                Some(problem(
+                    &new.shown,
+                    pos,
+                    Rule::LogRewritten,
+                    format!(
+                        "decision-log entry {} at {rev} ({} by {}: \"{}\") was {}; the log is \
+                         append-only",
+                        index + 1,
+                        entry.at,
+                        entry.who.as_deref().unwrap_or("nobody"),
+                        shorten(&entry.note),
+                        how.as_str()
+                    ),
+                    "put the entry back as it was and add a new note instead",
+                ))
+            }
+            Breach::PlanChanged { field, from, to } => {
+                let pos = doc
+                    .entry(doc.root, field)
+                    .map_or_else(start, |(key, _)| doc.node(key).start);
+                let flag = crate::record::fields::field(field)
+                    .map_or_else(|| field.to_owned(), |f| f.flag());
+                Some(problem(
+                    &new.shown,
+                    pos,
+                    Rule::PlanChanged,
+                    format!(
+                        "{field} was {from} at {rev}, when the experiment was already running, \
+                         and is {to} now, with no amendment logged; the plan is pre-registered"
+                    ),
+                    &format!(
+                        "put {from} back, then change it with `xp update <ref> --{flag} <value> \
+                         --amend \"why\"`, which logs the reason"
+                    ),
+                ))
+            }
+            // Ids are matched across files above; moves and kills are the writer's to allow.
+            Breach::IdChanged { .. } | Breach::Move { .. } | Breach::KillWithoutReason => None,
         })
         .collect()
 }

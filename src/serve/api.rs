@@ -6,12 +6,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::error::{Error, Kind};
+use crate::error::{Error, Input, Kind, Refusal};
 use crate::export::{self, Column};
 use crate::ops::note::NewNote;
 use crate::ops::read::Filter;
 use crate::ops::update::Changes;
+use crate::record::FIELDS;
 use crate::record::fields;
+use crate::record::lifecycle::Breach;
 use crate::record::{Decision, Field, FieldKind, FieldValue, KEYS, Status};
 use crate::rules::{Problem, Rule};
 use crate::yaml;
@@ -107,11 +109,8 @@ impl Body {
 pub enum Blame<'a> {
     /// A create: problems point into the payload's canonical `text`.
     Payload { body: &'a Body, text: &'a str },
-    /// A change of a record; a plain input error is about `usage_field`.
-    Change {
-        body: &'a Body,
-        usage_field: &'a str,
-    },
+    /// A change of a record.
+    Change { body: &'a Body },
     /// A read: problems are in files on disk, not in the request.
     Read,
 }
@@ -156,21 +155,12 @@ pub fn error(e: &Error, blame: Blame<'_>) -> Response {
                 .collect();
             unprocessable(list)
         }
+        Error::Refused(list) => refused(list, body),
         Error::Usage { message } => {
-            let field = match &blame {
-                // The operation's messages name the command line's flags.
-                Blame::Change { .. } if message.contains("--amend") => "amend",
-                Blame::Change { usage_field, .. } => usage_field,
-                _ => "body",
-            };
-            let input = body.map_or(Value::Null, |b| b.input(field));
-            let mut loc = vec!["body"];
-            if field != "body" {
-                loc.push(field);
-            }
+            let input = body.map_or(Value::Null, |b| b.input("body"));
             unprocessable(vec![Invalid::new(
                 "value_error",
-                &loc,
+                &["body"],
                 message.clone(),
                 input,
             )])
@@ -193,6 +183,73 @@ pub fn error(e: &Error, blame: Blame<'_>) -> Response {
             explained(status, &e.to_string(), e.hint())
         }
     }
+}
+
+/// A refused change, in HTTP's words: what the input lacks is a 422 at its body key, what the
+/// rules refuse a 409 that says which key would allow it.
+fn refused(list: &[Refusal], body: Option<&Body>) -> Response {
+    let key = |input: Input| match input {
+        Input::Note => "note",
+        Input::Amend => "amend",
+        Input::Force => "force",
+    };
+    let plan: Vec<&str> = FIELDS.iter().filter(|f| f.plan).map(|f| f.name).collect();
+    let input_problems: Vec<Invalid> = list
+        .iter()
+        .filter(|r| r.about_input())
+        .map(|r| {
+            let field = match r {
+                Refusal::StartsAs(_) => "status",
+                other => other.input().map_or("body", key),
+            };
+            let msg = match r {
+                Refusal::Breaks(Breach::KillWithoutReason) => {
+                    "killing an experiment needs the reason: say why in `note`".to_owned()
+                }
+                Refusal::Blank(Input::Note) => "`note` is blank; say what happened".to_owned(),
+                Refusal::Blank(Input::Amend) => {
+                    "`amend` is blank; say why the plan changes".to_owned()
+                }
+                Refusal::AmendWithoutPlanChange => format!(
+                    "`amend` is for a change to the plan ({}), and none is given",
+                    plan.join(", ")
+                ),
+                other => Error::Refused(vec![other.clone()]).to_string(),
+            };
+            let input = body.map_or(Value::Null, |b| b.input(field));
+            Invalid::new("value_error", &["body", field], msg, input)
+        })
+        .collect();
+    if !input_problems.is_empty() {
+        return unprocessable(input_problems);
+    }
+    let hint = list.first().map(|r| match r {
+        Refusal::Breaks(Breach::Move { from, .. }) => {
+            let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();
+            if next.is_empty() {
+                format!(
+                    "{} is the last status; send \"force\": true to move it anyway",
+                    from.as_str()
+                )
+            } else {
+                format!(
+                    "from {} it can move to {}; send \"force\": true to move anyway",
+                    from.as_str(),
+                    next.join(" or ")
+                )
+            }
+        }
+        Refusal::Breaks(Breach::PlanChanged { .. }) => {
+            "send `amend` with the reason; the change and the reason are logged".to_owned()
+        }
+        Refusal::NothingToChange => "send a field to change, or a `note`".to_owned(),
+        _ => "nothing was written".to_owned(),
+    });
+    explained(
+        StatusCode::CONFLICT,
+        &Error::Refused(list.to_vec()).to_string(),
+        hint,
+    )
 }
 
 /// The record field a problem is about.

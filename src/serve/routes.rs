@@ -349,14 +349,7 @@ impl<T: Send + 'static> Write<T> {
                     WriteOptions::default(),
                 )
             });
-            saved(
-                result,
-                &notices,
-                Blame::Change {
-                    body: &body,
-                    usage_field: "note",
-                },
-            )
+            saved(result, &notices, Blame::Change { body: &body })
         })
         .await
     }

@@ -176,7 +176,7 @@ fn a_rewritten_log_entry_is_refused() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("an existing decision-log entry was changed or removed"),
+            .contains("decision-log entry 1 was changed; the log is append-only"),
         "{}",
         run.stderr
     );

@@ -24,6 +24,7 @@ mod page;
 mod paths;
 mod plan;
 mod records;
+mod refusals;
 mod review;
 mod schema;
 mod serve;
