@@ -256,12 +256,26 @@ pub fn percent(fraction: f64) -> String {
 
 /// A field's value: JSON gives numbers as numbers (whole ones without `.0`, as the file
 /// writes them) and lists as arrays.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum FieldValue {
     Text(String),
     Number(f64),
     Whole(i64),
     List(Vec<String>),
+}
+
+/// Numbers are the same when they are to the bit, as the file and the exports write them:
+/// `0.0` after `-0.0` is a change.
+impl PartialEq for FieldValue {
+    fn eq(&self, other: &FieldValue) -> bool {
+        match (self, other) {
+            (FieldValue::Text(a), FieldValue::Text(b)) => a == b,
+            (FieldValue::Number(a), FieldValue::Number(b)) => a.to_bits() == b.to_bits(),
+            (FieldValue::Whole(a), FieldValue::Whole(b)) => a == b,
+            (FieldValue::List(a), FieldValue::List(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Serialize for FieldValue {
@@ -270,7 +284,9 @@ impl Serialize for FieldValue {
         const EXACT: f64 = 9_007_199_254_740_992.0;
         match self {
             FieldValue::Text(t) => serializer.serialize_str(t),
-            FieldValue::Number(x) if x.fract() == 0.0 && x.abs() < EXACT => {
+            FieldValue::Number(x)
+                if x.fract() == 0.0 && x.abs() < EXACT && !(*x == 0.0 && x.is_sign_negative()) =>
+            {
                 serializer.serialize_i64(*x as i64)
             }
             FieldValue::Number(x) => serializer.serialize_f64(*x),

@@ -275,6 +275,13 @@ pub fn changes(body: &Body) -> Result<Changes, Vec<Invalid>> {
                 Some(x) => c.target = Some(x),
                 None => bad.push(wrong("a number (not quoted)")),
             },
+            "observed" => match v {
+                Value::Null => c.observed = Some(None),
+                _ => match v.as_f64().filter(|x| x.is_finite()) {
+                    Some(x) => c.observed = Some(Some(x)),
+                    None => bad.push(wrong("a number (not quoted) or null")),
+                },
+            },
             "direction" => match v.as_str().and_then(Direction::parse) {
                 Some(d) => c.direction = Some(d),
                 None => bad.push(wrong("`increase` or `decrease`")),

@@ -1248,3 +1248,184 @@ fn similar_experiments_are_served_as_xp_similar_lists_them() {
         404
     );
 }
+
+/// The build users get reads JSON numbers exactly. `cargo test` cannot show it by running xp:
+/// a dev-dependency (jsonschema) turns serde_json's `float_roundtrip` on for every binary the
+/// tests build, so `cargo tree` is asked what a build without dev-dependencies gets.
+#[test]
+fn the_build_users_get_reads_json_numbers_exactly() {
+    let out = std::process::Command::new(option_env!("CARGO").unwrap_or("cargo"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "no-dev,features",
+            "-i",
+            "serde_json",
+        ])
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        tree.contains("serde_json feature \"float_roundtrip\""),
+        "without `float_roundtrip` serde_json reads 0.029134757616042842 as \
+         0.02913475761604284:\n{tree}"
+    );
+}
+
+/// Every number sent in a POST or a PATCH comes back as the same number, bit for bit: in the
+/// answers, in the file, in `GET`, in `xp export` (CSV and JSON) and in the served CSV.
+/// Random doubles of all sizes and realistic rates (17 significant digits) alike.
+#[test]
+fn numbers_round_trip_exactly_through_the_api_the_file_and_the_export() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let (env, server) = served(&[]);
+    let any_finite = {
+        use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+        POSITIVE | NEGATIVE | NORMAL | SUBNORMAL | ZERO
+    };
+    let number = prop_oneof![any_finite, 0.0f64..1.0, 0.0f64..100.0];
+    let mut runner = TestRunner::default();
+    let draw = |runner: &mut TestRunner| number.new_tree(runner).unwrap().current();
+    // Two numbers in increasing order, as baseline and target.
+    let ordered = |a: f64, b: f64| match a.partial_cmp(&b) {
+        Some(std::cmp::Ordering::Less) => (a, b),
+        Some(std::cmp::Ordering::Greater) => (b, a),
+        _ if a < f64::MAX => (a, a.next_up()),
+        _ => (a.next_down(), a),
+    };
+    let bits = |v: &Value| v.as_f64().map(f64::to_bits);
+    // (id, path, baseline, target, observed) as last sent.
+    let mut sent: Vec<(String, String, f64, f64, f64)> = Vec::new();
+    // (baseline, target, observed) that have gone wrong somewhere, then random ones.
+    let mut fixed = vec![
+        (0.029134757616042842, 0.030454021835758726, -0.0),
+        (-0.0, 5e-324, 0.0),
+        (f64::MIN, f64::MAX, 1e-300),
+        (0.1, 0.30000000000000004, 2.5e-8),
+    ]
+    .into_iter();
+    for i in 0..40 {
+        let next = fixed.next();
+        let (baseline, target) = match next {
+            Some((b, t, _)) => (b, t),
+            None => ordered(draw(&mut runner), draw(&mut runner)),
+        };
+        let created = server
+            .post(
+                "/experiments",
+                json!({
+                    "title": format!("Rate {i}"),
+                    "hypothesis": "Numbers keep every digit",
+                    "primary_metric": "rate",
+                    "baseline": baseline,
+                    "target": target,
+                }),
+            )
+            .expect(200)
+            .json();
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            bits(&created["baseline"]),
+            Some(baseline.to_bits()),
+            "{baseline:e}"
+        );
+        assert_eq!(
+            bits(&created["target"]),
+            Some(target.to_bits()),
+            "{target:e}"
+        );
+        let (baseline, target, observed) = match next {
+            Some((b, t, o)) => (b / 2.0 + t / 2.0, t, o),
+            None => {
+                let (b, t) = ordered(draw(&mut runner), draw(&mut runner));
+                (b, t, draw(&mut runner))
+            }
+        };
+        let changed = server
+            .patch(
+                &format!("/experiments/{id}"),
+                json!({"baseline": baseline, "target": target, "observed": observed}),
+            )
+            .expect(200)
+            .json();
+        for (key, x) in [
+            ("baseline", baseline),
+            ("target", target),
+            ("observed", observed),
+        ] {
+            assert_eq!(bits(&changed[key]), Some(x.to_bits()), "PATCH {key} {x:e}");
+        }
+        let read = server.get(&format!("/experiments/{id}")).expect(200).json();
+        for (key, x) in [
+            ("baseline", baseline),
+            ("target", target),
+            ("observed", observed),
+        ] {
+            assert_eq!(bits(&read[key]), Some(x.to_bits()), "GET {key} {x:e}");
+        }
+        let path = format!("experiments/rate-{i}.yaml");
+        let record = env.record(&path);
+        assert_eq!(
+            (
+                record.baseline.to_bits(),
+                record.target.to_bits(),
+                record.observed.map(f64::to_bits)
+            ),
+            (
+                baseline.to_bits(),
+                target.to_bits(),
+                Some(observed.to_bits())
+            ),
+            "{path}:\n{}",
+            env.read(&path)
+        );
+        sent.push((id, path, baseline, target, observed));
+    }
+
+    let csv = env.ok(&["export", "--columns", "id,baseline,target,observed"]);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), sent.len());
+    let json_export: Value =
+        serde_json::from_str(&env.ok(&["export", "--format", "json"])).unwrap();
+    for (id, _, baseline, target, observed) in &sent {
+        let row = rows.iter().find(|r| r[0] == **id).unwrap();
+        let cells: Vec<u64> = (1..4)
+            .map(|c| row[c].parse::<f64>().unwrap().to_bits())
+            .collect();
+        assert_eq!(
+            cells,
+            [baseline.to_bits(), target.to_bits(), observed.to_bits()],
+            "CSV row {row:?}"
+        );
+        let record = json_export
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .unwrap();
+        for (key, x) in [
+            ("baseline", baseline),
+            ("target", target),
+            ("observed", observed),
+        ] {
+            assert_eq!(
+                bits(&record[key]),
+                Some(x.to_bits()),
+                "JSON export {key} {x:e}"
+            );
+        }
+    }
+    let served_csv = server.get("/experiments/export.csv").expect(200);
+    assert_eq!(served_csv.text(), env.ok(&["export"]));
+}
