@@ -180,23 +180,7 @@ fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
 /// does not exist is an error, so that a typo in CI does not pass as "nothing to check".
 fn files_of(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<PathBuf>, Error> {
     if paths.is_empty() {
-        let dir = &ws.store.dir;
-        let shown = ws.store.show(dir);
-        if ws.dir_named && !dir.exists() {
-            return Err(Error::failed(
-                format!(
-                    "the experiments directory {} does not exist",
-                    shown.display()
-                ),
-                "check the --dir (or XP_DIR) path; `xp init` creates the directory",
-            ));
-        }
-        if dir.exists() && !dir.is_dir() {
-            return Err(Error::failed(
-                format!("{} is not a directory", shown.display()),
-                "point --dir (or XP_DIR) at the folder that holds the experiment files",
-            ));
-        }
+        ws.need_dir()?;
         return ws.store.files();
     }
     let mut files = Vec::new();

@@ -113,8 +113,9 @@ pub fn run(options: Options, env: &Env, listening: impl FnOnce(&str)) -> Result<
         ));
     }
     let addr = address(&options)?;
-    // Fail at start, not on the first request, when there is no workspace here.
-    Workspace::open(env, options.dir.as_deref())?;
+    // Fail at start, not on the first request, when there is no workspace here or the
+    // experiments directory named does not exist.
+    Workspace::open(env, options.dir.as_deref())?.need_dir()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .build()
