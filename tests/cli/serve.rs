@@ -1429,3 +1429,124 @@ fn numbers_round_trip_exactly_through_the_api_the_file_and_the_export() {
     let served_csv = server.get("/experiments/export.csv").expect(200);
     assert_eq!(served_csv.text(), env.ok(&["export"]));
 }
+
+/// Runs a prepared command to its end, failing the test if it takes more than 20 s.
+fn finished(mut cmd: std::process::Command) -> crate::support::Run {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    crate::support::Run::from(child.wait_with_output().unwrap())
+}
+
+/// A client that sends half a request line is cut off after a few seconds, while the server
+/// goes on answering others.
+#[test]
+fn a_half_sent_request_is_cut_off_after_a_few_seconds() {
+    let (_env, server) = served(&[]);
+    let mut half = TcpStream::connect(&server.addr).unwrap();
+    half.write_all(b"GET /experim").unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let start = Instant::now();
+    let mut answer = Vec::new();
+    let closed = half.read_to_end(&mut answer);
+    let took = start.elapsed();
+    assert!(
+        closed.is_ok() && took < Duration::from_secs(10),
+        "the connection stayed open {took:?}: {closed:?}"
+    );
+    server.get("/health").expect(200);
+}
+
+/// SIGTERM while a client holds a request open (half a request line on one connection, a body
+/// that never comes on another): the server stops within its shutdown deadline, exit 0.
+#[test]
+fn sigterm_stops_the_server_within_its_deadline_despite_open_connections() {
+    let (_env, server) = served(&[]);
+    let mut half = TcpStream::connect(&server.addr).unwrap();
+    half.write_all(b"GET /experim").unwrap();
+    let mut slow = TcpStream::connect(&server.addr).unwrap();
+    slow.write_all(
+        format!(
+            "POST /experiments HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\n\r\n{{\"title\"",
+            server.addr
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let signalled = Instant::now();
+    let mut server = server;
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(25),
+            "still running 25 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(15),
+        "stopped only after {:?}",
+        signalled.elapsed()
+    );
+    drop((half, slow));
+}
+
+/// Each reason a port cannot be listened on gets its own message and hint.
+#[test]
+fn bind_errors_say_what_is_wrong_and_what_to_do() {
+    let env = TestEnv::repo();
+    // 192.0.2.1 is reserved for documentation: no machine has it.
+    let run = finished(env.xp_cmd(&[
+        "serve",
+        "--host",
+        "192.0.2.1",
+        "--port",
+        "0",
+        "--token",
+        "t",
+    ]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("192.0.2.1 is not an address of this machine")
+            && run
+                .stderr
+                .contains("hint: bind one of this machine's addresses with --host"),
+        "{}",
+        run.stderr
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let run = finished(env.xp_cmd(&["serve", "--port", &port]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("port {port} is already in use"))
+            && run.stderr.contains("hint: pick another port with --port"),
+        "{}",
+        run.stderr
+    );
+}
