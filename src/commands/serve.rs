@@ -40,12 +40,15 @@ pub fn run(args: Args, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Result<(),
         dir: dir.map(Path::to_owned),
     };
     let read_only = options.read_only;
-    serve::run(options, env, |url| {
+    serve::run(options, env, |url, warnings| {
         let _ = ui.data(&format!("{url}\n"));
         ui.status(&format!(
             "xp serve: listening on {url}{}; docs at {url}/docs; Ctrl-C stops",
             if read_only { " (read-only)" } else { "" }
         ));
+        for warning in warnings {
+            ui.warning(warning);
+        }
         ui.flush();
     })
 }

@@ -73,3 +73,13 @@ pub fn init(ws: &Workspace) -> Result<Initialized, Error> {
         config_changed,
     }))
 }
+
+/// Whether git merges the records here with the xp merge driver: `.gitattributes` routes them
+/// to it and this clone's config names it. `None` outside a git repository, or when the
+/// experiments directory is outside its work tree.
+pub fn driver_registered(ws: &Workspace) -> Option<bool> {
+    let repo = ws.repo.as_ref()?;
+    repo.relative(&ws.store.dir)?;
+    let text = attributes::read(&repo.workdir().join(".gitattributes")).unwrap_or_default();
+    Some(attributes::names_driver(&text) && repo.config_value("merge.xp.driver").is_some())
+}

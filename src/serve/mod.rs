@@ -115,9 +115,13 @@ pub fn url(addr: SocketAddr) -> String {
     }
 }
 
-/// Serves until Ctrl-C or SIGTERM; `listening` is told the URL once the port is bound. Writes
-/// in flight finish before it returns.
-pub fn run(options: Options, env: &Env, listening: impl FnOnce(&str)) -> Result<(), Error> {
+/// Serves until Ctrl-C or SIGTERM; `listening` is told the URL once the port is bound, with
+/// warnings to show. Writes in flight finish before it returns.
+pub fn run(
+    options: Options,
+    env: &Env,
+    listening: impl FnOnce(&str, &[String]),
+) -> Result<(), Error> {
     if options
         .token
         .as_deref()
@@ -130,7 +134,17 @@ pub fn run(options: Options, env: &Env, listening: impl FnOnce(&str)) -> Result<
     let addr = address(&options)?;
     // Fail at start, not on the first request, when there is no workspace here or the
     // experiments directory named does not exist.
-    Workspace::open(env, options.dir.as_deref())?.need_dir()?;
+    let ws = Workspace::open(env, options.dir.as_deref())?;
+    ws.need_dir()?;
+    let mut warnings = Vec::new();
+    if crate::ops::init::driver_registered(&ws) == Some(false) {
+        warnings.push(
+            "this clone does not merge experiment files with xp's merge driver, so notes \
+             written here and on another branch will conflict when the branches are merged; \
+             run `xp init` once in this clone to register it"
+                .to_owned(),
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .enable_time()
@@ -157,7 +171,7 @@ pub fn run(options: Options, env: &Env, listening: impl FnOnce(&str)) -> Result<
             hosts,
             cache: cache::Cache::default(),
         });
-        listening(&url(bound));
+        listening(&url(bound), &warnings);
         serve(listener, routes::router(state), stop_signal()).await;
         Ok::<(), Error>(())
     })?;

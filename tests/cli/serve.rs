@@ -232,7 +232,10 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
     let (env, server) = served(&[]);
 
     server.get("/health").expect(200);
-    assert_eq!(server.get("/health").json(), json!({"status": "ok"}));
+    assert_eq!(
+        server.get("/health").json(),
+        json!({"status": "ok", "merge_driver": true})
+    );
 
     let created = server.post("/experiments", cta()).expect(200).json();
     let id = created["id"].as_str().unwrap().to_owned();
@@ -1549,4 +1552,50 @@ fn bind_errors_say_what_is_wrong_and_what_to_do() {
         "{}",
         run.stderr
     );
+}
+
+/// A server in a repository where `xp init` never ran says that the merge driver is not
+/// registered, at start and in `/health`, and changes no config.
+#[test]
+fn a_server_without_the_merge_driver_says_so() {
+    let env = TestEnv::repo();
+    let config = env.bytes(".git/config");
+    let mut child = env
+        .xp_cmd(&["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().strip_prefix("http://").unwrap().to_owned();
+    let server = Server {
+        child,
+        addr,
+        token: None,
+    };
+    assert_eq!(
+        server.get("/health").expect(200).json(),
+        json!({"status": "ok", "merge_driver": false})
+    );
+    server.post("/experiments", cta()).expect(200);
+    let mut server = server;
+    let _ = server.child.kill();
+    let mut stderr = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr
+            .contains("warning: this clone does not merge experiment files with xp's merge driver")
+            && stderr.contains("`xp init`"),
+        "{stderr}"
+    );
+    assert_eq!(env.bytes(".git/config"), config);
 }
