@@ -205,6 +205,21 @@ fn search_refund_shows_the_note_plainly_when_not_a_terminal() {
     let blank = env.xp(&["search", "--", "?!"]);
     assert_eq!(blank.code, 2, "{}", blank.stderr);
     assert!(blank.stderr.contains("no words"), "{}", blank.stderr);
+    // A stop word alone matches nothing, rather than everything, and the output says why.
+    let common = env.xp(&["search", "the"]);
+    assert_eq!(
+        (common.code, common.stdout.as_str(), common.stderr.as_str()),
+        (
+            0,
+            "",
+            "warning: `the` is too common to search for, so nothing matches; add a word that \
+             tells experiments apart, like `xp search refund`\nno experiment matches `the`\n"
+        )
+    );
+    assert_eq!(
+        env.ok(&["search", "the", "refund", "--tag", "checkout"]),
+        env.ok(&["search", "refund", "--tag", "checkout"])
+    );
 }
 
 /// The demo's repository: one shipped CTA experiment with its learning.

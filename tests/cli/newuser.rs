@@ -62,7 +62,7 @@ fn a_slug_shared_by_two_files_lists_both_as_candidates() {
         run.stderr,
         "error: `base` matches 2 experiments:\n  \
          3f9c2a71  base  Base yaml\n  3f9c2a71  base  Base yml\n\
-         hint: use more characters of the id, or the slug\n"
+         hint: name one by its path: `experiments/base.yaml` or `experiments/base.yml`\n"
     );
     env.write("experiments/a/t.yaml", &record("000000000003", "In a"));
     env.write("experiments/b/t.yaml", &record("000000000004", "In b"));
@@ -71,6 +71,23 @@ fn a_slug_shared_by_two_files_lists_both_as_candidates() {
     assert!(
         run.stderr
             .contains("`t` matches 2 experiments:\n  3f9c2a71  t  In a\n  3f9c2a71  t  In b"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with(
+            "hint: name one by its path: `experiments/a/t.yaml` or `experiments/b/t.yaml`\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A path names one of them.
+    env.ok(&["show", "experiments/b/t.yaml"]);
+    // Ids that share a prefix still get the hint about ids.
+    let run = env.xp(&["show", "3f9c2a71"]);
+    assert!(
+        run.stderr
+            .ends_with("hint: use more characters of the id, or the slug\n"),
         "{}",
         run.stderr
     );
