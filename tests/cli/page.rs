@@ -812,3 +812,103 @@ fn a_broken_rule_in_the_form_says_why_beside_the_field_and_writes_nothing() {
     );
     assert_eq!(git(&site.repo, &["rev-parse", "HEAD"]), head, "no commit");
 }
+
+/// A branch and main each add notes, main is merged in twice (once cleanly, once with a
+/// conflict settled by hand to a third value): the story shows the log in the order of `at`,
+/// as `xp log` does, the clean merge folded away and the hand-settled one with its field.
+#[test]
+fn a_story_follows_the_log_order_and_folds_merges_that_change_nothing() {
+    let mut env = TestEnv::repo();
+    env.ok(&["init"]);
+    let driver = format!("'{}' merge-driver %O %A %B %P", env!("CARGO_BIN_EXE_xp"));
+    env.git(&["config", "merge.xp.driver", &driver]);
+    env.git(&["add", ".gitattributes"]);
+    env.git(&["commit", "-qm", "Merge experiment files with xp"]);
+    let at = |env: &mut TestEnv, time: &str| env.now = format!("2026-03-01T{time}Z");
+    at(&mut env, "09:00:00");
+    env.new_cta();
+    env.git(&["branch", "feature"]);
+    at(&mut env, "10:00:00");
+    env.ok(&["note", "homepage-cta-color", "A from main"]);
+    env.git(&["checkout", "-q", "feature"]);
+    at(&mut env, "11:00:00");
+    env.ok(&["note", "homepage-cta-color", "B from feature"]);
+    env.git(&["checkout", "-q", "main"]);
+    at(&mut env, "12:00:00");
+    env.ok(&["note", "homepage-cta-color", "C from main"]);
+    at(&mut env, "13:00:00");
+    env.ok(&["update", "homepage-cta-color", "--confidence", "10"]);
+    env.git(&["checkout", "-q", "feature"]);
+    // A clean merge: the driver joins the notes.
+    env.git(&["merge", "-q", "--no-commit", "main~1"]);
+    env.git(&[
+        "commit",
+        "-q",
+        "--date",
+        "2026-03-01T12:30:00Z",
+        "-m",
+        "Merge main into feature",
+    ]);
+    at(&mut env, "13:30:00");
+    env.ok(&["update", "homepage-cta-color", "--confidence", "20"]);
+    // Both sides changed the confidence: settled by hand at a third value.
+    let run = env.git_run(&["merge", "-q", "--no-commit", "main"]);
+    assert_ne!(run.code, 0, "a conflict: {}", run.stderr);
+    let file = "experiments/homepage-cta-color.yaml";
+    let text = env.read(file);
+    let start = text.find("<<<<<<<").unwrap();
+    let end = text[start..].find(">>>>>>>").unwrap() + start;
+    let end = text[end..].find('\n').unwrap() + end + 1;
+    env.write(
+        file,
+        &format!("{}confidence: 30\n{}", &text[..start], &text[end..]),
+    );
+    assert_eq!(env.xp(&["check"]).code, 0, "{}", env.read(file));
+    env.git(&["add", file]);
+    env.git(&[
+        "commit",
+        "-q",
+        "--date",
+        "2026-03-01T14:00:00Z",
+        "-m",
+        "Settle the confidence at 30",
+    ]);
+
+    let out = env.path("site");
+    env.ok(&["site", "-o", out.to_str().unwrap()]);
+    let site = std::fs::read_to_string(out.join("e/homepage-cta-color.html")).unwrap();
+    let server = Served::start(&env, &env.root, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (status, _, served) = http(&addr, "GET", "/e/homepage-cta-color", None);
+    assert_eq!(status, 200);
+    for page in [&site, &served] {
+        let confidence = |from: &str, to: &str| {
+            format!(
+                ">confidence</code>: <span class=\"from\">{from}</span> → <span class=\"to\">{to}</span>"
+            )
+        };
+        let order = [
+            "Created".to_owned(),
+            "A from main".to_owned(),
+            "B from feature".to_owned(),
+            "C from main".to_owned(),
+            confidence("0", "10"),
+            confidence("0", "20"),
+            "Settle the confidence at 30".to_owned(),
+            confidence("20", "30"),
+        ];
+        let places: Vec<Option<usize>> = order.iter().map(|t| page.find(t.as_str())).collect();
+        assert!(
+            places.iter().all(Option::is_some) && places.is_sorted(),
+            "the timeline is not in log order: {places:?}\n{page}"
+        );
+        assert!(!page.contains("Merge main into feature"), "{page}");
+    }
+    // The same order as `xp log`.
+    let log = env.ok(&["log", "homepage-cta-color"]);
+    let notes: Vec<usize> = ["A from main", "B from feature", "C from main"]
+        .iter()
+        .map(|n| log.find(n).unwrap())
+        .collect();
+    assert!(notes.is_sorted(), "{log}");
+}
