@@ -164,6 +164,32 @@ impl Workspace {
     pub fn user_path(&self, path: &Path) -> PathBuf {
         normalize(&self.env.cwd.join(path))
     }
+
+    /// Whether `path` (absolute) is the experiments directory or inside it, by its name or
+    /// through a symbolic link on the way: every file there is taken for a record.
+    pub fn in_experiments(&self, path: &Path) -> bool {
+        let dir = &self.store.dir;
+        if path.starts_with(dir) {
+            return true;
+        }
+        let Ok(real_dir) = dir.canonicalize() else {
+            return false;
+        };
+        // The real path of the part that exists, and the rest as named.
+        let mut existing = path;
+        let mut rest = Vec::new();
+        while let Some(parent) = existing.parent() {
+            if existing.exists() {
+                break;
+            }
+            rest.extend(existing.file_name());
+            existing = parent;
+        }
+        existing.canonicalize().is_ok_and(|real| {
+            let whole = rest.iter().rev().fold(real, |p, part| p.join(part));
+            whole.starts_with(&real_dir)
+        })
+    }
 }
 
 /// Removes `.` and resolves `..` lexically (without following links).

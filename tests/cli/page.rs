@@ -912,3 +912,95 @@ fn a_story_follows_the_log_order_and_folds_merges_that_change_nothing() {
         .collect();
     assert!(notes.is_sorted(), "{log}");
 }
+
+/// `xp site -o DIR` writes only into a folder that is new, empty or its own, and removes only
+/// files it wrote itself; it refuses a file and a folder inside the experiments directory, as
+/// `xp schema -o` refuses a file there.
+#[test]
+fn site_writes_only_where_it_may_and_removes_only_its_own_files() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    // A folder of someone else's is refused and left as it was.
+    env.write("public/index.html", "<h1>Our own page</h1>");
+    let run = env.xp(&["site", "-o", "public"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: public holds files that `xp site` did not write\nhint: name a new or empty \
+             folder, so that nothing of yours is overwritten or removed"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.read("public/index.html"), "<h1>Our own page</h1>");
+    assert_eq!(env.files_under("public").len(), 1);
+
+    // A new folder, then the same folder again: its own files are rewritten, the user's kept,
+    // and a story for an experiment that is gone (renamed here) removed.
+    env.ok(&["site", "-o", "site"]);
+    assert!(
+        env.read("site/.xp-site")
+            .lines()
+            .any(|l| l == "e/homepage-cta-color.html")
+    );
+    env.write("site/e/about.html", "About us");
+    env.write("site/notes.txt", "mine");
+    env.git(&[
+        "mv",
+        "experiments/homepage-cta-color.yaml",
+        "experiments/cta.yaml",
+    ]);
+    let run = env.xp(&["site", "-o", "site"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(removed 1 file(s) it wrote before"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.path("site/e/homepage-cta-color.html").exists());
+    assert!(env.path("site/e/cta.html").exists());
+    assert_eq!(env.read("site/e/about.html"), "About us");
+    assert_eq!(env.read("site/notes.txt"), "mine");
+    assert!(!env.read("site/.xp-site").contains("homepage-cta-color"));
+
+    // An empty folder is fine.
+    std::fs::create_dir(env.path("empty")).unwrap();
+    env.ok(&["site", "-o", "empty"]);
+    assert!(env.path("empty/index.html").exists());
+
+    // A file, and a folder inside the experiments directory, are refused with a hint.
+    env.write("report.html", "x");
+    let run = env.xp(&["site", "-o", "report.html"]);
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            1,
+            "error: report.html is a file, not a folder\nhint: name a new or empty folder for \
+             the site, e.g. `xp site -o site`\n"
+        )
+    );
+    assert_eq!(env.read("report.html"), "x");
+    let run = env.xp(&["site", "-o", "experiments/site"]);
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            1,
+            "error: experiments/site is inside the experiments directory, where every file is a \
+             record\nhint: write the site elsewhere, e.g. `xp site -o site` beside the \
+             experiments directory\n"
+        )
+    );
+    assert!(!env.path("experiments/site").exists());
+    let run = env.xp(&["schema", "-o", "experiments/schema.json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: experiments/schema.json is inside the experiments directory, where every \
+             file is a record\nhint: "
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.path("experiments/schema.json").exists());
+    env.ok(&["schema", "-o", "schema/experiment.json"]);
+}
