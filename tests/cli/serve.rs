@@ -1246,6 +1246,32 @@ fn similar_experiments_are_served_as_xp_similar_lists_them() {
     );
     let res = server.send("GET", "/experiments/faster-checkout-page/similar", None);
     assert_eq!(res.json(), json!([]));
+    // What an experiment learned counts: this one shares one word of its title with the next.
+    let tried = json!({
+        "title": "Free shipping threshold",
+        "hypothesis": "Free shipping over $50 lifts conversion",
+        "primary_metric": "conversion_rate",
+        "baseline": 2.1,
+        "target": 2.4,
+        "learning": "Shoppers left when the shipping fee showed up at the last step"
+    });
+    server.post("/experiments", tried).expect(200);
+    let fee = json!({
+        "title": "Shipping fee on the product page",
+        "hypothesis": "Showing the shipping fee before checkout lifts conversion",
+        "primary_metric": "conversion_rate",
+        "baseline": 2.1,
+        "target": 2.5
+    });
+    server.post("/experiments", fee).expect(200);
+    let list = server
+        .get("/experiments/shipping-fee-on-the-product-page/similar")
+        .expect(200)
+        .json();
+    assert_eq!(
+        list[0]["experiment"]["title"], "Free shipping threshold",
+        "{list}"
+    );
     assert_eq!(
         server.send("GET", "/experiments/nope/similar", None).status,
         404
