@@ -316,6 +316,22 @@ impl Error {
                     )
                 },
             ),
+            Error::Ambiguous {
+                reference,
+                candidates,
+            } if candidates.iter().all(|c| c.slug == *reference) => {
+                // Files that share the slug: only a path tells them apart.
+                let paths: Vec<String> = candidates
+                    .iter()
+                    .map(|c| format!("`{}`", c.path.display()))
+                    .collect();
+                let (last, rest) = paths.split_last()?;
+                Some(if rest.is_empty() {
+                    format!("name it by its path: {last}")
+                } else {
+                    format!("name one by its path: {} or {last}", rest.join(", "))
+                })
+            }
             Error::Ambiguous { .. } => Some("use more characters of the id, or the slug".into()),
             Error::Busy { .. } => Some("try again in a moment".into()),
             Error::Git(GitError::Conflicted { path }) => Some(format!(

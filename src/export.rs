@@ -781,6 +781,8 @@ mod tests {
             (756716708459839.0 + 0.25, "756716708459839.2"),
             // Next to a power of two the nearest string may not round-trip.
             (8.209073602596753e-289, "8.209073602596753e-289"),
+            // A rate with all seventeen digits.
+            (0.029134757616042842, "0.029134757616042842"),
             (f64::NAN, "nan"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
@@ -993,6 +995,30 @@ mod tests {
                     } else {
                         prop_assert_eq!(excel, plain);
                     }
+                }
+            }
+        }
+
+        /// Every number of the JSON export reads back as the same bits, as the CSV's do.
+        #[test]
+        fn json_numbers_read_back_exactly(records in proptest::collection::vec(record(), 1..4)) {
+            let mut out = Vec::new();
+            write_jsonl(&mut out, &records).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            for (line, record) in text.lines().zip(&records) {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                let numbers = [
+                    ("baseline", Some(record.baseline)),
+                    ("target", Some(record.target)),
+                    ("observed", record.observed),
+                    ("lift", record.lift()),
+                ];
+                for (key, x) in numbers {
+                    prop_assert_eq!(
+                        value[key].as_f64().map(f64::to_bits),
+                        x.map(f64::to_bits),
+                        "{}: {} in {}", key, value[key], line
+                    );
                 }
             }
         }

@@ -14,8 +14,8 @@ use crate::ui::Ui;
 pub struct Args {
     /// Files or directories to check (default: the experiments directory)
     pub paths: Vec<PathBuf>,
-    /// Also compare with this revision (branch, tag or commit): logs append-only, ids fixed,
-    /// no record deleted
+    /// Also compare with the merge base of HEAD and this revision (branch, tag or commit):
+    /// logs append-only, ids fixed, no record deleted
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Human)]

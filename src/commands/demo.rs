@@ -8,6 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use crate::env::Env;
 use crate::error::Error;
 use crate::git;
+use crate::ops;
+use crate::ops::workspace::Workspace;
 use crate::time::{format_time, parse_time};
 use crate::ui::Ui;
 
@@ -150,6 +152,9 @@ pub fn run(args: Args, env: &Env, ui: &mut Ui, xp: RunLine) -> Result<(), Error>
             ),
         );
         run_step(argv, &step_env, &root, ui, xp)?;
+        if argv == &["init"] {
+            commit_attributes(&step_env, &root, ui, author, now)?;
+        }
     }
     show(
         ui,
@@ -174,6 +179,37 @@ fn run_step(argv: &[&str], env: &Env, root: &Path, ui: &mut Ui, xp: RunLine) -> 
             format!("the scratch repository is kept at {}", root.display()),
         )
     })
+}
+
+/// Commits `.gitattributes` as `xp init` asks, so that the demo repository's work tree is
+/// clean and every clone of it merges records with xp; shown as the git command a person runs.
+fn commit_attributes(
+    env: &Env,
+    root: &Path,
+    ui: &mut Ui,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    const SUBJECT: &str = "Merge experiment files with xp";
+    show(
+        ui,
+        &format!(
+            "\n$ git add .gitattributes && git commit -m '{SUBJECT}'    # {author}, {}\n",
+            format_time(now)
+        ),
+    );
+    let ws = Workspace::open(env, None)?;
+    match ops::init::commit_attributes(&ws, &format!("{SUBJECT}\n")) {
+        Ok(Some(commit)) => {
+            show(ui, &format!("[{}] {SUBJECT}\n", commit.short));
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(Error::failed(
+            format!("the demo stopped committing .gitattributes: {e}"),
+            format!("the scratch repository is kept at {}", root.display()),
+        )),
+    }
 }
 
 fn show(ui: &mut Ui, text: &str) {

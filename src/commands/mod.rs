@@ -97,7 +97,7 @@ pub fn run(
         Command::Demo(args) => return demo::run(args, env, ui, run_line),
         Command::MergeDriver(args) => return merge_driver::run(args, env, ui),
         Command::Serve(args) => return serve::run(args, dir, env, ui),
-        Command::Schema(args) => return schema::run(args, env, ui),
+        Command::Schema(args) => return schema::run(args, dir, env, ui),
         Command::Completions(args) => return completions::run(args, app, ui),
         Command::Man(args) => return man::run(args, app, ui),
         command => command,

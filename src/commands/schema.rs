@@ -1,10 +1,11 @@
 //! `xp schema`: the JSON Schema of a record, for editors and yaml-language-server.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::commands::render::out;
 use crate::env::Env;
 use crate::error::Error;
+use crate::ops::workspace::Workspace;
 use crate::record::schema;
 use crate::store;
 use crate::ui::Ui;
@@ -16,13 +17,23 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-pub fn run(args: Args, env: &Env, ui: &mut Ui) -> Result<(), Error> {
+pub fn run(args: Args, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Result<(), Error> {
     let mut text = serde_json::to_string_pretty(&schema::record_schema())
         .map_err(|e| Error::io("schema", std::io::Error::other(e)))?;
     text.push('\n');
     match &args.output {
         Some(path) => {
-            let full = env.cwd.join(path);
+            let ws = Workspace::open(env, dir)?;
+            let full = ws.user_path(path);
+            if ws.in_experiments(&full) {
+                return Err(Error::failed(
+                    format!(
+                        "{} is inside the experiments directory, where every file is a record",
+                        path.display()
+                    ),
+                    "write the schema elsewhere, e.g. `xp schema -o schema/experiment.json`",
+                ));
+            }
             store::write_atomic(&full, text.as_bytes()).map_err(|e| match e {
                 Error::Io { source, .. } => Error::failed(
                     format!("cannot write {}: {}", path.display(), source.kind()),

@@ -7,7 +7,51 @@ use crate::error::Error;
 use crate::serve::{self, Options};
 use crate::ui::Ui;
 
+/// What `xp serve --help` and xp-serve(1) say beyond the flags: the endpoints, the status
+/// codes, the protections. Each paragraph is one item, so that the manual page keeps them apart.
+const MORE: &str = "\
+Endpoints (the origin service's API; records are JSON with its field names):
+
+  GET /health - {\"status\": \"ok\", \"merge_driver\": true}; merge_driver is false where `xp init` never ran, null outside git
+
+  POST /experiments - creates a record from the origin's payload (title, hypothesis, primary_metric, baseline, target; optional status, confidence, decision, learning and xp's optional keys); one commit
+
+  GET /experiments - all records; ?status= (repeatable), ?decision=, ?tag=
+
+  GET /experiments/{ref} - one record; {ref} is an id, a slug or a unique id prefix, never a path
+
+  PATCH /experiments/{ref} - changes fields with the rules and status moves of `xp update`; optional note, force, amend, who; one commit
+
+  POST /experiments/{ref}/notes - {\"note\": ..., \"who\": optional}; the server stamps `at`; one commit
+
+  GET /experiments/{ref}/log - the decision log beside its commits, as `xp log --format json`
+
+  GET /experiments/{ref}/similar - up to three experiments most like this one, [{score, experiment}]
+
+  GET /experiments/export.csv - the bytes of `xp export`; ?status=, ?excel=true, ?columns=
+
+  GET /openapi.json, GET /docs - the OpenAPI 3.1 document, and Swagger UI served from the binary
+
+  GET /, GET /e/{slug} - the board and each experiment's story, with forms unless --read-only
+
+Status codes:
+
+  200 success, a create included; 400 a Host header this server does not answer to; 401 a token is set and the request lacks `Authorization: Bearer <token>`; 404 an unknown ref or path
+
+  405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, or a record on disk that breaks rules
+
+  413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock)
+
+Protections:
+
+  It binds 127.0.0.1 unless told otherwise; any other address needs a token (--token or XP_TOKEN), and every request must then carry it (but /docs and /openapi.json).
+
+  A request whose Host is not localhost, 127.0.0.1, ::1, the bound address or an --allowed-host is refused (DNS rebinding); writes must be application/json (forms on other sites).
+
+  A request's line and headers must come within 5 seconds. Ctrl-C or SIGTERM stops taking requests and lets those being answered finish for up to 10 seconds; a write in flight always finishes.";
+
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = MORE)]
 pub struct Args {
     /// Address to bind; any other than loopback needs a token
     #[arg(long, default_value = "127.0.0.1")]
@@ -40,12 +84,15 @@ pub fn run(args: Args, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Result<(),
         dir: dir.map(Path::to_owned),
     };
     let read_only = options.read_only;
-    serve::run(options, env, |url| {
+    serve::run(options, env, |url, warnings| {
         let _ = ui.data(&format!("{url}\n"));
         ui.status(&format!(
             "xp serve: listening on {url}{}; docs at {url}/docs; Ctrl-C stops",
             if read_only { " (read-only)" } else { "" }
         ));
+        for warning in warnings {
+            ui.warning(warning);
+        }
         ui.flush();
     })
 }

@@ -13,12 +13,15 @@ use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The folder to write the site into (made if missing)
+    /// The folder to write the site into: new, empty, or one xp site wrote before (it
+    /// rewrites its own files there and removes only those)
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: PathBuf,
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
+    let out = ws.user_path(&args.out);
+    let before = earlier_site(ws, &args.out, &out)?;
     let listing = ops::read::list(ws, &Filter::default())?;
     let found = &listing.found;
     let ctx = Context {
@@ -31,7 +34,6 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             .and_then(|url| page::Forge::from_remote(&url)),
         writable: false,
     };
-    let out = ws.env.cwd.join(&args.out);
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
         (
             "index.html".into(),
@@ -64,17 +66,34 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     // Every story from one walk over the history, before anything is written; then each page
     // is written as it is made, so that the pages are never all in memory at once.
     let histories = ops::log::logs(ws, found.to_vec())?;
-    let mut written: Vec<PathBuf> = Vec::new();
+    let stories: Vec<String> = histories
+        .iter()
+        .map(|h| format!("e/{}.html", names.of(&h.found.record.id)))
+        .collect();
+    let mut written: Vec<String> = files
+        .iter()
+        .map(|(rel, _)| rel.to_string_lossy().replace('\\', "/"))
+        .chain(stories.iter().cloned())
+        .collect();
+    written.sort();
+    // The list names every file this run may write before any is written, so that a run
+    // stopped half way still leaves a folder the next run recognises and cleans.
+    let mut listed: Vec<String> = written.iter().chain(&before).cloned().collect();
+    listed.sort();
+    listed.dedup();
+    write_marker(&out, &listed)?;
     for (rel, bytes) in &files {
         write(&out, rel, bytes)?;
-        written.push(rel.clone());
     }
-    for history in histories {
-        let rel = PathBuf::from(format!("e/{}.html", names.of(&history.found.record.id)));
-        write(&out, &rel, page::story(&history, &ctx).as_bytes())?;
-        written.push(rel);
+    for (history, rel) in histories.into_iter().zip(stories) {
+        write(
+            &out,
+            Path::new(&rel),
+            page::story(&history, &ctx).as_bytes(),
+        )?;
     }
-    let stale = remove_stale(&out.join("e"), &written)?;
+    let stale = remove_stale(&out, &before, &written)?;
+    write_marker(&out, &written)?;
     if listing.broken > 0 {
         ui.warning(&format!(
             "{} experiment file(s) break rules and are left out; `xp check` lists why",
@@ -87,7 +106,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         if found.len() == 1 { "y" } else { "ies" },
         ws.store.show(&out).display(),
         if stale > 0 {
-            format!(" (removed {stale} page(s) of experiments no longer there)")
+            format!(" (removed {stale} file(s) it wrote before that are no longer part of it)")
         } else {
             String::new()
         }
@@ -104,22 +123,89 @@ fn write(out: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
     store::write_atomic(&path, bytes)
 }
 
-/// Removes story pages a previous run wrote for experiments that are gone; returns how many.
-fn remove_stale(dir: &Path, files: &[PathBuf]) -> Result<usize, Error> {
-    if !dir.is_dir() {
-        return Ok(0);
+/// The file `xp site` leaves in its folder, listing the files it wrote there: the folder is
+/// rewritten only while it is there, and only the files it lists are ever removed.
+const MARKER: &str = ".xp-site";
+
+/// What the marker says before the list.
+const MARKER_HEAD: &str = "# Written by `xp site`: the files it wrote in this folder, one a line. It \
+                           rewrites the folder only while this file is here, and removes only \
+                           files listed.";
+
+/// The files an earlier `xp site` wrote in `out` (none for a folder that is new or empty), or
+/// an error for a folder xp site may not write into: one inside the experiments directory, a
+/// file, or a folder that holds files of someone else's.
+fn earlier_site(ws: &Workspace, given: &Path, out: &Path) -> Result<Vec<String>, Error> {
+    let shown = given.display();
+    if ws.in_experiments(out) {
+        return Err(Error::failed(
+            format!("{shown} is inside the experiments directory, where every file is a record"),
+            "write the site elsewhere, e.g. `xp site -o site` beside the experiments directory",
+        ));
     }
-    let written: HashSet<PathBuf> = files
-        .iter()
-        .filter_map(|rel| rel.file_name().map(PathBuf::from))
-        .collect();
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let meta = match std::fs::metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(given, e)),
+    };
+    if !meta.is_dir() {
+        return Err(Error::failed(
+            format!("{shown} is a file, not a folder"),
+            "name a new or empty folder for the site, e.g. `xp site -o site`",
+        ));
+    }
+    match std::fs::read_to_string(out.join(MARKER)) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|l| !l.starts_with('#') && is_site_path(l))
+            .map(str::to_owned)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(given, e))?;
+            if entries.next().is_none() {
+                Ok(Vec::new())
+            } else {
+                Err(Error::failed(
+                    format!("{shown} holds files that `xp site` did not write"),
+                    format!(
+                        "name a new or empty folder, so that nothing of yours is overwritten or \
+                         removed; xp site writes again only into a folder it wrote before (it \
+                         keeps the list of its files there, in {MARKER})"
+                    ),
+                ))
+            }
+        }
+        Err(e) => Err(Error::io(out.join(MARKER), e)),
+    }
+}
+
+/// Whether a line of the marker is a path xp site could have written: relative, with `/`,
+/// no `..`, no hidden part.
+fn is_site_path(line: &str) -> bool {
+    !line.is_empty()
+        && line
+            .split('/')
+            .all(|part| !part.is_empty() && !part.starts_with('.') && !part.contains('\\'))
+}
+
+/// Writes the marker listing `files`.
+fn write_marker(out: &Path, files: &[String]) -> Result<(), Error> {
+    let mut text = format!("{MARKER_HEAD}\n");
+    for f in files {
+        text.push_str(f);
+        text.push('\n');
+    }
+    write(out, Path::new(MARKER), text.as_bytes())
+}
+
+/// Removes the files an earlier run wrote (`before`) that this one did not; returns how many.
+fn remove_stale(out: &Path, before: &[String], written: &[String]) -> Result<usize, Error> {
+    let written: HashSet<&String> = written.iter().collect();
     let mut removed = 0;
-    for entry in entries.flatten() {
-        let name = PathBuf::from(entry.file_name());
-        let is_page = name.extension().is_some_and(|x| x == "html");
-        if is_page && !written.contains(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
-            std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+    for rel in before.iter().filter(|rel| !written.contains(rel)) {
+        let path = out.join(rel);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
             removed += 1;
         }
     }

@@ -43,6 +43,9 @@ pub struct HistoryCommit {
     /// The record's path at that commit, relative to the work tree, with forward slashes.
     pub path: String,
     pub content: Vec<u8>,
+    /// For a merge, the file at that path in each parent (`None` where a parent lacks it);
+    /// empty for a commit with one parent.
+    pub merged: Vec<Option<Vec<u8>>>,
 }
 
 impl Repo {
@@ -208,10 +211,20 @@ impl Repo {
             }
             for (i, hit) in hits.into_iter().enumerate() {
                 if let Some((path, content)) = hit {
+                    let mut merged = Vec::new();
+                    if parents.len() > 1 {
+                        for &parent in &parents {
+                            merged.push(match trees.blob_at(parent, &path).context(context())? {
+                                Some(blob) => Some(seen.blobs.get(blob).context(context())?),
+                                None => None,
+                            });
+                        }
+                    }
                     found[i].push(HistoryCommit {
                         info: commit_info(&commit),
                         path,
                         content,
+                        merged,
                     });
                 }
             }

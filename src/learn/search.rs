@@ -137,6 +137,36 @@ impl Terms {
     }
 }
 
+/// Words too common to search for: found in nearly every text, they would rank everything.
+/// A query's stop words are dropped; a query of stop words alone matches nothing.
+pub const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "if",
+    "in", "into", "is", "it", "its", "of", "on", "or", "our", "so", "than", "that", "the", "their",
+    "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what", "when",
+    "which", "will", "with",
+];
+
+/// The terms of a query to search for, and the words left out as [`STOP_WORDS`].
+pub fn query_terms(query: &str, terms: &mut Terms) -> (Vec<String>, Vec<String>) {
+    let stop: Vec<String> = STOP_WORDS
+        .iter()
+        .map(|w| terms.term(w).to_owned())
+        .collect();
+    let mut wanted: Vec<String> = Vec::new();
+    let mut dropped: Vec<String> = Vec::new();
+    for (_, word) in words(query) {
+        let term = terms.term(word).to_owned();
+        if stop.contains(&term) {
+            if !dropped.iter().any(|d| d.eq_ignore_ascii_case(word)) {
+                dropped.push(word.to_owned());
+            }
+        } else if !wanted.contains(&term) {
+            wanted.push(term);
+        }
+    }
+    (wanted, dropped)
+}
+
 /// BM25's saturation and length normalisation, at their usual values.
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
@@ -167,10 +197,10 @@ struct Counts {
 }
 
 /// The records matching any term of `query`, best first (ties in the records' order); at
-/// most `limit`. A query without words matches nothing.
+/// most `limit`. A query without words, or of [`STOP_WORDS`] alone, matches nothing.
 pub fn search(records: &[&Record], query: &str, limit: usize) -> Vec<Hit> {
     let mut terms = Terms::default();
-    let wanted = terms.of(query);
+    let (wanted, _) = query_terms(query, &mut terms);
     if wanted.is_empty() {
         return Vec::new();
     }
@@ -444,6 +474,27 @@ mod tests {
         assert!(found(&set(), "  ?! ").is_empty());
         assert!(found(&set(), "zebra").is_empty());
         assert!(found(&[], "refund").is_empty());
+    }
+
+    #[test]
+    fn stop_words_alone_match_nothing_and_are_dropped_from_a_query() {
+        assert!(found(&set(), "the").is_empty());
+        assert!(found(&set(), "The of A").is_empty());
+        assert_eq!(found(&set(), "the refund"), found(&set(), "refund"));
+        let records = set();
+        let refs: Vec<&Record> = records.iter().collect();
+        let e = &search(&refs, "for the refund", 10)[1].excerpt;
+        // Only the word searched for is marked, not "for".
+        assert_eq!(e.text, "Customers asked for a refund twice");
+        assert_eq!(e.marks.len(), 1);
+        assert_eq!(e.marks[0], 22..28);
+        assert_eq!(
+            query_terms("The buttons of the page", &mut Terms::default()),
+            (
+                vec!["button".to_owned(), "page".to_owned()],
+                vec!["The".to_owned(), "of".to_owned()]
+            )
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! "Was this tried before?": how much one experiment looks like others, from the metric they
-//! move and the words of their titles and hypotheses. Pure: records in, scores out.
+//! move and the words of their titles and hypotheses, and of what the others learned and
+//! noted. Pure: records in, scores out.
 
 use std::collections::HashMap;
 
@@ -14,6 +15,12 @@ pub const METRIC_WEIGHT: f64 = 0.4;
 /// all of it (0.92). Tuned on the demo and the generated corpora (see the README's
 /// "Learning" section).
 pub const THRESHOLD: f64 = 0.55;
+
+/// How much a word counts when it is found only in the other experiment's learning, or only
+/// in its decision-log notes, rather than in its title or hypothesis: a killed test whose
+/// learning names the same problem was tried before, but a word in a note says less.
+const LEARNING_WEIGHT: f64 = 0.8;
+const NOTES_WEIGHT: f64 = 0.6;
 
 /// Fewer shared words than this never make two experiments alike.
 const MIN_SHARED: usize = 2;
@@ -96,42 +103,91 @@ fn metric_key(metric: &str) -> String {
 /// The distinct terms of a record's title and hypothesis that can say it is alike: no stop
 /// words, no numbers, none of its metric's words (the metric is scored on its own).
 fn profile(r: &Record, terms: &mut Terms) -> Vec<String> {
+    weighed(r, terms, false)
+        .into_iter()
+        .filter(|(_, w)| *w >= 1.0)
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// The terms a record can be found alike by, each with how much it counts: 1 from its title
+/// or hypothesis, [`LEARNING_WEIGHT`] from its learning only, [`NOTES_WEIGHT`] from its notes
+/// only (with `all`; a status move's or amendment's own words left out, its reason kept).
+fn weighed(r: &Record, terms: &mut Terms, all: bool) -> Vec<(String, f64)> {
     let stop: Vec<String> = STOP.iter().map(|w| terms.term(w).to_owned()).collect();
     let metric = terms.of(&r.primary_metric);
-    let mut out: Vec<String> = Vec::new();
-    for text in [&r.title, &r.hypothesis] {
+    let mut texts: Vec<(&str, f64)> = vec![(&r.title, 1.0), (&r.hypothesis, 1.0)];
+    if all {
+        texts.extend(r.learning.as_deref().map(|l| (l, LEARNING_WEIGHT)));
+        texts.extend(
+            r.decision_log
+                .iter()
+                .map(|e| (reason(&e.note), NOTES_WEIGHT)),
+        );
+    }
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for (text, weight) in texts {
         for (_, word) in words(text) {
             if word.chars().all(|c| c.is_ascii_digit()) {
                 continue;
             }
             let term = terms.term(word);
-            if !stop.iter().any(|s| s == term)
-                && !metric.iter().any(|m| m == term)
-                && !out.iter().any(|t| t == term)
-            {
-                out.push(term.to_owned());
+            if stop.iter().any(|s| s == term) || metric.iter().any(|m| m == term) {
+                continue;
+            }
+            match out.iter_mut().find(|(t, _)| t == term) {
+                Some((_, w)) => *w = w.max(weight),
+                None => out.push((term.to_owned(), weight)),
             }
         }
     }
     out
 }
 
+/// What a note says in words of its own: the reason after a status move or an amendment
+/// (`status: running -> killed: no lift` is `no lift`), else the whole note.
+fn reason(note: &str) -> &str {
+    if !(note.starts_with("status: ") || note.starts_with("amended: ")) {
+        return note;
+    }
+    note.split_once(" -> ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map_or("", |(_, why)| why)
+}
+
 /// The others that look like `one`, best first, at most `limit`, each with its score from 0
 /// to 1: [`METRIC_WEIGHT`] when the primary metric is the same, plus the rest times the share
-/// of `one`'s title-and-hypothesis terms found in the other's, each term weighted by how rare
-/// it is among them all (inverse document frequency). Only scores of [`THRESHOLD`] or more,
-/// with at least [`MIN_SHARED`] terms shared.
+/// of `one`'s title-and-hypothesis terms found in the other's title, hypothesis, learning or
+/// notes (the last two count less), each term weighted by how rare it is among them all
+/// (inverse document frequency). Only scores of [`THRESHOLD`] or more, with at least
+/// [`MIN_SHARED`] terms shared.
 pub fn similar(one: &Record, others: &[&Record], limit: usize) -> Vec<(usize, f64)> {
     let mut terms = Terms::default();
     let mine = profile(one, &mut terms);
-    let theirs: Vec<Vec<String>> = others.iter().map(|r| profile(r, &mut terms)).collect();
+    let theirs: Vec<Vec<(String, f64)>> = others
+        .iter()
+        .map(|r| weighed(r, &mut terms, true))
+        .collect();
+    // Rarity is counted over every experiment, `one` among them, and `one`'s own terms once
+    // more; a new `one` is counted among them as if it were there already, so that the notice
+    // on `xp new` and `xp similar` afterwards give one pair the same score.
+    let present = others.iter().any(|r| r.id == one.id);
+    let added: Vec<(String, f64)> = if present {
+        Vec::new()
+    } else {
+        weighed(one, &mut terms, true)
+    };
     let mut df: HashMap<&str, f64> = HashMap::new();
-    for p in theirs.iter().chain(std::iter::once(&mine)) {
-        for t in p {
-            *df.entry(t.as_str()).or_default() += 1.0;
-        }
+    for t in theirs
+        .iter()
+        .flatten()
+        .chain(&added)
+        .map(|(t, _)| t)
+        .chain(&mine)
+    {
+        *df.entry(t.as_str()).or_default() += 1.0;
     }
-    let n = others.len() as f64 + 1.0;
+    let n = others.len() as f64 + if present { 1.0 } else { 2.0 };
     let telling = |t: &String| n < MANY || df.get(t.as_str()).copied().unwrap_or(0.0) <= COMMON * n;
     let mine: Vec<&String> = mine.iter().filter(|t| telling(t)).collect();
     let idf = |t: &str| (1.0 + n / df.get(t).copied().unwrap_or(1.0)).ln();
@@ -143,11 +199,14 @@ pub fn similar(one: &Record, others: &[&Record], limit: usize) -> Vec<(usize, f6
         .enumerate()
         .filter(|(_, (r, _))| r.id != one.id)
         .filter_map(|(i, (r, p))| {
-            let shared: Vec<&&String> = mine.iter().filter(|t| p.contains(t)).collect();
+            let shared: Vec<(&String, f64)> = mine
+                .iter()
+                .filter_map(|t| p.iter().find(|(o, _)| o == *t).map(|(_, w)| (*t, *w)))
+                .collect();
             if shared.len() < MIN_SHARED || whole <= 0.0 {
                 return None;
             }
-            let found = shared.iter().map(|t| idf(t)).sum::<f64>() / whole;
+            let found = shared.iter().map(|(t, w)| w * idf(t)).sum::<f64>() / whole;
             let metric = if metric_key(&r.primary_metric) == my_metric {
                 METRIC_WEIGHT
             } else {
@@ -281,6 +340,60 @@ mod tests {
         assert!(ids(&new, &records).is_empty());
         let repeat = record("n", "Pricing page", "Annual plans first", "signup_rate");
         assert_eq!(ids(&repeat, &records), ["x"]);
+    }
+
+    #[test]
+    fn a_learning_or_a_note_that_names_the_same_problem_counts() {
+        let mut killed = record(
+            "k",
+            "Free shipping threshold",
+            "Free shipping over $50 lifts conversion",
+            "conversion_rate",
+        );
+        let new = record(
+            "n",
+            "Shipping fee on the product page",
+            "Showing the shipping fee before checkout lifts conversion",
+            "conversion_rate",
+        );
+        let mut records = past();
+        records.push(killed.clone());
+        assert!(ids(&new, &records).is_empty(), "the titles share one word");
+        killed.learning =
+            Some("Shoppers left when the shipping fee showed up at the last step".into());
+        records.pop();
+        records.push(killed.clone());
+        let refs: Vec<&Record> = records.iter().collect();
+        let by_learning = similar(&new, &refs, 3);
+        assert_eq!(ids(&new, &records), ["k"]);
+        // A note says it too, counted for less; a status move's own words say nothing.
+        killed.learning = None;
+        killed.decision_log = vec![crate::record::LogEntry {
+            at: "2026-02-22T18:30:00.000Z".into(),
+            who: None,
+            note: "status: running -> killed: shoppers left when the shipping fee showed up at \
+                   the last step"
+                .into(),
+        }];
+        records.pop();
+        records.push(killed);
+        let refs: Vec<&Record> = records.iter().collect();
+        let by_note = similar(&new, &refs, 3);
+        assert_eq!(by_note.len(), 1);
+        assert_eq!(records[by_note[0].0].id, "k");
+        assert!(
+            by_note[0].1 < by_learning[0].1,
+            "{by_note:?} {by_learning:?}"
+        );
+        // The same pair scores the same whether the new one is among the others yet or not.
+        let mut with_new = records.clone();
+        with_new.push(new.clone());
+        let refs: Vec<&Record> = with_new.iter().collect();
+        assert_eq!(similar(&new, &refs, 3), by_note);
+        assert_eq!(reason("status: running -> killed: no lift"), "no lift");
+        assert_eq!(reason("status: draft -> running"), "");
+        assert_eq!(reason("amended: target 3.7 -> 3.5: too bold"), "too bold");
+        assert_eq!(reason("launched: to all"), "launched: to all");
     }
 
     #[test]

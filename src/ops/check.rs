@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Sources};
+use crate::git::Repo;
 use crate::ops::read::{problems_of, sort, sources_of};
 use crate::ops::workspace::{Workspace, normalize};
 use crate::review::base::{self, BaseFile};
@@ -15,7 +16,7 @@ use crate::store::{Loaded, Store};
 pub struct CheckInput {
     /// Files or directories (default: the experiments directory).
     pub paths: Vec<PathBuf>,
-    /// Also compare with this revision.
+    /// Also compare with the merge base of HEAD and this revision.
     pub base: Option<String>,
 }
 
@@ -78,7 +79,8 @@ fn against_base(
         "--base",
         "run xp check --base inside the repository's work tree",
     )?;
-    let commit = repo.resolve_rev(rev)?;
+    let (commit, label) = base_commit(repo, rev)?;
+    let rev = label.as_str();
     let dir = ws.repo_dir(repo)?;
     let mut base_files: Vec<BaseFile> = repo
         .records_at(&commit, &dir, &is_record_at)?
@@ -100,6 +102,35 @@ fn against_base(
         });
     }
     Ok(base::compare(&base_files, loaded, rev))
+}
+
+/// The commit `--base REF` compares with, and how messages name it: the merge base of HEAD
+/// and REF, so that what REF gained after this branch left it (a teammate's note, a record
+/// added there) is not taken for a change made here. When REF is an ancestor of HEAD that is
+/// REF itself, and messages name it as given.
+fn base_commit(repo: &Repo, rev: &str) -> Result<(String, String), Error> {
+    let target = repo.resolve_rev(rev)?;
+    if repo.resolve_rev("HEAD").is_err() {
+        return Err(Error::failed(
+            format!("HEAD has no commit yet, so it shares no history with `{rev}`"),
+            "commit first, or run `xp check` without --base",
+        ));
+    }
+    let base = repo.merge_base(&target, "HEAD")?.ok_or_else(|| {
+        Error::failed(
+            format!("HEAD shares no history with `{rev}`: they have no merge base to compare with"),
+            "name a branch, tag or commit this branch grew from",
+        )
+    })?;
+    let label = if base == target {
+        rev.to_owned()
+    } else {
+        format!(
+            "the merge base of HEAD and {rev} ({})",
+            base.get(..7).unwrap_or(&base)
+        )
+    };
+    Ok((base, label))
 }
 
 /// Whether a path at a revision (relative to the work tree) is a record file: `*.yaml` or
@@ -150,23 +181,7 @@ fn load(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<Loaded>, Error> {
 /// does not exist is an error, so that a typo in CI does not pass as "nothing to check".
 fn files_of(paths: &[PathBuf], ws: &Workspace) -> Result<Vec<PathBuf>, Error> {
     if paths.is_empty() {
-        let dir = &ws.store.dir;
-        let shown = ws.store.show(dir);
-        if ws.dir_named && !dir.exists() {
-            return Err(Error::failed(
-                format!(
-                    "the experiments directory {} does not exist",
-                    shown.display()
-                ),
-                "check the --dir (or XP_DIR) path; `xp init` creates the directory",
-            ));
-        }
-        if dir.exists() && !dir.is_dir() {
-            return Err(Error::failed(
-                format!("{} is not a directory", shown.display()),
-                "point --dir (or XP_DIR) at the folder that holds the experiment files",
-            ));
-        }
+        ws.need_dir()?;
         return ws.store.files();
     }
     let mut files = Vec::new();

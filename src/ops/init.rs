@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::Error;
+use crate::git::Committed;
 use crate::ops::workspace::Workspace;
 use crate::review::attributes::{self, DRIVER, DRIVER_NAME};
 
@@ -72,4 +73,38 @@ pub fn init(ws: &Workspace) -> Result<Initialized, Error> {
         attributes_added: missing,
         config_changed,
     }))
+}
+
+/// Whether git merges the records here with the xp merge driver: `.gitattributes` routes them
+/// to it and this clone's config names it. `None` outside a git repository, or when the
+/// experiments directory is outside its work tree.
+pub fn driver_registered(ws: &Workspace) -> Option<bool> {
+    let repo = ws.repo.as_ref()?;
+    repo.relative(&ws.store.dir)?;
+    let text = attributes::read(&repo.workdir().join(".gitattributes")).unwrap_or_default();
+    Some(attributes::names_driver(&text) && repo.config_value("merge.xp.driver").is_some())
+}
+
+/// Commits `.gitattributes` alone, as it is in the work tree, as `xp init` asks people to do so
+/// that every clone merges records with the driver (the demo does it). `None` when there is
+/// none, or HEAD holds it as it is.
+pub fn commit_attributes(ws: &Workspace, message: &str) -> Result<Option<Committed>, Error> {
+    const PATH: &str = ".gitattributes";
+    let repo = ws.need_repo("committing .gitattributes", "run it inside a git work tree")?;
+    let bytes = match std::fs::read(repo.workdir().join(PATH)) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(PATH, e)),
+    };
+    if repo.head_content(PATH)?.as_deref() == Some(bytes.as_slice()) {
+        return Ok(None);
+    }
+    let mut notices = Vec::new();
+    let _lock = ws.lock(&mut notices)?;
+    Ok(Some(repo.commit_file(
+        PATH,
+        &bytes,
+        message,
+        &ws.env.git(),
+    )?))
 }

@@ -4,13 +4,16 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::error::Error;
 use crate::git::{CommitInfo, HistoryCommit, IsIt, Wanted};
 use crate::ops::read::{self, Found};
 use crate::ops::workspace::Workspace;
+use crate::record::fields::FIELDS;
 use crate::record::plan;
+use crate::record::texts::shown;
 use crate::record::{LogEntry, Record};
 use crate::rules;
 
@@ -51,6 +54,21 @@ pub struct Revision {
     /// Relative to the work tree, with forward slashes.
     pub path: String,
     pub message: String,
+    /// When it was made (the author's time), to place it among the log's entries.
+    pub time: DateTime<FixedOffset>,
+    /// For a merge commit, the fields it set to a value no parent had (a conflict resolved
+    /// by hand to a third value); empty when it only joined the two sides. `None` for a commit
+    /// with one parent.
+    pub merge: Option<Vec<MergedField>>,
+}
+
+/// A field a merge set itself: its value in the first parent and after the merge, as a
+/// commit body shows values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedField {
+    pub field: &'static str,
+    pub from: String,
+    pub to: String,
 }
 
 /// The experiment and each of its log entries with the commit that added it.
@@ -118,6 +136,8 @@ fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
             commit: CommitRef::from(&c.info),
             path: c.path.clone(),
             message: c.info.message.clone(),
+            time: c.info.time,
+            merge: (!c.merged.is_empty()).then(|| set_by_merge(c)),
         })
         .collect();
     let (added, registered) = attribute(history);
@@ -144,6 +164,36 @@ fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
         amended_plan,
         revisions,
     }
+}
+
+/// The fields a merge commit set to a value that none of its parents had.
+fn set_by_merge(commit: &HistoryCommit) -> Vec<MergedField> {
+    let read = |bytes: &[u8]| rules::check_bytes(std::path::Path::new(&commit.path), bytes).record;
+    let Some(merged) = read(&commit.content) else {
+        return Vec::new();
+    };
+    let parents: Vec<Option<Record>> = commit
+        .merged
+        .iter()
+        .map(|bytes| bytes.as_deref().and_then(read))
+        .collect();
+    let Some(Some(first)) = parents.first() else {
+        return Vec::new();
+    };
+    FIELDS
+        .iter()
+        .filter_map(|f| {
+            let value = merged.get(f.name);
+            let new_here = parents
+                .iter()
+                .all(|p| p.as_ref().is_none_or(|p| p.get(f.name) != value));
+            new_here.then(|| MergedField {
+                field: f.name,
+                from: shown(f.name, &first.get(f.name)),
+                to: shown(f.name, &value),
+            })
+        })
+        .collect()
 }
 
 type Key = (String, Option<String>, String);

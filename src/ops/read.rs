@@ -75,6 +75,7 @@ pub fn list_each(
     mut each: impl FnMut(Found),
 ) -> Result<Listing, Error> {
     let mut broken = 0;
+    ws.need_dir()?;
     let files = ws.store.files()?;
     let (problems, sources) = scan(ws, &files, |loaded| {
         match &loaded.checked.record {
@@ -162,6 +163,7 @@ pub fn export_each(
     filter: &Filter,
     mut sink: impl FnMut(&Record) -> std::io::Result<()>,
 ) -> Result<usize, Error> {
+    ws.need_dir()?;
     let files = ws.store.files()?;
     let mut count = 0;
     let mut broken = false;

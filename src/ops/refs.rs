@@ -25,6 +25,7 @@ pub fn resolve_in(
     if reference.is_empty() {
         return Err(Error::usage("the experiment reference is empty"));
     }
+    ws.need_dir()?;
     let store = &ws.store;
     let looks_like_path = reference.contains(['/', '\\'])
         || reference.ends_with(".yaml")

@@ -34,10 +34,28 @@ pub fn search(
     notices: &mut Vec<Notice>,
     input: &SearchInput,
 ) -> Result<Vec<SearchHit>, Error> {
-    if search::Terms::default().of(&input.query).is_empty() {
+    let (wanted, dropped) = search::query_terms(&input.query, &mut search::Terms::default());
+    if wanted.is_empty() && dropped.is_empty() {
         return Err(Error::usage(
             "the query has no words to search for; give one or more words, like `xp search refund`",
         ));
+    }
+    if wanted.is_empty() {
+        notices.push(Notice::Warning(format!(
+            "{} too common to search for, so nothing matches; add a word that tells \
+             experiments apart, like `xp search refund`",
+            match dropped.as_slice() {
+                [one] => format!("`{one}` is"),
+                many => format!(
+                    "{} are",
+                    many.iter()
+                        .map(|w| format!("`{w}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        )));
+        return Ok(Vec::new());
     }
     let filter = Filter {
         statuses: input.statuses.clone(),

@@ -30,15 +30,19 @@ pub fn similar(ws: &Workspace, one: &Record, limit: usize) -> Result<Vec<Alike>,
         .collect())
 }
 
-/// The similar experiments as a person reads them: one line each with status, decision and
-/// lift, then the learning when there is one.
+/// The similar experiments as a person reads them: each one's slug, title and score, then
+/// its status, decision and lift, then its learning.
 pub fn describe(alike: &[Alike]) -> String {
     let mut out = String::new();
     for a in alike {
         let r = &a.found.record;
+        out.push_str(&one_line(&format!(
+            "  {}  {}  (score {:.2})",
+            a.found.loaded.slug, r.title, a.score
+        )));
+        out.push('\n');
         let mut line = format!(
-            "  {}  {}, decision {}",
-            a.found.loaded.slug,
+            "    {}, decision {}",
             r.status.as_str(),
             r.decision.map_or("-", |d| d.as_str())
         );

@@ -18,8 +18,9 @@ pub struct Workspace {
     pub env: Env,
     pub repo: Option<Repo>,
     pub store: Store,
-    /// The experiments directory was named (`--dir`, `XP_DIR`) rather than found.
-    pub dir_named: bool,
+    /// The experiments directory as the user named it (`--dir`, `XP_DIR`), when it was named
+    /// rather than found.
+    pub dir_given: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -34,8 +35,7 @@ impl Workspace {
         let named = dir_flag
             .map(Path::to_owned)
             .or_else(|| env.var("XP_DIR").map(PathBuf::from));
-        let dir_named = named.is_some();
-        let dir = match named {
+        let dir = match &named {
             Some(dir) => normalize(&cwd.join(dir)),
             None => root.join("experiments"),
         };
@@ -49,8 +49,39 @@ impl Workspace {
             env,
             repo,
             store,
-            dir_named,
+            dir_given: named,
         })
+    }
+
+    /// Refuses an experiments directory that cannot hold records: one named by `--dir` or
+    /// `XP_DIR` that does not exist, or one that is not a folder; the error names the path as
+    /// given. A repository whose `experiments/` does not exist yet is fresh, not wrong: it
+    /// passes, and reading it finds no records.
+    pub fn need_dir(&self) -> Result<(), Error> {
+        let dir = &self.store.dir;
+        let shown = self
+            .dir_given
+            .clone()
+            .unwrap_or_else(|| self.store.show(dir));
+        match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(_) => Err(Error::failed(
+                format!("{} is not a directory", shown.display()),
+                if self.dir_given.is_some() {
+                    "point --dir (or XP_DIR) at the folder that holds the experiment files"
+                } else {
+                    "move that file away; `xp init` then creates the experiments directory"
+                },
+            )),
+            Err(_) if self.dir_given.is_none() => Ok(()),
+            Err(_) => Err(Error::failed(
+                format!(
+                    "the experiments directory {} does not exist",
+                    shown.display()
+                ),
+                "check the --dir (or XP_DIR) path; `xp init` creates the directory",
+            )),
+        }
     }
 
     /// Holds other xp writers off while this operation reads, changes, writes and commits,
@@ -132,6 +163,32 @@ impl Workspace {
     /// A path the user named, made absolute against the current directory.
     pub fn user_path(&self, path: &Path) -> PathBuf {
         normalize(&self.env.cwd.join(path))
+    }
+
+    /// Whether `path` (absolute) is the experiments directory or inside it, by its name or
+    /// through a symbolic link on the way: every file there is taken for a record.
+    pub fn in_experiments(&self, path: &Path) -> bool {
+        let dir = &self.store.dir;
+        if path.starts_with(dir) {
+            return true;
+        }
+        let Ok(real_dir) = dir.canonicalize() else {
+            return false;
+        };
+        // The real path of the part that exists, and the rest as named.
+        let mut existing = path;
+        let mut rest = Vec::new();
+        while let Some(parent) = existing.parent() {
+            if existing.exists() {
+                break;
+            }
+            rest.extend(existing.file_name());
+            existing = parent;
+        }
+        existing.canonicalize().is_ok_and(|real| {
+            let whole = rest.iter().rev().fold(real, |p, part| p.join(part));
+            whole.starts_with(&real_dir)
+        })
     }
 }
 

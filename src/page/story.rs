@@ -21,42 +21,67 @@ enum Step<'a> {
     Uncommitted(&'a LogEntry),
 }
 
-/// The timeline in log order, with the commits that added no entry (a field update, the
-/// creation) at their place in history.
+/// The timeline in the log's order, as `xp log` shows it: each entry with the commit that
+/// added it (entries a commit added in a row are one step). The commits that added no entry
+/// (the creation, an update of fields, a merge that set a field itself) stand among them by
+/// time, ties in history order; a merge that only joined two sides' notes is left out.
 fn timeline(history: &History) -> Vec<Step<'_>> {
     let revisions = &history.revisions;
     let position = |c: &CommitRef| revisions.iter().position(|r| r.commit.id == c.id);
-    let mut steps: Vec<Step> = Vec::new();
-    let mut next = 0;
+    let mut credited = vec![false; revisions.len()];
+    // Each step with its place: (when, position in history; entries no commit holds last).
+    let mut logged: Vec<(When, Step)> = Vec::new();
     for line in &history.lines {
+        let when = parse_time(&line.entry.at);
         let Some(at) = line.commit.as_ref().and_then(position) else {
-            steps.push(Step::Uncommitted(&line.entry));
+            logged.push(((when, usize::MAX), Step::Uncommitted(&line.entry)));
             continue;
         };
-        while next <= at {
-            steps.push(Step::Commit {
-                revision: &revisions[next],
-                entries: Vec::new(),
-            });
-            next += 1;
-        }
-        let id = &revisions[at].commit.id;
-        let step = steps.iter_mut().rev().find_map(|s| match s {
-            Step::Commit { revision, entries } if &revision.commit.id == id => Some(entries),
-            _ => None,
-        });
-        if let Some(entries) = step {
+        credited[at] = true;
+        if let Some((_, Step::Commit { revision, entries })) = logged.last_mut()
+            && revision.commit.id == revisions[at].commit.id
+        {
             entries.push(&line.entry);
+            continue;
         }
+        logged.push((
+            (when, at),
+            Step::Commit {
+                revision: &revisions[at],
+                entries: vec![&line.entry],
+            },
+        ));
     }
-    for revision in &revisions[next.min(revisions.len())..] {
-        steps.push(Step::Commit {
-            revision,
-            entries: Vec::new(),
-        });
+    let mut others: Vec<(When, Step)> = revisions
+        .iter()
+        .enumerate()
+        .filter(|&(i, r)| !credited[i] && r.merge.as_ref().is_none_or(|set| !set.is_empty()))
+        .map(|(i, revision)| {
+            let when = (Some(revision.time.with_timezone(&Utc)), i);
+            (
+                when,
+                Step::Commit {
+                    revision,
+                    entries: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    others.sort_by_key(|(when, _)| *when);
+    let mut others = others.into_iter().peekable();
+    let mut steps = Vec::new();
+    for (when, step) in logged {
+        while let Some((_, other)) = others.next_if(|(w, _)| *w < when) {
+            steps.push(other);
+        }
+        steps.push(step);
     }
+    steps.extend(others.map(|(_, step)| step));
     steps
 }
+
+/// Where a step stands in the timeline: its time, then its commit's place in history.
+type When = (Option<DateTime<Utc>>, usize);
 
 /// A field change a commit body lists: `field: old -> new`.
 #[derive(Debug, PartialEq, Eq)]
@@ -303,10 +328,21 @@ fn step_markup(step: &Step, ctx: &Context) -> Markup {
             let c = &revision.commit;
             let subject = revision.message.lines().next().unwrap_or_default();
             let created = subject.starts_with("xp: new ");
-            let changes: Vec<FieldChange> = field_changes(&revision.message)
-                .into_iter()
-                .filter(|f| f.field != "status" || entries.is_empty())
-                .collect();
+            let merge = revision.merge.is_some();
+            let changes: Vec<FieldChange> = match &revision.merge {
+                Some(set) => set
+                    .iter()
+                    .map(|f| FieldChange {
+                        field: f.field,
+                        from: &f.from,
+                        to: &f.to,
+                    })
+                    .collect(),
+                None => field_changes(&revision.message)
+                    .into_iter()
+                    .filter(|f| f.field != "status" || entries.is_empty())
+                    .collect(),
+            };
             let moved = entries.iter().any(|e| status_move(&e.note).is_some());
             let class = if moved {
                 "step move"
@@ -329,6 +365,7 @@ fn step_markup(step: &Step, ctx: &Context) -> Markup {
                     }
                     div.what {
                         @if created { p.event { "Created" } }
+                        @if merge { p.event.muted { (subject) } }
                         @if !changes.is_empty() {
                             ul.changes aria-label="Changed fields" {
                                 @for f in &changes {
@@ -337,7 +374,7 @@ fn step_markup(step: &Step, ctx: &Context) -> Markup {
                             }
                         }
                         @for e in entries { (entry_markup(e)) }
-                        @if !created && changes.is_empty() && entries.is_empty() {
+                        @if !created && !merge && changes.is_empty() && entries.is_empty() {
                             p.event.muted { (subject) }
                         }
                     }

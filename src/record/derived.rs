@@ -136,7 +136,9 @@ impl Serialize for FieldValue {
         const EXACT: f64 = 9_007_199_254_740_992.0;
         match self {
             FieldValue::Text(t) => serializer.serialize_str(t),
-            FieldValue::Number(x) if x.fract() == 0.0 && x.abs() < EXACT => {
+            FieldValue::Number(x)
+                if x.fract() == 0.0 && x.abs() < EXACT && !(*x == 0.0 && x.is_sign_negative()) =>
+            {
                 serializer.serialize_i64(*x as i64)
             }
             FieldValue::Number(x) => serializer.serialize_f64(*x),

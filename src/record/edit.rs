@@ -34,9 +34,12 @@ pub fn number(value: f64) -> NewValue {
     NewValue::Scalar(format_number(value))
 }
 
-/// A number as xp writes it: `3.2`, `3`, `0.001`.
+/// A number as xp writes it: `3.2`, `3`, `0.001`; the text reads back as exactly this number
+/// (`-0.0` keeps its sign, which `-0` would lose to the integer 0).
 pub fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
+    if value == 0.0 && value.is_sign_negative() {
+        "-0.0".to_owned()
+    } else if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{}", value as i64)
     } else {
         format!("{value}")
@@ -921,5 +924,31 @@ decision_log:
         assert_eq!(format_number(3.2), "3.2");
         assert_eq!(format_number(-0.5), "-0.5");
         assert_eq!(format_number(1e20), "100000000000000000000");
+        assert_eq!(format_number(-0.0), "-0.0");
+        assert_eq!(format_number(0.029134757616042842), "0.029134757616042842");
+    }
+
+    mod numbers {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Every finite number xp writes reads back, by the YAML core schema, as the same bits.
+            #[test]
+            fn written_numbers_read_back_exactly(x in finite()) {
+                let text = format_number(x);
+                let read = match yaml::resolve_plain(&text) {
+                    yaml::Value::Int(n) => n as f64,
+                    yaml::Value::Float(y) => y,
+                    other => panic!("{text} reads as {other:?}"),
+                };
+                prop_assert_eq!(read.to_bits(), x.to_bits(), "{} reads back as {}", text, read);
+            }
+        }
+
+        fn finite() -> impl Strategy<Value = f64> {
+            use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+            POSITIVE | NEGATIVE | NORMAL | SUBNORMAL | ZERO
+        }
     }
 }

@@ -115,12 +115,26 @@ pub const DIRECTIONS: &[&str] = &["increase", "decrease"];
 
 /// A field's value, whatever its kind: JSON gives numbers as numbers (whole ones without
 /// `.0`, as the file writes them) and lists as arrays.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum FieldValue {
     Text(String),
     Number(f64),
     Whole(i64),
     List(Vec<String>),
+}
+
+/// Numbers are the same when they are to the bit, as the file and the exports write them:
+/// `0.0` after `-0.0` is a change.
+impl PartialEq for FieldValue {
+    fn eq(&self, other: &FieldValue) -> bool {
+        match (self, other) {
+            (FieldValue::Text(a), FieldValue::Text(b)) => a == b,
+            (FieldValue::Number(a), FieldValue::Number(b)) => a.to_bits() == b.to_bits(),
+            (FieldValue::Whole(a), FieldValue::Whole(b)) => a == b,
+            (FieldValue::List(a), FieldValue::List(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// A Rust type a field can have: how its value is seen by name, and set from one.

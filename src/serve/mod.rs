@@ -22,10 +22,25 @@ use state::State;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 
 use crate::env::Env;
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
+
+/// How long a client may take to send a request's line and headers (the first request's, or
+/// the next one's on a kept-alive connection) before its connection is closed, so that
+/// half-sent requests do not hold connections open.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long after Ctrl-C or SIGTERM the requests being answered may take; connections still
+/// open then are dropped. A write in flight still finishes (it runs on its own thread, and the
+/// server waits for it), its answer unsent.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// How the server is started.
 #[derive(Debug, Clone)]
@@ -81,9 +96,13 @@ pub fn url(addr: SocketAddr) -> String {
     }
 }
 
-/// Serves until Ctrl-C or SIGTERM; `listening` is told the URL once the port is bound. Writes
-/// in flight finish before it returns.
-pub fn run(options: Options, env: &Env, listening: impl FnOnce(&str)) -> Result<(), Error> {
+/// Serves until Ctrl-C or SIGTERM; `listening` is told the URL once the port is bound, with
+/// warnings to show. Writes in flight finish before it returns.
+pub fn run(
+    options: Options,
+    env: &Env,
+    listening: impl FnOnce(&str, &[String]),
+) -> Result<(), Error> {
     if options
         .token
         .as_deref()
@@ -94,19 +113,28 @@ pub fn run(options: Options, env: &Env, listening: impl FnOnce(&str)) -> Result<
         ));
     }
     let addr = address(&options)?;
-    // Fail at start, not on the first request, when there is no workspace here.
-    Workspace::open(env, options.dir.as_deref())?;
+    // Fail at start, not on the first request, when there is no workspace here or the
+    // experiments directory named does not exist.
+    let ws = Workspace::open(env, options.dir.as_deref())?;
+    ws.need_dir()?;
+    let mut warnings = Vec::new();
+    if crate::ops::init::driver_registered(&ws) == Some(false) {
+        warnings.push(
+            "this clone does not merge experiment files with xp's merge driver, so notes \
+             written here and on another branch will conflict when the branches are merged; \
+             run `xp init` once in this clone to register it"
+                .to_owned(),
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
+        .enable_time()
         .build()
         .map_err(|e| Error::failed(format!("cannot start the server: {e}"), "try again"))?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            Error::failed(
-                format!("cannot listen on {}: {e}", url(addr)),
-                "pick another port with --port (0 picks a free one)",
-            )
-        })?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| bind_error(addr, &e))?;
         let bound = listener
             .local_addr()
             .map_err(|e| Error::io("the listening socket", e))?;
@@ -124,16 +152,87 @@ pub fn run(options: Options, env: &Env, listening: impl FnOnce(&str)) -> Result<
             hosts,
             cache: cache::Cache::default(),
         });
-        listening(&url(bound));
-        let app = routes::router(state);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop_signal())
-            .await
-            .map_err(|e| Error::io("the listening socket", e))
+        listening(&url(bound), &warnings);
+        serve(listener, routes::router(state), stop_signal()).await;
+        Ok::<(), Error>(())
     })?;
     // Dropping the runtime waits for blocking tasks (writes in flight) to finish.
     drop(runtime);
     Ok(())
+}
+
+/// Answers connections until `stop` resolves, then lets the requests being answered finish
+/// for up to [`SHUTDOWN_DEADLINE`]; each request's headers must come within
+/// [`HEADER_TIMEOUT`].
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    stop: impl Future<Output = ()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let service = TowerToHyperService::new(app.clone());
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        // A client that goes away, or is too slow, is no error of the server's.
+                        let _ = connection.await;
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    if !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::ConnectionRefused
+                    ) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            },
+            () = &mut stop => break,
+        }
+    }
+    drop(listener);
+    // Connections answering a request finish it; idle ones close now. Past the deadline the
+    // rest are dropped with the runtime.
+    let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, graceful.shutdown()).await;
+}
+
+/// The error for an address that cannot be listened on, with the hint that fits its cause.
+fn bind_error(addr: SocketAddr, e: &std::io::Error) -> Error {
+    use std::io::ErrorKind;
+    let at = url(addr);
+    let (port, ip) = (addr.port(), addr.ip());
+    match e.kind() {
+        ErrorKind::AddrInUse => Error::failed(
+            format!("cannot listen on {at}: port {port} is already in use there"),
+            "pick another port with --port (0 picks a free one), or stop the program that \
+             listens on it",
+        ),
+        ErrorKind::AddrNotAvailable => Error::failed(
+            format!("cannot listen on {at}: {ip} is not an address of this machine"),
+            "bind one of this machine's addresses with --host (`ip addr` lists them): \
+             127.0.0.1 for this machine only, 0.0.0.0 for all of them",
+        ),
+        ErrorKind::PermissionDenied => Error::failed(
+            format!("cannot listen on {at}: not allowed to use port {port}"),
+            "ports below 1024 need administrator rights; pick one from 1024 up with --port \
+             (0 picks a free one)",
+        ),
+        _ => Error::failed(
+            format!("cannot listen on {at}: {e}"),
+            "check --host and --port",
+        ),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -155,5 +254,38 @@ async fn stop_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_bind_error_gets_its_own_hint() {
+        use std::io::{Error as IoError, ErrorKind};
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 255, 255, 1)), 80);
+        let said = |kind: ErrorKind| match bind_error(addr, &IoError::from(kind)) {
+            Error::Failed { message, hint } => (message, hint.unwrap_or_default()),
+            other => panic!("{other:?}"),
+        };
+        let (message, hint) = said(ErrorKind::AddrNotAvailable);
+        assert!(
+            message.ends_with("10.255.255.1 is not an address of this machine"),
+            "{message}"
+        );
+        assert!(
+            hint.contains("--host") && !hint.contains("--port"),
+            "{hint}"
+        );
+        let (message, hint) = said(ErrorKind::AddrInUse);
+        assert!(
+            message.ends_with("port 80 is already in use there"),
+            "{message}"
+        );
+        assert!(hint.starts_with("pick another port"), "{hint}");
+        let (message, hint) = said(ErrorKind::PermissionDenied);
+        assert!(message.ends_with("not allowed to use port 80"), "{message}");
+        assert!(hint.contains("below 1024"), "{hint}");
     }
 }

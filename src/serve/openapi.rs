@@ -298,7 +298,7 @@ fn schemas() -> Value {
             },
             "required": ["at", "who", "note", "commit"]
         },
-        "Health": object(vec![("status", json!({ "const": "ok" }))], vec!["status"], "Health"),
+        "Health": object(vec![("status", json!({ "const": "ok" })), ("merge_driver", json!({ "type": ["boolean", "null"], "description": "this clone merges experiment files with xp's merge driver (`xp init` registers it); null outside git" }))], vec!["status", "merge_driver"], "Health"),
         "Error": {
             "type": "object",
             "properties": {

@@ -72,8 +72,20 @@ async fn blocking(
     }
 }
 
-async fn health() -> Response {
-    api::json(StatusCode::OK, &json!({ "status": "ok" }))
+/// `{"status": "ok"}`, and whether this clone merges records with the xp merge driver
+/// (`null` outside git): a server that creates records where `xp init` never ran says so.
+async fn health(State(state): State<Shared>) -> Response {
+    blocking(state, |st| {
+        let driver = st
+            .workspace()
+            .ok()
+            .and_then(|ws| ops::init::driver_registered(&ws));
+        api::json(
+            StatusCode::OK,
+            &json!({ "status": "ok", "merge_driver": driver }),
+        )
+    })
+    .await
 }
 
 async fn openapi_json() -> Response {

@@ -264,6 +264,18 @@ fn the_demo_runs_the_whole_story() {
     let _ = demo;
     let (ok, log) = env.git_try(&["-C", "demo-repo", "log", "--format=%an %s"]);
     assert!(ok);
-    assert_eq!(log.lines().count(), 6, "{log}");
+    assert_eq!(log.lines().count(), 7, "{log}");
     assert!(log.contains("bob xp: note on homepage-cta-color"), "{log}");
+    // `.gitattributes` is committed, as `xp init` asks: nothing is left untracked.
+    assert!(
+        out.contains("$ git add .gitattributes && git commit -m 'Merge experiment files with xp'"),
+        "{out}"
+    );
+    assert!(
+        log.ends_with("alice Merge experiment files with xp\n"),
+        "{log}"
+    );
+    let (ok, status) = env.git_try(&["-C", "demo-repo", "status", "--porcelain"]);
+    assert!(ok);
+    assert_eq!(status, "");
 }

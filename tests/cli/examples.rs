@@ -54,3 +54,43 @@ fn the_pre_commit_hook_runs_check_on_experiment_files() {
     assert_eq!(get("entry"), "xp check");
     assert_eq!(get("files"), "^experiments/.*\\.ya?ml$");
 }
+
+/// The README's steps work as written: the CI snippet registers the merge driver before
+/// `check --format github` (which warns without it), the manual-page loop names every page,
+/// and `xp new` is documented with the status it gives.
+#[test]
+fn the_readme_shows_steps_that_work_as_written() {
+    let readme = read("README.md");
+    let snippet = readme
+        .split("```yaml")
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("run: xp check"))
+        .unwrap();
+    let init = snippet
+        .find("run: xp init")
+        .expect("the CI snippet runs xp init");
+    assert!(init < snippet.find("run: xp check").unwrap(), "{snippet}");
+
+    let start = readme.find("for c in ").unwrap();
+    let listed: Vec<&str> = readme[start + "for c in ".len()..]
+        .split("; do")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .filter(|w| *w != "\\")
+        .collect();
+    use clap::CommandFactory;
+    let pages = xp::commands::man::subcommands(&xp::cli::Cli::command());
+    for page in &pages {
+        assert!(
+            listed.contains(&page.as_str()),
+            "the man loop lacks {page}: {listed:?}"
+        );
+    }
+
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `xp new --title"))
+        .unwrap();
+    assert!(row.contains("created as `draft`"), "{row}");
+}

@@ -205,6 +205,21 @@ fn search_refund_shows_the_note_plainly_when_not_a_terminal() {
     let blank = env.xp(&["search", "--", "?!"]);
     assert_eq!(blank.code, 2, "{}", blank.stderr);
     assert!(blank.stderr.contains("no words"), "{}", blank.stderr);
+    // A stop word alone matches nothing, rather than everything, and the output says why.
+    let common = env.xp(&["search", "the"]);
+    assert_eq!(
+        (common.code, common.stdout.as_str(), common.stderr.as_str()),
+        (
+            0,
+            "",
+            "warning: `the` is too common to search for, so nothing matches; add a word that \
+             tells experiments apart, like `xp search refund`\nno experiment matches `the`\n"
+        )
+    );
+    assert_eq!(
+        env.ok(&["search", "the", "refund", "--tag", "checkout"]),
+        env.ok(&["search", "refund", "--tag", "checkout"])
+    );
 }
 
 /// The demo's repository: one shipped CTA experiment with its learning.
@@ -240,7 +255,8 @@ fn new_names_the_experiment_tried_before_and_still_creates_the_record() {
     assert!(
         run.stderr.starts_with(
             "warning: this looks like an experiment tried before (`xp show SLUG` for more):\n  \
-             homepage-cta-color  shipped, decision ship\n    \
+             homepage-cta-color  Homepage CTA Color  (score 0.60)\n    \
+             shipped, decision ship\n    \
              learning: Green CTA outperformed blue by 16% on signups\n"
         ),
         "{}",
@@ -257,7 +273,8 @@ fn new_names_the_experiment_tried_before_and_still_creates_the_record() {
     let similar = env.xp_in(&dir, &["similar", "green-signup-button"]);
     assert_eq!(
         similar.stdout,
-        "  homepage-cta-color  shipped, decision ship\n    \
+        "  homepage-cta-color  Homepage CTA Color  (score 0.60)\n    \
+         shipped, decision ship\n    \
          learning: Green CTA outperformed blue by 16% on signups\n"
     );
     let back = env.xp_in(&dir, &["similar", "homepage-cta-color", "--format", "json"]);
@@ -438,4 +455,71 @@ fn report_since_and_json() {
         "{}",
         bad.stderr
     );
+}
+
+/// "Was this tried before?" finds a killed test whose learning names the same problem, though
+/// its title and hypothesis share one word with the new one: on `xp new`, in `xp similar`
+/// (with title and score), and through the API.
+#[test]
+fn a_killed_test_whose_learning_names_the_problem_was_tried_before() {
+    let env = TestEnv::repo();
+    env.ok(&[
+        "new",
+        "--title",
+        "Free shipping threshold",
+        "--hypothesis",
+        "Free shipping over $50 lifts conversion",
+        "--metric",
+        "conversion_rate",
+        "--baseline",
+        "2.1",
+        "--target",
+        "2.4",
+    ]);
+    env.ok(&[
+        "update",
+        "free-shipping-threshold",
+        "--status",
+        "killed",
+        "--learning",
+        "Shoppers left when the shipping fee showed up at the last step",
+        "-m",
+        "No lift after two weeks",
+    ]);
+    let run = env.xp(&[
+        "new",
+        "--title",
+        "Shipping fee on the product page",
+        "--hypothesis",
+        "Showing the shipping fee before checkout lifts conversion",
+        "--metric",
+        "conversion_rate",
+        "--baseline",
+        "2.1",
+        "--target",
+        "2.5",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let named = "  free-shipping-threshold  Free shipping threshold  (score 0.59)\n    \
+                 killed, decision -\n    \
+                 learning: Shoppers left when the shipping fee showed up at the last step\n";
+    assert!(
+        run.stderr.starts_with(&format!(
+            "warning: this looks like an experiment tried before (`xp show SLUG` for more):\n{named}"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        env.ok(&["similar", "shipping-fee-on-the-product-page"]),
+        named
+    );
+    let json = json(&env.ok(&[
+        "similar",
+        "shipping-fee-on-the-product-page",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(json[0]["title"], "Free shipping threshold");
+    assert!(json[0]["score"].as_f64().unwrap() >= 0.55);
 }

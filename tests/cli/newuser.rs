@@ -62,7 +62,7 @@ fn a_slug_shared_by_two_files_lists_both_as_candidates() {
         run.stderr,
         "error: `base` matches 2 experiments:\n  \
          3f9c2a71  base  Base yaml\n  3f9c2a71  base  Base yml\n\
-         hint: use more characters of the id, or the slug\n"
+         hint: name one by its path: `experiments/base.yaml` or `experiments/base.yml`\n"
     );
     env.write("experiments/a/t.yaml", &record("000000000003", "In a"));
     env.write("experiments/b/t.yaml", &record("000000000004", "In b"));
@@ -71,6 +71,23 @@ fn a_slug_shared_by_two_files_lists_both_as_candidates() {
     assert!(
         run.stderr
             .contains("`t` matches 2 experiments:\n  3f9c2a71  t  In a\n  3f9c2a71  t  In b"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.ends_with(
+            "hint: name one by its path: `experiments/a/t.yaml` or `experiments/b/t.yaml`\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A path names one of them.
+    env.ok(&["show", "experiments/b/t.yaml"]);
+    // Ids that share a prefix still get the hint about ids.
+    let run = env.xp(&["show", "3f9c2a71"]);
+    assert!(
+        run.stderr
+            .ends_with("hint: use more characters of the id, or the slug\n"),
         "{}",
         run.stderr
     );
@@ -119,6 +136,83 @@ fn check_never_passes_vacuously() {
         "error: nonexist.yaml does not exist\nhint: name experiment files or folders that \
          exist; `xp check` with no paths checks the whole experiments directory\n"
     );
+}
+
+/// A wrong `--dir` or `XP_DIR` is an error for every command that reads the experiments, not
+/// an empty list, CSV or board; the error names the path as it was given. A repository whose
+/// `experiments/` does not exist yet is fresh: reads find nothing and succeed.
+#[test]
+fn every_read_refuses_a_named_directory_that_does_not_exist() {
+    let mut env = TestEnv::repo();
+    let absolute = env.path("nope").to_string_lossy().into_owned();
+    let reads: [&[&str]; 8] = [
+        &["list"],
+        &["export"],
+        &["search", "cta"],
+        &["report"],
+        &["site", "-o", "site"],
+        &["similar", "cta"],
+        &["show", "cta"],
+        &["check"],
+    ];
+    for given in [absolute.as_str(), "nope"] {
+        for args in reads {
+            let mut all = args.to_vec();
+            all.extend(["--dir", given]);
+            for run in [env.xp(&all), {
+                env.vars = vec![("XP_DIR".into(), given.into())];
+                let run = env.xp(args);
+                env.vars.clear();
+                run
+            }] {
+                assert_eq!(
+                    (run.code, run.stdout.as_str(), run.stderr.as_str()),
+                    (
+                        1,
+                        "",
+                        format!(
+                            "error: the experiments directory {given} does not exist\nhint: \
+                             check the --dir (or XP_DIR) path; `xp init` creates the directory\n"
+                        )
+                        .as_str()
+                    ),
+                    "{args:?}"
+                );
+            }
+        }
+    }
+    assert!(!env.path("site").exists());
+
+    // `xp serve` refuses at start instead of serving an empty board.
+    let mut child = env
+        .xp_cmd(&["serve", "--port", "0", "--dir", &absolute])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("xp serve --dir {absolute} is serving");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let served = crate::support::Run::from(child.wait_with_output().unwrap());
+    assert_eq!(served.code, 1, "{}", served.stderr);
+    assert!(
+        served.stderr.starts_with(&format!(
+            "error: the experiments directory {absolute} does not exist"
+        )),
+        "{}",
+        served.stderr
+    );
+
+    // Without --dir, a repository with no experiments yet lists nothing, and says nothing wrong.
+    assert_eq!(env.ok(&["list"]), "");
+    let csv = env.ok(&["export"]);
+    assert!(csv.starts_with("id,title,"), "{csv}");
+    assert_eq!(csv.lines().count(), 1);
 }
 
 /// 11: under `--base`, records the base had and the work tree lacks are an error.

@@ -812,3 +812,195 @@ fn a_broken_rule_in_the_form_says_why_beside_the_field_and_writes_nothing() {
     );
     assert_eq!(git(&site.repo, &["rev-parse", "HEAD"]), head, "no commit");
 }
+
+/// A branch and main each add notes, main is merged in twice (once cleanly, once with a
+/// conflict settled by hand to a third value): the story shows the log in the order of `at`,
+/// as `xp log` does, the clean merge folded away and the hand-settled one with its field.
+#[test]
+fn a_story_follows_the_log_order_and_folds_merges_that_change_nothing() {
+    let mut env = TestEnv::repo();
+    env.ok(&["init"]);
+    let driver = format!("'{}' merge-driver %O %A %B %P", env!("CARGO_BIN_EXE_xp"));
+    env.git(&["config", "merge.xp.driver", &driver]);
+    env.git(&["add", ".gitattributes"]);
+    env.git(&["commit", "-qm", "Merge experiment files with xp"]);
+    let at = |env: &mut TestEnv, time: &str| env.now = format!("2026-03-01T{time}Z");
+    at(&mut env, "09:00:00");
+    env.new_cta();
+    env.git(&["branch", "feature"]);
+    at(&mut env, "10:00:00");
+    env.ok(&["note", "homepage-cta-color", "A from main"]);
+    env.git(&["checkout", "-q", "feature"]);
+    at(&mut env, "11:00:00");
+    env.ok(&["note", "homepage-cta-color", "B from feature"]);
+    env.git(&["checkout", "-q", "main"]);
+    at(&mut env, "12:00:00");
+    env.ok(&["note", "homepage-cta-color", "C from main"]);
+    at(&mut env, "13:00:00");
+    env.ok(&["update", "homepage-cta-color", "--confidence", "10"]);
+    env.git(&["checkout", "-q", "feature"]);
+    // A clean merge: the driver joins the notes.
+    env.git(&["merge", "-q", "--no-commit", "main~1"]);
+    env.git(&[
+        "commit",
+        "-q",
+        "--date",
+        "2026-03-01T12:30:00Z",
+        "-m",
+        "Merge main into feature",
+    ]);
+    at(&mut env, "13:30:00");
+    env.ok(&["update", "homepage-cta-color", "--confidence", "20"]);
+    // Both sides changed the confidence: settled by hand at a third value.
+    let run = env.git_run(&["merge", "-q", "--no-commit", "main"]);
+    assert_ne!(run.code, 0, "a conflict: {}", run.stderr);
+    let file = "experiments/homepage-cta-color.yaml";
+    let text = env.read(file);
+    let start = text.find("<<<<<<<").unwrap();
+    let end = text[start..].find(">>>>>>>").unwrap() + start;
+    let end = text[end..].find('\n').unwrap() + end + 1;
+    env.write(
+        file,
+        &format!("{}confidence: 30\n{}", &text[..start], &text[end..]),
+    );
+    assert_eq!(env.xp(&["check"]).code, 0, "{}", env.read(file));
+    env.git(&["add", file]);
+    env.git(&[
+        "commit",
+        "-q",
+        "--date",
+        "2026-03-01T14:00:00Z",
+        "-m",
+        "Settle the confidence at 30",
+    ]);
+
+    let out = env.path("site");
+    env.ok(&["site", "-o", out.to_str().unwrap()]);
+    let site = std::fs::read_to_string(out.join("e/homepage-cta-color.html")).unwrap();
+    let server = Served::start(&env, &env.root, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (status, _, served) = http(&addr, "GET", "/e/homepage-cta-color", None);
+    assert_eq!(status, 200);
+    for page in [&site, &served] {
+        let confidence = |from: &str, to: &str| {
+            format!(
+                ">confidence</code>: <span class=\"from\">{from}</span> → <span class=\"to\">{to}</span>"
+            )
+        };
+        let order = [
+            "Created".to_owned(),
+            "A from main".to_owned(),
+            "B from feature".to_owned(),
+            "C from main".to_owned(),
+            confidence("0", "10"),
+            confidence("0", "20"),
+            "Settle the confidence at 30".to_owned(),
+            confidence("20", "30"),
+        ];
+        let places: Vec<Option<usize>> = order.iter().map(|t| page.find(t.as_str())).collect();
+        assert!(
+            places.iter().all(Option::is_some) && places.is_sorted(),
+            "the timeline is not in log order: {places:?}\n{page}"
+        );
+        assert!(!page.contains("Merge main into feature"), "{page}");
+    }
+    // The same order as `xp log`.
+    let log = env.ok(&["log", "homepage-cta-color"]);
+    let notes: Vec<usize> = ["A from main", "B from feature", "C from main"]
+        .iter()
+        .map(|n| log.find(n).unwrap())
+        .collect();
+    assert!(notes.is_sorted(), "{log}");
+}
+
+/// `xp site -o DIR` writes only into a folder that is new, empty or its own, and removes only
+/// files it wrote itself; it refuses a file and a folder inside the experiments directory, as
+/// `xp schema -o` refuses a file there.
+#[test]
+fn site_writes_only_where_it_may_and_removes_only_its_own_files() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    // A folder of someone else's is refused and left as it was.
+    env.write("public/index.html", "<h1>Our own page</h1>");
+    let run = env.xp(&["site", "-o", "public"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: public holds files that `xp site` did not write\nhint: name a new or empty \
+             folder, so that nothing of yours is overwritten or removed"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.read("public/index.html"), "<h1>Our own page</h1>");
+    assert_eq!(env.files_under("public").len(), 1);
+
+    // A new folder, then the same folder again: its own files are rewritten, the user's kept,
+    // and a story for an experiment that is gone (renamed here) removed.
+    env.ok(&["site", "-o", "site"]);
+    assert!(
+        env.read("site/.xp-site")
+            .lines()
+            .any(|l| l == "e/homepage-cta-color.html")
+    );
+    env.write("site/e/about.html", "About us");
+    env.write("site/notes.txt", "mine");
+    env.git(&[
+        "mv",
+        "experiments/homepage-cta-color.yaml",
+        "experiments/cta.yaml",
+    ]);
+    let run = env.xp(&["site", "-o", "site"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(removed 1 file(s) it wrote before"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.path("site/e/homepage-cta-color.html").exists());
+    assert!(env.path("site/e/cta.html").exists());
+    assert_eq!(env.read("site/e/about.html"), "About us");
+    assert_eq!(env.read("site/notes.txt"), "mine");
+    assert!(!env.read("site/.xp-site").contains("homepage-cta-color"));
+
+    // An empty folder is fine.
+    std::fs::create_dir(env.path("empty")).unwrap();
+    env.ok(&["site", "-o", "empty"]);
+    assert!(env.path("empty/index.html").exists());
+
+    // A file, and a folder inside the experiments directory, are refused with a hint.
+    env.write("report.html", "x");
+    let run = env.xp(&["site", "-o", "report.html"]);
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            1,
+            "error: report.html is a file, not a folder\nhint: name a new or empty folder for \
+             the site, e.g. `xp site -o site`\n"
+        )
+    );
+    assert_eq!(env.read("report.html"), "x");
+    let run = env.xp(&["site", "-o", "experiments/site"]);
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            1,
+            "error: experiments/site is inside the experiments directory, where every file is a \
+             record\nhint: write the site elsewhere, e.g. `xp site -o site` beside the \
+             experiments directory\n"
+        )
+    );
+    assert!(!env.path("experiments/site").exists());
+    let run = env.xp(&["schema", "-o", "experiments/schema.json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "error: experiments/schema.json is inside the experiments directory, where every \
+             file is a record\nhint: "
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.path("experiments/schema.json").exists());
+    env.ok(&["schema", "-o", "schema/experiment.json"]);
+}

@@ -87,6 +87,83 @@ fn a_deleted_record_and_a_changed_id_are_caught() {
     );
 }
 
+/// Creates an experiment titled `title` (its slug is the title's).
+fn new_experiment(env: &TestEnv, title: &str) {
+    env.ok(&[
+        "new",
+        "--title",
+        title,
+        "--hypothesis",
+        "Annual plans first sell more",
+        "--metric",
+        "plan_upgrades",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+    ]);
+}
+
+#[test]
+fn a_branch_behind_its_base_is_compared_with_the_merge_base() {
+    let mut env = with_base();
+    env.ok(&[
+        "note",
+        "homepage-cta-color",
+        "Branch note",
+        "--who",
+        "carol",
+    ]);
+    // Teammates go on on main after the branch was cut: a note, a new record, and a record
+    // with the slug the branch uses too (another id).
+    env.git(&["checkout", "-q", "main"]);
+    env.now = "2026-02-23T10:00:00Z".into();
+    env.ok(&["note", "homepage-cta-color", "Main note", "--who", "dave"]);
+    new_experiment(&env, "Pricing page");
+    new_experiment(&env, "Annual plans");
+    env.git(&["checkout", "-q", "feature"]);
+    env.now = "2026-02-23T11:00:00Z".into();
+    new_experiment(&env, "Annual plans");
+    let run = env.xp(&["check", "--base", "main"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+
+    // An entry the branch point held is still guarded, and the message says which commit
+    // was compared.
+    let base = env.git(&["merge-base", "HEAD", "main"]);
+    env.write(
+        FILE,
+        &env.read(FILE).replace("note: Launched", "note: Started"),
+    );
+    let run = env.xp(&["check", "--base", "main"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains(&format!(
+            "error[log-rewritten]: decision-log entry 1 at the merge base of HEAD and main ({})",
+            &base[..7]
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_base_that_shares_no_history_is_said_so() {
+    let env = with_base();
+    env.git(&["checkout", "-q", "--orphan", "lonely"]);
+    env.git(&["commit", "-q", "-m", "another history"]);
+    let run = env.xp(&["check", "--base", "main"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: HEAD shares no history with `main`"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn github_format_annotates_with_repository_paths() {
     let env = with_base();

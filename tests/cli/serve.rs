@@ -2,8 +2,9 @@
 //! service's requests, every status code, the protections, concurrent writers beside the CLI,
 //! generated hostile requests, and the OpenAPI document checked by a validator.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -43,7 +44,10 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
     let (env, server) = served(&[]);
 
     server.get("/health").expect(200);
-    assert_eq!(server.get("/health").json(), json!({"status": "ok"}));
+    assert_eq!(
+        server.get("/health").json(),
+        json!({"status": "ok", "merge_driver": true})
+    );
 
     let created = server.post("/experiments", cta()).expect(200).json();
     let id = created["id"].as_str().unwrap().to_owned();
@@ -1054,8 +1058,382 @@ fn similar_experiments_are_served_as_xp_similar_lists_them() {
     );
     let res = server.send("GET", "/experiments/faster-checkout-page/similar", None);
     assert_eq!(res.json(), json!([]));
+    // What an experiment learned counts: this one shares one word of its title with the next.
+    let tried = json!({
+        "title": "Free shipping threshold",
+        "hypothesis": "Free shipping over $50 lifts conversion",
+        "primary_metric": "conversion_rate",
+        "baseline": 2.1,
+        "target": 2.4,
+        "learning": "Shoppers left when the shipping fee showed up at the last step"
+    });
+    server.post("/experiments", tried).expect(200);
+    let fee = json!({
+        "title": "Shipping fee on the product page",
+        "hypothesis": "Showing the shipping fee before checkout lifts conversion",
+        "primary_metric": "conversion_rate",
+        "baseline": 2.1,
+        "target": 2.5
+    });
+    server.post("/experiments", fee).expect(200);
+    let list = server
+        .get("/experiments/shipping-fee-on-the-product-page/similar")
+        .expect(200)
+        .json();
+    assert_eq!(
+        list[0]["experiment"]["title"], "Free shipping threshold",
+        "{list}"
+    );
     assert_eq!(
         server.send("GET", "/experiments/nope/similar", None).status,
         404
     );
+}
+
+/// The build users get reads JSON numbers exactly. `cargo test` cannot show it by running xp:
+/// a dev-dependency (jsonschema) turns serde_json's `float_roundtrip` on for every binary the
+/// tests build, so `cargo tree` is asked what a build without dev-dependencies gets.
+#[test]
+fn the_build_users_get_reads_json_numbers_exactly() {
+    let out = std::process::Command::new(option_env!("CARGO").unwrap_or("cargo"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "no-dev,features",
+            "-i",
+            "serde_json",
+        ])
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        tree.contains("serde_json feature \"float_roundtrip\""),
+        "without `float_roundtrip` serde_json reads 0.029134757616042842 as \
+         0.02913475761604284:\n{tree}"
+    );
+}
+
+/// Every number sent in a POST or a PATCH comes back as the same number, bit for bit: in the
+/// answers, in the file, in `GET`, in `xp export` (CSV and JSON) and in the served CSV.
+/// Random doubles of all sizes and realistic rates (17 significant digits) alike.
+#[test]
+fn numbers_round_trip_exactly_through_the_api_the_file_and_the_export() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let (env, server) = served(&[]);
+    let any_finite = {
+        use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+        POSITIVE | NEGATIVE | NORMAL | SUBNORMAL | ZERO
+    };
+    let number = prop_oneof![any_finite, 0.0f64..1.0, 0.0f64..100.0];
+    let mut runner = TestRunner::default();
+    let draw = |runner: &mut TestRunner| number.new_tree(runner).unwrap().current();
+    // Two numbers in increasing order, as baseline and target.
+    let ordered = |a: f64, b: f64| match a.partial_cmp(&b) {
+        Some(std::cmp::Ordering::Less) => (a, b),
+        Some(std::cmp::Ordering::Greater) => (b, a),
+        _ if a < f64::MAX => (a, a.next_up()),
+        _ => (a.next_down(), a),
+    };
+    let bits = |v: &Value| v.as_f64().map(f64::to_bits);
+    // (id, path, baseline, target, observed) as last sent.
+    let mut sent: Vec<(String, String, f64, f64, f64)> = Vec::new();
+    // (baseline, target, observed) that have gone wrong somewhere, then random ones.
+    let mut fixed = vec![
+        (0.029134757616042842, 0.030454021835758726, -0.0),
+        (-0.0, 5e-324, 0.0),
+        (f64::MIN, f64::MAX, 1e-300),
+        (0.1, 0.30000000000000004, 2.5e-8),
+    ]
+    .into_iter();
+    for i in 0..40 {
+        let next = fixed.next();
+        let (baseline, target) = match next {
+            Some((b, t, _)) => (b, t),
+            None => ordered(draw(&mut runner), draw(&mut runner)),
+        };
+        let created = server
+            .post(
+                "/experiments",
+                json!({
+                    "title": format!("Rate {i}"),
+                    "hypothesis": "Numbers keep every digit",
+                    "primary_metric": "rate",
+                    "baseline": baseline,
+                    "target": target,
+                }),
+            )
+            .expect(200)
+            .json();
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            bits(&created["baseline"]),
+            Some(baseline.to_bits()),
+            "{baseline:e}"
+        );
+        assert_eq!(
+            bits(&created["target"]),
+            Some(target.to_bits()),
+            "{target:e}"
+        );
+        let (baseline, target, observed) = match next {
+            Some((b, t, o)) => (b / 2.0 + t / 2.0, t, o),
+            None => {
+                let (b, t) = ordered(draw(&mut runner), draw(&mut runner));
+                (b, t, draw(&mut runner))
+            }
+        };
+        let changed = server
+            .patch(
+                &format!("/experiments/{id}"),
+                json!({"baseline": baseline, "target": target, "observed": observed}),
+            )
+            .expect(200)
+            .json();
+        for (key, x) in [
+            ("baseline", baseline),
+            ("target", target),
+            ("observed", observed),
+        ] {
+            assert_eq!(bits(&changed[key]), Some(x.to_bits()), "PATCH {key} {x:e}");
+        }
+        let read = server.get(&format!("/experiments/{id}")).expect(200).json();
+        for (key, x) in [
+            ("baseline", baseline),
+            ("target", target),
+            ("observed", observed),
+        ] {
+            assert_eq!(bits(&read[key]), Some(x.to_bits()), "GET {key} {x:e}");
+        }
+        let path = format!("experiments/rate-{i}.yaml");
+        let record = env.record(&path);
+        assert_eq!(
+            (
+                record.baseline.to_bits(),
+                record.target.to_bits(),
+                record.observed.map(f64::to_bits)
+            ),
+            (
+                baseline.to_bits(),
+                target.to_bits(),
+                Some(observed.to_bits())
+            ),
+            "{path}:\n{}",
+            env.read(&path)
+        );
+        sent.push((id, path, baseline, target, observed));
+    }
+
+    let csv = env.ok(&["export", "--columns", "id,baseline,target,observed"]);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), sent.len());
+    let json_export: Value =
+        serde_json::from_str(&env.ok(&["export", "--format", "json"])).unwrap();
+    for (id, _, baseline, target, observed) in &sent {
+        let row = rows.iter().find(|r| r[0] == **id).unwrap();
+        let cells: Vec<u64> = (1..4)
+            .map(|c| row[c].parse::<f64>().unwrap().to_bits())
+            .collect();
+        assert_eq!(
+            cells,
+            [baseline.to_bits(), target.to_bits(), observed.to_bits()],
+            "CSV row {row:?}"
+        );
+        let record = json_export
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .unwrap();
+        for (key, x) in [
+            ("baseline", baseline),
+            ("target", target),
+            ("observed", observed),
+        ] {
+            assert_eq!(
+                bits(&record[key]),
+                Some(x.to_bits()),
+                "JSON export {key} {x:e}"
+            );
+        }
+    }
+    let served_csv = server.get("/experiments/export.csv").expect(200);
+    assert_eq!(served_csv.text(), env.ok(&["export"]));
+}
+
+/// Runs a prepared command to its end, failing the test if it takes more than 20 s.
+fn finished(mut cmd: std::process::Command) -> crate::support::Run {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    crate::support::Run::from(child.wait_with_output().unwrap())
+}
+
+/// A client that sends half a request line is cut off after a few seconds, while the server
+/// goes on answering others.
+#[test]
+fn a_half_sent_request_is_cut_off_after_a_few_seconds() {
+    let (_env, server) = served(&[]);
+    let mut half = TcpStream::connect(&server.addr).unwrap();
+    half.write_all(b"GET /experim").unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let start = Instant::now();
+    let mut answer = Vec::new();
+    let closed = half.read_to_end(&mut answer);
+    let took = start.elapsed();
+    assert!(
+        closed.is_ok() && took < Duration::from_secs(10),
+        "the connection stayed open {took:?}: {closed:?}"
+    );
+    server.get("/health").expect(200);
+}
+
+/// SIGTERM while a client holds a request open (half a request line on one connection, a body
+/// that never comes on another): the server stops within its shutdown deadline, exit 0.
+#[test]
+fn sigterm_stops_the_server_within_its_deadline_despite_open_connections() {
+    let (_env, server) = served(&[]);
+    let mut half = TcpStream::connect(&server.addr).unwrap();
+    half.write_all(b"GET /experim").unwrap();
+    let mut slow = TcpStream::connect(&server.addr).unwrap();
+    slow.write_all(
+        format!(
+            "POST /experiments HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: 100\r\n\r\n{{\"title\"",
+            server.addr
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let signalled = Instant::now();
+    let mut server = server;
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(25),
+            "still running 25 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(15),
+        "stopped only after {:?}",
+        signalled.elapsed()
+    );
+    drop((half, slow));
+}
+
+/// Each reason a port cannot be listened on gets its own message and hint.
+#[test]
+fn bind_errors_say_what_is_wrong_and_what_to_do() {
+    let env = TestEnv::repo();
+    // 192.0.2.1 is reserved for documentation: no machine has it.
+    let run = finished(env.xp_cmd(&[
+        "serve",
+        "--host",
+        "192.0.2.1",
+        "--port",
+        "0",
+        "--token",
+        "t",
+    ]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("192.0.2.1 is not an address of this machine")
+            && run
+                .stderr
+                .contains("hint: bind one of this machine's addresses with --host"),
+        "{}",
+        run.stderr
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let run = finished(env.xp_cmd(&["serve", "--port", &port]));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("port {port} is already in use"))
+            && run.stderr.contains("hint: pick another port with --port"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A server in a repository where `xp init` never ran says that the merge driver is not
+/// registered, at start and in `/health`, and changes no config.
+#[test]
+fn a_server_without_the_merge_driver_says_so() {
+    let env = TestEnv::repo();
+    let config = env.bytes(".git/config");
+    let mut child = env
+        .xp_cmd(&["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().strip_prefix("http://").unwrap().to_owned();
+    let server = Server {
+        child,
+        addr,
+        token: None,
+    };
+    assert_eq!(
+        server.get("/health").expect(200).json(),
+        json!({"status": "ok", "merge_driver": false})
+    );
+    server.post("/experiments", cta()).expect(200);
+    let mut server = server;
+    let _ = server.child.kill();
+    let mut stderr = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr
+            .contains("warning: this clone does not merge experiment files with xp's merge driver")
+            && stderr.contains("`xp init`"),
+        "{stderr}"
+    );
+    assert_eq!(env.bytes(".git/config"), config);
 }

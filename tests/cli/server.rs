@@ -16,7 +16,7 @@ pub struct Server {
     pub child: Child,
     /// `127.0.0.1:PORT`
     pub addr: String,
-    token: Option<String>,
+    pub token: Option<String>,
 }
 
 impl Server {

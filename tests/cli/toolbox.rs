@@ -266,6 +266,20 @@ fn each_subcommand_has_its_own_page() {
     }
     let note = render(&env, &env.ok(&["man", "note"]), "xp-note");
     assert!(note.contains("--who"), "{note}");
+    // xp-serve(1) says what the server answers, not only its flags.
+    let serve = render(&env, &env.ok(&["man", "serve"]), "xp-serve");
+    let serve = serve.split_whitespace().collect::<Vec<_>>().join(" ");
+    for said in [
+        "POST /experiments/{ref}/notes",
+        "GET /experiments/export.csv",
+        "422",
+        "415",
+        "Host",
+        "--allowed-host",
+        "5 seconds",
+    ] {
+        assert!(serve.contains(said), "xp-serve(1) lacks {said:?}:\n{serve}");
+    }
     let run = env.xp(&["man", "nope"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
