@@ -229,6 +229,7 @@ mod tests {
 
     fn problem_at(line: usize, column: usize) -> Problem {
         Problem {
+            field: None,
             line,
             column,
             ..problem()
@@ -237,6 +238,7 @@ mod tests {
 
     fn problem() -> Problem {
         Problem {
+            field: None,
             path: PathBuf::from("experiments/a.yaml"),
             line: 2,
             column: 9,

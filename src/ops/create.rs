@@ -170,6 +170,7 @@ fn from_payload(shown: &Path, bytes: &[u8], id: &str) -> Result<Record, Error> {
             rule,
             message,
             hint: Some(hint.to_owned()),
+            field: Some(key.to_owned()),
         };
         if !starts_well(record.status) {
             problems.push(problem(

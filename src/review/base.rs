@@ -119,7 +119,9 @@ fn compare_one(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
                     .map_or_else(start, |(key, _)| doc.node(key).start);
                 let flag = crate::record::fields::field(field)
                     .map_or_else(|| field.to_owned(), |f| f.flag());
-                Some(problem(
+                Some(Problem {
+                    field: Some(field.to_owned()),
+                    ..problem(
                     &new.shown,
                     pos,
                     Rule::PlanChanged,
@@ -131,7 +133,8 @@ fn compare_one(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
                         "put {from} back, then change it with `xp update <ref> --{flag} <value> \
                          --amend \"why\"`, which logs the reason"
                     ),
-                ))
+                    )
+                })
             }
             // Ids are matched across files above; moves and kills are the writer's to allow.
             Breach::IdChanged { .. } | Breach::Move { .. } | Breach::KillWithoutReason => None,
@@ -168,7 +171,13 @@ fn start() -> Pos {
 }
 
 fn problem(path: &Path, pos: Pos, rule: Rule, message: String, hint: &str) -> Problem {
+    let field = match rule {
+        Rule::LogRewritten => Some("decision_log"),
+        Rule::IdChanged => Some("id"),
+        _ => None,
+    };
     Problem {
+        field: field.map(str::to_owned),
         path: path.to_owned(),
         line: pos.line,
         column: pos.column,

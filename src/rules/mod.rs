@@ -85,6 +85,10 @@ pub struct Problem {
     pub rule: Rule,
     pub message: String,
     pub hint: Option<String>,
+    /// The key of the record the problem is about, when it is about one (`title`,
+    /// `decision_log`, an unknown key as written); front-ends point at it (HTTP's `loc`).
+    #[serde(skip)]
+    pub field: Option<String>,
 }
 
 /// What reading one file gave: the record when every rule holds, and the problems otherwise.
@@ -110,6 +114,7 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
     let checker = Checker {
         path,
         problems: Vec::new(),
+        field: None,
         doc: None,
         assigned_id: None,
         log: None,
@@ -134,6 +139,7 @@ pub fn not_a_regular_file(path: &Path, what: &str) -> Checked {
         rule: Rule::YamlSyntax,
         message: format!("this is {what}, not a regular file; an experiment is a YAML file"),
         hint: Some("remove it, or move it out of the experiments directory".into()),
+        field: None,
     };
     Checked {
         record: None,
@@ -158,6 +164,7 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
     let mut checker = Checker {
         path,
         problems: Vec::new(),
+        field: None,
         doc: None,
         assigned_id,
         log: None,
@@ -253,6 +260,7 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
                 rule: Rule::DuplicateId,
                 message: format!("id {id} is also the id of {}", other.display()),
                 hint: Some("each experiment needs its own id; give this copy a new UUID v4".into()),
+                field: Some(fields::ID.to_owned()),
             }),
             None => {
                 first.insert(id.to_ascii_lowercase(), path);
@@ -265,6 +273,8 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
 struct Checker<'p> {
     path: &'p Path,
     problems: Vec<Problem>,
+    /// The key the checks look at now; problems found are about it.
+    field: Option<String>,
     doc: Option<Document>,
     assigned_id: Option<&'p str>,
     log: Option<Vec<LogEntry>>,
@@ -362,7 +372,13 @@ impl Checker<'_> {
             rule,
             message,
             hint,
+            field: self.field.clone(),
         }
+    }
+
+    /// Says which key the next problems are about.
+    fn about(&mut self, field: Option<&str>) {
+        self.field = field.map(str::to_owned);
     }
 
     /// Adds a problem; past [`MAX_PROBLEMS`] in one file, one last problem says the rest are
@@ -392,11 +408,15 @@ impl Checker<'_> {
         let keys = self.collect_keys(doc, entries);
         self.missing_fields(doc, &keys);
         let typed = self.read_values(doc, &keys);
+        self.about(Some("title"));
         self.title_length(&typed);
         self.empty_fields(&typed);
+        self.about(Some("target"));
         self.target_vs_baseline(&typed);
+        self.about(Some("decision"));
         self.decision_required(&typed);
         self.shipped_needs_ship(&typed);
+        self.about(None);
         let id_at = typed.id.as_ref().map(|f| (f.value.clone(), f.at));
         (typed.into_record(), id_at)
     }
@@ -434,6 +454,7 @@ impl Checker<'_> {
             // Past the limit the problem is not listed: skip the costly suggestion.
             Value::Str(_) if self.problems.len() > MAX_PROBLEMS => {}
             Value::Str(name) => {
+                self.about(Some(name));
                 let hint = nearest_key(name)
                     .map(|k| format!("did you mean `{k}`?"))
                     .unwrap_or_else(|| format!("the keys are: {}", KEYS.join(", ")));
@@ -458,6 +479,7 @@ impl Checker<'_> {
         for name in REQUIRED {
             let assigned = name == fields::ID && self.assigned_id.is_some();
             if !assigned && !keys.contains_key(name) {
+                self.about(Some(name));
                 self.report(
                     doc.node(doc.root).start,
                     Rule::MissingField,
@@ -475,7 +497,10 @@ impl Checker<'_> {
         let values = FIELDS
             .iter()
             .map(|field| match keys.get(field.name) {
-                Some(&(_, node)) => self.value(doc, node, field),
+                Some(&(_, node)) => {
+                    self.about(Some(field.name));
+                    self.value(doc, node, field)
+                }
                 None if field.required => None,
                 None => Some(Placed {
                     value: default_of(field),
@@ -483,11 +508,12 @@ impl Checker<'_> {
                 }),
             })
             .collect();
-        Typed {
-            id: self.read_id(doc, keys.get(fields::ID).map(|&(_, v)| v)),
-            values,
-            log: self.log(doc, keys.get(fields::DECISION_LOG).map(|&(_, v)| v)),
-        }
+        self.about(Some(fields::ID));
+        let id = self.read_id(doc, keys.get(fields::ID).map(|&(_, v)| v));
+        self.about(Some(fields::DECISION_LOG));
+        let log = self.log(doc, keys.get(fields::DECISION_LOG).map(|&(_, v)| v));
+        self.about(None);
+        Typed { id, values, log }
     }
 
     /// One field's value, read as its kind says.
@@ -616,6 +642,7 @@ impl Checker<'_> {
             };
             if field.value.trim().is_empty() {
                 let what = fields::field(name).map_or("", |f| f.description);
+                self.about(Some(name));
                 self.report(
                     field.at,
                     Rule::EmptyField,
@@ -1132,6 +1159,49 @@ decision_log:
             checked.problems[0].hint.as_deref(),
             Some("did you mean `status`?")
         );
+    }
+
+    /// Each problem names the key it is about, so that front-ends point at it without reading
+    /// the message back.
+    #[test]
+    fn every_problem_names_its_field() {
+        let fields = |text: &str| -> Vec<(Rule, Option<String>)> {
+            check_bytes(Path::new("x.yaml"), text.as_bytes())
+                .problems
+                .into_iter()
+                .map(|p| (p.rule, p.field))
+                .collect()
+        };
+        let some = |f: &str| Some(f.to_owned());
+        let text = GOOD
+            .replace("status: running", "stauts: running\nstatus: completed")
+            .replace("baseline: 3.2", "baseline: \"3.2\"")
+            .replace("title: Homepage CTA Color", "title: \" \"")
+            .replace("hypothesis: ", "hypothesis: \" \" # ")
+            .replace("target: 3.7", "target: 1.0")
+            .replace("- at: 2026-02-22T18:30:00.000Z", "- at: yesterday");
+        assert_eq!(
+            fields(&text),
+            vec![
+                (Rule::UnknownKey, some("stauts")),
+                (Rule::WrongType, some("baseline")),
+                (Rule::BadLogEntry, some("decision_log")),
+                (Rule::TitleLength, some("title")),
+                (Rule::EmptyField, some("hypothesis")),
+                (Rule::DecisionRequired, some("decision")),
+            ]
+        );
+        assert_eq!(
+            fields("title: T\n"),
+            vec![
+                (Rule::MissingField, some("id")),
+                (Rule::MissingField, some("hypothesis")),
+                (Rule::MissingField, some("primary_metric")),
+                (Rule::MissingField, some("baseline")),
+                (Rule::MissingField, some("target")),
+            ]
+        );
+        assert_eq!(fields("- a\n"), vec![(Rule::YamlSyntax, None)]);
     }
 
     #[test]

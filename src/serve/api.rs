@@ -14,9 +14,8 @@ use crate::ops::update::Changes;
 use crate::record::FIELDS;
 use crate::record::fields;
 use crate::record::lifecycle::Breach;
-use crate::record::{Decision, Field, FieldKind, FieldValue, KEYS, Status};
-use crate::rules::{Problem, Rule};
-use crate::yaml;
+use crate::record::{Decision, Field, FieldKind, FieldValue, Status};
+use crate::rules::Rule;
 
 /// One entry of a 422's `detail`, in FastAPI's shape.
 #[derive(Debug, Clone, Serialize)]
@@ -107,8 +106,8 @@ impl Body {
 
 /// What a request gave an operation, for pointing its errors at the request.
 pub enum Blame<'a> {
-    /// A create: problems point into the payload's canonical `text`.
-    Payload { body: &'a Body, text: &'a str },
+    /// A create: problems point into the payload.
+    Payload { body: &'a Body },
     /// A change of a record.
     Change { body: &'a Body },
     /// A read: problems are in files on disk, not in the request.
@@ -131,14 +130,10 @@ pub fn error(e: &Error, blame: Blame<'_>) -> Response {
             }),
         ),
         Error::Problems { problems, .. } | Error::WouldBreak { problems } => {
-            let doc = match &blame {
-                Blame::Payload { text, .. } => yaml::parse(text).ok(),
-                _ => None,
-            };
             let list = problems
                 .iter()
                 .map(|p| {
-                    let field = field_of(p, doc.as_ref());
+                    let field = p.field.clone();
                     let input = match (&field, body) {
                         (Some(f), Some(b)) => b.input(f),
                         _ => Value::Null,
@@ -250,55 +245,6 @@ fn refused(list: &[Refusal], body: Option<&Body>) -> Response {
         &Error::Refused(list.to_vec()).to_string(),
         hint,
     )
-}
-
-/// The record field a problem is about.
-///
-/// Problems carry a place, not a field name, so the field is found from the place in the
-/// payload's text when there is one, else from the key the message names, else from the rule.
-/// This is the one place to switch once problems name their field.
-fn field_of(problem: &Problem, doc: Option<&yaml::Document>) -> Option<String> {
-    let quoted = || {
-        let mut parts = problem.message.split('`');
-        parts.next()?;
-        parts.next().map(str::to_owned)
-    };
-    if matches!(problem.rule, Rule::MissingField | Rule::UnknownKey) {
-        return quoted();
-    }
-    if let Some(field) = doc.and_then(|d| field_at(d, problem.line, problem.column)) {
-        return Some(field);
-    }
-    if let Some(name) = quoted().filter(|n| KEYS.contains(&n.as_str())) {
-        return Some(name);
-    }
-    let by_rule = match problem.rule {
-        Rule::TitleLength => "title",
-        Rule::TargetVsBaseline => "target",
-        Rule::BadStatus => "status",
-        Rule::BadDecision | Rule::DecisionRequired | Rule::ShippedNeedsShip => "decision",
-        Rule::ConfidenceRange => "confidence",
-        Rule::BadLogEntry | Rule::LogOrder | Rule::LogRewritten => "decision_log",
-        Rule::DuplicateId | Rule::IdChanged => "id",
-        _ => return None,
-    };
-    Some(by_rule.to_owned())
-}
-
-/// The top-level key whose key or value holds the place (line, column).
-fn field_at(doc: &yaml::Document, line: usize, column: usize) -> Option<String> {
-    let entries = doc.root_entries()?;
-    let mut found = None;
-    for &(key, _) in entries {
-        let start = doc.node(key).start;
-        if (start.line, start.column) > (line, column) {
-            break;
-        }
-        if let yaml::Value::Str(name) = doc.value(key) {
-            found = Some(name.to_owned());
-        }
-    }
-    found
 }
 
 /// The canonical text of a body for the payload rules: JSON is YAML, and re-written by
@@ -609,33 +555,5 @@ mod tests {
         );
         assert!(query(Some("excel=maybe"), true).is_err());
         assert!(query(Some("status=done&decision=nope"), false).is_err_and(|bad| bad.len() == 2));
-    }
-
-    #[test]
-    fn a_problem_is_pointed_at_its_field_in_the_payload() {
-        let text = "{\n  \"title\": \"t\",\n  \"hypothesis\": \" \"\n}";
-        let doc = yaml::parse(text).ok();
-        let at = |line, column, rule, message: &str| Problem {
-            path: "request body".into(),
-            line,
-            column,
-            rule,
-            message: message.into(),
-            hint: None,
-        };
-        let blank = at(3, 17, Rule::EmptyField, "this must not be blank");
-        assert_eq!(
-            field_of(&blank, doc.as_ref()).as_deref(),
-            Some("hypothesis")
-        );
-        let missing = at(1, 1, Rule::MissingField, "missing `target`");
-        assert_eq!(field_of(&missing, doc.as_ref()).as_deref(), Some("target"));
-        let by_rule = at(
-            9,
-            9,
-            Rule::TargetVsBaseline,
-            "target 1 must be above baseline 2",
-        );
-        assert_eq!(field_of(&by_rule, None).as_deref(), Some("target"));
     }
 }

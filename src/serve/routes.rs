@@ -271,14 +271,7 @@ async fn create(State(state): State<Shared>, headers: HeaderMap, body: Body) -> 
             };
             ops::create::create(&ws, &mut notices, source, WriteOptions::default())
         });
-        saved(
-            result,
-            &notices,
-            Blame::Payload {
-                body: &body,
-                text: &text,
-            },
-        )
+        saved(result, &notices, Blame::Payload { body: &body })
     })
     .await
 }
