@@ -1,13 +1,15 @@
 //! What every page shares: the frame, the context, page names, badges and dates.
 
-use crate::ops::read::Found;
-use crate::record::Status;
-use crate::time::parse_time;
-use chrono::{DateTime, Utc};
-use maud::{DOCTYPE, Markup, html};
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, html};
+
+use crate::ops::read::Found;
 use crate::page::forge::Forge;
+use crate::record::Status;
+use crate::record::texts::Note;
+use crate::time::parse_time;
 
 /// The style sheet, served from the binary.
 pub const CSS: &str = include_str!("xp.css");
@@ -207,13 +209,10 @@ pub(super) fn status_badge(status: Status) -> Markup {
 
 /// A status move a log entry records: `status: from -> to`, maybe `: why`.
 pub(super) fn status_move(note: &str) -> Option<(Status, Status, Option<&str>)> {
-    let rest = note.strip_prefix("status: ")?;
-    let (from, rest) = rest.split_once(" -> ")?;
-    let (to, why) = match rest.split_once(": ") {
-        Some((to, why)) => (to, Some(why)),
-        None => (rest, None),
-    };
-    Some((Status::parse(from)?, Status::parse(to.trim())?, why))
+    match Note::read(note) {
+        Note::Moved { from, to, why } => Some((from, to, why)),
+        _ => None,
+    }
 }
 
 /// The board's columns, left to right.

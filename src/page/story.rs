@@ -8,7 +8,8 @@ use super::layout::{
     Context, Mode, duration_words, layout, number, status_badge, status_move, time_el,
 };
 use crate::ops::log::{CommitRef, History, Revision};
-use crate::record::{FIELDS, Field, FieldValue, KEYS, LogEntry, Record, Status};
+use crate::record::texts::Changed;
+use crate::record::{FIELDS, Field, FieldValue, LogEntry, Record, Status};
 use crate::time::parse_time;
 
 /// One step of the timeline: a commit with the entries it added, or an entry no commit holds.
@@ -83,16 +84,8 @@ fn timeline(history: &History) -> Vec<Step<'_>> {
 /// Where a step stands in the timeline: its time, then its commit's place in history.
 type When = (Option<DateTime<Utc>>, usize);
 
-/// A field change a commit body lists: `field: old -> new`.
-#[derive(Debug, PartialEq, Eq)]
-struct FieldChange<'a> {
-    field: &'a str,
-    from: &'a str,
-    to: &'a str,
-}
-
 /// The `field: old -> new` lines of a commit message's body (the paragraph after the subject).
-fn field_changes(message: &str) -> Vec<FieldChange<'_>> {
+fn field_changes(message: &str) -> Vec<Changed<'_>> {
     let mut paragraphs = message.split("\n\n");
     let subject = paragraphs.next().unwrap_or_default();
     if !(subject.starts_with("xp: update ") || subject.starts_with("xp: status ")) {
@@ -101,14 +94,7 @@ fn field_changes(message: &str) -> Vec<FieldChange<'_>> {
     let Some(body) = paragraphs.next() else {
         return Vec::new();
     };
-    body.lines()
-        .filter_map(|line| {
-            let (field, rest) = line.split_once(": ")?;
-            let (from, to) = rest.split_once(" -> ")?;
-            KEYS.contains(&field)
-                .then_some(FieldChange { field, from, to })
-        })
-        .collect()
+    body.lines().filter_map(Changed::read).collect()
 }
 
 /// How long the experiment ran: "Running for 3 days" or "Ran for 5 days".
@@ -329,10 +315,10 @@ fn step_markup(step: &Step, ctx: &Context) -> Markup {
             let subject = revision.message.lines().next().unwrap_or_default();
             let created = subject.starts_with("xp: new ");
             let merge = revision.merge.is_some();
-            let changes: Vec<FieldChange> = match &revision.merge {
+            let changes: Vec<Changed> = match &revision.merge {
                 Some(set) => set
                     .iter()
-                    .map(|f| FieldChange {
+                    .map(|f| Changed {
                         field: f.field,
                         from: &f.from,
                         to: &f.to,
@@ -456,17 +442,17 @@ mod tests {
         assert_eq!(
             field_changes(message),
             vec![
-                FieldChange {
+                Changed {
                     field: "status",
                     from: "running",
                     to: "completed"
                 },
-                FieldChange {
+                Changed {
                     field: "confidence",
                     from: "0",
                     to: "96"
                 },
-                FieldChange {
+                Changed {
                     field: "decision",
                     from: "null",
                     to: "ship"
