@@ -19,9 +19,12 @@ pub fn notices(ui: &mut Ui, notices: &[Notice]) {
     }
 }
 
-/// Problems as human text, each quoting the line of its file; coloured when `styled`.
+/// Problems as human text, each quoting the line of its file, in the order of the files and
+/// their places (as `xp check` lists them); coloured when `styled`.
 pub fn problems(styled: bool, problems: &[Problem], sources: &Sources) -> String {
-    crate::report::human(problems, &|p| sources.get(p), styled)
+    let mut sorted = problems.to_vec();
+    crate::ops::read::sort(&mut sorted);
+    crate::report::human(&sorted, &|p| sources.get(p), styled)
 }
 
 /// Prints an error, the problems it carries, and its hint on stderr.

@@ -20,6 +20,7 @@ mod layout;
 mod learning;
 mod merging;
 mod newuser;
+mod outputs;
 mod page;
 mod paths;
 mod plan;

@@ -156,20 +156,29 @@ impl TestEnv {
 
     /// Creates the seed's CTA experiment; returns its id.
     pub fn new_cta(&self) -> String {
-        let out = self.ok(&[
-            "new",
-            "--title",
-            "Homepage CTA Color",
-            "--hypothesis",
-            "Changing CTA button from blue to green increases signups by 15%",
-            "--metric",
-            "signup_rate",
-            "--baseline",
-            "3.2",
-            "--target",
-            "3.7",
-        ]);
-        out.split_whitespace().next().unwrap().to_owned()
+        self.experiment("Homepage CTA Color")
+            .hypothesis("Changing CTA button from blue to green increases signups by 15%")
+            .metric("signup_rate")
+            .baseline(3.2)
+            .target(3.7)
+            .loud()
+            .create()
+    }
+
+    /// An experiment to create with `xp new`: the fields not given take plain values that
+    /// pass every rule (hypothesis "It helps", metric `m`, baseline 1, target 2).
+    pub fn experiment(&self, title: &str) -> Experiment<'_> {
+        Experiment {
+            env: self,
+            fields: vec![
+                ("title".into(), vec![title.into()]),
+                ("hypothesis".into(), vec!["It helps".into()]),
+                ("metric".into(), vec!["m".into()]),
+                ("baseline".into(), vec!["1".into()]),
+                ("target".into(), vec!["2".into()]),
+            ],
+            quiet: true,
+        }
     }
 
     pub fn commit_count(&self) -> usize {
@@ -183,6 +192,93 @@ impl TestEnv {
             .lines()
             .map(str::to_owned)
             .collect()
+    }
+}
+
+/// An experiment about to be made by `xp new` (see [`TestEnv::experiment`]).
+pub struct Experiment<'e> {
+    env: &'e TestEnv,
+    /// Each flag without its dashes, with its values in order.
+    fields: Vec<(String, Vec<String>)>,
+    quiet: bool,
+}
+
+impl Experiment<'_> {
+    /// Sets a flag (`--NAME VALUE`), replacing an earlier value.
+    pub fn set(mut self, flag: &str, value: impl ToString) -> Self {
+        self.fields.retain(|(f, _)| f != flag);
+        self.fields.push((flag.into(), vec![value.to_string()]));
+        self
+    }
+
+    /// Adds a value to a repeated flag (`--tag`, `--link`).
+    pub fn add(mut self, flag: &str, value: &str) -> Self {
+        match self.fields.iter_mut().find(|(f, _)| f == flag) {
+            Some((_, values)) => values.push(value.into()),
+            None => self.fields.push((flag.into(), vec![value.into()])),
+        }
+        self
+    }
+
+    pub fn hypothesis(self, text: &str) -> Self {
+        self.set("hypothesis", text)
+    }
+    pub fn metric(self, name: &str) -> Self {
+        self.set("metric", name)
+    }
+    pub fn baseline(self, value: f64) -> Self {
+        self.set("baseline", value)
+    }
+    pub fn target(self, value: f64) -> Self {
+        self.set("target", value)
+    }
+    pub fn status(self, status: &str) -> Self {
+        self.set("status", status)
+    }
+    pub fn direction(self, direction: &str) -> Self {
+        self.set("direction", direction)
+    }
+    pub fn owner(self, owner: &str) -> Self {
+        self.set("owner", owner)
+    }
+    pub fn tag(self, tag: &str) -> Self {
+        self.add("tag", tag)
+    }
+
+    /// Lets `xp new` say which experiments look like this one (it is `--quiet` otherwise).
+    pub fn loud(mut self) -> Self {
+        self.quiet = false;
+        self
+    }
+
+    /// The `xp new` command line.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["new".to_owned()];
+        if self.quiet {
+            args.push("--quiet".into());
+        }
+        for (flag, values) in &self.fields {
+            for value in values {
+                // `=` keeps a value that starts with a dash a value.
+                args.push(format!("--{flag}={value}"));
+            }
+        }
+        args
+    }
+
+    /// Runs `xp new`, failing the test unless it succeeds; returns the new id.
+    pub fn create(self) -> String {
+        let args = self.args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.env.ok(&args);
+        out.split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// Runs `xp new` and returns what it did.
+    pub fn run(self) -> Run {
+        let args = self.args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.env.xp(&args)
     }
 }
 
