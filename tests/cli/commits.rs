@@ -144,19 +144,7 @@ fn author_comes_from_git_variables_and_signing_is_reported() {
 fn no_identity_is_a_clear_error() {
     let env = TestEnv::plain();
     env.git(&["init", "-q", "-b", "main"]);
-    let run = env.xp(&[
-        "new",
-        "--title",
-        "T",
-        "--hypothesis",
-        "h",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-    ]);
+    let run = env.experiment("T").hypothesis("h").loud().run();
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("user.name"), "{}", run.stderr);
     assert!(

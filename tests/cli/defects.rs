@@ -366,19 +366,11 @@ fn export_writes_log_times_in_the_millisecond_utc_form() {
 #[test]
 fn non_ascii_titles_are_transliterated_into_the_slug() {
     let env = TestEnv::plain();
-    let out = env.ok(&[
-        "new",
-        "--title",
-        "Café Menü Größe",
-        "--hypothesis",
-        "h",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-    ]);
+    let out = env
+        .experiment("Café Menü Größe")
+        .hypothesis("h")
+        .loud()
+        .ok();
     assert!(
         out.trim_end()
             .ends_with("experiments/cafe-menu-grosse.yaml"),

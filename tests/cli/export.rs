@@ -146,19 +146,12 @@ fn formula_like() -> TestEnv {
         "-m",
         "\rnote",
     ]);
-    env.ok(&[
-        "new",
-        "--title",
-        "Plain",
-        "--hypothesis",
-        "h",
-        "--metric",
-        "m",
-        "--baseline",
-        "0",
-        "--target",
-        "1e3",
-    ]);
+    env.experiment("Plain")
+        .hypothesis("h")
+        .set("baseline", "0")
+        .set("target", "1e3")
+        .loud()
+        .ok();
     env
 }
 

@@ -214,19 +214,10 @@ fn log_finds_entries_committed_with_plain_git_across_a_rename() {
     env.git(&["commit", "-q", "-am", "another note by hand"]);
     let after = env.git(&["rev-parse", "HEAD"]);
     // A record that later took the old path is another experiment: its commits are not these.
-    env.ok(&[
-        "new",
-        "--title",
-        "Homepage CTA Color",
-        "--hypothesis",
-        "h",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-    ]);
+    env.experiment("Homepage CTA Color")
+        .hypothesis("h")
+        .loud()
+        .ok();
 
     let run = env.xp(&["log", "cta", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -376,23 +376,15 @@ fn decided() -> TestEnv {
         "--learning",
         "Green *beats* blue | by 16%",
     ]);
-    env.ok(&[
-        "new",
-        "--title",
-        "Checkout <b>speed</b>",
-        "--hypothesis",
-        "Faster pages sell more",
-        "--metric",
-        "checkout_p95_ms",
-        "--baseline",
-        "900",
-        "--target",
-        "700",
-        "--direction",
-        "decrease",
-        "--status",
-        "running",
-    ]);
+    env.experiment("Checkout <b>speed</b>")
+        .hypothesis("Faster pages sell more")
+        .metric("checkout_p95_ms")
+        .set("baseline", "900")
+        .set("target", "700")
+        .direction("decrease")
+        .status("running")
+        .loud()
+        .ok();
     env.ok(&[
         "update",
         "checkout-b-speed-b",
@@ -405,21 +397,12 @@ fn decided() -> TestEnv {
         "-m",
         "No change after two weeks",
     ]);
-    env.ok(&[
-        "new",
-        "--title",
-        "Still running",
-        "--hypothesis",
-        "H",
-        "--metric",
-        "signup_rate",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-        "--status",
-        "running",
-    ]);
+    env.experiment("Still running")
+        .hypothesis("H")
+        .metric("signup_rate")
+        .status("running")
+        .loud()
+        .ok();
     env
 }
 
@@ -463,19 +446,13 @@ fn report_since_and_json() {
 #[test]
 fn a_killed_test_whose_learning_names_the_problem_was_tried_before() {
     let env = TestEnv::repo();
-    env.ok(&[
-        "new",
-        "--title",
-        "Free shipping threshold",
-        "--hypothesis",
-        "Free shipping over $50 lifts conversion",
-        "--metric",
-        "conversion_rate",
-        "--baseline",
-        "2.1",
-        "--target",
-        "2.4",
-    ]);
+    env.experiment("Free shipping threshold")
+        .hypothesis("Free shipping over $50 lifts conversion")
+        .metric("conversion_rate")
+        .baseline(2.1)
+        .target(2.4)
+        .loud()
+        .ok();
     env.ok(&[
         "update",
         "free-shipping-threshold",
@@ -486,19 +463,14 @@ fn a_killed_test_whose_learning_names_the_problem_was_tried_before() {
         "-m",
         "No lift after two weeks",
     ]);
-    let run = env.xp(&[
-        "new",
-        "--title",
-        "Shipping fee on the product page",
-        "--hypothesis",
-        "Showing the shipping fee before checkout lifts conversion",
-        "--metric",
-        "conversion_rate",
-        "--baseline",
-        "2.1",
-        "--target",
-        "2.5",
-    ]);
+    let run = env
+        .experiment("Shipping fee on the product page")
+        .hypothesis("Showing the shipping fee before checkout lifts conversion")
+        .metric("conversion_rate")
+        .baseline(2.1)
+        .target(2.5)
+        .loud()
+        .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     let named = "  free-shipping-threshold  Free shipping threshold  (score 0.59)\n    \
                  killed, decision -\n    \

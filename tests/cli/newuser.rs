@@ -249,21 +249,12 @@ fn who_defaults_to_the_commit_author() {
 #[test]
 fn creation_follows_the_status_rules() {
     let env = TestEnv::repo();
-    let run = env.xp(&[
-        "new",
-        "--title",
-        "T",
-        "--hypothesis",
-        "H",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-        "--status",
-        "completed",
-    ]);
+    let run = env
+        .experiment("T")
+        .hypothesis("H")
+        .status("completed")
+        .loud()
+        .run();
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr
@@ -296,21 +287,11 @@ fn creation_follows_the_status_rules() {
     );
     assert!(!env.path("experiments/t.yaml").exists());
 
-    env.ok(&[
-        "new",
-        "--title",
-        "T",
-        "--hypothesis",
-        "H",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-        "--status",
-        "running",
-    ]);
+    env.experiment("T")
+        .hypothesis("H")
+        .status("running")
+        .loud()
+        .ok();
     let text = env.read("experiments/t.yaml");
     assert!(
         text.ends_with(
@@ -400,6 +381,7 @@ fn init_in_a_submodule_names_the_config_it_wrote() {
 #[test]
 fn a_value_starting_with_a_dash_gets_a_tip_that_works() {
     let env = TestEnv::repo();
+    // The value must be its own argument, as a person types it: the builder writes `--title=...`.
     let run = env.xp(&[
         "new",
         "--title",

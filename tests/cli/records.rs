@@ -5,23 +5,16 @@ use crate::support::{ID_PATTERN, TestEnv};
 #[test]
 fn new_names_the_file_from_the_title_and_writes_keys_in_order() {
     let env = TestEnv::plain();
-    let out = env.ok(&[
-        "new",
-        "--title",
-        "Homepage CTA Color!",
-        "--hypothesis",
-        "Green wins",
-        "--metric",
-        "signup_rate",
-        "--baseline",
-        "3.2",
-        "--target",
-        "3.7",
-        "--tag",
-        "no",
-        "--owner",
-        "growth",
-    ]);
+    let out = env
+        .experiment("Homepage CTA Color!")
+        .hypothesis("Green wins")
+        .metric("signup_rate")
+        .baseline(3.2)
+        .target(3.7)
+        .tag("no")
+        .owner("growth")
+        .loud()
+        .ok();
     let (id, path) = out.trim().split_once(' ').unwrap();
     assert_eq!(path, "experiments/homepage-cta-color.yaml");
     let text = env.read(path);
@@ -66,19 +59,11 @@ fn regex_lite(id: &str) -> bool {
 fn slugs_get_numbered_on_collision() {
     let env = TestEnv::plain();
     env.new_cta();
-    let second = env.ok(&[
-        "new",
-        "--title",
-        "homepage  cta COLOR",
-        "--hypothesis",
-        "h",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-    ]);
+    let second = env
+        .experiment("homepage  cta COLOR")
+        .hypothesis("h")
+        .loud()
+        .ok();
     assert!(
         second
             .trim()
@@ -145,19 +130,12 @@ fn new_from_a_bad_payload_points_into_the_payload_and_writes_nothing() {
 #[test]
 fn new_refuses_a_record_that_breaks_a_rule() {
     let env = TestEnv::plain();
-    let run = env.xp(&[
-        "new",
-        "--title",
-        "T",
-        "--hypothesis",
-        "h",
-        "--metric",
-        "m",
-        "--baseline",
-        "3",
-        "--target",
-        "2",
-    ]);
+    let run = env
+        .experiment("T")
+        .hypothesis("h")
+        .set("baseline", "3")
+        .loud()
+        .run();
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("error[target-vs-baseline]"),

@@ -99,20 +99,7 @@ fn over_http_a_refusal_names_the_body_key_that_answers_it() {
 fn on_the_command_line_a_refusal_names_the_flag_that_answers_it() {
     let env = TestEnv::repo();
     env.ok(&["init"]);
-    env.ok(&[
-        "new",
-        "-q",
-        "--title",
-        "T",
-        "--hypothesis",
-        "H",
-        "--metric",
-        "m",
-        "--baseline",
-        "1",
-        "--target",
-        "2",
-    ]);
+    env.experiment("T").hypothesis("H").ok();
     let run = env.xp(&["update", "t", "--status", "shipped"]);
     assert_eq!(
         (run.code, run.stderr.as_str()),

@@ -232,21 +232,14 @@ fn init_registers_the_driver_once_and_check_warns_without_it() {
 #[test]
 fn diff_summarises_a_branch_for_a_pull_request() {
     let mut env = with_base();
-    env.ok(&[
-        "new",
-        "--title",
-        "Checkout latency",
-        "--hypothesis",
-        "Lazy reviews cut p95",
-        "--metric",
-        "p95_ms",
-        "--baseline",
-        "840",
-        "--target",
-        "700",
-        "--direction",
-        "decrease",
-    ]);
+    env.experiment("Checkout latency")
+        .hypothesis("Lazy reviews cut p95")
+        .metric("p95_ms")
+        .set("baseline", "840")
+        .set("target", "700")
+        .direction("decrease")
+        .loud()
+        .ok();
     env.ok(&[
         "update",
         "homepage-cta-color",

@@ -274,6 +274,13 @@ impl Experiment<'_> {
         out.split_whitespace().next().unwrap().to_owned()
     }
 
+    /// Runs `xp new`, failing the test unless it succeeds; returns its stdout (`ID PATH`).
+    pub fn ok(self) -> String {
+        let args = self.args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.env.ok(&args)
+    }
+
     /// Runs `xp new` and returns what it did.
     pub fn run(self) -> Run {
         let args = self.args();
