@@ -3,6 +3,18 @@
 
 use proptest::prelude::*;
 
+/// The sample record the tests start from (`fixtures/valid/sample.yaml`): a running
+/// experiment with one log entry, every key on its own line.
+pub const SAMPLE: &str = include_str!("../fixtures/valid/sample.yaml");
+
+/// The sample record, read: tests set the fields they are about over it
+/// (`Record { status: Status::Draft, ..sample() }`).
+pub fn sample() -> crate::record::Record {
+    crate::rules::check_bytes(std::path::Path::new("sample.yaml"), SAMPLE.as_bytes())
+        .record
+        .unwrap_or_default()
+}
+
 /// Pieces of YAML, good and bad, that random edits splice into a record.
 pub const TOKENS: &[&str] = &[
     "\n",
@@ -64,7 +76,7 @@ pub const TOKENS: &[&str] = &[
 /// Records in the shapes people write: comments, blank lines, indented or flow lists, quotes,
 /// block scalars, CRLF, a byte-order mark, an empty log.
 pub const BASES: &[&str] = &[
-    "id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\ntitle: Homepage CTA Color\nhypothesis: Green wins\nprimary_metric: signup_rate\nbaseline: 3.2\ntarget: 3.7\nstatus: running\nconfidence: 10\ndecision: null\nlearning: null\ndecision_log:\n- at: 2026-02-22T18:30:00.000Z\n  who: alice\n  note: Launched\n",
+    SAMPLE,
     "# The CTA experiment\nid: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58   # never changes\ntitle: 'Homepage: CTA'\nhypothesis: \"Green\\twins\"\nprimary_metric: signup_rate\nbaseline: 3.2\ntarget: 3.7\nstatus: completed  # review\nconfidence: 96\ndecision: ship\nlearning: |\n  Green won.\n  By a lot.\n\nowner: growth\ntags: [homepage, \"no\"]\ndecision_log:\n  - at: 2026-02-22T18:30:00.000Z\n    who: alice\n    note: Launched\n  - at: 2026-02-22T18:45:00.000Z\n    note: >\n      folded\n      note\n# the end\n",
     "id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\r\ntitle: T\r\nhypothesis: H\r\nprimary_metric: m\r\nbaseline: 1\r\ntarget: 2\r\ndecision_log:\r\n",
     "\u{feff}id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\ntitle: T\nhypothesis: H\nprimary_metric: m\nbaseline: -1\ntarget: -2\ndirection: decrease\ntags:\n- a\nlinks:\n  - https://example.com\ndecision_log: []\n",

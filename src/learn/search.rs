@@ -384,7 +384,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::record::{LogEntry, Status};
+    use crate::record::LogEntry;
 
     fn record(title: &str, hypothesis: &str, metric: &str, notes: &[&str]) -> Record {
         Record {
@@ -392,9 +392,6 @@ mod tests {
             title: title.into(),
             hypothesis: hypothesis.into(),
             primary_metric: metric.into(),
-            baseline: 1.0,
-            target: 2.0,
-            status: Status::Running,
             decision_log: notes
                 .iter()
                 .map(|n| LogEntry {
@@ -403,7 +400,7 @@ mod tests {
                     note: (*n).into(),
                 })
                 .collect(),
-            ..Record::default()
+            ..crate::test_support::sample()
         }
     }
 

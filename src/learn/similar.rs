@@ -234,11 +234,9 @@ mod tests {
             title: title.into(),
             hypothesis: hypothesis.into(),
             primary_metric: metric.into(),
-            baseline: 1.0,
-            target: 2.0,
             status: Status::Shipped,
             decision_log: Vec::new(),
-            ..Record::default()
+            ..crate::test_support::sample()
         }
     }
 

@@ -158,14 +158,11 @@ mod tests {
 
     fn record() -> Record {
         Record {
-            id: "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58".into(),
-            title: "T".into(),
-            hypothesis: "H".into(),
-            primary_metric: "m".into(),
             baseline: 1.0,
             target: 2.0,
             status: Status::Draft,
-            ..Record::default()
+            decision_log: Vec::new(),
+            ..crate::test_support::sample()
         }
     }
 

@@ -151,15 +151,11 @@ mod tests {
 
     fn record(status: Status, log: &[LogEntry]) -> Record {
         Record {
-            id: "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58".into(),
-            title: "T".into(),
-            hypothesis: "h".into(),
-            primary_metric: "m".into(),
             baseline: 1.0,
             target: 2.0,
             status,
             decision_log: log.to_vec(),
-            ..Record::default()
+            ..crate::test_support::sample()
         }
     }
 

@@ -338,7 +338,7 @@ mod tests {
         assert!(!v.is_valid(&json_of(&every.1).unwrap()));
     }
 
-    const GOOD: &str = "id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\ntitle: Homepage CTA\nhypothesis: Green wins\nprimary_metric: signup_rate\nbaseline: 3.2\ntarget: 3.7\nstatus: running\nconfidence: 10\ndecision: null\nlearning: null\ndecision_log:\n- at: 2026-02-22T18:30:00.000Z\n  who: alice\n  note: Launched\n";
+    const GOOD: &str = crate::test_support::SAMPLE;
 
     /// One edit of the good record per rule the schema expresses, each failing both.
     #[test]
@@ -354,16 +354,20 @@ mod tests {
             (Rule::WrongType, "baseline: 3.2", "baseline: '3.2'"),
             (Rule::WrongType, "id: 3f9c2a71", "id: 3f9c2a7"),
             (Rule::WrongType, "learning: null", "learning: [a]"),
-            (Rule::TitleLength, "title: Homepage CTA", "title: '   '"),
+            (
+                Rule::TitleLength,
+                "title: Homepage CTA Color",
+                "title: '   '",
+            ),
             (
                 Rule::EmptyField,
-                "hypothesis: Green wins",
+                "hypothesis: Green beats blue",
                 "hypothesis: ' '",
             ),
             (Rule::BadStatus, "status: running", "status: paused"),
             (Rule::BadDecision, "decision: null", "decision: maybe"),
-            (Rule::ConfidenceRange, "confidence: 10", "confidence: 101"),
-            (Rule::ConfidenceRange, "confidence: 10", "confidence: 10.5"),
+            (Rule::ConfidenceRange, "confidence: 0", "confidence: 101"),
+            (Rule::ConfidenceRange, "confidence: 0", "confidence: 10.5"),
             (
                 Rule::DecisionRequired,
                 "status: running",
@@ -371,10 +375,14 @@ mod tests {
             ),
             (
                 Rule::ShippedNeedsShip,
-                "status: running\nconfidence: 10\ndecision: null",
-                "status: shipped\nconfidence: 10\ndecision: iterate",
+                "status: running\nconfidence: 0\ndecision: null",
+                "status: shipped\nconfidence: 0\ndecision: iterate",
             ),
-            (Rule::BadLogEntry, "  note: Launched", "  note: ''"),
+            (
+                Rule::BadLogEntry,
+                "  note: Launched to 10% of users",
+                "  note: ''",
+            ),
             (
                 Rule::BadLogEntry,
                 "at: 2026-02-22T18:30:00.000Z",
@@ -394,7 +402,7 @@ mod tests {
             .collect();
         all.push((
             Rule::TitleLength,
-            GOOD.replacen("title: Homepage CTA", &long, 1),
+            GOOD.replacen("title: Homepage CTA Color", &long, 1),
         ));
         for (rule, text) in &all {
             let checked = rules::check_bytes(Path::new("x.yaml"), text.as_bytes());
@@ -409,7 +417,7 @@ mod tests {
             );
         }
         // A padded title of 200 characters is fine for both.
-        let text = GOOD.replacen("title: Homepage CTA", &padded, 1);
+        let text = GOOD.replacen("title: Homepage CTA Color", &padded, 1);
         assert!(agree("padded", text.as_bytes(), v));
         assert!(agree("good", GOOD.as_bytes(), v));
         // Completed with a decision, shipped with ship, and an absent log are fine.
@@ -425,8 +433,8 @@ mod tests {
         let v = validator();
         let below = GOOD.replacen("target: 3.7", "target: 3.0", 1);
         let out_of_order = GOOD.replacen(
-            "  note: Launched\n",
-            "  note: Launched\n- at: 2026-02-21T00:00:00Z\n  note: earlier\n",
+            "  note: Launched to 10% of users\n",
+            "  note: Launched to 10% of users\n- at: 2026-02-21T00:00:00Z\n  note: earlier\n",
             1,
         );
         for text in [below, out_of_order] {

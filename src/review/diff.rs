@@ -303,15 +303,11 @@ mod tests {
     fn record(id: &str) -> Record {
         Record {
             id: id.into(),
-            title: "T".into(),
-            hypothesis: "h".into(),
-            primary_metric: "m".into(),
             baseline: 1.0,
             target: 2.0,
-            status: Status::Running,
             confidence: 10,
             decision_log: vec![entry("a")],
-            ..Record::default()
+            ..crate::test_support::sample()
         }
     }
 

@@ -1071,21 +1071,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    const GOOD: &str = "id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58
-title: Homepage CTA Color
-hypothesis: Green beats blue
-primary_metric: signup_rate
-baseline: 3.2
-target: 3.7
-status: running
-confidence: 0
-decision: null
-learning: null
-decision_log:
-- at: 2026-02-22T18:30:00.000Z
-  who: alice
-  note: Launched to 10% of users
-";
+    const GOOD: &str = crate::test_support::SAMPLE;
 
     fn rules(text: &str) -> Vec<(Rule, usize, usize)> {
         check_bytes(Path::new("x.yaml"), text.as_bytes())

@@ -5,17 +5,14 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Run, TestEnv};
+use crate::support::{Run, SAMPLE, TestEnv};
 
 const RECORD: &str = "experiments/homepage-cta-color.yaml";
 
 /// A record as a person writes it, with the given decision log lines.
 fn record(id: &str, log: &str) -> String {
-    format!(
-        "id: {id}\ntitle: Homepage CTA Color\nhypothesis: Green beats blue\n\
-         primary_metric: signup_rate\nbaseline: 3.2\ntarget: 3.7\nstatus: running\n\
-         confidence: 40\ndecision: null\nlearning: null\ndecision_log:\n{log}"
-    )
+    let head = SAMPLE.split("decision_log:").next().unwrap_or_default();
+    format!("{}decision_log:\n{log}", head.replace(ID, id))
 }
 
 const ID: &str = "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58";
@@ -258,7 +255,7 @@ fn rule_messages_name_the_field_and_say_what_to_write() {
         RECORD,
         &record(ID, "")
             .replace("hypothesis: Green beats blue", "hypothesis: ''")
-            .replace("confidence: 40", "confidence: 120")
+            .replace("confidence: 0", "confidence: 120")
             .replace("decision: null", "decision: \"null\""),
     );
     let run = env.xp(&["check"]);

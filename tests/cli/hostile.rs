@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Run, TestEnv, record_of};
+use crate::support::{Run, SAMPLE, TestEnv, record_of};
 
 const FILE: &str = "experiments/h.yaml";
 const SLUG: &str = "h";
@@ -17,21 +17,7 @@ const MEMORY_KIB: u64 = 256 * 1024;
 
 /// A valid record, each line ending in `\n`.
 fn record() -> String {
-    "id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\n\
-     title: Homepage CTA Color\n\
-     hypothesis: Green wins\n\
-     primary_metric: signup_rate\n\
-     baseline: 3.2\n\
-     target: 3.7\n\
-     status: running\n\
-     confidence: 10\n\
-     decision: null\n\
-     learning: null\n\
-     decision_log:\n\
-     - at: 2026-02-22T18:30:00.000Z\n  \
-       who: alice\n  \
-       note: Launched\n"
-        .to_owned()
+    SAMPLE.to_owned()
 }
 
 /// What a command must do with a file.
@@ -134,7 +120,7 @@ fn cases() -> Vec<Case> {
             name: "!!binary and other tags",
             bytes: record()
                 .replace("title: Homepage CTA Color", "title: !!binary aGk=")
-                .replace("hypothesis: Green wins", "hypothesis: !custom x")
+                .replace("hypothesis: Green beats blue", "hypothesis: !custom x")
                 .into_bytes(),
             expect: Expect::Error("wrong-type", 2, 17),
         },
@@ -176,7 +162,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "tabs inside values",
             bytes: record()
-                .replace("Green wins", "Green\twins  \t# a comment")
+                .replace("Green beats blue", "Green\twins  \t# a comment")
                 .into_bytes(),
             expect: Expect::Fine(|bytes| {
                 assert_eq!(record_of(bytes).hypothesis, "Green\twins");
@@ -308,7 +294,12 @@ fn run_cases(pick: fn(&str) -> bool) {
                 check(&bytes);
                 let log = record_of(&bytes).decision_log;
                 let notes: Vec<&str> = log.iter().map(|e| e.note.as_str()).collect();
-                assert_eq!(notes, ["Launched", "a note", "why"], "{}", case.name);
+                assert_eq!(
+                    notes,
+                    ["Launched to 10% of users", "a note", "why"],
+                    "{}",
+                    case.name
+                );
                 assert_eq!(record_of(&bytes).confidence, 20);
                 assert_eq!(
                     env.git(&["show", &format!("HEAD:{FILE}")]).as_bytes(),

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub const NOW: &str = "2026-02-22T18:30:00Z";
+
+/// The sample record tests start from (`fixtures/valid/sample.yaml`): a running experiment
+/// with one log entry, every key on its own line.
+pub const SAMPLE: &str = include_str!("../../fixtures/valid/sample.yaml");
 pub const ID_PATTERN: &str = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
 pub struct TestEnv {
