@@ -32,6 +32,7 @@ pub mod similar;
 pub mod store;
 #[cfg(test)]
 mod test_support;
+pub mod text;
 pub mod ui;
 pub mod workspace;
 pub mod yaml;

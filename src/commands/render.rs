@@ -6,6 +6,7 @@ use crate::git::GitError;
 use crate::merge::Conflict;
 use crate::ops::Notice;
 use crate::rules::Problem;
+use crate::text;
 use crate::ui::Ui;
 
 /// Says the notices an operation gave, in order, on stderr.
@@ -113,7 +114,11 @@ pub fn registered_plan(amended: &[(&str, String, String)]) -> String {
     let width = amended.iter().map(|(f, _, _)| f.len()).max().unwrap_or(0);
     let mut out = String::from("the plan as first registered, when the experiment first ran:\n");
     for (field, registered, now) in amended {
-        out.push_str(&format!("  {field:width$}  {registered}  (now {now})\n"));
+        out.push_str(&format!(
+            "  {field:width$}  {}  (now {})\n",
+            text::terminal(registered),
+            text::terminal(now)
+        ));
     }
     out.push('\n');
     out

@@ -3,6 +3,7 @@
 use crate::error::Error;
 use crate::ops::read::{self, Filter, Found};
 use crate::record::{self, Record};
+use crate::text;
 use crate::workspace::Workspace;
 
 /// One existing experiment like the one asked about, with its score from 0 to 1.
@@ -30,34 +31,27 @@ pub fn similar(ws: &Workspace, one: &Record, limit: usize) -> Result<Vec<Alike>,
         .collect())
 }
 
-/// The similar experiments as a person reads them: one line each with status, decision and
-/// lift, then the learning when there is one.
+/// The similar experiments as a person reads them on a terminal: one line each with status,
+/// decision and lift, then the learning when there is one, escaped ([`text::terminal`]).
 pub fn describe(alike: &[Alike]) -> String {
     let mut out = String::new();
     for a in alike {
         let r = &a.found.record;
         let mut line = format!(
             "  {}  {}, decision {}",
-            a.found.loaded.slug,
+            text::terminal(&a.found.loaded.slug),
             r.status.as_str(),
             r.decision.map_or("-", |d| d.as_str())
         );
         if let Some(lift) = r.lift() {
             line.push_str(&format!(", lift {}", record::percent(lift)));
         }
-        out.push_str(&one_line(&line));
+        out.push_str(&line);
         out.push('\n');
         out.push_str(&format!(
             "    learning: {}\n",
-            one_line(r.learning.as_deref().unwrap_or("-"))
+            text::terminal(r.learning.as_deref().unwrap_or("-"))
         ));
     }
     out
-}
-
-/// Text on one line, control characters shown as spaces.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }

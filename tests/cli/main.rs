@@ -10,6 +10,7 @@ mod crashes;
 mod defects;
 mod edit;
 mod editing;
+mod escaping;
 mod examples;
 mod export;
 mod gitsetups;
