@@ -510,6 +510,7 @@ pub fn double_quote(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
             c if !is_printable(c) || is_bidi_control(c) || c == '\u{feff}' => {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
@@ -618,6 +619,8 @@ mod tests {
         assert_eq!(quote("O'Brien"), "O'Brien");
         assert_eq!(quote("line\nbreak"), "\"line\\nbreak\"");
         assert_eq!(value_of(&quote("line\nbreak")), "line\nbreak");
+        assert_eq!(quote("a\0b"), "\"a\\0b\"");
+        assert_eq!(value_of(&quote("a\0b")), "a\0b");
     }
 
     #[test]

@@ -238,11 +238,10 @@ fn prepare(
         .filter_map(|f| {
             let (before, after) = (old.get(f.name), new.get(f.name));
             (before != after).then(|| {
-                format!(
-                    "{}: {} -> {}",
+                write::change_line(
                     f.name,
-                    write::shown(f.name, &before),
-                    write::shown(f.name, &after)
+                    &write::shown(f.name, &before),
+                    &write::shown(f.name, &after),
                 )
             })
         })

@@ -100,7 +100,7 @@ pub fn update_as(
         let changed: Vec<String> = edits
             .iter()
             .filter(|(_, before, after)| before != after)
-            .map(|(key, before, after)| format!("{key}: {before} -> {after}"))
+            .map(|(key, before, after)| write::change_line(key, before, after))
             .collect();
         let status_change = (new.status != old.status)
             .then(|| format!("status: {} -> {}", old.status.as_str(), new.status.as_str()));

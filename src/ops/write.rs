@@ -9,6 +9,7 @@ use crate::ops::{Notice, WriteOptions};
 use crate::record::{LogEntry, Record};
 use crate::rules;
 use crate::store::Loaded;
+use crate::text;
 use crate::workspace::Workspace;
 
 /// A change to record in a commit.
@@ -181,17 +182,27 @@ pub(crate) fn save(
     }
 }
 
-/// The commit message: subject, body, and the trailer `xp log` follows.
+/// The commit message: subject, body, and the trailer `xp log` follows. The record's text in
+/// it is escaped as on a terminal (`git log` shows it there, and git cannot store a NUL): the
+/// subject on its one line, the body's control characters but line breaks and tabs.
 pub fn commit_message(change: &Change) -> String {
-    let body = change.body.trim();
+    let subject = text::terminal(&change.subject);
+    let body = text::terminal_lines(change.body.trim());
     if body.is_empty() {
-        format!("{}\n\nExperiment-Id: {}\n", change.subject, change.id)
+        format!("{subject}\n\nExperiment-Id: {}\n", change.id)
     } else {
-        format!(
-            "{}\n\n{}\n\nExperiment-Id: {}\n",
-            change.subject, body, change.id
-        )
+        format!("{subject}\n\n{body}\n\nExperiment-Id: {}\n", change.id)
     }
+}
+
+/// A changed field as a commit body lists it, on its one line: `confidence: 0 -> 96` (a line
+/// break in a value shown as `\n`, so that each change keeps to its line).
+pub(crate) fn change_line(name: &str, before: &str, after: &str) -> String {
+    format!(
+        "{name}: {} -> {}",
+        text::terminal(before),
+        text::terminal(after)
+    )
 }
 
 /// A value as a commit body shows it: `null`, `3.2`, `[a, b]`; an absent value that stands for

@@ -3,6 +3,8 @@
 //! every command that prints it shows it escaped on the terminal, and `xp diff` and
 //! `xp report` keep it from becoming Markdown of its own.
 
+use std::process::Command;
+
 use crate::support::{Run, TestEnv};
 
 /// A title that sets the window title, turns text red, goes back to the start of the line,
@@ -337,4 +339,100 @@ fn diff_and_report_keep_record_text_from_becoming_markdown() {
         "{}",
         report.stdout
     );
+}
+
+/// Runs `xp ARGS` with `input` on standard input.
+fn xp_with_stdin(env: &TestEnv, args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = env
+        .xp_cmd(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    Run::from(child.wait_with_output().unwrap())
+}
+
+/// Every commit message on HEAD's history, byte for byte.
+fn commit_messages(env: &TestEnv) -> Vec<u8> {
+    let out = Command::new("git")
+        .current_dir(&env.root)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["log", "--format=%B%x01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[test]
+fn commit_messages_carry_record_text_escaped() {
+    let (env, _) = hostile_records();
+    let messages = commit_messages(&env);
+    let text = String::from_utf8_lossy(&messages);
+    assert!(
+        text.contains(
+            "Green signup button\\u{1b}]0;pwned\\u{7} \\u{1b}[31mred\\u{1b}[0m\\rFORGED \
+             \\u{202e}desrever\nnext line"
+        ),
+        "{text}"
+    );
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\u{1}' && is_raw(c))
+        .collect();
+    assert!(raw.is_empty(), "{raw:?} raw in commit messages:\n{text:?}");
+}
+
+/// NUL in a title, a note or a learning is stored with YAML's escape, shown escaped, and
+/// carried escaped by the commit message (git cannot store it raw).
+#[test]
+fn nul_in_text_is_stored_escaped_and_committed() {
+    let env = TestEnv::repo();
+    env.ok(&["init"]);
+    let payload = br#"{"title": "Null\u0000title", "hypothesis": "h\u0000", "primary_metric": "m",
+        "baseline": 1, "target": 2, "learning": "before\u0000after"}"#;
+    let made = xp_with_stdin(&env, &["new", "--from", "-"], payload);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let file = env.read("experiments/null-title.yaml");
+    assert!(file.contains("title: \"Null\\0title\"\n"), "{file}");
+    assert!(file.contains("learning: \"before\\0after\"\n"), "{file}");
+    let record = env.record("experiments/null-title.yaml");
+    assert_eq!(record.title, "Null\0title");
+
+    // A note on it, and a learning replacing the one with a NUL: the commit body shows the
+    // old value escaped.
+    let noted = clean(&env, &["note", "null-title", "no NUL here", "--who", "ann"]);
+    assert_eq!(noted.code, 0, "{}", noted.stderr);
+    let updated = clean(&env, &["update", "null-title", "--learning", "clean"]);
+    assert_eq!(updated.code, 0, "{}", updated.stderr);
+    let body = env.git(&["log", "-1", "--format=%B"]);
+    assert!(
+        body.contains("learning: before\\0after -> clean\n"),
+        "{body}"
+    );
+    let messages = commit_messages(&env);
+    assert!(!messages.contains(&0), "a NUL in a commit message");
+    assert!(
+        String::from_utf8_lossy(&messages).contains("Null\\0title"),
+        "the new record's commit names its title"
+    );
+    let shown = clean(&env, &["show", "null-title"]);
+    assert!(
+        shown.stdout.starts_with("Null\\0title\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown.stdout.contains("  hypothesis     h\\0\n"),
+        "{}",
+        shown.stdout
+    );
+    assert_eq!(clean(&env, &["list"]).code, 0);
+    assert_eq!(clean(&env, &["log", "null-title"]).code, 0);
+    env.ok(&["check"]);
+    env.fsck();
 }

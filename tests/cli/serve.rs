@@ -1248,3 +1248,46 @@ fn similar_experiments_are_served_as_xp_similar_lists_them() {
         404
     );
 }
+
+/// NUL in a title, a note, a name or a learning is accepted as the origin accepted it: stored
+/// with YAML's escape, served back as it was sent, and escaped in the commit message.
+#[test]
+fn nul_in_any_text_is_accepted_and_never_a_5xx() {
+    let (env, server) = served(&[]);
+    let mut payload = cta();
+    payload["title"] = json!("Null\u{0}title");
+    payload["owner"] = json!("\u{0}");
+    let made = server.post("/experiments", payload).expect(200).json();
+    assert_eq!(made["title"], "Null\u{0}title");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let patched = server
+        .patch(
+            &format!("/experiments/{id}"),
+            json!({"learning": "a\u{0}b", "hypothesis": "h\u{0}", "note": "n\u{0}", "who": "w\u{0}"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(patched["learning"], "a\u{0}b");
+    let noted = server
+        .post(
+            &format!("/experiments/{id}/notes"),
+            json!({"note": "\u{0}note", "who": "\u{0}"}),
+        )
+        .expect(200)
+        .json();
+    let log = noted["decision_log"].as_array().unwrap();
+    assert_eq!(log.last().unwrap()["note"], "\u{0}note");
+    assert_eq!(log.last().unwrap()["who"], "\u{0}");
+    let got = server.get(&format!("/experiments/{id}")).expect(200).json();
+    assert_eq!(got, noted);
+    let file = env.read("experiments/null-title.yaml");
+    assert!(file.contains("title: \"Null\\0title\"\n"), "{file}");
+    assert!(file.contains("  note: \"\\0note\"\n"), "{file}");
+    let messages = env.git(&["log", "--format=%B"]);
+    assert!(!messages.contains('\0'), "{messages:?}");
+    assert!(messages.contains("Null\\0title"), "{messages}");
+    assert!(messages.contains("\\0note"), "{messages}");
+    assert!(messages.contains("learning: null -> a\\0b"), "{messages}");
+    env.ok(&["check"]);
+    env.fsck();
+}
