@@ -220,3 +220,100 @@ pub(crate) fn shown(name: &str, value: &Option<crate::record::FieldValue>) -> St
         Some(FieldValue::Text(t)) => t.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::env::Env;
+    use crate::record::FieldValue;
+
+    const NOW: &str = "2026-02-22T18:30:00.000Z";
+
+    /// A workspace outside any repository whose clock says [`NOW`].
+    fn workspace(dir: &Path) -> Workspace {
+        let vars = BTreeMap::from([
+            ("XP_NOW".to_owned(), NOW.to_owned()),
+            (
+                "GIT_CEILING_DIRECTORIES".to_owned(),
+                dir.to_string_lossy().into_owned(),
+            ),
+        ]);
+        let env = Env::new(vars, dir.to_owned()).unwrap();
+        Workspace::open(&env, Some(&dir.join("experiments"))).unwrap()
+    }
+
+    fn entry(at: &str) -> LogEntry {
+        LogEntry {
+            at: at.into(),
+            who: None,
+            note: "n".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_entry_is_stamped_now_unless_the_log_is_ahead_of_this_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(&dir.path().canonicalize().unwrap());
+        let stamped = |log: &[LogEntry]| {
+            let mut notices = Vec::new();
+            let at = stamp(&ws, log, &mut notices);
+            (at, notices.len())
+        };
+        assert_eq!(stamped(&[]), (NOW.to_owned(), 0));
+        assert_eq!(
+            stamped(&[entry("2026-02-22T18:29:59.999Z")]),
+            (NOW.to_owned(), 0)
+        );
+        // The same time is in order: no warning.
+        assert_eq!(stamped(&[entry(NOW)]), (NOW.to_owned(), 0));
+        assert_eq!(
+            stamped(&[entry("2026-02-22T18:30:00.001Z")]),
+            ("2026-02-22T18:30:00.001Z".to_owned(), 1)
+        );
+    }
+
+    #[test]
+    fn a_commit_body_shows_values_as_written_lists_in_brackets() {
+        let list = |items: &[&str]| {
+            Some(FieldValue::List(
+                items.iter().map(|s| s.to_string()).collect(),
+            ))
+        };
+        assert_eq!(shown("tags", &list(&["a", "b c"])), "[a, b c]");
+        assert_eq!(shown("links", &list(&[])), "[]");
+        assert_eq!(shown("tags", &None), "[]");
+        assert_eq!(shown("learning", &None), "null");
+        assert_eq!(shown("confidence", &None), "0");
+        assert_eq!(shown("status", &None), "draft");
+        assert_eq!(shown("baseline", &Some(FieldValue::Number(3.5))), "3.5");
+        assert_eq!(shown("confidence", &Some(FieldValue::Whole(96))), "96");
+        assert_eq!(
+            shown("learning", &Some(FieldValue::Text("green".into()))),
+            "green"
+        );
+        assert_eq!(
+            change_line("learning", "a\nb", "c\u{0}"),
+            "learning: a\\nb -> c\\0"
+        );
+    }
+
+    #[test]
+    fn a_commit_message_is_subject_body_and_trailer_with_text_escaped() {
+        let change = |body: &str| Change {
+            subject: "xp: note on cta\u{1b}[2J".into(),
+            body: body.into(),
+            id: "1234".into(),
+        };
+        assert_eq!(
+            commit_message(&change("  \n")),
+            "xp: note on cta\\u{1b}[2J\n\nExperiment-Id: 1234\n"
+        );
+        assert_eq!(
+            commit_message(&change("line one\nline\u{0} two\r\n")),
+            "xp: note on cta\\u{1b}[2J\n\nline one\nline\\0 two\n\nExperiment-Id: 1234\n"
+        );
+    }
+}
