@@ -53,7 +53,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     })
 }
 
-/// The record for a person to read. Its text is escaped for the terminal ([`text`]): the
+/// The record for a person to read. Its text is escaped for the terminal ([`crate::text`]): the
 /// title and one-line values on their line (a line break shown as `\n`), the hypothesis,
 /// learning and notes on as many lines as they have, indented under their label.
 pub fn text(r: &Record, path: &str) -> String {
