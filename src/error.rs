@@ -184,15 +184,17 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// `3f9c2a71  homepage-cta-color  Homepage CTA Color`
+    /// `3f9c2a71  homepage-cta-color  Homepage CTA Color`, on one line: the slug and title are
+    /// escaped for the terminal ([`crate::text::terminal`]).
     pub fn describe(&self) -> String {
+        use crate::text::terminal;
         let id = self
             .id
             .as_deref()
             .map_or("--------", |id| id.get(..8).unwrap_or(id));
         match &self.title {
-            Some(title) => format!("{id}  {}  {title}", self.slug),
-            None => format!("{id}  {}", self.slug),
+            Some(title) => format!("{id}  {}  {}", terminal(&self.slug), terminal(title)),
+            None => format!("{id}  {}", terminal(&self.slug)),
         }
     }
 }
@@ -228,10 +230,14 @@ fn count(n: usize) -> String {
     format!("{n} problem{} found", if n == 1 { "" } else { "s" })
 }
 
+/// One line per problem (a message quoting a value keeps to its line).
 fn lines(problems: &[Problem]) -> String {
     let lines: Vec<String> = problems
         .iter()
-        .map(|p| format!("error[{}]: {}", p.rule.name(), p.message))
+        .map(|p| {
+            let message = crate::text::terminal(&p.message);
+            format!("error[{}]: {message}", p.rule.name())
+        })
         .collect();
     lines.join("\n  ")
 }

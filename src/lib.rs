@@ -28,6 +28,7 @@ pub mod serve;
 pub mod store;
 #[cfg(test)]
 mod test_support;
+pub mod text;
 pub mod time;
 pub mod ui;
 pub mod yaml;

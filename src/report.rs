@@ -1,4 +1,6 @@
-//! Problems -> human text with the source line, or JSON (a stable, documented shape).
+//! Problems -> human text with the source line, or JSON (a stable, documented shape). The
+//! human text escapes what it quotes of a file (its name, its values in messages, its lines)
+//! for the terminal, and GitHub's annotations do the same for the Actions log.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,6 +10,7 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use crate::rules::Problem;
+use crate::text;
 
 /// The version of the JSON shape; raised on any change that could break a reader.
 pub const JSON_VERSION: u32 = 1;
@@ -56,11 +59,11 @@ pub fn human<'a>(
         *count += 1;
         out.push_str(&format!(
             "{bold}{}:{}:{}:{bold:#} {error}error[{}]{error:#}{bold}: {}{bold:#}\n",
-            p.path.display(),
+            text::terminal(&p.path.to_string_lossy()),
             p.line,
             p.column,
             p.rule.name(),
-            p.message
+            text::terminal(&p.message)
         ));
         let indexed = lines
             .entry(&p.path)
@@ -78,7 +81,7 @@ pub fn human<'a>(
             has_body = true;
         }
         if let Some(hint) = &p.hint {
-            group = group.element(Level::HELP.message(hint.as_str()));
+            group = group.element(Level::HELP.message(text::terminal_lines(hint)));
             has_body = true;
         }
         if has_body {
@@ -89,7 +92,7 @@ pub fn human<'a>(
     for (path, n) in hidden {
         out.push_str(&format!(
             "{bold}{}:{bold:#} ... and {n} more problem{} (`xp check --format json` lists all)\n",
-            path.display(),
+            text::terminal(&path.to_string_lossy()),
             if n == 1 { "" } else { "s" }
         ));
     }
@@ -104,7 +107,8 @@ fn line_starts(text: &str) -> Vec<usize> {
 }
 
 /// The part of a line worth quoting for a problem at a line and column (both from 1): a window
-/// around the place, marked `...` where cut, and the span of the word there within it.
+/// around the place, marked `...` where cut, escaped for the terminal, and the span of the word
+/// there within it.
 fn excerpt(
     text: &str,
     starts: &[usize],
@@ -134,9 +138,13 @@ fn excerpt(
         if from > 0 { "..." } else { "" },
         if to < line_text.len() { "..." } else { "" },
     );
-    let window = format!("{lead}{}{tail}", &line_text[from..to]);
-    let start = lead.len() + at - from;
-    Some((window, start..start + len))
+    // The line holds no line feed; its tabs are the renderer's to show.
+    let before = text::terminal_lines(&line_text[from..at]);
+    let word = text::terminal_lines(&line_text[at..at + len]);
+    let after = text::terminal_lines(&line_text[at + len..to]);
+    let window = format!("{lead}{before}{word}{after}{tail}");
+    let start = lead.len() + before.len();
+    Some((window, start..start + word.len()))
 }
 
 #[derive(Serialize)]
@@ -208,9 +216,10 @@ pub fn github(problems: &[Problem], warnings: &[String]) -> String {
     out
 }
 
-/// Escapes a workflow command's message.
+/// Escapes a workflow command's message (the log shows control characters escaped).
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    text::terminal_lines(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

@@ -1,6 +1,7 @@
 //! Where output goes: stdout is data, stderr is status, hints and warnings. Colour follows
 //! `--color`, then NO_COLOR and whether the stream is a terminal. A closed pipe ends output
-//! quietly (`xp list | head` is not an error).
+//! quietly (`xp list | head` is not an error). Messages on stderr can quote a record's text,
+//! so their control and bidirectional characters are shown escaped ([`crate::text`]).
 
 use std::cell::RefCell;
 use std::io::{self, Write};
@@ -8,6 +9,8 @@ use std::rc::Rc;
 
 use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
+
+use crate::text::terminal_lines;
 
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
@@ -124,31 +127,32 @@ impl Ui {
 
     /// A status line on stderr.
     pub fn status(&mut self, text: &str) {
-        let _ = writeln!(self.err, "{text}");
+        let _ = writeln!(self.err, "{}", terminal_lines(text));
     }
 
     /// A dimmed status line on stderr.
     pub fn note(&mut self, text: &str) {
         let dim = self.style(DIM);
-        let _ = writeln!(self.err, "{dim}{text}{dim:#}");
+        let _ = writeln!(self.err, "{dim}{}{dim:#}", terminal_lines(text));
     }
 
     pub fn warning(&mut self, text: &str) {
         let s = self.style(WARNING);
-        let _ = writeln!(self.err, "{s}warning{s:#}: {text}");
+        let _ = writeln!(self.err, "{s}warning{s:#}: {}", terminal_lines(text));
     }
 
     pub fn error(&mut self, text: &str) {
         let s = self.style(ERROR);
-        let _ = writeln!(self.err, "{s}error{s:#}: {text}");
+        let _ = writeln!(self.err, "{s}error{s:#}: {}", terminal_lines(text));
     }
 
     pub fn hint(&mut self, text: &str) {
         let s = self.style(HINT);
-        let _ = writeln!(self.err, "{s}hint{s:#}: {text}");
+        let _ = writeln!(self.err, "{s}hint{s:#}: {}", terminal_lines(text));
     }
 
-    /// Pre-rendered text (may hold colour codes) on stderr.
+    /// Pre-rendered text (may hold colour codes, and must have escaped any record text) on
+    /// stderr.
     pub fn err_raw(&mut self, text: &str) {
         let _ = self.err.write_all(text.as_bytes());
     }

@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, read::Filter};
 use crate::record::{self, Decision, Status};
+use crate::text;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -111,7 +112,7 @@ fn table(rows: &[Row]) -> String {
             r.status_str(),
             r.decision_str(),
             r.confidence,
-            r.title
+            text::terminal(&r.title)
         ));
     }
     out

@@ -4,6 +4,7 @@ use crate::commands::render::{self, out};
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, log::Line};
+use crate::text;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -37,27 +38,36 @@ fn text(lines: &[Line]) -> String {
     if lines.is_empty() {
         return "the decision log is empty\n".into();
     }
-    let who_w = lines
+    // Authors, names and notes are strangers' text: each on its one line, escaped.
+    let shown: Vec<(String, String, String)> = lines
         .iter()
-        .map(|l| l.entry.who.as_deref().unwrap_or("-").chars().count())
-        .max()
-        .unwrap_or(1);
-    let author_w = lines
-        .iter()
-        .map(|l| l.commit.as_ref().map_or(13, |c| c.author.chars().count()))
-        .max()
-        .unwrap_or(1);
+        .map(|l| {
+            let author = l.commit.as_ref().map_or("not committed", |c| &c.author);
+            (
+                text::terminal(author).into_owned(),
+                text::terminal(l.entry.who.as_deref().unwrap_or("-")).into_owned(),
+                text::terminal(&l.entry.note).into_owned(),
+            )
+        })
+        .collect();
+    let width = |f: &dyn Fn(&(String, String, String)) -> &str| {
+        shown
+            .iter()
+            .map(|s| f(s).chars().count())
+            .max()
+            .unwrap_or(1)
+    };
+    let author_w = width(&|s| &s.0);
+    let who_w = width(&|s| &s.1);
     let mut out = String::new();
-    for l in lines {
-        let (short, author, date) = match &l.commit {
-            Some(c) => (c.short.as_str(), c.author.as_str(), c.date.as_str()),
-            None => ("-------", "not committed", ""),
+    for (l, (author, who, note)) in lines.iter().zip(&shown) {
+        let (short, date) = match &l.commit {
+            Some(c) => (c.short.as_str(), c.date.as_str()),
+            None => ("-------", ""),
         };
-        let note = l.entry.note.replace('\n', " ");
         out.push_str(&format!(
-            "{short}  {author:author_w$}  {date:10}  {}  {:who_w$}  {note}\n",
-            l.entry.at,
-            l.entry.who.as_deref().unwrap_or("-"),
+            "{short}  {author:author_w$}  {date:10}  {}  {who:who_w$}  {note}\n",
+            text::terminal(&l.entry.at),
         ));
     }
     out

@@ -7,6 +7,7 @@ use crate::record::FIELDS;
 use crate::record::lifecycle::Breach;
 use crate::review::merge::Conflict;
 use crate::rules::Problem;
+use crate::text;
 use crate::ui::Ui;
 
 /// Says the notices an operation gave, in order, on stderr.
@@ -176,7 +177,11 @@ pub fn registered_plan(amended: &[(&str, String, String)]) -> String {
     let width = amended.iter().map(|(f, _, _)| f.len()).max().unwrap_or(0);
     let mut out = String::from("the plan as first registered, when the experiment first ran:\n");
     for (field, registered, now) in amended {
-        out.push_str(&format!("  {field:width$}  {registered}  (now {now})\n"));
+        out.push_str(&format!(
+            "  {field:width$}  {}  (now {})\n",
+            text::terminal(registered),
+            text::terminal(now)
+        ));
     }
     out.push('\n');
     out

@@ -10,6 +10,7 @@ use crate::learn::search::{Excerpt, Place};
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, search::SearchHit, search::SearchInput};
 use crate::record::{self, Decision, Status};
+use crate::text;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -104,7 +105,7 @@ fn row(hit: &SearchHit) -> Row<'_> {
 /// Each hit on two lines: slug, status, decision and lift; then where it matched.
 fn table(hits: &[SearchHit], styled: bool) -> String {
     let width = |f: &dyn Fn(&SearchHit) -> usize| hits.iter().map(f).max().unwrap_or(0);
-    let slug_w = width(&|h| h.found.loaded.slug.len());
+    let slug_w = width(&|h| text::terminal(&h.found.loaded.slug).chars().count());
     let status_w = width(&|h| h.found.record.status.as_str().len());
     let decision_w = width(&|h| decision(h).len());
     let mut out = String::new();
@@ -113,7 +114,7 @@ fn table(hits: &[SearchHit], styled: bool) -> String {
         let lift = r.lift().map_or("-".to_owned(), record::percent);
         let line = format!(
             "{:slug_w$}  {:status_w$}  {:decision_w$}  {lift}",
-            h.found.loaded.slug,
+            text::terminal(&h.found.loaded.slug),
             r.status.as_str(),
             decision(h),
         );
@@ -132,10 +133,10 @@ fn decision(hit: &SearchHit) -> &'static str {
     hit.found.record.decision.map_or("-", |d| d.as_str())
 }
 
-/// The excerpt with its matches highlighted when `styled`.
+/// The excerpt, escaped for the terminal, with its matches highlighted when `styled`.
 fn marked(excerpt: &Excerpt, styled: bool) -> String {
     if !styled {
-        return excerpt.text.clone();
+        return text::terminal(&excerpt.text).into_owned();
     }
     let mut out = String::new();
     let mut at = 0;
@@ -145,9 +146,13 @@ fn marked(excerpt: &Excerpt, styled: bool) -> String {
         else {
             continue;
         };
-        out.push_str(&format!("{before}{MATCH}{word}{MATCH:#}"));
+        out.push_str(&format!(
+            "{}{MATCH}{}{MATCH:#}",
+            text::terminal(before),
+            text::terminal(word)
+        ));
         at = m.end;
     }
-    out.push_str(excerpt.text.get(at..).unwrap_or(""));
+    out.push_str(&text::terminal(excerpt.text.get(at..).unwrap_or("")));
     out
 }

@@ -7,6 +7,7 @@ use crate::ops::workspace::Workspace;
 use crate::record::edit::format_number;
 use crate::record::texts::Note;
 use crate::record::{self, Direction, FIELDS, FieldValue, Record};
+use crate::text;
 use crate::ui::Ui;
 
 #[derive(Debug, clap::Args)]
@@ -68,42 +69,39 @@ const SHOWN_ABOVE: [&str; 11] = [
     "learning",
 ];
 
-/// The record for a person to read.
+/// The record for a person to read. Its text is escaped for the terminal ([`crate::text`]): the
+/// title and one-line values on their line (a line break shown as `\n`), the hypothesis,
+/// learning and notes on as many lines as they have, indented under their label.
 pub fn text(r: &Record, path: &str) -> String {
-    let mut out = format!("{}\n", r.title);
-    let mut field = |name: &str, value: &str| {
-        out.push_str(&format!("  {name:<15}{}\n", printable(value)));
-    };
-    field("id", &r.id);
-    field("file", path);
-    field("status", r.status.as_str());
-    field("hypothesis", &r.hypothesis);
+    let mut out = format!("{}\n", text::terminal(&r.title));
+    line(&mut out, "id", &r.id);
+    line(&mut out, "file", path);
+    line(&mut out, "status", r.status.as_str());
+    lines(&mut out, "hypothesis", &r.hypothesis);
     let arrow = match r.direction() {
         Direction::Increase => "up",
         Direction::Decrease => "down",
     };
-    field(
-        "metric",
-        &format!(
-            "{} {} -> {} ({arrow})",
-            r.primary_metric,
-            format_number(r.baseline),
-            format_number(r.target)
-        ),
+    let metric = format!(
+        "{} {} -> {} ({arrow})",
+        r.primary_metric,
+        format_number(r.baseline),
+        format_number(r.target)
     );
+    line(&mut out, "metric", &metric);
     if let Some(observed) = r.observed {
-        field("observed", &observed_text(r, observed));
+        line(&mut out, "observed", &observed_text(r, observed));
     }
-    field("confidence", &r.confidence.to_string());
-    field("decision", r.decision.map_or("-", |d| d.as_str()));
-    field("learning", r.learning.as_deref().unwrap_or("-"));
+    line(&mut out, "confidence", &r.confidence.to_string());
+    line(&mut out, "decision", r.decision.map_or("-", |d| d.as_str()));
+    lines(&mut out, "learning", r.learning.as_deref().unwrap_or("-"));
     // The other fields, when set, in the table's order.
     for f in FIELDS.iter().filter(|f| !SHOWN_ABOVE.contains(&f.name)) {
         match r.get(f.name) {
-            Some(FieldValue::List(items)) => field(f.name, &items.join(", ")),
-            Some(FieldValue::Text(t)) => field(f.name, &t),
-            Some(FieldValue::Number(x)) => field(f.name, &format_number(x)),
-            Some(FieldValue::Whole(n)) => field(f.name, &n.to_string()),
+            Some(FieldValue::List(items)) => line(&mut out, f.name, &items.join(", ")),
+            Some(FieldValue::Text(t)) => line(&mut out, f.name, &t),
+            Some(FieldValue::Number(x)) => line(&mut out, f.name, &format_number(x)),
+            Some(FieldValue::Whole(n)) => line(&mut out, f.name, &n.to_string()),
             None => {}
         }
     }
@@ -112,14 +110,29 @@ pub fn text(r: &Record, path: &str) -> String {
         out.push_str("  (empty)\n");
     }
     for e in &r.decision_log {
-        let note = printable(&e.note).replace('\n', "\n      ");
         out.push_str(&format!(
-            "  {}  {}\n      {note}\n",
-            e.at,
-            printable(e.who.as_deref().unwrap_or("-"))
+            "  {}  {}\n      {}\n",
+            text::terminal(&e.at),
+            text::terminal(e.who.as_deref().unwrap_or("-")),
+            indented(&e.note, 6)
         ));
     }
     out
+}
+
+/// A labelled value on one line.
+fn line(out: &mut String, name: &str, value: &str) {
+    out.push_str(&format!("  {name:<15}{}\n", text::terminal(value)));
+}
+
+/// A labelled value that may take several lines, each further one under the first.
+fn lines(out: &mut String, name: &str, value: &str) {
+    out.push_str(&format!("  {name:<15}{}\n", indented(value, 17)));
+}
+
+/// Text on as many lines as it has, each after the first indented by `by` spaces.
+fn indented(value: &str, by: usize) -> String {
+    text::terminal_lines(value).replace('\n', &format!("\n{:by$}", ""))
 }
 
 /// The observed value with its lift and whether it met the target: `3.712 (+16.0%, target met)`.
@@ -130,17 +143,4 @@ fn observed_text(r: &Record, observed: f64) -> String {
         _ => "target missed",
     };
     format!("{} ({lift}, {met})", format_number(observed))
-}
-
-/// Text safe to print on a terminal: control characters other than line breaks and tabs
-/// (a carriage return would overwrite what came before it) are shown escaped, as `\r`.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c.to_string(),
-            '\r' => "\\r".to_owned(),
-            c if c.is_control() => c.escape_unicode().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
 }

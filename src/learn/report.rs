@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::record::texts::Note;
 use crate::record::{self, Decision, Record, Status};
+use crate::text::{markdown as escape, markdown_code_cell};
 use crate::time::parse_utc;
 
 /// The decided experiments, by primary metric (in name order).
@@ -136,9 +137,9 @@ pub fn markdown(report: &Report) -> String {
                 None => "-",
             };
             out.push_str(&format!(
-                "| {} (`{}`) | {} | {} | {} | {target} | {} |\n",
+                "| {} ({}) | {} | {} | {} | {target} | {} |\n",
                 escape(&e.title),
-                e.slug,
+                markdown_code_cell(&e.slug),
                 e.status.as_str(),
                 e.decision.as_str(),
                 e.lift.map_or("-".to_owned(), record::percent),
@@ -147,38 +148,4 @@ pub fn markdown(report: &Report) -> String {
         }
     }
     out
-}
-
-/// Text that Markdown shows as written, on one line of a table cell: its markup characters
-/// escaped, `<` and `&` as entities (no HTML gets through), line breaks as spaces.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markup_in_user_text_is_escaped() {
-        assert_eq!(
-            escape("a|b *c* <script> [x](y)\nnext"),
-            "a\\|b \\*c\\* &lt;script&gt; \\[x\\]\\(y\\) next"
-        );
-        assert_eq!(escape("signup_rate"), "signup\\_rate");
-    }
 }

@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::ops::read::{self, Filter, Found};
 use crate::ops::workspace::Workspace;
 use crate::record::{self, Record};
+use crate::text;
 
 /// One existing experiment like the one asked about, with its score from 0 to 1.
 #[derive(Debug, Clone)]
@@ -30,17 +31,18 @@ pub fn similar(ws: &Workspace, one: &Record, limit: usize) -> Result<Vec<Alike>,
         .collect())
 }
 
-/// The similar experiments as a person reads them: each one's slug, title and score, then
-/// its status, decision and lift, then its learning.
+/// The similar experiments as a person reads them on a terminal: each one's slug, title and
+/// score, then its status, decision and lift, then its learning, escaped ([`text::terminal`]).
 pub fn describe(alike: &[Alike]) -> String {
     let mut out = String::new();
     for a in alike {
         let r = &a.found.record;
-        out.push_str(&one_line(&format!(
-            "  {}  {}  (score {:.2})",
-            a.found.loaded.slug, r.title, a.score
-        )));
-        out.push('\n');
+        out.push_str(&format!(
+            "  {}  {}  (score {:.2})\n",
+            text::terminal(&a.found.loaded.slug),
+            text::terminal(&r.title),
+            a.score
+        ));
         let mut line = format!(
             "    {}, decision {}",
             r.status.as_str(),
@@ -49,19 +51,12 @@ pub fn describe(alike: &[Alike]) -> String {
         if let Some(lift) = r.lift() {
             line.push_str(&format!(", lift {}", record::percent(lift)));
         }
-        out.push_str(&one_line(&line));
+        out.push_str(&line);
         out.push('\n');
         out.push_str(&format!(
             "    learning: {}\n",
-            one_line(r.learning.as_deref().unwrap_or("-"))
+            text::terminal(r.learning.as_deref().unwrap_or("-"))
         ));
     }
     out
-}
-
-/// Text on one line, control characters shown as spaces.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }

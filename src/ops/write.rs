@@ -23,6 +23,7 @@ impl Default for WriteOptions {
         WriteOptions { commit: true }
     }
 }
+use crate::text;
 
 /// A change to record in a commit.
 #[derive(Debug, Clone)]
@@ -194,15 +195,86 @@ pub(crate) fn save(
     }
 }
 
-/// The commit message: subject, body, and the trailer `xp log` follows.
+/// The commit message: subject, body, and the trailer `xp log` follows. The record's text in
+/// it is escaped as on a terminal (`git log` shows it there, and git cannot store a NUL): the
+/// subject on its one line, the body's control characters but line breaks and tabs.
 pub fn commit_message(change: &Change) -> String {
-    let body = change.body.trim();
+    let subject = text::terminal(&change.subject);
+    let body = text::terminal_lines(change.body.trim());
     if body.is_empty() {
-        format!("{}\n\nExperiment-Id: {}\n", change.subject, change.id)
+        format!("{subject}\n\nExperiment-Id: {}\n", change.id)
     } else {
-        format!(
-            "{}\n\n{}\n\nExperiment-Id: {}\n",
-            change.subject, body, change.id
-        )
+        format!("{subject}\n\n{body}\n\nExperiment-Id: {}\n", change.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::env::Env;
+
+    const NOW: &str = "2026-02-22T18:30:00.000Z";
+
+    /// A workspace outside any repository whose clock says [`NOW`].
+    fn workspace(dir: &Path) -> Workspace {
+        let vars = BTreeMap::from([
+            ("XP_NOW".to_owned(), NOW.to_owned()),
+            (
+                "GIT_CEILING_DIRECTORIES".to_owned(),
+                dir.to_string_lossy().into_owned(),
+            ),
+        ]);
+        let env = Env::new(vars, dir.to_owned()).unwrap();
+        Workspace::open(&env, Some(&dir.join("experiments"))).unwrap()
+    }
+
+    fn entry(at: &str) -> LogEntry {
+        LogEntry {
+            at: at.into(),
+            who: None,
+            note: "n".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_entry_is_stamped_now_unless_the_log_is_ahead_of_this_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(&dir.path().canonicalize().unwrap());
+        let stamped = |log: &[LogEntry]| {
+            let mut notices = Vec::new();
+            let at = stamp(&ws, log, &mut notices);
+            (at, notices.len())
+        };
+        assert_eq!(stamped(&[]), (NOW.to_owned(), 0));
+        assert_eq!(
+            stamped(&[entry("2026-02-22T18:29:59.999Z")]),
+            (NOW.to_owned(), 0)
+        );
+        // The same time is in order: no warning.
+        assert_eq!(stamped(&[entry(NOW)]), (NOW.to_owned(), 0));
+        assert_eq!(
+            stamped(&[entry("2026-02-22T18:30:00.001Z")]),
+            ("2026-02-22T18:30:00.001Z".to_owned(), 1)
+        );
+    }
+
+    #[test]
+    fn a_commit_message_is_subject_body_and_trailer_with_text_escaped() {
+        let change = |body: &str| Change {
+            subject: "xp: note on cta\u{1b}[2J".into(),
+            body: body.into(),
+            id: "1234".into(),
+        };
+        assert_eq!(
+            commit_message(&change("  \n")),
+            "xp: note on cta\\u{1b}[2J\n\nExperiment-Id: 1234\n"
+        );
+        assert_eq!(
+            commit_message(&change("line one\nline\u{0} two\r\n")),
+            "xp: note on cta\\u{1b}[2J\n\nline one\nline\\0 two\n\nExperiment-Id: 1234\n"
+        );
     }
 }

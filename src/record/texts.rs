@@ -8,6 +8,7 @@ use std::fmt;
 use crate::record::edit::format_number;
 use crate::record::fields::{Field, FieldKind, FieldValue, KEYS, field};
 use crate::record::parts::Status;
+use crate::text;
 
 const MOVED: &str = "status: ";
 const AMENDED: &str = "amended: ";
@@ -115,9 +116,17 @@ impl<'a> Changed<'a> {
     }
 }
 
+/// On its one line: a line break or another control character in a value is shown escaped
+/// ([`text::terminal`]), so that each change keeps to its line of the commit body.
 impl fmt::Display for Changed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}{ARROW}{}", self.field, self.from, self.to)
+        write!(
+            f,
+            "{}: {}{ARROW}{}",
+            self.field,
+            text::terminal(self.from),
+            text::terminal(self.to)
+        )
     }
 }
 
@@ -198,6 +207,16 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_value_keeps_to_its_line() {
+        let line = Changed {
+            field: "learning",
+            from: "a\nb",
+            to: "c\u{0}",
+        };
+        assert_eq!(line.to_string(), "learning: a\\nb -> c\\0");
+    }
+
+    #[test]
     fn values_show_their_defaults_when_absent() {
         assert_eq!(shown("direction", &None), "increase");
         assert_eq!(shown("decision", &None), "null");
@@ -210,5 +229,14 @@ mod tests {
             "[a, b]"
         );
         assert_eq!(shown("baseline", &Some(FieldValue::Number(3.0))), "3");
+        assert_eq!(shown("baseline", &Some(FieldValue::Number(3.5))), "3.5");
+        assert_eq!(shown("links", &Some(FieldValue::List(Vec::new()))), "[]");
+        assert_eq!(shown("confidence", &None), "0");
+        assert_eq!(shown("status", &None), "draft");
+        assert_eq!(shown("confidence", &Some(FieldValue::Whole(96))), "96");
+        assert_eq!(
+            shown("learning", &Some(FieldValue::Text("green".into()))),
+            "green"
+        );
     }
 }

@@ -297,4 +297,99 @@ mod tests {
             vec![(Rule::RecordDeleted, "e/a.yaml".into(), 1)]
         );
     }
+
+    #[test]
+    fn a_rewritten_entry_is_named_with_its_note_shortened() {
+        let long = "x".repeat(41);
+        let forty = "y".repeat(40);
+        let old = [base(
+            "e/a.yaml",
+            &text(
+                ID,
+                &[
+                    ("2026-01-01T00:00:00Z", &long),
+                    ("2026-01-02T00:00:00Z", &forty),
+                    ("2026-01-03T00:00:00Z", "\"two\\nlines\""),
+                ],
+            ),
+        )];
+        let edited = [head(
+            "e/a.yaml",
+            &text(
+                ID,
+                &[
+                    ("2026-01-01T00:00:00Z", "a"),
+                    ("2026-01-02T00:00:00Z", "b"),
+                    ("2026-01-03T00:00:00Z", "c"),
+                ],
+            ),
+        )];
+        let messages: Vec<String> = compare(&old, &edited, "main")
+            .into_iter()
+            .map(|p| p.message)
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                format!(
+                    "decision-log entry 1 at main (2026-01-01T00:00:00Z by nobody: \"{}...\") \
+                     was changed; the log is append-only",
+                    "x".repeat(40)
+                ),
+                format!(
+                    "decision-log entry 2 at main (2026-01-02T00:00:00Z by nobody: \"{forty}\") \
+                     was changed; the log is append-only"
+                ),
+                "decision-log entry 3 at main (2026-01-03T00:00:00Z by nobody: \"two...\") was \
+                 changed; the log is append-only"
+                    .to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn notes_are_shortened_to_their_first_forty_characters_of_one_line() {
+        assert_eq!(shorten(&"z".repeat(40)), "z".repeat(40));
+        assert_eq!(shorten(&"z".repeat(41)), format!("{}...", "z".repeat(40)));
+        assert_eq!(shorten("one\ntwo"), "one...");
+        assert_eq!(shorten("short"), "short");
+        assert_eq!(shorten(""), "");
+    }
+
+    #[test]
+    fn an_unlogged_plan_change_names_the_flag_that_amends_it() {
+        let running = |metric: &str, target: &str| {
+            format!(
+                "id: {ID}\ntitle: T\nhypothesis: h\nprimary_metric: {metric}\nbaseline: 1\n\
+                 target: {target}\nstatus: running\ndecision_log:\n"
+            )
+        };
+        let old = [base("e/a.yaml", &running("m", "2"))];
+        let new = [head("e/a.yaml", &running("n", "3"))];
+        let found: Vec<(String, String)> = compare(&old, &new, "main")
+            .into_iter()
+            .map(|p| (p.message, p.hint.unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "primary_metric was m at main, when the experiment was already running, and \
+                     is n now, with no amendment logged; the plan is pre-registered"
+                        .to_owned(),
+                    "put m back, then change it with `xp update <ref> --metric <value> --amend \
+                     \"why\"`, which logs the reason"
+                        .to_owned()
+                ),
+                (
+                    "target was 2 at main, when the experiment was already running, and is 3 \
+                     now, with no amendment logged; the plan is pre-registered"
+                        .to_owned(),
+                    "put 2 back, then change it with `xp update <ref> --target <value> --amend \
+                     \"why\"`, which logs the reason"
+                        .to_owned()
+                ),
+            ]
+        );
+    }
 }

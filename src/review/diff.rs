@@ -9,6 +9,7 @@ use crate::record::edit::format_number;
 use crate::record::fields::FIELDS;
 use crate::record::plan;
 use crate::record::{FieldValue, LogEntry, Record};
+use crate::text::{markdown as escape, markdown_code};
 
 /// One version of one record: its path (as shown) and the record.
 pub type Version = (String, Record);
@@ -174,7 +175,8 @@ fn new_notes(before: Option<&[LogEntry]>, after: &[LogEntry]) -> Vec<LogEntry> {
     out
 }
 
-/// The report as Markdown, fit to post on a pull request.
+/// The report as Markdown, fit to post on a pull request: every text from a record is escaped
+/// ([`crate::text::markdown`]).
 pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
     let mut out = String::from("### Experiment changes\n\n");
     if diffs.is_empty() {
@@ -208,9 +210,9 @@ pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
             Kind::Deleted => " (deleted)",
         };
         out.push_str(&format!(
-            "\n#### {}{label}\n\n`{}`\n\n",
+            "\n#### {}{label}\n\n{}\n\n",
             escape(&d.title),
-            d.path
+            markdown_code(&d.path)
         ));
         for a in &d.amendments {
             let why = a.reason.as_deref().map_or_else(
@@ -252,22 +254,6 @@ pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
                     escape(&n.note)
                 ));
             }
-        }
-    }
-    out
-}
-
-/// Text made safe for Markdown: one line, markup characters escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
         }
     }
     out
@@ -400,6 +386,6 @@ mod tests {
             "`abc`",
             "the work tree",
         );
-        assert!(md.contains("#### \\*bold\\* \\<b>\\|x\\| (new)"), "{md}");
+        assert!(md.contains("#### \\*bold\\* &lt;b>\\|x\\| (new)"), "{md}");
     }
 }

@@ -248,9 +248,11 @@ fn refused(list: &[Refusal], body: Option<&Body>) -> Response {
 }
 
 /// The canonical text of a body for the payload rules: JSON is YAML, and re-written by
-/// serde_json it holds no escapes YAML reads differently.
+/// serde_json it holds no escapes YAML reads differently; the characters serde_json leaves
+/// raw in strings that YAML reads only as escapes (DEL, C1, U+FFFE, U+FFFF) become escapes.
 pub fn payload_text(body: &Body) -> String {
-    serde_json::to_string_pretty(&body.fields).unwrap_or_default()
+    let json = serde_json::to_string_pretty(&body.fields).unwrap_or_default();
+    crate::yaml::json_as_yaml(&json).into_owned()
 }
 
 /// A PATCH body: the fields to change (any field of the table), `note`, `amend`, `force`

@@ -183,4 +183,71 @@ mod tests {
         );
         assert!(bearer_matches(&headers, "t"));
     }
+
+    #[test]
+    fn differences_that_cancel_out_still_differ() {
+        // The same bits differ in both places: a sum or an exclusive or of the differences
+        // would cancel them out; only their union says the tokens differ.
+        assert!(!constant_time_eq(b"ab", b"ba"));
+        assert!(!constant_time_eq(b"s3cret!!", b"s3cert!!"));
+        assert!(!constant_time_eq(b"\x01\x01", b"\x00\x00"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    /// What `json_body` answers for a JSON body of `len` bytes, declared or not.
+    fn body_of(len: usize, declared: bool) -> Result<usize, StatusCode> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        if declared {
+            headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|e| panic!("a runtime: {e}"));
+        runtime
+            .block_on(json_body(
+                &Method::POST,
+                &headers,
+                Body::from(vec![b' '; len]),
+            ))
+            .map(|bytes| bytes.len())
+            .map_err(|res| res.status())
+    }
+
+    #[test]
+    fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
+        for declared in [true, false] {
+            assert_eq!(body_of(2, declared), Ok(2));
+            assert_eq!(body_of(MAX_BODY, declared), Ok(MAX_BODY));
+            assert_eq!(
+                body_of(MAX_BODY + 1, declared),
+                Err(StatusCode::PAYLOAD_TOO_LARGE)
+            );
+        }
+    }
+
+    #[test]
+    fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            header::CONTENT_LENGTH,
+            header::HeaderValue::from(MAX_BODY + 1),
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|e| panic!("a runtime: {e}"));
+        // The body itself is small: only the declared length can refuse it.
+        let answer = runtime.block_on(json_body(&Method::POST, &headers, Body::from("{}")));
+        assert_eq!(
+            answer.map(|b| b.len()).map_err(|r| r.status()),
+            Err(StatusCode::PAYLOAD_TOO_LARGE)
+        );
+    }
 }

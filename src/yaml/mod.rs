@@ -510,9 +510,8 @@ pub fn double_quote(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if !is_printable(c) || is_bidi_control(c) || c == '\u{feff}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
+            '\0' => out.push_str("\\0"),
+            c if is_escaped(c) => push_escape(&mut out, c),
             c => out.push(c),
         }
     }
@@ -520,14 +519,41 @@ pub fn double_quote(value: &str) -> String {
     out
 }
 
+/// Whether a double-quoted scalar writes a character as an escape: outside YAML's printable
+/// set (DEL, the C1 controls, U+FFFE, U+FFFF), a bidirectional control, or a byte-order mark.
+fn is_escaped(c: char) -> bool {
+    !is_printable(c) || crate::text::is_bidi_control(c) || c == '\u{feff}'
+}
+
+fn push_escape(out: &mut String, c: char) {
+    match u16::try_from(u32::from(c)) {
+        Ok(unit) => out.push_str(&format!("\\u{unit:04x}")),
+        Err(_) => out.push_str(&format!("\\U{:08x}", u32::from(c))),
+    }
+}
+
+/// JSON text as YAML reads it: JSON is YAML, but its strings may hold characters raw that YAML
+/// reads only as escapes (DEL, the C1 controls, U+FFFE, U+FFFF), so those are written as
+/// escapes, which read back as the same text. Outside strings JSON has only ASCII, which is
+/// left alone.
+pub fn json_as_yaml(json: &str) -> Cow<'_, str> {
+    if !json.contains(is_escaped) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_escaped(c) {
+            push_escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// YAML's printable set, which may stand unescaped in a scalar.
 fn is_printable(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-}
-
-/// Characters that reorder text on screen and hide what a file says.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }
 
 /// Whether `text`, as the value of a key, reads back as the string `value` and nothing else.
@@ -540,10 +566,7 @@ fn reads_back(text: &str, value: &str) -> bool {
     if text == value && YAML11.contains(&value) {
         return false;
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() || !is_printable(c) || is_bidi_control(c) || c == '\u{feff}')
-    {
+    if value.chars().any(|c| c.is_control() || is_escaped(c)) {
         return false;
     }
     let doc = format!("k: {text}\n");
@@ -618,6 +641,8 @@ mod tests {
         assert_eq!(quote("O'Brien"), "O'Brien");
         assert_eq!(quote("line\nbreak"), "\"line\\nbreak\"");
         assert_eq!(value_of(&quote("line\nbreak")), "line\nbreak");
+        assert_eq!(quote("a\0b"), "\"a\\0b\"");
+        assert_eq!(value_of(&quote("a\0b")), "a\0b");
     }
 
     #[test]
@@ -658,10 +683,36 @@ mod tests {
         assert!(doc.nodes.len() < 1000);
     }
 
+    /// Text weighted to the characters YAML reads only as escapes, or reads otherwise.
+    fn controls() -> impl Strategy<Value = String> {
+        let hostile = proptest::sample::select(vec![
+            '\0', '\u{7}', '\t', '\n', '\r', '\u{1b}', '\u{7f}', '\u{80}', '\u{85}', '\u{9f}',
+            '\u{a0}', '\u{fffe}', '\u{ffff}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{202e}',
+            '\u{61c}', '"', '\\', '\'', ':', '#', ' ',
+        ]);
+        let c = prop_oneof![
+            2 => any::<char>(),
+            3 => hostile,
+            1 => proptest::char::range('\u{0}', '\u{9f}'),
+        ];
+        proptest::collection::vec(c, 0..24).prop_map(|v| v.into_iter().collect())
+    }
+
     proptest! {
         #[test]
         fn any_string_round_trips_through_quote(s in any::<String>()) {
             prop_assert_eq!(value_of(&quote(&s)), s);
+        }
+
+        #[test]
+        fn control_characters_round_trip_through_quote(s in controls()) {
+            prop_assert_eq!(value_of(&quote(&s)), s);
+        }
+
+        #[test]
+        fn any_json_string_reads_back_as_yaml(s in prop_oneof![any::<String>(), controls()]) {
+            let json = serde_json::to_string(&s).unwrap();
+            prop_assert_eq!(value_of(&json_as_yaml(&json)), s);
         }
 
         #[test]

@@ -11,6 +11,7 @@ mod crashes;
 mod defects;
 mod edit;
 mod editing;
+mod escaping;
 mod examples;
 mod export;
 mod fields;
