@@ -24,6 +24,7 @@ pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod site;
+pub mod sync;
 pub mod update;
 
 use std::path::Path;
@@ -69,6 +70,8 @@ pub enum Command {
     Similar(similar::Args),
     /// The board and every experiment's story as a static site
     Site(site::Args),
+    /// One round with the team's remote: fetch, integrate, push
+    Sync(sync::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Serve the origin service's HTTP API over these experiments
@@ -120,6 +123,7 @@ pub fn run(
         Command::Search(args) => search::run(args, &ws, ui),
         Command::Similar(args) => similar::run(args, &ws, ui),
         Command::Site(args) => site::run(args, &ws, ui),
+        Command::Sync(args) => sync::run(args, &ws, ui),
         Command::Demo(_)
         | Command::MergeDriver(_)
         | Command::Serve(_)

@@ -19,6 +19,8 @@ mod index_file;
 mod lock;
 mod preflight;
 mod recover;
+mod remote;
+mod sync;
 #[cfg(test)]
 mod tests_support;
 mod trees;
@@ -38,6 +40,8 @@ pub use history::{CommitInfo, HistoryCommit, IsIt, Wanted};
 pub use identity::global_user_name;
 pub use index::ConflictedFile;
 pub use lock::WriteLock;
+pub use remote::{NetEnv, NetError, Pushed, tracking_ref};
+pub use sync::{Branch, FileChange, LocalCommit};
 
 /// What git needs from the outside world: the `GIT_*` variables (and `EMAIL`), the clock, and
 /// the point where a test wants xp to fail. The caller builds it from its own environment.
@@ -98,6 +102,28 @@ impl GitEnv {
 /// Whether git reads the variable `name`.
 fn is_git_var(name: &str) -> bool {
     name.starts_with("GIT_") || matches!(name, "EMAIL" | "HOME" | "XDG_CONFIG_HOME")
+}
+
+/// A git object id as xp passes it around; git2's own type stays inside this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(Oid);
+
+impl Id {
+    /// Its first seven hex digits, as git shows a commit.
+    pub fn short(&self) -> String {
+        self.0.to_string()[..7].to_owned()
+    }
+
+    /// The id written in hex, when it is one.
+    pub fn parse(hex: &str) -> Option<Id> {
+        Oid::from_str(hex.trim()).ok().map(Id)
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// One open repository with a work tree, opened once per command.

@@ -17,6 +17,7 @@ pub mod report;
 pub mod resolve;
 pub mod search;
 pub mod similar;
+pub mod sync;
 pub mod update;
 pub mod workspace;
 pub mod write;

@@ -113,6 +113,22 @@ pub fn merge(base: Option<&[u8]>, ours: &[u8], theirs: &[u8]) -> Merged {
 
 /// [`merge`] with the given marker labels.
 pub fn merge_labelled(base: Option<&[u8]>, ours: &[u8], theirs: &[u8], labels: &Labels) -> Merged {
+    merge_with(base, ours, theirs, labels, None)
+}
+
+/// [`merge`], settling a key both sides changed to different values with `winner`'s value (a
+/// person chose the side); other conflicts stay conflicts.
+pub fn merge_settled(base: Option<&[u8]>, ours: &[u8], theirs: &[u8], winner: Side) -> Merged {
+    merge_with(base, ours, theirs, &Labels::default(), Some(winner))
+}
+
+fn merge_with(
+    base: Option<&[u8]>,
+    ours: &[u8],
+    theirs: &[u8],
+    labels: &Labels,
+    winner: Option<Side>,
+) -> Merged {
     let base = base.filter(|b| !b.is_empty());
     // What git itself would decide, before reading anything.
     if ours == theirs || base == Some(theirs) {
@@ -143,7 +159,7 @@ pub fn merge_labelled(base: Option<&[u8]>, ours: &[u8], theirs: &[u8], labels: &
             theirs: theirs_v.id,
         });
     }
-    match merge_versions(base_v.as_ref(), &ours_v, &theirs_v, labels) {
+    match merge_versions(base_v.as_ref(), &ours_v, &theirs_v, labels, winner) {
         Ok(merged) => merged,
         Err(e) => whole(Conflict::Uneditable(e.0)),
     }
@@ -234,6 +250,7 @@ fn merge_versions(
     ours: &Version,
     theirs: &Version,
     labels: &Labels,
+    winner: Option<Side>,
 ) -> Result<Merged, EditError> {
     let mut take_theirs = Vec::new();
     let mut changed = Vec::new();
@@ -245,9 +262,9 @@ fn merge_versions(
             continue;
         }
         changed.push(key);
-        if o == b {
+        if o == b || (t != b && winner == Some(Side::Theirs)) {
             take_theirs.push(key);
-        } else if t != b {
+        } else if t != b && winner != Some(Side::Ours) {
             conflicts.push(key);
         }
     }

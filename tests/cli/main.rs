@@ -32,4 +32,5 @@ mod schema;
 mod serve;
 mod snapshots;
 mod states;
+mod sync;
 mod toolbox;
