@@ -13,7 +13,7 @@ use crate::record::edit as yaml_edit;
 use crate::record::fields::FIELDS;
 use crate::record::lifecycle::{self, Breach};
 use crate::record::texts::{Changed, Note, shown};
-use crate::record::{LogEntry, Record};
+use crate::record::{FieldValue, LogEntry, Record};
 use crate::rules::{self, Problem};
 use crate::store::Loaded;
 use crate::yaml;
@@ -180,6 +180,27 @@ fn prepare(
     if !breaches.is_empty() {
         return Err(breaches);
     }
+    let mut text = text.to_owned();
+    // A kill by hand that leaves the decision as it was decides `kill`, as `update` does.
+    if new.decision == old.decision
+        && let Some(decision) = lifecycle::implied_decision(old, &new)
+    {
+        let field = crate::record::fields::field("decision");
+        let value = Some(FieldValue::Text(decision.as_str().to_owned()));
+        let set = match (yaml::parse(&text), field) {
+            (Ok(doc), Some(field)) => yaml_edit::set_field(
+                &text,
+                &doc,
+                "decision",
+                &yaml_edit::field_value(field, value),
+            )
+            .map_err(|e| e.0),
+            (Err(e), _) => Err(e.message),
+            (_, None) => Err("the record has no decision field".to_owned()),
+        };
+        text = set.map_err(|e| vec![Trouble::Uneditable(e)])?;
+        new.decision = Some(decision);
+    }
     let mut body: Vec<String> = FIELDS
         .iter()
         .filter_map(|f| {
@@ -194,7 +215,6 @@ fn prepare(
             })
         })
         .collect();
-    let mut text = text.to_owned();
     if new.status != old.status {
         let entry = LogEntry {
             at: write::stamp(ws, &new.decision_log, notices),

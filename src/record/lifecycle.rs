@@ -7,7 +7,7 @@
 //! [`transition`], and each only phrases its answer in its own words.
 
 use crate::record::fields::Record;
-use crate::record::parts::{LogEntry, Status};
+use crate::record::parts::{Decision, LogEntry, Status};
 use crate::record::plan;
 use crate::record::texts::Note;
 
@@ -97,6 +97,25 @@ pub fn transition(old: &Record, new: &Record) -> Transition {
         }
     }
     Transition { added, breaches }
+}
+
+/// The decision a change sets on its own when it gives none: an experiment moved to killed is
+/// decided `kill` (so that the report lists it), unless that is its decision already.
+pub fn implied_decision(old: &Record, new: &Record) -> Option<Decision> {
+    (new.status == Status::Killed
+        && old.status != Status::Killed
+        && new.decision != Some(Decision::Kill))
+    .then_some(Decision::Kill)
+}
+
+/// What a record says was decided: its decision, or `kill` for an experiment killed without
+/// one (as records killed before xp set the decision on the move are).
+pub fn decided(record: &Record) -> Option<Decision> {
+    match (record.status, record.decision) {
+        (_, Some(decision)) => Some(decision),
+        (Status::Killed, None) => Some(Decision::Kill),
+        _ => None,
+    }
 }
 
 /// The old log against the new: the entries added, and each old entry that is not in the new
@@ -253,6 +272,24 @@ mod tests {
         let mut moved = draft.clone();
         moved.target = 3.0;
         assert_eq!(transition(&draft, &moved).breaches, vec![]);
+    }
+
+    #[test]
+    fn a_kill_decides_kill_unless_a_decision_is_given() {
+        let running = record(Status::Running, &[]);
+        let mut killed = record(Status::Killed, &[]);
+        assert_eq!(implied_decision(&running, &killed), Some(Decision::Kill));
+        assert_eq!(decided(&killed), Some(Decision::Kill));
+        killed.decision = Some(Decision::Kill);
+        assert_eq!(implied_decision(&running, &killed), None);
+        let mut completed = record(Status::Completed, &[]);
+        completed.decision = Some(Decision::Iterate);
+        assert_eq!(decided(&completed), Some(Decision::Iterate));
+        assert_eq!(decided(&running), None);
+        assert_eq!(implied_decision(&running, &completed), None);
+        // Completed, then killed after review: allowed without --force.
+        assert!(Status::Completed.can_move_to(Status::Killed));
+        assert!(!Status::Shipped.can_move_to(Status::Killed));
     }
 
     #[test]

@@ -236,6 +236,7 @@ fn a_status_move_update_refuses_is_refused_and_killing_needs_an_entry() {
     let run = env.xp(&["edit", "homepage-cta-color"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let record = env.record(FILE);
+    assert_eq!(record.decision, Some(xp::record::Decision::Kill));
     let notes: Vec<&str> = record
         .decision_log
         .iter()
@@ -251,7 +252,7 @@ fn a_status_move_update_refuses_is_refused_and_killing_needs_an_entry() {
     );
     let body = env.git(&["log", "-1", "--format=%B"]);
     assert!(
-        body.contains("status: running -> killed\n\nBroke checkout\n"),
+        body.contains("status: running -> killed\ndecision: null -> kill\n\nBroke checkout\n"),
         "{body}"
     );
 }

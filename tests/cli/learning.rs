@@ -457,6 +457,90 @@ fn report_since_and_json() {
     );
 }
 
+/// A completed experiment can be killed after review without `--force`; a kill without a
+/// decision decides `kill` (in the file and the commit body), and the report lists it with
+/// the reason from its log.
+#[test]
+fn a_kill_decides_kill_and_the_report_says_why() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    env.ok(&["update", "homepage-cta-color", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "completed",
+        "--decision",
+        "ship",
+    ]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "killed",
+        "-m",
+        "Review found a tracking bug",
+    ]);
+    let text = env.read("experiments/homepage-cta-color.yaml");
+    assert!(text.contains("status: killed\n"), "{text}");
+    assert!(text.contains("decision: kill\n"), "{text}");
+    assert!(
+        text.contains("note: \"status: completed -> killed: Review found a tracking bug\""),
+        "{text}"
+    );
+    let body = env.git(&["log", "-1", "--format=%B"]);
+    assert!(
+        body.starts_with(
+            "xp: status killed on homepage-cta-color\n\ndecision: ship -> kill\n\nReview found a tracking bug\n"
+        ),
+        "{body}"
+    );
+
+    // A decision given with the kill is kept.
+    env.ok(&[
+        "new",
+        "--title",
+        "Checkout speed",
+        "--hypothesis",
+        "Faster pages sell more",
+        "--metric",
+        "checkout_rate",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+    ]);
+    env.ok(&[
+        "update",
+        "checkout-speed",
+        "--status",
+        "killed",
+        "--decision",
+        "inconclusive",
+        "-m",
+        "No traffic",
+    ]);
+    let checkout = env.read("experiments/checkout-speed.yaml");
+    assert!(checkout.contains("decision: inconclusive\n"), "{checkout}");
+
+    let report = env.ok(&["report"]);
+    assert!(
+        report.contains(
+            "| Homepage CTA Color (`homepage-cta-color`) | killed | kill | - | - | killed: Review found a tracking bug |"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("| killed | inconclusive | - | - | killed: No traffic |"),
+        "{report}"
+    );
+    let value = json(&env.ok(&["report", "--format", "json"]));
+    assert_eq!(
+        value["metrics"][1]["experiments"][0]["reason"],
+        "Review found a tracking bug"
+    );
+}
+
 /// "Was this tried before?" finds a killed test whose learning names the same problem, though
 /// its title and hypothesis share one word with the new one: on `xp new`, in `xp similar`
 /// (with title and score), and through the API.
@@ -501,7 +585,7 @@ fn a_killed_test_whose_learning_names_the_problem_was_tried_before() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let named = "  free-shipping-threshold  Free shipping threshold  (score 0.59)\n    \
-                 killed, decision -\n    \
+                 killed, decision kill\n    \
                  learning: Shoppers left when the shipping fee showed up at the last step\n";
     assert!(
         run.stderr.starts_with(&format!(
