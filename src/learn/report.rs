@@ -35,6 +35,8 @@ pub struct Learned {
     pub observed: Option<f64>,
     pub lift: Option<f64>,
     pub target_met: Option<bool>,
+    /// Whether observed moved the way the metric should ([`Record::improved`]).
+    pub improved: Option<bool>,
     pub learning: Option<String>,
     /// Why it was killed: the reason logged with its move to killed; null for the others.
     pub reason: Option<String>,
@@ -100,6 +102,7 @@ pub fn build(experiments: Vec<(String, Record)>, since: Option<DateTime<Utc>>) -
                 Learned {
                     lift: r.lift(),
                     target_met: r.target_met(),
+                    improved: r.improved(),
                     reason: kill_reason(&r),
                     id: r.id,
                     slug,
@@ -164,7 +167,8 @@ pub fn markdown(report: &Report) -> String {
                 e.slug,
                 e.status.as_str(),
                 e.decision.as_str(),
-                e.lift.map_or("-".to_owned(), record::percent),
+                e.lift
+                    .map_or("-".to_owned(), |lift| record::judged(lift, e.improved)),
                 learned(e),
             ));
         }

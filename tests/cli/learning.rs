@@ -31,11 +31,14 @@ fn observed_is_set_committed_shown_and_cleared() {
 
     let shown = env.ok(&["show", "homepage-cta-color"]);
     assert!(
-        shown.contains("  observed       3.712 (+16.0%, target met)\n"),
+        shown.contains("  observed       3.712 (+16.0% better, target met)\n"),
         "{shown}"
     );
     let list = env.ok(&["list"]);
-    assert!(list.contains("  +16.0%  Homepage CTA Color\n"), "{list}");
+    assert!(
+        list.contains("  +16.0% better  Homepage CTA Color\n"),
+        "{list}"
+    );
     let value = json(&env.ok(&["show", "homepage-cta-color", "--format", "json"]));
     assert_eq!(value["observed"], 3.712);
     assert!((value["lift"].as_f64().unwrap() - 0.16).abs() < 1e-9);
@@ -355,6 +358,75 @@ fn an_unrelated_experiment_or_quiet_gets_no_notice() {
         none.stderr
             .contains("no experiment looks like checkout-page-load-time")
     );
+}
+
+/// A lift says whether it is better or worse for the metric: a rise on a metric that should
+/// fall is worse, wherever a lift is shown (list, show, report, search, similar, the story
+/// page, JSON as `improved`).
+#[test]
+fn a_lift_says_better_or_worse_by_the_direction() {
+    let env = TestEnv::repo();
+    for (title, observed) in [("Checkout speed", "920"), ("Checkout speed again", "810")] {
+        env.ok(&[
+            "new",
+            "--title",
+            title,
+            "--hypothesis",
+            "Faster checkout pages sell more",
+            "--metric",
+            "checkout_p95_ms",
+            "--baseline",
+            "900",
+            "--target",
+            "800",
+            "--direction",
+            "decrease",
+            "-q",
+        ]);
+        let slug = title.to_lowercase().replace(' ', "-");
+        env.ok(&["update", &slug, "--observed", observed]);
+    }
+    let list = env.ok(&["list"]);
+    assert!(list.contains("   +2.2% worse  Checkout speed\n"), "{list}");
+    assert!(
+        list.contains("  -10.0% better  Checkout speed again\n"),
+        "{list}"
+    );
+    let shown = env.ok(&["show", "checkout-speed"]);
+    assert!(
+        shown.contains("  observed       920 (+2.2% worse, target missed)\n"),
+        "{shown}"
+    );
+    let value = json(&env.ok(&["show", "checkout-speed", "--format", "json"]));
+    assert_eq!(value["improved"], false);
+    let rows = json(&env.ok(&["list", "--format", "json"]));
+    assert_eq!(rows[0]["improved"], true);
+    let found = env.ok(&["search", "checkout"]);
+    assert!(found.contains("+2.2% worse"), "{found}");
+    let alike = env.ok(&["similar", "checkout-speed"]);
+    assert!(alike.contains(", lift -10.0% better\n"), "{alike}");
+    env.ok(&["update", "checkout-speed", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "checkout-speed",
+        "--status",
+        "killed",
+        "-m",
+        "Slower",
+    ]);
+    let report = env.ok(&["report"]);
+    assert!(
+        report.contains("| kill | +2.2% worse | missed |"),
+        "{report}"
+    );
+    let export = env.ok(&["export", "--columns", "id,lift,improved"]);
+    assert!(
+        export.contains(",0.022222222222222223,false\r\n"),
+        "{export}"
+    );
+    env.ok(&["site", "-o", "site"]);
+    let story = env.read("site/e/checkout-speed.html");
+    assert!(story.contains("+2.2% worse"), "{story}");
 }
 
 /// Decided and undecided experiments on two metrics, with results and text that Markdown
