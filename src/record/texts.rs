@@ -72,6 +72,32 @@ impl<'a> Note<'a> {
         }
     }
 
+    /// Whether this note amends `field` to `to` (a value as [`shown`]), from whatever value.
+    pub fn amends_to(&self, field: &str, to: &str) -> bool {
+        match self {
+            Note::Amended { field: f, change } if *f == field => {
+                change.match_indices(ARROW).any(|(at, arrow)| {
+                    change[at + arrow.len()..]
+                        .strip_prefix(to)
+                        .is_some_and(|rest| rest.starts_with(": "))
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// The value an amendment sets: the text between its first ` -> ` and the `: ` after it
+    /// (exact for numbers, words and metric names; a text holding those may read short).
+    pub fn amended_to(&self) -> Option<&'a str> {
+        match self {
+            Note::Amended { change, .. } => {
+                let (_, rest) = change.split_once(ARROW)?;
+                Some(rest.split_once(": ").map_or(rest, |(to, _)| to))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the note gives a reason: a person's words, or a move with its why.
     pub fn says_why(&self) -> bool {
         match self {
@@ -180,6 +206,12 @@ mod tests {
         );
         assert_eq!(note.amends("target", "3.7", "3.4"), None);
         assert_eq!(note.amends("baseline", "3.7", "3.5"), None);
+        assert!(note.amends_to("target", "3.5"));
+        assert!(!note.amends_to("target", "3.7"));
+        assert!(!note.amends_to("baseline", "3.5"));
+        assert_eq!(note.amended_to(), Some("3.5"));
+        let arrow_in_from = Note::amended("hypothesis", "a -> b", "c", "why");
+        assert!(Note::read(&arrow_in_from).amends_to("hypothesis", "c"));
         assert_eq!(note.to_string(), text);
         assert!(!note.says_why());
     }

@@ -737,6 +737,50 @@ decision_log:
         assert_eq!(text, expected);
     }
 
+    /// Amendments of one plan field on both sides: to different values they conflict on the
+    /// field; a merge whose kept value is not the one the merged log's last amendment sets
+    /// (one side amended it and back around the other's amendment) conflicts too.
+    #[test]
+    fn both_sides_amending_one_plan_field_conflict() {
+        let amend = |text: &str, at: &str, from: &str, to: &str| {
+            let text = edit(
+                text,
+                &format!("target: {from}\n"),
+                &format!("target: {to}\n"),
+            );
+            note(
+                &text,
+                at,
+                &format!("\"amended: target {from} -> {to}: r{at}\""),
+            )
+        };
+        let ours = amend(BASE, "3T09:00:00", "3.7", "3.5");
+        let theirs = amend(BASE, "3T10:00:00", "3.7", "3.6");
+        let (_, conflicts) = run(Some(BASE), &ours, &theirs);
+        assert_eq!(conflicts, vec![Conflict::Field("target".into())]);
+
+        let back = amend(&ours, "3T11:00:00", "3.5", "3.7");
+        let (text, conflicts) = run(Some(BASE), &back, &theirs);
+        assert!(
+            matches!(
+                conflicts.as_slice(),
+                [Conflict::Rule {
+                    rule: Rule::PlanAmendmentMismatch,
+                    ..
+                }]
+            ),
+            "{conflicts:?}\n{text}"
+        );
+        assert!(
+            text.contains("<<<<<<< ours\ntarget: 3.7\n=======\ntarget: 3.6\n>>>>>>> theirs\n"),
+            "{text}"
+        );
+        // The same amendment on both sides merges.
+        let same = amend(BASE, "3T10:00:00", "3.7", "3.5");
+        let text = clean_merge(BASE, &ours, &same);
+        assert!(text.contains("target: 3.5\n"), "{text}");
+    }
+
     #[test]
     fn an_unreadable_side_puts_both_files_whole_between_markers() {
         let ours = note(BASE, "3T09:00:00", "o");
