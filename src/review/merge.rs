@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::record::edit::{self as yaml_edit, EditError, NewValue};
+use crate::record::lifecycle;
 use crate::record::{KEYS, LogEntry};
 use crate::rules::{self, Rule};
 use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
@@ -309,7 +310,9 @@ fn merge_versions(
 }
 
 /// The union of two decision logs: entries in both kept once (an entry twice on one side stays
-/// twice), ordered by time; ties keep ours first, each side in its own order.
+/// twice), ordered by time; ties keep ours first, each side in its own order. An entry whose
+/// time one side corrected (a `corrected:` entry, see [`lifecycle::corrections`]) is kept at
+/// its corrected time only, though the other side still holds it at the old one.
 pub fn union(ours: &[LogEntry], theirs: &[LogEntry]) -> Vec<LogEntry> {
     fn key(e: &LogEntry) -> (&str, Option<&str>, &str) {
         (&e.at, e.who.as_deref(), &e.note)
@@ -327,6 +330,21 @@ pub fn union(ours: &[LogEntry], theirs: &[LogEntry]) -> Vec<LogEntry> {
     }
     // Stable: ours' entries come first among equal times.
     merged.sort_by_key(|e| crate::time::parse_utc(&e.at));
+    for (from, to) in lifecycle::corrections(&merged) {
+        let moved: Vec<(Option<String>, String)> = merged
+            .iter()
+            .filter(|e| e.at == to)
+            .map(|e| (e.who.clone(), e.note.clone()))
+            .collect();
+        for (who, note) in moved {
+            if let Some(old) = merged
+                .iter()
+                .position(|e| e.at == from && e.who == who && e.note == note)
+            {
+                merged.remove(old);
+            }
+        }
+    }
     merged
 }
 
@@ -570,6 +588,24 @@ decision_log:
         let theirs = note(&note(BASE, "3T09:00:00", "a"), "3T10:00:00", "b");
         let text = clean_merge(BASE, &both, &theirs);
         assert_eq!(notes(&text), ["Launched", "a", "a", "b"]);
+    }
+
+    /// One side corrected an entry's time; the other still holds it at the old time, and
+    /// added a note: the merge keeps the corrected entry once, and the note.
+    #[test]
+    fn a_corrected_time_is_not_brought_back_by_the_other_side() {
+        let ahead = entry("8T00:00:00", "frozen");
+        let fixed = entry("3T09:00:00", "frozen");
+        let correction = LogEntry {
+            at: "2026-02-23T10:00:00.000Z".into(),
+            who: Some("bob".into()),
+            note: format!("corrected: at {} -> {}: clock ahead", ahead.at, fixed.at),
+        };
+        let x = entry("2T18:30:00", "x");
+        let note = entry("3T09:30:00", "theirs");
+        let ours = vec![x.clone(), fixed.clone(), correction.clone()];
+        let theirs = vec![x.clone(), note.clone(), ahead];
+        assert_eq!(union(&ours, &theirs), vec![x, fixed, note, correction]);
     }
 
     #[test]

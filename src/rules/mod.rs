@@ -40,6 +40,7 @@ pub enum Rule {
     RecordDeleted,
     PlanChanged,
     PlanAmendmentMismatch,
+    LogTimeAhead,
 }
 
 impl Rule {
@@ -74,6 +75,7 @@ impl Rule {
             Rule::RecordDeleted => "record-deleted",
             Rule::PlanChanged => "plan-changed",
             Rule::PlanAmendmentMismatch => "plan-amendment-mismatch",
+            Rule::LogTimeAhead => "log-time-ahead",
         }
     }
 }

@@ -278,7 +278,9 @@ fn field_of(problem: &Problem, doc: Option<&yaml::Document>) -> Option<String> {
         Rule::BadStatus => "status",
         Rule::BadDecision | Rule::DecisionRequired | Rule::ShippedNeedsShip => "decision",
         Rule::ConfidenceRange => "confidence",
-        Rule::BadLogEntry | Rule::LogOrder | Rule::LogRewritten => "decision_log",
+        Rule::BadLogEntry | Rule::LogOrder | Rule::LogRewritten | Rule::LogTimeAhead => {
+            "decision_log"
+        }
         Rule::DuplicateId | Rule::IdChanged => "id",
         _ => return None,
     };
