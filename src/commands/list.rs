@@ -44,6 +44,7 @@ struct Row {
     observed: Option<f64>,
     lift: Option<f64>,
     target_met: Option<bool>,
+    improved: Option<bool>,
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
@@ -64,6 +65,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             observed: f.record.observed,
             lift: f.record.lift(),
             target_met: f.record.target_met(),
+            improved: f.record.improved(),
             id: f.record.id,
             title: f.record.title,
         })
@@ -128,6 +130,7 @@ impl Row {
     }
 
     fn lift_str(&self) -> String {
-        self.lift.map_or("-".to_owned(), record::percent)
+        self.lift
+            .map_or("-".to_owned(), |lift| record::judged(lift, self.improved))
     }
 }

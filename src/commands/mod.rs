@@ -8,6 +8,7 @@ pub mod diff;
 pub mod edit;
 pub mod export;
 pub mod fields;
+pub mod fix_time;
 pub mod init;
 pub mod list;
 pub mod log;
@@ -52,6 +53,8 @@ pub enum Command {
     Edit(edit::Args),
     /// Append a note to an experiment's decision log
     Note(note::Args),
+    /// Move log times a clock that ran ahead stamped back to their commits' times
+    FixTime(fix_time::Args),
     /// An experiment's decision log beside the commits that added each entry
     Log(log::Args),
     /// Validate every experiment against the rules
@@ -114,6 +117,7 @@ pub fn run(
         Command::Update(args) => update::run(args, &ws, ui),
         Command::Edit(args) => edit::run(args, &ws, ui),
         Command::Note(args) => note::run(args, &ws, ui),
+        Command::FixTime(args) => fix_time::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
         Command::Export(args) => export::run(args, &ws, ui),

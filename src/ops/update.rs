@@ -53,7 +53,15 @@ pub fn update_as(
 ) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
-        let edits = apply(&changes, &mut new)?;
+        let mut edits = apply(&changes, &mut new)?;
+        if !changes.fields.iter().any(|(f, _)| f.name == "decision")
+            && let Some(decision) = lifecycle::implied_decision(&old, &new)
+        {
+            let before = shown("decision", &new.get("decision"));
+            new.decision = Some(decision);
+            edits.push(("decision", before, decision.as_str().to_owned()));
+            edits.sort_by_key(|(name, _, _)| FIELDS.iter().position(|f| f.name == *name));
+        }
         let note = not_blank(changes.note.as_deref(), Input::Note)?;
         let reason = not_blank(changes.amend.as_deref(), Input::Amend)?;
         let amended = plan::changes(&old, &new);

@@ -108,9 +108,14 @@ pub(crate) fn stamp(ws: &Workspace, log: &[LogEntry], notices: &mut Vec<Notice>)
     match last {
         Some(last) if last > now => {
             let at = format_time(last);
+            let fix = if last > now + crate::time::AHEAD_SLACK {
+                "; if a clock that ran ahead stamped it, `xp fix-time` moves such times back"
+            } else {
+                ""
+            };
             notices.push(Notice::Warning(format!(
                 "the log's last entry is stamped {at}, later than this clock ({}); the new entry \
-                 is stamped {at} too, so that the log stays in order",
+                 is stamped {at} too, so that the log stays in order{fix}",
                 format_time(now)
             )));
             at

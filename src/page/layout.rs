@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 
+use crate::ops::log::History;
 use crate::ops::read::Found;
 use crate::page::forge::Forge;
 use crate::record::Status;
@@ -91,13 +92,22 @@ pub(super) fn is_status_page(name: &str) -> bool {
         || name == "assets"
 }
 
-/// The newest `at` of any log entry: what the static site counts ages to.
-pub fn newest_entry(found: &[Found]) -> Option<DateTime<Utc>> {
-    found
-        .iter()
-        .flat_map(|f| f.record.decision_log.iter())
-        .filter_map(|e| parse_time(&e.at))
+/// What the static site counts ages to: the newest `at` of the log entries, leaving out those
+/// stamped ahead of the commits that hold them (one wrong clock would make every card "3 years
+/// ago"); without any other, the newest commit of the histories.
+pub fn as_of(histories: &[History]) -> Option<DateTime<Utc>> {
+    let lines = || histories.iter().flat_map(|h| h.lines.iter());
+    lines()
+        .filter(|l| !l.ahead(None))
+        .filter_map(|l| parse_time(&l.entry.at))
         .max()
+        .or_else(|| {
+            histories
+                .iter()
+                .flat_map(|h| h.revisions.iter())
+                .map(|r| r.time.with_timezone(&Utc))
+                .max()
+        })
 }
 
 /// The frame of every page: head with the style sheet and script, header, main, footer.

@@ -39,6 +39,8 @@ pub enum Rule {
     IdChanged,
     RecordDeleted,
     PlanChanged,
+    PlanAmendmentMismatch,
+    LogTimeAhead,
 }
 
 impl Rule {
@@ -72,6 +74,8 @@ impl Rule {
             Rule::IdChanged => "id-changed",
             Rule::RecordDeleted => "record-deleted",
             Rule::PlanChanged => "plan-changed",
+            Rule::PlanAmendmentMismatch => "plan-amendment-mismatch",
+            Rule::LogTimeAhead => "log-time-ahead",
         }
     }
 }
@@ -418,7 +422,47 @@ impl Checker<'_> {
         self.shipped_needs_ship(&typed);
         self.about(None);
         let id_at = typed.id.as_ref().map(|f| (f.value.clone(), f.at));
-        (typed.into_record(), id_at)
+        let places: Vec<(&str, Pos)> = FIELDS
+            .iter()
+            .filter(|f| f.plan)
+            .filter_map(|f| Some((f.name, typed.get(f.name)?.at)))
+            .collect();
+        let record = typed.into_record();
+        if let Some(record) = &record {
+            self.plan_amendment_mismatch(record, &places);
+            self.about(None);
+        }
+        (record, id_at)
+    }
+
+    /// `plan-amendment-mismatch`: a field of a locked plan holds the value its last `amended:`
+    /// entry set (two branches amending it differently merge into a log that says otherwise).
+    fn plan_amendment_mismatch(&mut self, record: &Record, places: &[(&str, Pos)]) {
+        for m in crate::record::plan::mismatches(record) {
+            let at = places
+                .iter()
+                .find(|(name, _)| *name == m.field)
+                .map_or_else(Pos::start, |(_, at)| *at);
+            let amendment =
+                crate::record::texts::Note::amended(m.field, &m.amended_to, &m.value, "why");
+            self.about(Some(m.field));
+            self.report(
+                at,
+                Rule::PlanAmendmentMismatch,
+                format!(
+                    "{} is {}, but the last amendment of it (decision-log entry {}) sets it to {}",
+                    m.field,
+                    m.value,
+                    m.entry + 1,
+                    m.amended_to
+                ),
+                Some(&format!(
+                    "if {} is right, append an entry saying so, `note: \"{amendment}\"`; \
+                     else set {} back to {}",
+                    m.value, m.field, m.amended_to
+                )),
+            );
+        }
     }
 
     /// `yaml-syntax`: the top level must be a mapping.

@@ -225,14 +225,12 @@ fn schemas() -> Value {
     ];
     let mut shown: Vec<(&str, Value)> = fields.iter().map(|f| (f.name, f.schema.clone())).collect();
     // Derived from `observed`, answered beside it, never written.
-    shown.push((
-        "lift",
-        json!({ "type": ["number", "null"], "readOnly": true, "description": "(observed - baseline) / |baseline|, a fraction; null without observed or with a zero baseline" }),
-    ));
-    shown.push((
-        "target_met",
-        json!({ "type": ["boolean", "null"], "readOnly": true, "description": "observed reached target (at or below it with direction decrease); null without observed" }),
-    ));
+    for derived in crate::record::DERIVED {
+        shown.push((
+            derived.name,
+            json!({ "type": [derived.kind, "null"], "readOnly": true, "description": derived.description }),
+        ));
+    }
     let experiment = object(
         shown,
         fields
