@@ -240,13 +240,19 @@ fn offline(mut out: Round, e: NetError, repo: &Repo, target: &Target) -> Round {
     counted(out, repo, target)
 }
 
-/// The round with the branch's tip and how far it is from the remote's.
+/// The round with the branch's tip and how far it is from the remote's: ahead counts the
+/// commits not yet pushed (against the tip last pushed, or the remote's when none was),
+/// behind the remote's commits the branch lacks.
 fn counted(mut out: Round, repo: &Repo, target: &Target) -> Round {
     let head = repo.branch().ok().flatten().and_then(|b| b.tip);
     let remote = repo.ref_id(&crate::git::tracking_ref(&target.remote, &target.upstream));
+    let pushed = repo.ref_id(&seen_ref(target)).or(remote);
     out.head = head.map(|id| id.to_string());
+    if let (Some(h), Some(p)) = (head, pushed) {
+        out.ahead = repo.ahead_behind(h, p).0;
+    }
     if let (Some(h), Some(r)) = (head, remote) {
-        (out.ahead, out.behind) = repo.ahead_behind(h, r);
+        out.behind = repo.ahead_behind(h, r).1;
     }
     out
 }
