@@ -102,6 +102,25 @@ pub struct Round {
     pub parked: Vec<Parked>,
 }
 
+impl Round {
+    /// A round that has done nothing yet.
+    fn new(target: &Target) -> Round {
+        Round {
+            target: target.clone(),
+            state: State::Ok,
+            said: None,
+            remote_tip: None,
+            head: None,
+            ahead: 0,
+            behind: 0,
+            fast_forwarded: false,
+            replayed: 0,
+            pushed: false,
+            parked: Vec::new(),
+        }
+    }
+}
+
 /// The remote and branches: `remote`, else the branch's upstream, else `origin`; the branch of
 /// the same name there unless the upstream names another; `push`, else that branch.
 pub fn target(ws: &Workspace, remote: Option<&str>, push: Option<&str>) -> Result<Target, Error> {
@@ -171,19 +190,7 @@ pub fn round(
     net: &NetEnv,
 ) -> Result<Round, Error> {
     let repo = repo(ws)?;
-    let mut out = Round {
-        target: target.clone(),
-        state: State::Ok,
-        said: None,
-        remote_tip: None,
-        head: None,
-        ahead: 0,
-        behind: 0,
-        fast_forwarded: false,
-        replayed: 0,
-        pushed: false,
-        parked: Vec::new(),
-    };
+    let mut out = Round::new(target);
     for attempt in 0..PUSH_TRIES {
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(50 << attempt));
@@ -432,14 +439,19 @@ fn park(
         path: path.to_owned(),
         subject: commit.message.lines().next().unwrap_or_default().to_owned(),
         experiment: experiment_of(&commit.message),
-        fields: conflicts
-            .iter()
-            .map(|c| match c {
-                merge::Conflict::Field(key) => key.clone(),
-                other => other.to_string(),
-            })
-            .collect(),
+        fields: conflict_keys(conflicts),
     })
+}
+
+/// What each conflict is about: a key, or what else went wrong.
+fn conflict_keys(conflicts: &[merge::Conflict]) -> Vec<String> {
+    conflicts
+        .iter()
+        .map(|c| match c {
+            merge::Conflict::Field(key) => key.clone(),
+            other => other.to_string(),
+        })
+        .collect()
 }
 
 /// The commits parked so far, with what they conflict on against the branch's tip now.
@@ -461,14 +473,7 @@ pub fn parked(ws: &Workspace) -> Result<Vec<Parked>, Error> {
                     ours.as_deref().unwrap_or_default(),
                     &repo.blob_bytes(after)?,
                 );
-                merged
-                    .conflicts
-                    .iter()
-                    .map(|c| match c {
-                        merge::Conflict::Field(key) => key.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect()
+                conflict_keys(&merged.conflicts)
             }
             _ => Vec::new(),
         };
@@ -616,17 +621,8 @@ pub fn reset_to_remote(
         .branch()?
         .ok_or_else(|| Error::failed("HEAD is detached", "check out the shared branch first"))?;
     let mut out = Round {
-        target: target.clone(),
-        state: State::Ok,
-        said: None,
         remote_tip: Some(fetched.to_string()),
-        head: None,
-        ahead: 0,
-        behind: 0,
-        fast_forwarded: false,
-        replayed: 0,
-        pushed: false,
-        parked: Vec::new(),
+        ..Round::new(target)
     };
     if let Some(local) = branch.tip {
         let base = repo.base_of(local, fetched);
