@@ -24,16 +24,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let before = earlier_site(ws, &args.out, &out)?;
     let listing = ops::read::list(ws, &Filter::default())?;
     let found = &listing.found;
-    let ctx = Context {
-        mode: Mode::Static,
-        as_of: page::newest_entry(found),
-        forge: ws
-            .repo
-            .as_ref()
-            .and_then(|r| r.config_value("remote.origin.url"))
-            .and_then(|url| page::Forge::from_remote(&url)),
-        writable: false,
-    };
+    let ctx = Context::new(ws, Mode::Static, found, false);
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
         (
             "index.html".into(),

@@ -1,6 +1,7 @@
 //! What every page shares: the frame, the context, page names, badges and dates.
 
 use crate::ops::read::Found;
+use crate::ops::workspace::Workspace;
 use crate::record::Status;
 use crate::time::parse_time;
 use chrono::{DateTime, Utc};
@@ -41,6 +42,33 @@ pub struct Context {
     pub forge: Option<Forge>,
     /// Served without `--read-only`: the story shows its forms.
     pub writable: bool,
+}
+
+impl Context {
+    /// The context of this workspace's pages. Static pages count ages to the newest entry of
+    /// `found` (so that one commit gives the same bytes) and have no forms; served ones count
+    /// to the clock, with forms when `writable`.
+    pub fn new(ws: &Workspace, mode: Mode, found: &[Found], writable: bool) -> Context {
+        let forge = ws
+            .repo
+            .as_ref()
+            .and_then(|r| r.config_value("remote.origin.url"))
+            .and_then(|url| Forge::from_remote(&url));
+        match mode {
+            Mode::Static => Context {
+                mode,
+                as_of: newest_entry(found),
+                forge,
+                writable: false,
+            },
+            Mode::Served => Context {
+                mode,
+                as_of: Some(ws.env.now()),
+                forge,
+                writable,
+            },
+        }
+    }
 }
 
 /// Page names for records: the slug when it is a safe, unique URL segment, else the id.

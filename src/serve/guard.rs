@@ -1,15 +1,14 @@
 //! What every request passes before a handler: a `Host` this server answers to (no DNS
-//! rebinding), the bearer token when one is set, and FastAPI's JSON for bare 404s and 405s;
-//! for writes, a JSON content type and a body within the limit.
+//! rebinding) and the bearer token when one is set; and FastAPI's JSON for the router's own
+//! bare 404s and 405s.
 
-use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::serve::api::detail;
-use crate::serve::state::{MAX_BODY, Shared};
+use crate::serve::error::ApiError;
+use crate::serve::state::Shared;
 
 /// Refuses requests for other hosts and requests without the token.
 pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
@@ -21,11 +20,12 @@ pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) ->
     match host {
         Some(name) if state.hosts.contains(&name) => {}
         _ => {
-            return detail(
+            return ApiError::detail(
                 StatusCode::BAD_REQUEST,
                 "Invalid host header: this server answers to localhost and its own address \
                  (name others with --allowed-host)",
-            );
+            )
+            .into_response();
         }
     }
     let path = req.uri().path();
@@ -34,15 +34,7 @@ pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) ->
         && !public
         && !bearer_matches(req.headers(), token)
     {
-        let mut res = detail(
-            StatusCode::UNAUTHORIZED,
-            "Not authenticated: send `Authorization: Bearer <token>`",
-        );
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
-        return res;
+        return ApiError::Unauthorized.into_response();
     }
     if path == "/docs/" || (path == "/docs" && req.uri().query().is_some()) {
         // Swagger UI's page is built from the request's URI: give it the plain one.
@@ -89,67 +81,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-/// FastAPI's `{"detail": ...}` for the router's own empty 404s and 405s (`Allow` is kept).
+/// FastAPI's `{"detail": ...}` for the router's own empty 404s and 405s (the router adds
+/// `Allow` to a 405 on its way out).
 fn shape(res: Response) -> Response {
     let status = res.status();
     let bare = !res.headers().contains_key(header::CONTENT_TYPE);
     if !bare || !(status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED) {
         return res;
     }
-    let (mut parts, _) = res.into_parts();
-    let text = if status == StatusCode::NOT_FOUND {
-        "Not Found"
+    if status == StatusCode::NOT_FOUND {
+        ApiError::detail(status, "Not Found").into_response()
     } else {
-        "Method Not Allowed"
-    };
-    let fresh = detail(status, text);
-    let (fresh_parts, body) = fresh.into_parts();
-    parts.headers.extend(fresh_parts.headers);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, body)
-}
-
-/// A write's body: JSON (415 otherwise), at most [`MAX_BODY`] bytes (413 otherwise).
-pub async fn json_body(
-    method: &Method,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Bytes, Response> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .map(|h| {
-            h.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .is_some_and(|t| {
-            t == "application/json" || (t.starts_with("application/") && t.ends_with("+json"))
-        });
-    if !json {
-        return Err(detail(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &format!("{method} needs a JSON body: send `Content-Type: application/json`"),
-        ));
+        ApiError::NotAllowed {
+            detail: "Method Not Allowed".into(),
+            allow: None,
+        }
+        .into_response()
     }
-    let too_large = || {
-        detail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the body is over {MAX_BODY} bytes"),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(too_large());
-    }
-    axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| too_large().into_response())
 }
 
 #[cfg(test)]

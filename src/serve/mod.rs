@@ -1,29 +1,41 @@
 //! `xp serve`: the origin service's HTTP API over the same files and operations as the
 //! command line, so that its scripts, bots and `/docs` users keep working.
 //!
-//! Handlers parse the request, run one [`crate::ops`] operation on a blocking thread (git and
-//! files block) and render JSON; no rule, edit or git step lives here.
+//! This file starts the server and assembles the router; each resource has its own file of
+//! handlers. A handler takes what it needs through extractors (`extract.rs`, `query.rs`), runs
+//! one [`crate::ops`] operation on a blocking thread (`state::blocking`: git and files block)
+//! and answers JSON or an [`ApiError`](error::ApiError) (`error.rs`), FastAPI's way. No rule,
+//! edit or git step lives here.
 
 // A refused request's error is the answer itself, built once per request.
 #![allow(clippy::result_large_err)]
 
-mod api;
+mod body;
 mod cache;
 mod docs;
+mod error;
+mod experiments;
+mod export;
+mod extract;
 mod guard;
+mod health;
+mod notes;
 pub mod openapi;
 mod page;
-mod routes;
+mod query;
 mod state;
+mod write;
 
 pub use state::MAX_BODY;
-use state::State;
+use state::{Shared, State};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::routing::{MethodRouter, get, patch, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -31,6 +43,7 @@ use hyper_util::service::TowerToHyperService;
 use crate::env::Env;
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
+use crate::serve::error::ApiError;
 
 /// How long a client may take to send a request's line and headers (the first request's, or
 /// the next one's on a kept-alive connection) before its connection is closed, so that
@@ -117,6 +130,10 @@ pub fn run(
     // experiments directory named does not exist.
     let ws = Workspace::open(env, options.dir.as_deref())?;
     ws.need_dir()?;
+    let root = ws
+        .repo
+        .as_ref()
+        .map_or_else(|| ws.env.cwd.clone(), |r| r.workdir().to_owned());
     let mut warnings = Vec::new();
     if crate::ops::init::driver_registered(&ws) == Some(false) {
         warnings.push(
@@ -151,14 +168,63 @@ pub fn run(
             read_only: options.read_only,
             hosts,
             cache: cache::Cache::default(),
+            root,
         });
         listening(&url(bound), &warnings);
-        serve(listener, routes::router(state), stop_signal()).await;
+        serve(listener, router(state), stop_signal()).await;
         Ok::<(), Error>(())
     })?;
     // Dropping the runtime waits for blocking tasks (writes in flight) to finish.
     drop(runtime);
     Ok(())
+}
+
+/// Every route of the API, the pages and the docs, behind the guard. On a `--read-only`
+/// server every write answers 405, allowing the reads.
+fn router(state: Shared) -> Router {
+    let (create, change, note) = if state.read_only {
+        (
+            post(|| read_only("GET,HEAD")),
+            patch(|| read_only("GET,HEAD")),
+            post(|| read_only("")),
+        )
+    } else {
+        (
+            post(experiments::create),
+            patch(experiments::update),
+            post(notes::add),
+        )
+    };
+    let routes: [(&str, MethodRouter<Shared>); 13] = [
+        ("/health", get(health::health)),
+        ("/experiments", get(experiments::list).merge(create)),
+        ("/experiments/export.csv", get(export::csv)),
+        ("/experiments/{ref}", get(experiments::get).merge(change)),
+        ("/experiments/{ref}/log", get(experiments::log)),
+        ("/experiments/{ref}/similar", get(experiments::similar)),
+        ("/experiments/{ref}/notes", note),
+        ("/openapi.json", get(openapi::serve)),
+        ("/", get(page::board)),
+        ("/e/{name}", get(page::story)),
+        ("/assets/xp.css", get(page::css)),
+        ("/assets/xp.js", get(page::js)),
+        ("/assets/index.js", get(page::index)),
+    ];
+    let mut app = Router::new();
+    for (path, route) in routes {
+        app = app.route(path, route);
+    }
+    app.with_state(state.clone())
+        .merge(docs::routes())
+        .layer(axum::middleware::from_fn_with_state(state, guard::check))
+}
+
+/// A write on a `--read-only` server: 405, allowing the reads.
+async fn read_only(allow: &str) -> ApiError {
+    ApiError::NotAllowed {
+        detail: "this server is read-only (started with --read-only)".into(),
+        allow: Some(allow.into()),
+    }
 }
 
 /// Answers connections until `stop` resolves, then lets the requests being answered finish

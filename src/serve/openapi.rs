@@ -1,6 +1,7 @@
 //! `/openapi.json`: the OpenAPI 3.1 document, built from the record's field list and the
 //! table of paths below (a test holds the table against the running router).
 
+use axum::Json;
 use serde_json::{Map, Value, json};
 
 use crate::record::fields::{self, FieldKind};
@@ -354,6 +355,11 @@ fn parameter(name: &str) -> Value {
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "query", "required": false, "schema": schema, "style": "form", "explode": true })
+}
+
+/// `GET /openapi.json`.
+pub async fn serve() -> Json<Value> {
+    Json(document())
 }
 
 /// The whole document.

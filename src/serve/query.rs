@@ -1,0 +1,147 @@
+//! The query strings of the listing and the export, read into a filter (422 at
+//! `["query", key]` for a value that is not one the parameter takes); other parameters are
+//! ignored, as FastAPI does.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde_json::Value;
+
+use crate::export::{self, Column};
+use crate::ops::read::Filter;
+use crate::record::{Decision, Status};
+use crate::rules::Rule;
+use crate::serve::error::{ApiError, Invalid};
+
+/// What a listing's or an export's query string asks for.
+pub struct Query {
+    pub filter: Filter,
+    pub excel: bool,
+    pub columns: Vec<Column>,
+}
+
+/// `GET /experiments`'s query: `status` (repeatable), `decision`, `tag`.
+pub struct ListQuery(pub Query);
+
+/// `GET /experiments/export.csv`'s query: the listing's, and `excel` and `columns`.
+pub struct ExportQuery(pub Query);
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ListQuery, ApiError> {
+        Ok(ListQuery(parse(parts.uri.query(), false)?))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ExportQuery, ApiError> {
+        Ok(ExportQuery(parse(parts.uri.query(), true)?))
+    }
+}
+
+fn names<const N: usize>(list: [&str; N]) -> String {
+    list.join(", ")
+}
+
+/// Reads `status` (repeatable), `decision`, `tag`, and for the export `excel` and `columns`.
+fn parse(raw: Option<&str>, export_params: bool) -> Result<Query, Vec<Invalid>> {
+    let mut q = Query {
+        filter: Filter::default(),
+        excel: false,
+        columns: Column::defaults(),
+    };
+    let mut bad = Vec::new();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(key);
+        let value = decode(value);
+        let input = Value::from(value.as_str());
+        let at = |kind: &str, msg: String| Invalid::new(kind, &["query", &key], msg, input.clone());
+        match key.as_str() {
+            "status" => match Status::parse(&value) {
+                Some(s) => q.filter.statuses.push(s),
+                None => bad.push(at(
+                    Rule::BadStatus.name(),
+                    format!(
+                        "status must be one of {}",
+                        names(Status::ALL.map(Status::as_str))
+                    ),
+                )),
+            },
+            "decision" => match Decision::parse(&value) {
+                Some(d) => q.filter.decision = Some(d),
+                None => bad.push(at(
+                    Rule::BadDecision.name(),
+                    format!(
+                        "decision must be one of {}",
+                        names(Decision::ALL.map(Decision::as_str))
+                    ),
+                )),
+            },
+            "tag" => q.filter.tag = Some(value),
+            "excel" if export_params => match value.as_str() {
+                "true" | "1" | "yes" | "on" => q.excel = true,
+                "false" | "0" | "no" | "off" => q.excel = false,
+                _ => bad.push(at("bool_parsing", "excel must be true or false".into())),
+            },
+            "columns" if export_params => match export::parse_columns(&value) {
+                Ok(columns) => q.columns = columns,
+                Err(e) => bad.push(at("value_error", e)),
+            },
+            _ => {}
+        }
+    }
+    if bad.is_empty() { Ok(q) } else { Err(bad) }
+}
+
+/// Percent-decoding of one query component (`+` is a space); invalid UTF-8 is replaced.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_are_decoded_and_repeated_statuses_kept() {
+        assert_eq!(decode("a%20b+c%zz%4"), "a b c%zz%4");
+        assert_eq!(decode("%2B%ff"), "+\u{fffd}");
+        let q = parse(Some("status=running&status=draft&tag=a%2Fb&other=1"), false)
+            .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!(q.filter.statuses, [Status::Running, Status::Draft]);
+        assert_eq!(q.filter.tag.as_deref(), Some("a/b"));
+        assert!(
+            parse(Some("excel=true"), false).is_ok(),
+            "ignored outside export"
+        );
+        assert!(parse(Some("excel=maybe"), true).is_err());
+        assert!(parse(Some("status=done&decision=nope"), false).is_err_and(|bad| bad.len() == 2));
+    }
+}
