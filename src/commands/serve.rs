@@ -38,7 +38,7 @@ Status codes:
 
   200 success, a create included; 400 a Host header this server does not answer to; 401 a token is set and the request lacks `Authorization: Bearer <token>`; 404 an unknown ref or path
 
-  405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, or a record on disk that breaks rules
+  405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, a record on disk that breaks rules, or a record with someone's changes not committed (the server never commits them under its name)
 
   413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock)
 

@@ -38,6 +38,7 @@ pub use history::{CommitInfo, HistoryCommit, IsIt, Wanted};
 pub use identity::global_user_name;
 pub use index::ConflictedFile;
 pub use lock::WriteLock;
+pub use preflight::Worktree;
 
 /// What git needs from the outside world: the `GIT_*` variables (and `EMAIL`), the clock, and
 /// the point where a test wants xp to fail. The caller builds it from its own environment.

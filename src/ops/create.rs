@@ -115,6 +115,7 @@ fn create_with(
         .unwrap_or_default();
     let change = Change {
         subject: format!("xp: new {slug}"),
+        fields: Vec::new(),
         body: record.title.clone(),
         id: record.id.clone(),
     };

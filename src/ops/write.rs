@@ -2,26 +2,43 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Sources};
-use crate::git::Committed;
+use crate::error::{Error, Refusal, Sources};
+use crate::git::{Committed, Worktree};
 use crate::ops::notice::Notice;
 use crate::ops::workspace::Workspace;
+use crate::record::FIELDS;
+use crate::record::texts::{Changed, shown};
 use crate::record::{LogEntry, Record};
 use crate::rules;
 use crate::store::Loaded;
 use crate::time::format_time;
 
-/// How a write ends: committed in a git work tree, or only written.
+/// How a write ends: committed in a git work tree, or only written; and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Commit the file (false: `--no-commit`).
     pub commit: bool,
+    pub writer: Writer,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { commit: true }
+        WriteOptions {
+            commit: true,
+            writer: Writer::Person,
+        }
     }
+}
+
+/// Who a write is for, which decides what becomes of an edit of the record not yet committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// A person in their own clone (the command line): their edit is committed with the change,
+    /// and the commit body lists every field it changes.
+    Person,
+    /// A server writing for others: it refuses a record with changes not committed, which are
+    /// someone's work, rather than commit them under its own name.
+    Service,
 }
 
 /// A change to record in a commit.
@@ -29,7 +46,9 @@ impl Default for WriteOptions {
 pub struct Change {
     /// The commit subject, e.g. `xp: note on homepage-cta-color`.
     pub subject: String,
-    /// What changed, for the commit body.
+    /// The fields that change, as `field: from -> to` lines: the body's first paragraph.
+    pub fields: Vec<String>,
+    /// What else the body says: the note, the reason, the title.
     pub body: String,
     pub id: String,
 }
@@ -154,15 +173,17 @@ pub(crate) fn save(
         Some(repo) => Some(ws.repo_path(repo, path)?),
         None => None,
     };
+    let mut change = change.clone();
     if let (Some(repo), Some(rel)) = (repo, &rel) {
-        repo.preflight(rel, old)?;
+        let worktree = repo.preflight(rel, old)?;
+        uncommitted(&worktree, rel, old, new, &mut change, options.writer)?;
     }
     ws.store.write(path, new)?;
     ws.env.crash_point("after-write");
     let (Some(repo), Some(rel)) = (repo, &rel) else {
         return Ok(None);
     };
-    let message = commit_message(change);
+    let message = commit_message(&change);
     match repo.commit_file(rel, new, &message, &ws.env.git()) {
         Ok(done) => {
             notices.push(Notice::Committed {
@@ -194,15 +215,73 @@ pub(crate) fn save(
     }
 }
 
-/// The commit message: subject, body, and the trailer `xp log` follows.
-pub fn commit_message(change: &Change) -> String {
-    let body = change.body.trim();
-    if body.is_empty() {
-        format!("{}\n\nExperiment-Id: {}\n", change.subject, change.id)
-    } else {
-        format!(
-            "{}\n\n{}\n\nExperiment-Id: {}\n",
-            change.subject, body, change.id
-        )
+/// What becomes of an edit of the record that is not committed (`old`, the file now, differs
+/// from HEAD's version): a person's is committed with the change, which then lists every field
+/// that differs from HEAD's version; a service refuses it.
+fn uncommitted(
+    worktree: &Worktree,
+    rel: &str,
+    old: Option<&[u8]>,
+    new: &[u8],
+    change: &mut Change,
+    writer: Writer,
+) -> Result<(), Error> {
+    let path = Path::new(rel);
+    let record = |bytes: &[u8]| rules::check_bytes(path, bytes).record;
+    let differ = |from: &Record, to: &Record| -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .filter(|f| from.get(f.name) != to.get(f.name))
+            .map(|f| f.name)
+            .collect()
+    };
+    match (worktree, writer) {
+        (Worktree::Committed, _) | (Worktree::New, Writer::Person) => Ok(()),
+        (Worktree::New, Writer::Service) => Err(Error::Refused(vec![Refusal::Uncommitted {
+            path: rel.to_owned(),
+            fields: Vec::new(),
+            new: true,
+        }])),
+        (Worktree::Edited { head }, Writer::Service) => {
+            let fields = match (record(head), old.and_then(record)) {
+                (Some(head), Some(now)) => differ(&head, &now),
+                _ => Vec::new(),
+            };
+            Err(Error::Refused(vec![Refusal::Uncommitted {
+                path: rel.to_owned(),
+                fields,
+                new: false,
+            }]))
+        }
+        (Worktree::Edited { head }, Writer::Person) => {
+            if let (Some(head), Some(new)) = (record(head), record(new)) {
+                change.fields = differ(&head, &new)
+                    .into_iter()
+                    .map(|field| {
+                        Changed {
+                            field,
+                            from: &shown(field, &head.get(field)),
+                            to: &shown(field, &new.get(field)),
+                        }
+                        .to_string()
+                    })
+                    .collect();
+            }
+            Ok(())
+        }
     }
+}
+
+/// The commit message: subject, the changed fields, the rest of the body, and the trailer
+/// `xp log` follows.
+pub fn commit_message(change: &Change) -> String {
+    let mut message = change.subject.clone();
+    for paragraph in [change.fields.join("\n"), change.body.clone()] {
+        let paragraph = paragraph.trim();
+        if !paragraph.is_empty() {
+            message.push_str("\n\n");
+            message.push_str(paragraph);
+        }
+    }
+    format!("{message}\n\nExperiment-Id: {}\n", change.id)
 }

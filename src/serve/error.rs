@@ -323,6 +323,17 @@ fn refused(list: &[Refusal], body: Option<&Map<String, Value>>) -> (StatusCode, 
             "send `amend` with the reason; the change and the reason are logged".to_owned()
         }
         Refusal::NothingToChange => "send a field to change, or a `note`".to_owned(),
+        Refusal::Uncommitted {
+            path, new: true, ..
+        } => format!(
+            "nothing was written; in the server's clone, commit the file (`git add {path} && \
+             git commit`) or move it away, then send the request again"
+        ),
+        Refusal::Uncommitted { path, .. } => format!(
+            "nothing was written; in the server's clone, commit the edit (`git commit {path}`) \
+             or discard it (`git restore --staged --worktree {path}`), then send the request \
+             again"
+        ),
         _ => "nothing was written".to_owned(),
     });
     explained(

@@ -7,17 +7,17 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::ops;
 use crate::ops::create::Source;
 use crate::ops::log::Line;
 use crate::ops::note::Who;
-use crate::ops::{self, WriteOptions};
 use crate::record::Record;
 use crate::serve::body;
 use crate::serve::error::{ApiError, Blame};
 use crate::serve::extract::{JsonBody, Ref};
 use crate::serve::query::ListQuery;
 use crate::serve::state::{Shared, blocking};
-use crate::serve::write::{Written, write};
+use crate::serve::write::{SERVER, Written, write};
 
 /// The records a listing keeps, and how many files break rules (said in `xp-broken-files`).
 pub struct Listed {
@@ -69,7 +69,7 @@ pub async fn create(State(state): State<Shared>, body: JsonBody) -> Result<Writt
         bytes: body::payload_text(&body).into_bytes(),
     };
     write(state, Blame::Payload(body.0), move |ws, notices| {
-        ops::create::create(ws, notices, source, WriteOptions::default())
+        ops::create::create(ws, notices, source, SERVER)
     })
     .await
 }
@@ -82,14 +82,7 @@ pub async fn update(
 ) -> Result<Written, ApiError> {
     let changes = body::changes(&body)?;
     write(state, Blame::Change(body.0), move |ws, notices| {
-        ops::update::update_as(
-            ws,
-            notices,
-            &r,
-            changes,
-            Who::AsGiven,
-            WriteOptions::default(),
-        )
+        ops::update::update_as(ws, notices, &r, changes, Who::AsGiven, SERVER)
     })
     .await
 }

@@ -2,13 +2,13 @@
 
 use axum::extract::State;
 
+use crate::ops;
 use crate::ops::note::Who;
-use crate::ops::{self, WriteOptions};
 use crate::serve::body;
 use crate::serve::error::{ApiError, Blame};
 use crate::serve::extract::{JsonBody, Ref};
 use crate::serve::state::Shared;
-use crate::serve::write::{Written, write};
+use crate::serve::write::{SERVER, Written, write};
 
 /// `POST /experiments/{ref}/notes`: `{"note": ..., "who": optional}`; the server stamps `at`.
 pub async fn add(
@@ -18,7 +18,7 @@ pub async fn add(
 ) -> Result<Written, ApiError> {
     let note = body::note(&body)?;
     write(state, Blame::Change(body.0), move |ws, notices| {
-        ops::note::append(ws, notices, &r, note, Who::AsGiven, WriteOptions::default())
+        ops::note::append(ws, notices, &r, note, Who::AsGiven, SERVER)
     })
     .await
 }

@@ -7,10 +7,18 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
-use crate::ops::{Notice, Saved};
+use crate::ops::write::Writer;
+use crate::ops::{Notice, Saved, WriteOptions};
 use crate::record::Record;
 use crate::serve::error::{ApiError, Blame};
 use crate::serve::state::{Shared, blocking};
+
+/// How the server writes: each change committed, and a record with someone's changes not
+/// committed refused rather than committed under the server's name.
+pub const SERVER: WriteOptions = WriteOptions {
+    commit: true,
+    writer: Writer::Service,
+};
 
 /// A write's answer: the record as written, and the commit's short hash in `xp-commit`.
 pub struct Written {

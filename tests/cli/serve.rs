@@ -516,6 +516,84 @@ fn the_cli_and_the_server_see_one_truth_and_no_change_is_served_stale() {
     assert_eq!(refused["problems"][0]["rule"], "wrong-type");
 }
 
+/// A person's edit of a record, not committed, is never committed under the server's name:
+/// a write to that record is refused with what to do, and nothing changes.
+#[test]
+fn a_hand_edit_not_committed_is_refused_not_committed_by_the_server() {
+    let (env, server) = served(&[]);
+    env.new_cta();
+    let file = "experiments/homepage-cta-color.yaml";
+    let edited = env
+        .read(file)
+        .replace("learning: null", "learning: WIP do not publish");
+    env.write(file, &edited);
+    let head = env.git(&["rev-parse", "HEAD"]);
+    for (method, path, body) in [
+        (
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        ),
+        (
+            "PATCH",
+            "/experiments/homepage-cta-color",
+            json!({"confidence": 5}),
+        ),
+    ] {
+        let refused = server.send(method, path, Some(&body)).expect(409).json();
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(file) && detail.contains("not committed (learning)"),
+            "{refused}"
+        );
+        let hint = refused["hint"].as_str().unwrap();
+        assert!(
+            hint.contains(&format!("git commit {file}")) && hint.contains("git restore"),
+            "{refused}"
+        );
+    }
+    // Staged, it is still someone's edit.
+    env.git(&["add", file]);
+    server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        )
+        .expect(409);
+    assert_eq!(
+        env.git(&["rev-parse", "HEAD"]),
+        head,
+        "nothing was committed"
+    );
+    assert_eq!(env.read(file), edited, "the edit is as it was");
+    // Once it is committed, the server writes again.
+    env.git(&["commit", "-qm", "learning by hand"]);
+    server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        )
+        .expect(200);
+    // A record never committed is someone's too.
+    env.write(
+        "experiments/mine.yaml",
+        &env.read(file)
+            .replace("Homepage CTA Color", "Mine")
+            .replace(&env.record(file).id, "0b7e7a52-7a3d-4f5e-8b1c-2d3e4f5a6b7c"),
+    );
+    let refused = server
+        .post("/experiments/mine/notes", json!({"note": "x"}))
+        .expect(409)
+        .json();
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("was never committed"),
+        "{refused}"
+    );
+}
+
 #[test]
 fn protections_keep_other_sites_and_other_machines_out() {
     let env = TestEnv::repo();
