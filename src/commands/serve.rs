@@ -12,7 +12,7 @@ use crate::ui::Ui;
 const MORE: &str = "\
 Endpoints (the origin service's API; records are JSON with its field names):
 
-  GET /health - {\"status\": \"ok\", \"merge_driver\": true}; merge_driver is false where `xp init` never ran, null outside git
+  GET /health - {\"status\": \"ok\", \"merge_driver\": true, \"branch\": \"main\"}; merge_driver is false where `xp init` never ran, null outside git; branch is where writes are committed, null on a detached HEAD (writes are refused)
 
   POST /experiments - creates a record from the origin's payload (title, hypothesis, primary_metric, baseline, target; optional status, confidence, decision, learning and xp's optional keys); one commit
 
@@ -40,7 +40,7 @@ Status codes:
 
   405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, a record on disk that breaks rules, or a record with someone's changes not committed (the server never commits them under its name)
 
-  413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock)
+  413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)
 
 Protections:
 

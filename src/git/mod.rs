@@ -144,6 +144,26 @@ impl Repo {
         Some(parts.join("/"))
     }
 
+    /// The branch HEAD is on, where commits land (`main`; a branch with no commits yet too);
+    /// None when HEAD is detached.
+    pub fn branch(&self) -> Result<Option<String>, GitError> {
+        let tip = self.tip()?;
+        Ok((tip.refname != "HEAD").then(|| {
+            tip.refname
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&tip.refname)
+                .to_owned()
+        }))
+    }
+
+    /// Refuses a detached HEAD, where a commit would be on no branch.
+    pub fn need_branch(&self) -> Result<(), GitError> {
+        match self.branch()? {
+            Some(_) => Ok(()),
+            None => Err(GitError::Detached),
+        }
+    }
+
     /// The ref HEAD points to and its commit, read afresh.
     fn tip(&self) -> Result<Tip, GitError> {
         let head = self

@@ -37,7 +37,8 @@ pub enum Writer {
     /// and the commit body lists every field it changes.
     Person,
     /// A server writing for others: it refuses a record with changes not committed, which are
-    /// someone's work, rather than commit them under its own name.
+    /// someone's work, rather than commit them under its own name; and a detached HEAD, where
+    /// its commits would be on no branch people read.
     Service,
 }
 
@@ -175,6 +176,9 @@ pub(crate) fn save(
     };
     let mut change = change.clone();
     if let (Some(repo), Some(rel)) = (repo, &rel) {
+        if options.writer == Writer::Service {
+            repo.need_branch()?;
+        }
         let worktree = repo.preflight(rel, old)?;
         uncommitted(&worktree, rel, old, new, &mut change, options.writer)?;
     }

@@ -40,14 +40,27 @@ pub struct Context {
     /// gives the same bytes), the clock when served.
     pub as_of: Option<DateTime<Utc>>,
     pub forge: Option<Forge>,
-    /// Served without `--read-only`: the story shows its forms.
+    /// Served without `--read-only`, on a branch: the story shows its forms.
     pub writable: bool,
+    /// Where the server's writes go, said in the header of served pages (None on the static
+    /// site, whose bytes depend on the commit alone, and outside git).
+    pub branch: Option<Branch>,
+}
+
+/// Where a served page says writes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Branch {
+    /// Commits land on this branch.
+    Named(String),
+    /// HEAD is detached: the server refuses writes.
+    Detached,
 }
 
 impl Context {
     /// The context of this workspace's pages. Static pages count ages to the newest entry of
     /// `found` (so that one commit gives the same bytes) and have no forms; served ones count
-    /// to the clock, with forms when `writable`.
+    /// to the clock, say which branch writes go to, and have forms when `writable` and HEAD is
+    /// on a branch.
     pub fn new(ws: &Workspace, mode: Mode, found: &[Found], writable: bool) -> Context {
         let forge = ws
             .repo
@@ -60,13 +73,22 @@ impl Context {
                 as_of: newest_entry(found),
                 forge,
                 writable: false,
+                branch: None,
             },
-            Mode::Served => Context {
-                mode,
-                as_of: Some(ws.env.now()),
-                forge,
-                writable,
-            },
+            Mode::Served => {
+                let branch = ws.repo.as_ref().and_then(|r| match r.branch() {
+                    Ok(Some(name)) => Some(Branch::Named(name)),
+                    Ok(None) => Some(Branch::Detached),
+                    Err(_) => None,
+                });
+                Context {
+                    mode,
+                    as_of: Some(ws.env.now()),
+                    forge,
+                    writable: writable && branch != Some(Branch::Detached),
+                    branch,
+                }
+            }
         }
     }
 }
@@ -158,6 +180,17 @@ pub(super) fn layout(
                 a.skip href="#main" { "Skip to content" }
                 header.top {
                     a.brand href=(home) { span.logo aria-hidden="true" { "xp" } " Experiments" }
+                    @match &ctx.branch {
+                        Some(Branch::Named(name)) => {
+                            span.branch { "Writes go to branch " code { (name) } }
+                        }
+                        Some(Branch::Detached) => {
+                            span.branch.detached {
+                                "HEAD is detached: writes are refused until a branch is checked out"
+                            }
+                        }
+                        None => {}
+                    }
                     @if let Some(as_of) = ctx.as_of {
                         @if ctx.mode == Mode::Static {
                             span.asof {
@@ -186,6 +219,7 @@ pub fn problem(code: u16, message: &str) -> String {
         as_of: None,
         forge: None,
         writable: false,
+        branch: None,
     };
     let title = if code == 404 {
         "Not found"

@@ -143,6 +143,16 @@ pub fn run(
                 .to_owned(),
         );
     }
+    if let Some(repo) = &ws.repo
+        && !options.read_only
+        && matches!(repo.branch(), Ok(None))
+    {
+        warnings.push(
+            "HEAD is detached, so writes are refused (their commits would be on no branch); \
+             check out the branch the experiments belong on (`git switch main`)"
+                .to_owned(),
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .enable_time()

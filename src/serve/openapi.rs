@@ -299,7 +299,7 @@ fn schemas() -> Value {
             },
             "required": ["at", "who", "note", "commit"]
         },
-        "Health": object(vec![("status", json!({ "const": "ok" })), ("merge_driver", json!({ "type": ["boolean", "null"], "description": "this clone merges experiment files with xp's merge driver (`xp init` registers it); null outside git" }))], vec!["status", "merge_driver"], "Health"),
+        "Health": object(vec![("status", json!({ "const": "ok" })), ("merge_driver", json!({ "type": ["boolean", "null"], "description": "this clone merges experiment files with xp's merge driver (`xp init` registers it); null outside git" })), ("branch", json!({ "type": ["string", "null"], "description": "the branch writes are committed to; null on a detached HEAD (writes are refused with 503) and outside git" }))], vec!["status", "merge_driver", "branch"], "Health"),
         "Error": {
             "type": "object",
             "properties": {
@@ -340,7 +340,9 @@ fn describe(status: u16) -> &'static str {
         413 => "The body is over 1 MiB",
         415 => "The body is not application/json",
         422 => "Every broken rule at once",
-        503 => "Git's state forbids writes (a merge in progress, a foreign index.lock)",
+        503 => {
+            "Git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)"
+        }
         _ => "Error",
     }
 }

@@ -46,7 +46,7 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
     server.get("/health").expect(200);
     assert_eq!(
         server.get("/health").json(),
-        json!({"status": "ok", "merge_driver": true})
+        json!({"status": "ok", "merge_driver": true, "branch": "main"})
     );
 
     let created = server.post("/experiments", cta()).expect(200).json();
@@ -592,6 +592,75 @@ fn a_hand_edit_not_committed_is_refused_not_committed_by_the_server() {
             .contains("was never committed"),
         "{refused}"
     );
+}
+
+/// On a detached HEAD the server's commits would be on no branch: gone from the board after
+/// `git checkout main`, or landing on whatever branch is checked out next. It refuses writes
+/// there, and says where writes go in `/health` and on the board.
+#[test]
+fn writes_on_a_detached_head_are_refused_and_the_branch_is_said() {
+    let (env, server) = served(&[]);
+    env.new_cta();
+    let board = server.get("/").expect(200).text();
+    assert!(
+        board.contains("Writes go to branch <code>main</code>"),
+        "{board}"
+    );
+    env.git(&["checkout", "-q", "--detach"]);
+    let head = env.git(&["rev-parse", "HEAD"]);
+    assert_eq!(server.get("/health").json()["branch"], Value::Null);
+    for (method, path, body) in [
+        ("POST", "/experiments", cta()),
+        (
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        ),
+        (
+            "PATCH",
+            "/experiments/homepage-cta-color",
+            json!({"confidence": 5}),
+        ),
+    ] {
+        let refused = server.send(method, path, Some(&body)).expect(503).json();
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("HEAD is detached")
+                && refused["hint"].as_str().unwrap().contains("git switch"),
+            "{refused}"
+        );
+    }
+    assert_eq!(
+        env.git(&["rev-parse", "HEAD"]),
+        head,
+        "nothing was committed"
+    );
+    assert!(env.git(&["status", "--porcelain"]).is_empty());
+    let board = server.get("/").expect(200).text();
+    assert!(
+        board.contains("HEAD is detached: writes are refused"),
+        "{board}"
+    );
+    let story = server.get("/e/homepage-cta-color").expect(200).text();
+    assert!(!story.contains("data-form"), "no forms that would fail");
+    // Back on a branch, writes land there.
+    env.git(&["switch", "-q", "-c", "feat/a"]);
+    assert_eq!(server.get("/health").json()["branch"], "feat/a");
+    server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        )
+        .expect(200);
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s", "feat/a"]).trim(),
+        "xp: note on homepage-cta-color"
+    );
+    // The command line keeps working on a detached HEAD, as git does.
+    env.git(&["checkout", "-q", "--detach"]);
+    env.ok(&["note", "homepage-cta-color", "from the terminal"]);
 }
 
 #[test]
@@ -1494,7 +1563,7 @@ fn a_server_without_the_merge_driver_says_so() {
     };
     assert_eq!(
         server.get("/health").expect(200).json(),
-        json!({"status": "ok", "merge_driver": false})
+        json!({"status": "ok", "merge_driver": false, "branch": "main"})
     );
     server.post("/experiments", cta()).expect(200);
     let mut server = server;
