@@ -7,6 +7,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::error::Error;
 use crate::ops;
 use crate::ops::create::Source;
 use crate::ops::log::Line;
@@ -36,7 +37,9 @@ impl IntoResponse for Listed {
     }
 }
 
-/// `GET /experiments`: every record the query keeps, in path order.
+/// `GET /experiments`: every record the query keeps, in path order; the files that break rules
+/// are left out and counted in `xp-broken-files`, or with `strict=true` refuse the list (409
+/// with their problems, as the export does).
 pub async fn list(
     State(state): State<Shared>,
     ListQuery(query): ListQuery,
@@ -44,6 +47,21 @@ pub async fn list(
     blocking(state, move |st| {
         let ws = st.workspace()?;
         let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
+        if query.strict && listing.broken > 0 {
+            return Err(Error::Problems {
+                message: Some(format!(
+                    "{} experiment file(s) break rules, and strict=true lists all or nothing",
+                    listing.broken
+                )),
+                hint: Some(
+                    "fix them first (`xp check` lists every problem), or list without \
+                     strict=true to get the others"
+                        .into(),
+                ),
+                problems: listing.problems,
+                sources: listing.sources,
+            });
+        }
         Ok(Listed {
             records: listing.found.into_iter().map(|f| f.record).collect(),
             broken: listing.broken,

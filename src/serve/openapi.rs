@@ -16,6 +16,8 @@ pub struct Route {
     pub body: Option<&'static str>,
     /// The answer's schema (`None`: CSV).
     pub answer: Option<Value>,
+    /// The headers a success answers with, besides the content type.
+    pub headers: Option<Value>,
     pub query: &'static [&'static str],
     /// Error statuses besides the guard's (400 bad host, 401 token).
     pub errors: &'static [u16],
@@ -34,6 +36,7 @@ pub fn routes() -> Vec<Route> {
             summary: "Health check",
             body: None,
             answer: Some(reference("Health")),
+            headers: None,
             query: &[],
             errors: &[],
             write: false,
@@ -44,6 +47,7 @@ pub fn routes() -> Vec<Route> {
             summary: "Create an experiment (one commit)",
             body: Some("ExperimentCreate"),
             answer: record(),
+            headers: None,
             query: &[],
             errors: write_errors,
             write: true,
@@ -51,10 +55,13 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: "/experiments",
-            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=)",
+            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true",
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("Experiment") })),
-            query: &["status", "decision", "tag"],
+            headers: Some(
+                json!({ "xp-broken-files": { "description": "how many experiment files break rules and were left out (absent when none); strict=true refuses the list instead", "schema": { "type": "integer", "minimum": 1 } } }),
+            ),
+            query: &["status", "decision", "tag", "strict"],
             errors: &[409, 422],
             write: false,
         },
@@ -64,6 +71,7 @@ pub fn routes() -> Vec<Route> {
             summary: "All experiments as CSV, the bytes of `xp export`",
             body: None,
             answer: None,
+            headers: None,
             query: &["status", "decision", "tag", "excel", "columns"],
             errors: &[409, 422],
             write: false,
@@ -74,6 +82,7 @@ pub fn routes() -> Vec<Route> {
             summary: "One experiment by id, slug or unique id prefix",
             body: None,
             answer: record(),
+            headers: None,
             query: &[],
             errors: read_errors,
             write: false,
@@ -84,6 +93,7 @@ pub fn routes() -> Vec<Route> {
             summary: "Change fields, with the status moves of `xp update` (one commit)",
             body: Some("ExperimentUpdate"),
             answer: record(),
+            headers: None,
             query: &[],
             errors: write_errors,
             write: true,
@@ -94,6 +104,7 @@ pub fn routes() -> Vec<Route> {
             summary: "Append a decision-log note; the server stamps `at` (one commit)",
             body: Some("NoteIn"),
             answer: record(),
+            headers: None,
             query: &[],
             errors: write_errors,
             write: true,
@@ -104,6 +115,7 @@ pub fn routes() -> Vec<Route> {
             summary: "The decision log beside the commits that added each entry",
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("LogLine") })),
+            headers: None,
             query: &[],
             errors: read_errors,
             write: false,
@@ -125,6 +137,7 @@ pub fn routes() -> Vec<Route> {
                     "additionalProperties": false,
                 },
             })),
+            headers: None,
             query: &[],
             errors: read_errors,
             write: false,
@@ -135,6 +148,7 @@ pub fn routes() -> Vec<Route> {
             summary: "This document",
             body: None,
             answer: Some(json!({ "type": "object" })),
+            headers: None,
             query: &[],
             errors: &[],
             write: false,
@@ -354,6 +368,9 @@ fn parameter(name: &str) -> Value {
         "status" => json!({ "type": "array", "items": { "type": "string", "enum": status } }),
         "decision" => json!({ "type": "string", "enum": decision }),
         "excel" => json!({ "type": "boolean", "default": false }),
+        "strict" => {
+            json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })
+        }
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "query", "required": false, "schema": schema, "style": "form", "explode": true })
@@ -377,6 +394,10 @@ pub fn document() -> Value {
                 json!({ "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } })
             }
         };
+        let mut ok = ok;
+        if let Some(headers) = &route.headers {
+            ok["headers"] = headers.clone();
+        }
         responses.insert("200".into(), ok);
         for &status in route.errors.iter().chain(&[400u16, 401]) {
             let schema = if status == 422 {

@@ -15,11 +15,13 @@ use crate::serve::error::{ApiError, Invalid};
 /// What a listing's or an export's query string asks for.
 pub struct Query {
     pub filter: Filter,
+    /// The listing: refuse (409) rather than leave out the records that break rules.
+    pub strict: bool,
     pub excel: bool,
     pub columns: Vec<Column>,
 }
 
-/// `GET /experiments`'s query: `status` (repeatable), `decision`, `tag`.
+/// `GET /experiments`'s query: `status` (repeatable), `decision`, `tag`, `strict`.
 pub struct ListQuery(pub Query);
 
 /// `GET /experiments/export.csv`'s query: the listing's, and `excel` and `columns`.
@@ -29,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ListQuery, ApiError> {
-        Ok(ListQuery(parse(parts.uri.query(), false)?))
+        Ok(ListQuery(parse(parts.uri.query(), Params::List)?))
     }
 }
 
@@ -37,7 +39,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ExportQuery, ApiError> {
-        Ok(ExportQuery(parse(parts.uri.query(), true)?))
+        Ok(ExportQuery(parse(parts.uri.query(), Params::Export)?))
     }
 }
 
@@ -45,10 +47,29 @@ fn names<const N: usize>(list: [&str; N]) -> String {
     list.join(", ")
 }
 
-/// Reads `status` (repeatable), `decision`, `tag`, and for the export `excel` and `columns`.
-fn parse(raw: Option<&str>, export_params: bool) -> Result<Query, Vec<Invalid>> {
+/// Which route's parameters a query string is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Params {
+    List,
+    Export,
+}
+
+/// A boolean as FastAPI reads one.
+fn boolean(value: &str) -> Option<bool> {
+    match value {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads `status` (repeatable), `decision`, `tag`; for the listing `strict`, for the export
+/// `excel` and `columns`.
+fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
+    let export_params = params == Params::Export;
     let mut q = Query {
         filter: Filter::default(),
+        strict: false,
         excel: false,
         columns: Column::defaults(),
     };
@@ -81,10 +102,13 @@ fn parse(raw: Option<&str>, export_params: bool) -> Result<Query, Vec<Invalid>> 
                 )),
             },
             "tag" => q.filter.tag = Some(value),
-            "excel" if export_params => match value.as_str() {
-                "true" | "1" | "yes" | "on" => q.excel = true,
-                "false" | "0" | "no" | "off" => q.excel = false,
-                _ => bad.push(at("bool_parsing", "excel must be true or false".into())),
+            "strict" if params == Params::List => match boolean(&value) {
+                Some(b) => q.strict = b,
+                None => bad.push(at("bool_parsing", "strict must be true or false".into())),
+            },
+            "excel" if export_params => match boolean(&value) {
+                Some(b) => q.excel = b,
+                None => bad.push(at("bool_parsing", "excel must be true or false".into())),
             },
             "columns" if export_params => match export::parse_columns(&value) {
                 Ok(columns) => q.columns = columns,
@@ -133,15 +157,25 @@ mod tests {
     fn query_strings_are_decoded_and_repeated_statuses_kept() {
         assert_eq!(decode("a%20b+c%zz%4"), "a b c%zz%4");
         assert_eq!(decode("%2B%ff"), "+\u{fffd}");
-        let q = parse(Some("status=running&status=draft&tag=a%2Fb&other=1"), false)
-            .unwrap_or_else(|_| panic!("a good query"));
+        let q = parse(
+            Some("status=running&status=draft&tag=a%2Fb&other=1"),
+            Params::List,
+        )
+        .unwrap_or_else(|_| panic!("a good query"));
         assert_eq!(q.filter.statuses, [Status::Running, Status::Draft]);
         assert_eq!(q.filter.tag.as_deref(), Some("a/b"));
         assert!(
-            parse(Some("excel=true"), false).is_ok(),
+            parse(Some("excel=true"), Params::List).is_ok(),
             "ignored outside export"
         );
-        assert!(parse(Some("excel=maybe"), true).is_err());
-        assert!(parse(Some("status=done&decision=nope"), false).is_err_and(|bad| bad.len() == 2));
+        assert!(parse(Some("excel=maybe"), Params::Export).is_err());
+        assert!(parse(Some("strict=maybe"), Params::List).is_err());
+        assert!(
+            parse(Some("strict=maybe"), Params::Export).is_ok(),
+            "ignored outside the listing"
+        );
+        assert!(
+            parse(Some("status=done&decision=nope"), Params::List).is_err_and(|bad| bad.len() == 2)
+        );
     }
 }

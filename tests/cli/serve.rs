@@ -506,6 +506,16 @@ fn the_cli_and_the_server_see_one_truth_and_no_change_is_served_stale() {
     assert_eq!(broken.header("xp-broken-files"), Some("1"));
     assert_eq!(broken.json(), json!([]));
     server.get("/experiments/export.csv").expect(409);
+    // A client that must not miss a record asks for all or nothing, as the export is.
+    let strict = server.get("/experiments?strict=true").expect(409).json();
+    assert_eq!(strict["problems"][0]["path"], rel, "{strict}");
+    assert_eq!(strict["problems"][0]["rule"], "wrong-type", "{strict}");
+    assert!(
+        strict["hint"].as_str().unwrap().contains("xp check"),
+        "{strict}"
+    );
+    server.get("/experiments?strict=maybe").expect(422);
+    assert_eq!(server.get("/experiments?strict=false").json(), json!([]));
     let refused = server
         .post(
             "/experiments/homepage-cta-color/notes",
@@ -514,6 +524,11 @@ fn the_cli_and_the_server_see_one_truth_and_no_change_is_served_stale() {
         .expect(409)
         .json();
     assert_eq!(refused["problems"][0]["rule"], "wrong-type");
+    // Mended, the strict list is the whole list, without the header.
+    env.write(rel, &text);
+    let whole = server.get("/experiments?strict=true").expect(200);
+    assert_eq!(whole.header("xp-broken-files"), None);
+    assert_eq!(whole.json().as_array().unwrap().len(), 1);
 }
 
 /// A person's edit of a record, not committed, is never committed under the server's name:
@@ -970,6 +985,20 @@ fn the_openapi_document_is_valid_and_matches_the_router() {
     if let Err(e) = schemas.validate(&doc, index) {
         panic!("not valid OpenAPI 3.1: {e:#}");
     }
+    // What a careful client needs to know of the listing is in the document.
+    let listing = &doc["paths"]["/experiments"]["get"];
+    assert!(
+        listing["responses"]["200"]["headers"]["xp-broken-files"].is_object(),
+        "{listing}"
+    );
+    assert!(
+        listing["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "strict"),
+        "{listing}"
+    );
     // The validator can fail: a document without `info` is refused.
     let mut broken = doc.clone();
     broken.as_object_mut().unwrap().remove("info");
