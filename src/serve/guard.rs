@@ -1,9 +1,10 @@
 //! What every request passes before a handler: a `Host` this server answers to (no DNS
-//! rebinding) and the bearer token when one is set; and FastAPI's JSON for the router's own
-//! bare 404s and 405s.
+//! rebinding) and the bearer token when one is set; and what FastAPI answers where no handler
+//! does: its JSON for bare 404s and 405s, and a 307 from a path with a trailing slash to the
+//! route without it.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -100,6 +101,38 @@ fn shape(res: Response) -> Response {
     }
 }
 
+/// A path no route takes: 307 to the same path without its trailing slash when a route takes
+/// that one (`routes` are the router's paths, `{name}` one segment), as FastAPI redirects;
+/// else 404.
+pub fn unrouted(uri: &Uri, routes: &[&str]) -> Response {
+    let path = uri.path();
+    let target = path
+        .strip_suffix('/')
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .filter(|p| routes.iter().any(|route| takes(route, p)));
+    let location = target.map(|p| match uri.query() {
+        Some(query) => format!("{p}?{query}"),
+        None => p.to_owned(),
+    });
+    match location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        Some(location) => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        None => ApiError::detail(StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
+}
+
+/// Whether the route `/experiments/{ref}` takes the path `/experiments/abc`.
+fn takes(route: &str, path: &str) -> bool {
+    let (route, path) = (route.split('/'), path.split('/'));
+    route.clone().count() == path.clone().count()
+        && route
+            .zip(path)
+            .all(|(r, p)| r == p || (r.starts_with('{') && r.ends_with('}') && !p.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +144,37 @@ mod tests {
         assert_eq!(host_name("[::1]:8000"), "::1");
         assert_eq!(host_name("evil.example:80"), "evil.example");
         assert_eq!(host_name("a:b"), "a:b");
+    }
+
+    #[test]
+    fn a_trailing_slash_leads_to_the_route_without_it() {
+        let routes = [
+            "/",
+            "/experiments",
+            "/experiments/{ref}",
+            "/experiments/{ref}/log",
+        ];
+        let answer = |uri: &'static str| {
+            let res = unrouted(&Uri::from_static(uri), &routes);
+            let location = res
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
+            (res.status().as_u16(), location)
+        };
+        assert_eq!(
+            answer("/experiments/?status=running"),
+            (307, Some("/experiments?status=running".into()))
+        );
+        assert_eq!(
+            answer("/experiments/abc/log/"),
+            (307, Some("/experiments/abc/log".into()))
+        );
+        assert_eq!(answer("/nope/"), (404, None));
+        assert_eq!(answer("/experiments//"), (404, None));
+        assert_eq!(answer("//evil.example/"), (404, None), "never off the site");
+        assert_eq!(answer("/experiments/abc/notes/x/"), (404, None));
     }
 
     #[test]

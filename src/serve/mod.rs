@@ -35,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::Uri;
 use axum::routing::{MethodRouter, get, patch, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -220,11 +221,13 @@ fn router(state: Shared) -> Router {
         ("/assets/xp.js", get(page::js)),
         ("/assets/index.js", get(page::index)),
     ];
+    let paths: Vec<&str> = routes.iter().map(|(path, _)| *path).collect();
     let mut app = Router::new();
     for (path, route) in routes {
         app = app.route(path, route);
     }
-    app.with_state(state.clone())
+    app.fallback(move |uri: Uri| async move { guard::unrouted(&uri, &paths) })
+        .with_state(state.clone())
         .merge(docs::routes())
         .layer(axum::middleware::from_fn_with_state(state, guard::check))
 }

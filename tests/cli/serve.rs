@@ -402,6 +402,41 @@ fn every_status_code_answers_as_fastapi_would() {
     assert!(env.git(&["status", "--porcelain"]).is_empty());
 }
 
+/// A path with a trailing slash is redirected (307, which keeps the method and body) to the
+/// route without it, as FastAPI does; a path no route takes either way stays 404.
+#[test]
+fn a_trailing_slash_is_redirected_to_the_route_as_fastapi_does() {
+    let (env, server) = served(&[]);
+    env.new_cta();
+    let before = env.commit_count();
+    for (path, to) in [
+        ("/experiments/", "/experiments"),
+        ("/experiments/?status=draft", "/experiments?status=draft"),
+        (
+            "/experiments/homepage-cta-color/",
+            "/experiments/homepage-cta-color",
+        ),
+        ("/health/", "/health"),
+    ] {
+        let moved = server.get(path).expect(307);
+        assert_eq!(moved.header("location"), Some(to), "{path}");
+        server.get(to).expect(200);
+    }
+    let post = server
+        .post(
+            "/experiments/homepage-cta-color/notes/",
+            json!({"note": "x"}),
+        )
+        .expect(307);
+    assert_eq!(
+        post.header("location"),
+        Some("/experiments/homepage-cta-color/notes")
+    );
+    assert_eq!(env.commit_count(), before, "a redirect writes nothing");
+    server.get("/nope/").expect(404);
+    server.get("//evil.example/").expect(404);
+}
+
 #[test]
 fn forty_notes_at_once_all_land_one_commit_each() {
     let (env, server) = served(&[]);
@@ -910,6 +945,14 @@ impl Published {
         // The board, the stories and their assets are pages, not part of the API's document.
         if path == "/" || path.starts_with("/e/") || path.starts_with("/assets/") {
             return Ok(());
+        }
+        if answer.status == 307 {
+            // A trailing slash leads to a documented path without it.
+            let to = answer.header("location").unwrap_or_default();
+            let to = to.split('?').next().unwrap_or_default();
+            let fits = path.strip_suffix('/') == Some(to)
+                && (self.template(to).is_some() || to == "/" || to.starts_with("/e/"));
+            return fits.then_some(()).ok_or_else(said);
         }
         let Some(template) = self.template(path) else {
             return (answer.status == 404).then_some(()).ok_or_else(said);
