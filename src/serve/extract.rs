@@ -6,9 +6,10 @@ use std::ops::Deref;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::serve::error::{ApiError, Invalid};
+use crate::serve::error::ApiError;
+use crate::serve::json;
 use crate::serve::state::MAX_BODY;
 
 /// The experiment the path names: an id, a slug or an id prefix, never a path (404 otherwise).
@@ -33,7 +34,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ref {
 }
 
 /// A write's body: one JSON object, sent as JSON (415 otherwise), at most [`MAX_BODY`] bytes
-/// (413 otherwise); anything else is a 422.
+/// (413 otherwise), read strictly by [`json::object`] (422 otherwise).
 #[derive(Debug, Clone)]
 pub struct JsonBody(pub Map<String, Value>);
 
@@ -88,33 +89,6 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
             .await
             .map_err(|_| too_large())?;
-        object(&bytes).map(JsonBody)
-    }
-}
-
-/// The JSON object `bytes` hold, or the 422 that says why they are not one.
-fn object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::Invalid(vec![Invalid::new(
-            "missing",
-            &["body"],
-            "Field required: send a JSON object",
-            Value::Null,
-        )]));
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(fields)) => Ok(fields),
-        Ok(other) => Err(ApiError::Invalid(vec![Invalid::new(
-            "model_attributes_type",
-            &["body"],
-            "Input should be a valid dictionary or object to extract fields from",
-            other,
-        )])),
-        Err(e) => Err(ApiError::Invalid(vec![Invalid {
-            kind: "json_invalid".into(),
-            loc: vec!["body".into(), Value::from(e.column())],
-            msg: format!("JSON decode error: {e}"),
-            input: json!({}),
-        }])),
+        Ok(JsonBody(json::object(&bytes)?))
     }
 }

@@ -19,6 +19,7 @@ mod export;
 mod extract;
 mod guard;
 mod health;
+mod json;
 mod notes;
 pub mod openapi;
 mod page;

@@ -437,6 +437,62 @@ fn a_trailing_slash_is_redirected_to_the_route_as_fastapi_does() {
     server.get("//evil.example/").expect(404);
 }
 
+/// JSON bodies: a byte-order mark is accepted, as the origin accepted it; a key given twice is
+/// refused naming the key, as a record's YAML refuses it; half a surrogate pair is said as such.
+#[test]
+fn json_bodies_are_read_as_the_origin_read_them_and_in_plain_words() {
+    let (env, server) = served(&[]);
+    let headers = [
+        ("Host", server.addr.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(cta().to_string().as_bytes());
+    let created = server
+        .raw("POST", "/experiments", &headers, &with_bom)
+        .expect(200)
+        .json();
+    assert_eq!(created["title"], "Homepage CTA Color");
+    let before = env.commit_count();
+
+    let twice = server
+        .raw(
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            &headers,
+            br#"{"note": "keep", "note": "lose"}"#,
+        )
+        .expect(422)
+        .json();
+    assert_eq!(
+        twice["detail"][0]["loc"],
+        json!(["body", "note"]),
+        "{twice}"
+    );
+    assert!(
+        twice["detail"][0]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("`note` is given twice"),
+        "{twice}"
+    );
+    let half = server
+        .raw(
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            &headers,
+            br#"{"note": "\ud800"}"#,
+        )
+        .expect(422)
+        .json();
+    let said = half["detail"][0]["msg"].as_str().unwrap();
+    assert!(
+        said.contains(r"`\ud800`") && said.contains("half of a UTF-16 surrogate pair"),
+        "{half}"
+    );
+    assert_eq!(env.commit_count(), before, "nothing was written");
+}
+
 #[test]
 fn forty_notes_at_once_all_land_one_commit_each() {
     let (env, server) = served(&[]);
