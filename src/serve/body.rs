@@ -26,7 +26,7 @@ pub fn changes(body: &Map<String, Value>) -> Result<Changes, Vec<Invalid>> {
         if let Some(field) = fields::field(k) {
             match field_value(field, v) {
                 Ok(value) => c.set(field, value),
-                Err(invalid) => bad.push(invalid),
+                Err(invalid) => bad.extend(invalid),
             }
             continue;
         }
@@ -59,8 +59,34 @@ pub fn changes(body: &Map<String, Value>) -> Result<Changes, Vec<Invalid>> {
     if bad.is_empty() { Ok(c) } else { Err(bad) }
 }
 
-/// A field's new value from JSON, as its kind says (`null` clears a field that may be null).
-fn field_value(field: &Field, v: &Value) -> Result<Option<FieldValue>, Invalid> {
+/// A field's new value from JSON, as its kind says (`null` clears a field that may be null);
+/// in a list, each item that is not a string is a problem of its own, at its index.
+fn field_value(field: &Field, v: &Value) -> Result<Option<FieldValue>, Vec<Invalid>> {
+    let (FieldKind::TextList, Value::Array(items)) = (field.kind, v) else {
+        return one_value(field, v).map_err(|invalid| vec![invalid]);
+    };
+    let k = field.name;
+    let mut list = Vec::with_capacity(items.len());
+    let mut bad = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::String(s) => list.push(s.clone()),
+            other => bad.push(Invalid {
+                kind: Rule::WrongType.name().to_owned(),
+                loc: vec!["body".into(), k.into(), i.into()],
+                msg: format!("`{k}[{i}]` must be a string"),
+                input: other.clone(),
+            }),
+        }
+    }
+    if bad.is_empty() {
+        Ok(Some(FieldValue::List(list)))
+    } else {
+        Err(bad)
+    }
+}
+
+fn one_value(field: &Field, v: &Value) -> Result<Option<FieldValue>, Invalid> {
     let k = field.name;
     let or_null = if field.nullable { " or null" } else { "" };
     if v.is_null() && field.nullable {
@@ -100,12 +126,6 @@ fn field_value(field: &Field, v: &Value) -> Result<Option<FieldValue>, Invalid> 
             format!("{k} must be one of {}{or_null}", words.join(", ")),
             v,
         )),
-        (FieldKind::TextList, Value::Array(items)) => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .map(|items| Some(FieldValue::List(items)))
-            .ok_or_else(|| wrong("a list of strings")),
         (FieldKind::TextList, _) => Err(wrong("a list of strings")),
     }
 }

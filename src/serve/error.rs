@@ -223,11 +223,16 @@ fn failed(e: &Error, blame: &Blame) -> (StatusCode, Value) {
                 .map(|p| {
                     let mut loc = vec![Value::from("body")];
                     loc.extend(p.field.iter().map(|f| Value::from(f.as_str())));
+                    let mut value = p.field.as_deref().map_or(Value::Null, input);
+                    if let Some(item) = p.item {
+                        loc.push(Value::from(item));
+                        value = value.get(item).cloned().unwrap_or(Value::Null);
+                    }
                     Invalid {
                         kind: p.rule.name().to_owned(),
                         loc,
                         msg: p.message.clone(),
-                        input: p.field.as_deref().map_or(Value::Null, input),
+                        input: value,
                     }
                 })
                 .collect();

@@ -493,6 +493,40 @@ fn json_bodies_are_read_as_the_origin_read_them_and_in_plain_words() {
     assert_eq!(env.commit_count(), before, "nothing was written");
 }
 
+/// A list with items of the wrong type has a problem per item, each at its index.
+#[test]
+fn each_bad_item_of_a_list_is_its_own_problem_at_its_index() {
+    let (env, server) = served(&[]);
+    let mut payload = cta();
+    payload["tags"] = json!(["ok", 1, true]);
+    let created = server.post("/experiments", payload).expect(422).json();
+    env.new_cta();
+    let changed = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"tags": ["ok", 1, true]}),
+        )
+        .expect(422)
+        .json();
+    for answer in [created, changed] {
+        let detail = answer["detail"].as_array().unwrap();
+        let places: Vec<(&Value, &Value)> =
+            detail.iter().map(|d| (&d["loc"], &d["input"])).collect();
+        assert_eq!(
+            places,
+            [
+                (&json!(["body", "tags", 1]), &json!(1)),
+                (&json!(["body", "tags", 2]), &json!(true)),
+            ],
+            "{answer}"
+        );
+        assert!(
+            detail[0]["msg"].as_str().unwrap().contains("`tags[1]`"),
+            "{answer}"
+        );
+    }
+}
+
 #[test]
 fn forty_notes_at_once_all_land_one_commit_each() {
     let (env, server) = served(&[]);
