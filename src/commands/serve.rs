@@ -44,7 +44,7 @@ Status codes:
 
 Protections:
 
-  It binds 127.0.0.1 unless told otherwise; any other address needs a token (--token or XP_TOKEN), and every request must then carry it (but /docs and /openapi.json).
+  It binds 127.0.0.1 unless told otherwise; any other address needs a token (--token or XP_TOKEN) of 16 characters or more, and every request must then carry it as `Authorization: Bearer T` (but /docs and /openapi.json).
 
   A request whose Host is not localhost, 127.0.0.1, ::1, the bound address or an --allowed-host is refused (DNS rebinding); writes must be application/json (forms on other sites).
 
@@ -60,7 +60,7 @@ pub struct Args {
     #[arg(long, default_value_t = 8000)]
     pub port: u16,
     /// Every request must carry `Authorization: Bearer T` (also XP_TOKEN, which keeps it out of
-    /// the process list)
+    /// the process list); 16 characters or more
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
     /// Answer reads only

@@ -58,16 +58,18 @@ fn host_name(value: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// Whether the request carries `Authorization: Bearer <token>`, compared in constant time.
+/// Whether the request carries `Authorization: Bearer <token>` (the scheme's name in any case,
+/// as HTTP says), the token compared in constant time.
 fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
-    let Some(given) = headers
+    let Some((scheme, given)) = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| h.trim_start().split_once(' '))
     else {
         return false;
     };
-    constant_time_eq(given.trim().as_bytes(), token.as_bytes())
+    scheme.eq_ignore_ascii_case("bearer")
+        && constant_time_eq(given.trim().as_bytes(), token.as_bytes())
 }
 
 /// Equal bytes, in a time that depends on the lengths only.
@@ -194,5 +196,19 @@ mod tests {
             "Bearer t".parse().unwrap_or_else(|_| unreachable!()),
         );
         assert!(bearer_matches(&headers, "t"));
+        for scheme in ["bearer", "BEARER", "BeArEr"] {
+            headers.insert(
+                header::AUTHORIZATION,
+                format!("{scheme} t")
+                    .parse()
+                    .unwrap_or_else(|_| unreachable!()),
+            );
+            assert!(bearer_matches(&headers, "t"), "{scheme}");
+        }
+        headers.insert(
+            header::AUTHORIZATION,
+            "Bearert".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert!(!bearer_matches(&headers, "t"));
     }
 }

@@ -103,6 +103,31 @@ pub fn address(options: &Options) -> Result<SocketAddr, Error> {
     Ok(SocketAddr::new(ip, options.port))
 }
 
+/// Fewest characters of a token: one that can be guessed guards nothing.
+pub const MIN_TOKEN: usize = 16;
+
+/// Refuses a token that is empty or short enough to guess.
+pub fn check_token(token: &str) -> Result<(), Error> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Error::usage(
+            "the token is empty; pass a secret with --token or XP_TOKEN",
+        ));
+    }
+    let n = token.chars().count();
+    if n < MIN_TOKEN {
+        return Err(Error::failed(
+            format!(
+                "the token has {n} character{}; a token needs at least {MIN_TOKEN}, or it can be \
+                 guessed",
+                if n == 1 { "" } else { "s" }
+            ),
+            "generate one, e.g. `XP_TOKEN=$(openssl rand -hex 16) xp serve ...`",
+        ));
+    }
+    Ok(())
+}
+
 /// The URL a bound address is reached at.
 pub fn url(addr: SocketAddr) -> String {
     match addr.ip() {
@@ -118,14 +143,8 @@ pub fn run(
     env: &Env,
     listening: impl FnOnce(&str, &[String]),
 ) -> Result<(), Error> {
-    if options
-        .token
-        .as_deref()
-        .is_some_and(|t| t.trim().is_empty())
-    {
-        return Err(Error::usage(
-            "the token is empty; pass a secret with --token or XP_TOKEN",
-        ));
+    if let Some(token) = options.token.as_deref() {
+        check_token(token)?;
     }
     let addr = address(&options)?;
     // Fail at start, not on the first request, when there is no workspace here or the

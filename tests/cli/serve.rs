@@ -833,17 +833,31 @@ fn protections_keep_other_sites_and_other_machines_out() {
             .expect(200);
     }
     {
-        let server = Server::start(&env, &["--token", "s3cret"]);
+        let secret = "s3cret-s3cret-s3cret";
+        let server = Server::start(&env, &["--token", secret]);
         server.get("/health").expect(401);
         let wrong = server.raw(
             "GET",
             "/experiments",
-            &[("Host", &server.addr), ("Authorization", "Bearer s3cres")],
+            &[
+                ("Host", &server.addr),
+                ("Authorization", "Bearer s3cret-s3cret-s3cres"),
+            ],
             b"",
         );
         assert_eq!(wrong.status, 401);
         assert_eq!(wrong.header("www-authenticate"), Some("Bearer"));
-        let server = server.with_token("s3cret");
+        // The scheme's name is case-insensitive, as HTTP says.
+        let lower = format!("bearer {secret}");
+        server
+            .raw(
+                "GET",
+                "/health",
+                &[("Host", &server.addr), ("Authorization", &lower)],
+                b"",
+            )
+            .expect(200);
+        let server = server.with_token(secret);
         server.get("/health").expect(200);
         server.post("/experiments", cta()).expect(200);
         // Swagger UI's page and the document are the same for every xp; they need no token.
@@ -866,11 +880,27 @@ fn protections_keep_other_sites_and_other_machines_out() {
             "2",
         ]);
         let mut env2 = TestEnv::repo();
-        env2.vars.push(("XP_TOKEN".into(), "from-env".into()));
+        env2.vars
+            .push(("XP_TOKEN".into(), "from-the-environment".into()));
         env2.ok(&["init"]);
-        let server = Server::start(&env2, &[]).with_token("from-env");
+        let server = Server::start(&env2, &[]).with_token("from-the-environment");
         server.get("/health").expect(200);
-        server.with_token("other").get("/health").expect(401);
+        server
+            .with_token("other-than-the-environment")
+            .get("/health")
+            .expect(401);
+    }
+    // A token short enough to guess is refused at start, with how to make one.
+    for short in ["t", "fifteen-chars-x"] {
+        let refused = finished(env.xp_cmd(&["serve", "--port", "0", "--token", short]));
+        assert_eq!(refused.code, 1, "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("at least 16")
+                && refused.stderr.contains("openssl rand -hex 16"),
+            "{}",
+            refused.stderr
+        );
+        assert!(refused.stdout.is_empty());
     }
     {
         let server = Server::start(&env, &["--read-only"]);
@@ -1676,7 +1706,7 @@ fn bind_errors_say_what_is_wrong_and_what_to_do() {
         "--port",
         "0",
         "--token",
-        "t",
+        "a-token-long-enough-to-guard",
     ]));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
