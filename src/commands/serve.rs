@@ -16,7 +16,7 @@ Endpoints (the origin service's API; records are JSON with its field names):
 
   POST /experiments - creates a record from the origin's payload (title, hypothesis, primary_metric, baseline, target; optional status, confidence, decision, learning and xp's optional keys); one commit
 
-  GET /experiments - all records; ?status= (repeatable), ?decision=, ?tag=; records that break rules are left out and counted in the xp-broken-files header, or refuse the list (409) with ?strict=true
+  GET /experiments - all records; ?status= (repeatable), ?decision= (null: undecided), ?tag=, ?owner=, ?q= (words, as `xp search` finds and ranks them); records that break rules are left out and counted in the xp-broken-files header, or refuse the list (409) with ?strict=true
 
   GET /experiments/{ref} - one record; {ref} is an id, a slug or a unique id prefix, never a path
 

@@ -37,7 +37,8 @@ impl IntoResponse for Listed {
     }
 }
 
-/// `GET /experiments`: every record the query keeps, in path order; the files that break rules
+/// `GET /experiments`: every record the query keeps, in path order (with `q`, the ones its words
+/// find, best first, as `xp search` ranks them); the files that break rules
 /// are left out and counted in `xp-broken-files`, or with `strict=true` refuse the list (409
 /// with their problems, as the export does).
 pub async fn list(
@@ -62,8 +63,15 @@ pub async fn list(
                 sources: listing.sources,
             });
         }
+        let found = match &query.search {
+            Some(words) => ops::search::ranked(listing.found, words, usize::MAX)
+                .into_iter()
+                .map(|hit| hit.found)
+                .collect(),
+            None => listing.found,
+        };
         Ok(Listed {
-            records: listing.found.into_iter().map(|f| f.record).collect(),
+            records: found.into_iter().map(|f| f.record).collect(),
             broken: listing.broken,
         })
     })

@@ -55,13 +55,13 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: "/experiments",
-            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true",
+            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=, ?owner=, ?q=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true",
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("Experiment") })),
             headers: Some(
                 json!({ "xp-broken-files": { "description": "how many experiment files break rules and were left out (absent when none); strict=true refuses the list instead", "schema": { "type": "integer", "minimum": 1 } } }),
             ),
-            query: &["status", "decision", "tag", "strict"],
+            query: &["status", "decision", "tag", "owner", "q", "strict"],
             errors: &[409, 422],
             write: false,
         },
@@ -72,7 +72,7 @@ pub fn routes() -> Vec<Route> {
             body: None,
             answer: None,
             headers: None,
-            query: &["status", "decision", "tag", "excel", "columns"],
+            query: &["status", "decision", "tag", "owner", "excel", "columns"],
             errors: &[409, 422],
             write: false,
         },
@@ -366,7 +366,17 @@ fn parameter(name: &str) -> Value {
     let decision: Vec<&str> = Decision::ALL.iter().map(|d| d.as_str()).collect();
     let schema = match name {
         "status" => json!({ "type": "array", "items": { "type": "string", "enum": status } }),
-        "decision" => json!({ "type": "string", "enum": decision }),
+        "decision" => {
+            let mut values = decision.clone();
+            values.push("null");
+            json!({ "type": "string", "enum": values, "description": "`null` keeps the experiments without a decision" })
+        }
+        "owner" => {
+            json!({ "type": "string", "description": "only this owner's experiments (case does not matter)" })
+        }
+        "q" => {
+            json!({ "type": "string", "description": "only the experiments these words find, best first, as `xp search` finds and ranks them" })
+        }
         "excel" => json!({ "type": "boolean", "default": false }),
         "strict" => {
             json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use serde_json::Value;
 
 use crate::export::{self, Column};
+use crate::learn::search::{Terms, query_terms};
 use crate::ops::read::Filter;
 use crate::record::{Decision, Status};
 use crate::rules::Rule;
@@ -15,16 +16,21 @@ use crate::serve::error::{ApiError, Invalid};
 /// What a listing's or an export's query string asks for.
 pub struct Query {
     pub filter: Filter,
+    /// The listing: only the experiments these words find, as `xp search` finds them, best
+    /// first.
+    pub search: Option<String>,
     /// The listing: refuse (409) rather than leave out the records that break rules.
     pub strict: bool,
     pub excel: bool,
     pub columns: Vec<Column>,
 }
 
-/// `GET /experiments`'s query: `status` (repeatable), `decision`, `tag`, `strict`.
+/// `GET /experiments`'s query: `status` (repeatable), `decision` (`null` for the undecided),
+/// `tag`, `owner`, `q`, `strict`.
 pub struct ListQuery(pub Query);
 
-/// `GET /experiments/export.csv`'s query: the listing's, and `excel` and `columns`.
+/// `GET /experiments/export.csv`'s query: the listing's filters (not `q`), and `excel` and
+/// `columns`.
 pub struct ExportQuery(pub Query);
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
@@ -63,12 +69,14 @@ fn boolean(value: &str) -> Option<bool> {
     }
 }
 
-/// Reads `status` (repeatable), `decision`, `tag`; for the listing `strict`, for the export
-/// `excel` and `columns`.
+/// Reads `status` (repeatable), `decision`, `tag`, `owner`; for the listing `q` and `strict`,
+/// for the export `excel` and `columns`. A blank `owner` or `q` filters nothing, as the
+/// board's form sends them.
 fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
     let export_params = params == Params::Export;
     let mut q = Query {
         filter: Filter::default(),
+        search: None,
         strict: false,
         excel: false,
         columns: Column::defaults(),
@@ -91,17 +99,33 @@ fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
                     ),
                 )),
             },
+            "decision" if value == "null" => q.filter.decision = Some(None),
             "decision" => match Decision::parse(&value) {
-                Some(d) => q.filter.decision = Some(d),
+                Some(d) => q.filter.decision = Some(Some(d)),
                 None => bad.push(at(
                     Rule::BadDecision.name(),
                     format!(
-                        "decision must be one of {}",
+                        "decision must be one of {}, or null for the undecided",
                         names(Decision::ALL.map(Decision::as_str))
                     ),
                 )),
             },
             "tag" => q.filter.tag = Some(value),
+            "owner" if value.trim().is_empty() => {}
+            "owner" => q.filter.owner = Some(value),
+            "q" if params == Params::List && value.trim().is_empty() => {}
+            "q" if params == Params::List => {
+                let (wanted, dropped) = query_terms(&value, &mut Terms::default());
+                if wanted.is_empty() && dropped.is_empty() {
+                    bad.push(at(
+                        "value_error",
+                        "q has no words to search for; give one or more words, like q=refund"
+                            .into(),
+                    ));
+                } else {
+                    q.search = Some(value);
+                }
+            }
             "strict" if params == Params::List => match boolean(&value) {
                 Some(b) => q.strict = b,
                 None => bad.push(at("bool_parsing", "strict must be true or false".into())),
@@ -176,6 +200,22 @@ mod tests {
         );
         assert!(
             parse(Some("status=done&decision=nope"), Params::List).is_err_and(|bad| bad.len() == 2)
+        );
+        let q = parse(
+            Some("decision=null&owner=Alice&q=green+button"),
+            Params::List,
+        )
+        .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!(q.filter.decision, Some(None));
+        assert_eq!(q.filter.owner.as_deref(), Some("Alice"));
+        assert_eq!(q.search.as_deref(), Some("green button"));
+        let blank =
+            parse(Some("owner=&q=+"), Params::List).unwrap_or_else(|_| panic!("a good query"));
+        assert!(blank.filter.owner.is_none() && blank.search.is_none());
+        assert!(parse(Some("q=%21%21"), Params::List).is_err());
+        assert!(
+            parse(Some("q=%21%21"), Params::Export).is_ok(),
+            "ignored by the export"
         );
     }
 }

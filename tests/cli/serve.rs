@@ -527,6 +527,83 @@ fn each_bad_item_of_a_list_is_its_own_problem_at_its_index() {
     }
 }
 
+/// The listing filters by owner, by words (as `xp search` finds and ranks them), and keeps the
+/// undecided with `decision=null`.
+#[test]
+fn the_listing_filters_by_owner_words_and_no_decision() {
+    let (env, server) = served(&[]);
+    let make = |title: &str, hypothesis: &str, owner: &str| {
+        let mut payload = cta();
+        payload["title"] = json!(title);
+        payload["hypothesis"] = json!(hypothesis);
+        payload["owner"] = json!(owner);
+        server.post("/experiments", payload).expect(200);
+    };
+    make(
+        "Green checkout button",
+        "A green button lifts checkout",
+        "alice",
+    );
+    make("Checkout in one page", "One page beats three", "bob");
+    make("Pricing toggle", "Annual prices first", "Alice");
+    server
+        .patch(
+            "/experiments/pricing-toggle",
+            json!({"status": "running", "decision": "iterate"}),
+        )
+        .expect(200);
+    let titles = |path: &str| -> Vec<String> {
+        server
+            .get(path)
+            .expect(200)
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles("/experiments?owner=alice"),
+        ["Green checkout button", "Pricing toggle"]
+    );
+    assert_eq!(titles("/experiments?owner=nobody"), Vec::<String>::new());
+    assert_eq!(titles("/experiments?owner="), titles("/experiments"));
+    assert_eq!(
+        titles("/experiments?decision=null"),
+        ["Checkout in one page", "Green checkout button"]
+    );
+    assert_eq!(titles("/experiments?decision=iterate"), ["Pricing toggle"]);
+    // Words, best first, as `xp search` finds and ranks them: here in the title and the
+    // hypothesis beats in the title alone.
+    assert_eq!(
+        titles("/experiments?q=checkouts"),
+        ["Green checkout button", "Checkout in one page"]
+    );
+    let cli = env.ok(&["search", "checkouts", "--format", "json"]);
+    let cli: Vec<String> = serde_json::from_str::<Value>(&cli)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles("/experiments?q=checkouts"), cli);
+    assert_eq!(
+        titles("/experiments?q=green&owner=bob"),
+        Vec::<String>::new()
+    );
+    assert_eq!(titles("/experiments?q=the"), Vec::<String>::new());
+    let no_words = server.get("/experiments?q=%21%21").expect(422).json();
+    assert_eq!(no_words["detail"][0]["loc"], json!(["query", "q"]));
+    // The export takes the same filters, but for the words.
+    let csv = server
+        .get("/experiments/export.csv?owner=bob&decision=null")
+        .expect(200)
+        .text();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
 #[test]
 fn forty_notes_at_once_all_land_one_commit_each() {
     let (env, server) = served(&[]);
