@@ -24,6 +24,8 @@ Endpoints (the origin service's API; records are JSON with its field names):
 
   POST /experiments/{ref}/notes - {\"note\": ..., \"who\": optional}; the server stamps `at`; one commit
 
+  GET /experiments/{ref}/notes - the decision log's entries, [{at, who, note}]
+
   GET /experiments/{ref}/log - the decision log beside its commits, as `xp log --format json`
 
   GET /experiments/{ref}/similar - up to three experiments most like this one, [{score, experiment}]

@@ -214,11 +214,7 @@ pub fn run(
 /// server every write answers 405, allowing the reads.
 fn router(state: Shared) -> Router {
     let (create, change, note) = if state.read_only {
-        (
-            post(|| read_only("GET,HEAD")),
-            patch(|| read_only("GET,HEAD")),
-            post(|| read_only("")),
-        )
+        (post(read_only), patch(read_only), post(read_only))
     } else {
         (
             post(experiments::create),
@@ -233,7 +229,7 @@ fn router(state: Shared) -> Router {
         ("/experiments/{ref}", get(experiments::get).merge(change)),
         ("/experiments/{ref}/log", get(experiments::log)),
         ("/experiments/{ref}/similar", get(experiments::similar)),
-        ("/experiments/{ref}/notes", note),
+        ("/experiments/{ref}/notes", get(notes::list).merge(note)),
         ("/openapi.json", get(openapi::serve)),
         ("/", get(page::board)),
         ("/e/{name}", get(page::story)),
@@ -252,11 +248,12 @@ fn router(state: Shared) -> Router {
         .layer(axum::middleware::from_fn_with_state(state, guard::check))
 }
 
-/// A write on a `--read-only` server: 405, allowing the reads.
-async fn read_only(allow: &str) -> ApiError {
+/// A write on a `--read-only` server: 405, allowing the reads (every path that takes a write
+/// takes a read too).
+async fn read_only() -> ApiError {
     ApiError::NotAllowed {
         detail: "this server is read-only (started with --read-only)".into(),
-        allow: Some(allow.into()),
+        allow: Some("GET,HEAD".into()),
     }
 }
 

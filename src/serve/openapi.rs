@@ -111,6 +111,17 @@ pub fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
+            path: "/experiments/{ref}/notes",
+            summary: "The decision log's entries, oldest first",
+            body: None,
+            answer: Some(json!({ "type": "array", "items": reference("LogEntry") })),
+            headers: None,
+            query: &[],
+            errors: read_errors,
+            write: false,
+        },
+        Route {
+            method: "get",
             path: "/experiments/{ref}/log",
             summary: "The decision log beside the commits that added each entry",
             body: None,

@@ -187,6 +187,14 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
     assert!(last.starts_with("Test User <test@example.com>\n"), "{last}");
     assert!(last.contains(&format!("Experiment-Id: {id}")), "{last}");
 
+    // The notes alone, as the record holds them.
+    assert_eq!(
+        server
+            .get("/experiments/homepage-cta-color/notes")
+            .expect(200)
+            .json(),
+        amended["decision_log"]
+    );
     // The log beside its commits, as `xp log --format json`.
     let log = server
         .get("/experiments/homepage-cta-color/log")
@@ -987,9 +995,21 @@ fn protections_keep_other_sites_and_other_machines_out() {
         server
             .patch("/experiments/t", json!({"confidence": 5}))
             .expect(405);
-        server
-            .post("/experiments/t/notes", json!({"note": "x"}))
-            .expect(405);
+        // Every refused write names the methods the path still takes.
+        for (method, path) in [
+            ("POST", "/experiments"),
+            ("PATCH", "/experiments/t"),
+            ("POST", "/experiments/t/notes"),
+        ] {
+            let refused = server
+                .send(method, path, Some(&json!({"note": "x"})))
+                .expect(405);
+            assert_eq!(refused.header("allow"), Some("GET,HEAD"), "{method} {path}");
+        }
+        assert_eq!(
+            server.get("/experiments/t/notes").expect(200).json(),
+            json!([])
+        );
     }
     // Another address than loopback without a token is refused at start, saying how to set one.
     let refused = env.xp(&["serve", "--host", "0.0.0.0", "--port", "0"]);
