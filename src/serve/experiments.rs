@@ -95,7 +95,7 @@ pub async fn create(State(state): State<Shared>, body: JsonBody) -> Result<Writt
         bytes: body::payload_text(&body).into_bytes(),
     };
     write(state, Blame::Payload(body.0), move |ws, notices| {
-        ops::create::create(ws, notices, source, SERVER)
+        ops::create::create_as(ws, notices, source, Who::AsGiven, SERVER)
     })
     .await
 }

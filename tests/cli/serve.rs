@@ -620,6 +620,41 @@ fn the_listing_filters_by_owner_words_and_no_decision() {
     assert_eq!(csv.lines().count(), 2, "{csv}");
 }
 
+/// The entries the server writes on its own (a status move, on a create or a PATCH) name the
+/// request's `who`, and nobody without one, as the origin's notes did; the commit's author is
+/// the server's git identity either way.
+#[test]
+fn entries_the_server_writes_name_the_requests_who_and_else_nobody() {
+    let (env, server) = served(&[]);
+    let mut running = cta();
+    running["status"] = json!("running");
+    let created = server.post("/experiments", running).expect(200).json();
+    assert_eq!(
+        created["decision_log"],
+        json!([{"at": "2026-02-22T18:30:00.000Z", "who": null, "note": "status: draft -> running"}])
+    );
+    let stopped = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"status": "killed", "note": "no lift"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(stopped["decision_log"][1]["who"], Value::Null);
+    let named = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"status": "draft", "who": "bob"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(named["decision_log"][2]["who"], "bob");
+    assert_eq!(
+        env.git(&["log", "-3", "--format=%an"]),
+        "Test User\nTest User\nTest User\n"
+    );
+}
+
 #[test]
 fn forty_notes_at_once_all_land_one_commit_each() {
     let (env, server) = served(&[]);
