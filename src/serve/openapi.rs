@@ -4,7 +4,9 @@
 use axum::Json;
 use serde_json::{Map, Value, json};
 
-use crate::record::fields::{self, FieldKind};
+use crate::export::Column;
+use crate::record::fields;
+use crate::record::schema::{self, NOT_BLANK_PATTERN, WHITE_SPACE};
 use crate::record::{Decision, Status};
 
 /// One operation of the API.
@@ -167,6 +169,37 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// The name an operation is known by: `get_experiments__ref_`.
+fn operation_id(route: &Route) -> String {
+    format!(
+        "{}_{}",
+        route.method,
+        route
+            .path
+            .trim_matches('/')
+            .replace(['/', '{', '}', '.'], "_")
+    )
+}
+
+/// The links from a write's answer (an experiment) to every operation on that experiment, by
+/// its id: a client follows them from what it just wrote.
+fn links(routes: &[Route]) -> Value {
+    let links: Map<String, Value> = routes
+        .iter()
+        .filter(|r| r.path.contains("{ref}"))
+        .map(|r| {
+            let id = operation_id(r);
+            let link = json!({
+                "operationId": id,
+                "parameters": { "ref": "$response.body#/id" },
+                "description": format!("{} {} of the experiment answered", r.method.to_uppercase(), r.path),
+            });
+            (id, link)
+        })
+        .collect();
+    Value::Object(links)
+}
+
 fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
@@ -190,34 +223,12 @@ fn fields() -> Vec<Field> {
         schema: json!({ "type": "array", "items": reference("LogEntry"), "description": "append-only: add to it with POST /experiments/{ref}/notes" }),
         required: false,
     };
-    let table = fields::FIELDS.iter().map(|f| {
-        let (kind, mut schema) = match f.kind {
-            FieldKind::Text => ("string", json!({})),
-            FieldKind::Number => ("number", json!({})),
-            FieldKind::Percent => ("integer", json!({ "minimum": 0, "maximum": 100 })),
-            FieldKind::Enum(words) => {
-                let mut values: Vec<Value> = words.iter().map(|w| Value::from(*w)).collect();
-                if f.nullable {
-                    values.push(Value::Null);
-                }
-                ("string", json!({ "enum": values }))
-            }
-            FieldKind::TextList => ("array", json!({ "items": { "type": "string" } })),
-        };
-        schema["type"] = if f.nullable {
-            json!([kind, "null"])
-        } else {
-            json!(kind)
-        };
-        schema["description"] = json!(f.description);
-        if let Some(default) = f.default {
-            schema["default"] = serde_json::from_str(default).unwrap_or_else(|_| json!(default));
-        }
-        Field {
-            name: f.name,
-            schema,
-            required: f.required,
-        }
+    // Each field as `xp schema` describes it: its type, its values, and the constraints the
+    // rules hold it to (a title of 1 to 200 characters, no blank hypothesis or metric).
+    let table = fields::FIELDS.iter().map(|f| Field {
+        name: f.name,
+        schema: schema::field_schema(f),
+        required: f.required,
     });
     std::iter::once(id)
         .chain(table)
@@ -286,12 +297,12 @@ fn schemas() -> Value {
         .filter(|f| !matches!(f.name, "id" | "decision_log"))
         .map(|f| (f.name, f.schema.clone()))
         .collect();
-    changes.push(("note", json!({ "type": "string", "description": "a note for the decision log (required when killing)" })));
+    changes.push(("note", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "a note for the decision log (required when killing); not blank" })));
     changes.push((
         "force",
         json!({ "type": "boolean", "description": "allow any status move" }),
     ));
-    changes.push(("amend", json!({ "type": "string", "description": "why the plan (hypothesis, metric, baseline, target, direction) changes once the experiment ran; logged" })));
+    changes.push(("amend", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "why the plan (hypothesis, metric, baseline, target, direction) changes once the experiment ran; logged; not blank" })));
     changes.push((
         "who",
         json!({ "type": ["string", "null"], "description": "who the log entry names" }),
@@ -306,7 +317,7 @@ fn schemas() -> Value {
         "Experiment": experiment,
         "ExperimentCreate": create,
         "ExperimentUpdate": update,
-        "NoteIn": object(vec![("note", json!({ "type": "string" })), ("who", who.clone())], vec!["note"], "A note; `at` is stamped by the server"),
+        "NoteIn": object(vec![("note", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "what happened or was decided; not blank" })), ("who", who.clone())], vec!["note"], "A note; `at` is stamped by the server"),
         "LogEntry": object(vec![("at", json!({ "type": "string", "format": "date-time" })), ("who", who.clone()), ("note", json!({ "type": "string" }))], vec!["at", "who", "note"], "One decision-log entry"),
         "LogLine": {
             "type": "object",
@@ -389,6 +400,11 @@ fn parameter(name: &str) -> Value {
             json!({ "type": "string", "description": "only the experiments these words find, best first, as `xp search` finds and ranks them" })
         }
         "excel" => json!({ "type": "boolean", "default": false }),
+        "columns" => {
+            let names: Vec<&str> = Column::all().iter().map(|c| c.name()).collect();
+            let one = format!("{WHITE_SPACE}*({}){WHITE_SPACE}*", names.join("|"));
+            json!({ "type": "string", "pattern": format!("^{one}(,{one})*$"), "description": format!("the columns, in order, each once, separated by commas: {}", names.join(", ")) })
+        }
         "strict" => {
             json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })
         }
@@ -405,7 +421,8 @@ pub async fn serve() -> Json<Value> {
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for route in routes() {
+    let all = routes();
+    for route in &all {
         let mut responses = Map::new();
         let ok = match &route.answer {
             Some(schema) => {
@@ -418,6 +435,9 @@ pub fn document() -> Value {
         let mut ok = ok;
         if let Some(headers) = &route.headers {
             ok["headers"] = headers.clone();
+        }
+        if route.write && route.answer == Some(reference("Experiment")) {
+            ok["links"] = links(&all);
         }
         responses.insert("200".into(), ok);
         for &status in route.errors.iter().chain(&[400u16, 401]) {
@@ -437,7 +457,7 @@ pub fn document() -> Value {
         }
         let mut operation = json!({
             "summary": route.summary,
-            "operationId": format!("{}_{}", route.method, route.path.trim_matches('/').replace(['/', '{', '}', '.'], "_")),
+            "operationId": operation_id(route),
             "parameters": parameters,
             "responses": responses,
         });

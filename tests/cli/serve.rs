@@ -1390,6 +1390,107 @@ fn the_openapi_document_is_valid_and_matches_the_router() {
         .json();
     component("HTTPValidationError", &invalid).unwrap();
     assert!(component("Experiment", &json!({"id": 1})).is_err());
+
+    // The constraints the server enforces are in the document, and agree with the server:
+    // what the document refuses, the server refuses, and the other way round.
+    let mut body = cta();
+    for (title, ok) in [
+        (" ", false),
+        ("", false),
+        ("x", true),
+        (" padded ", true),
+        ("\u{a0}", false),
+        ("\u{feff}", true),
+    ] {
+        body["title"] = json!(title);
+        assert_eq!(
+            component("ExperimentCreate", &body).is_ok(),
+            ok,
+            "document, title {title:?}"
+        );
+        let answer = server.post("/experiments", body.clone());
+        assert_eq!(
+            answer.status == 200,
+            ok,
+            "server, title {title:?}: {}",
+            answer.text()
+        );
+    }
+    body["title"] = json!("x".repeat(201));
+    assert!(component("ExperimentCreate", &body).is_err());
+    server.post("/experiments", body.clone()).expect(422);
+    body["title"] = json!(format!(" {} ", "y".repeat(200)));
+    component("ExperimentCreate", &body).unwrap();
+    for note in ["", " \n\t"] {
+        assert!(component("NoteIn", &json!({ "note": note })).is_err());
+        assert!(component("ExperimentUpdate", &json!({ "note": note })).is_err());
+        server
+            .post(
+                "/experiments/homepage-cta-color/notes",
+                json!({ "note": note }),
+            )
+            .expect(422);
+    }
+    component("NoteIn", &json!({"note": "ok"})).unwrap();
+    let columns = doc["paths"]["/experiments/export.csv"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "columns")
+        .unwrap()["schema"]
+        .clone();
+    let mut c = boon::Compiler::new();
+    let mut s = boon::Schemas::new();
+    c.add_resource("urn:xp:columns", columns).unwrap();
+    let columns = c.compile("urn:xp:columns", &mut s).unwrap();
+    for (value, ok) in [
+        ("", false),
+        (" ", false),
+        ("id, title", true),
+        ("bogus", false),
+    ] {
+        assert_eq!(
+            s.validate(&json!(value), columns).is_ok(),
+            ok,
+            "columns={value:?}"
+        );
+        let answer = server.get(&format!(
+            "/experiments/export.csv?columns={}",
+            value.replace(' ', "%20")
+        ));
+        assert_eq!(
+            answer.status == 200,
+            ok,
+            "columns={value:?}: {}",
+            answer.text()
+        );
+    }
+
+    // A client that created an experiment follows links to it, by its id.
+    let operations: Vec<&str> = paths
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for (path, method) in [
+        ("/experiments", "post"),
+        ("/experiments/{ref}", "patch"),
+        ("/experiments/{ref}/notes", "post"),
+    ] {
+        let links = doc["paths"][path][method]["responses"]["200"]["links"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no links from {method} {path}"));
+        for wanted in [
+            "get_experiments__ref_",
+            "patch_experiments__ref_",
+            "post_experiments__ref__notes",
+            "get_experiments__ref__log",
+        ] {
+            let link = &links[wanted];
+            assert!(operations.contains(&link["operationId"].as_str().unwrap()));
+            assert_eq!(link["parameters"]["ref"], "$response.body#/id");
+        }
+    }
 }
 
 mod hostile {
