@@ -277,7 +277,8 @@ fn uncommitted(
 }
 
 /// The commit message: subject, the changed fields, the rest of the body, and the trailer
-/// `xp log` follows.
+/// `xp log` follows. A NUL character, which a record may hold but a commit message cannot,
+/// is written as `␀` (U+2400).
 pub fn commit_message(change: &Change) -> String {
     let mut message = change.subject.clone();
     for paragraph in [change.fields.join("\n"), change.body.clone()] {
@@ -287,5 +288,24 @@ pub fn commit_message(change: &Change) -> String {
             message.push_str(paragraph);
         }
     }
-    format!("{message}\n\nExperiment-Id: {}\n", change.id)
+    format!("{message}\n\nExperiment-Id: {}\n", change.id).replace('\0', "\u{2400}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_has_its_paragraphs_and_no_nul() {
+        let change = Change {
+            subject: "xp: note on a".into(),
+            fields: vec!["confidence: 0 -> 7".into()],
+            body: "said\0so".into(),
+            id: "1234".into(),
+        };
+        assert_eq!(
+            commit_message(&change),
+            "xp: note on a\n\nconfidence: 0 -> 7\n\nsaid\u{2400}so\n\nExperiment-Id: 1234\n"
+        );
+    }
 }

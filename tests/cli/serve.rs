@@ -655,6 +655,28 @@ fn entries_the_server_writes_name_the_requests_who_and_else_nobody() {
     );
 }
 
+/// A note may hold any character, NUL included: the record keeps it, and the commit message
+/// (which cannot hold a NUL) says it as `␀`.
+#[test]
+fn a_nul_in_a_note_is_kept_in_the_record_and_said_in_the_commit() {
+    let (env, server) = served(&[]);
+    server.post("/experiments", cta()).expect(200);
+    let noted = server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "\u{0}\u{fd}a"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(noted["decision_log"][0]["note"], "\u{0}\u{fd}a");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%b"]).lines().next(),
+        Some("\u{2400}\u{fd}a")
+    );
+    assert_eq!(env.xp(&["check"]).code, 0);
+    assert!(env.git(&["status", "--porcelain"]).is_empty());
+}
+
 #[test]
 fn forty_notes_at_once_all_land_one_commit_each() {
     let (env, server) = served(&[]);
