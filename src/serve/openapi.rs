@@ -279,11 +279,23 @@ fn schemas() -> Value {
             .collect(),
         "An experiment record, as stored in experiments/<slug>.yaml",
     );
+    // A new experiment starts as draft or running, with an empty log.
+    let starts = |f: &Field| match f.name {
+        "status" => {
+            let mut schema = f.schema.clone();
+            schema["enum"] = json!(["draft", "running"]);
+            schema
+        }
+        fields::DECISION_LOG => {
+            json!({ "type": "array", "maxItems": 0, "description": "a new experiment's log starts empty" })
+        }
+        _ => f.schema.clone(),
+    };
     let create = object(
         fields
             .iter()
             .filter(|f| f.name != "id")
-            .map(|f| (f.name, f.schema.clone()))
+            .map(|f| (f.name, starts(f)))
             .collect(),
         fields
             .iter()
@@ -307,11 +319,18 @@ fn schemas() -> Value {
         "who",
         json!({ "type": ["string", "null"], "description": "who the log entry names" }),
     ));
-    let update = object(
+    let mut update = object(
         changes,
         Vec::new(),
         "Fields to change; absent ones stay as they are",
     );
+    // `amend` is the reason for a change of the plan: it comes with a field of the plan.
+    let plan: Vec<Value> = fields::FIELDS
+        .iter()
+        .filter(|f| f.plan)
+        .map(|f| json!({ "required": [f.name] }))
+        .collect();
+    update["dependentSchemas"] = json!({ "amend": { "anyOf": plan } });
     let who = json!({ "type": ["string", "null"] });
     json!({
         "Experiment": experiment,
