@@ -2,10 +2,10 @@
 //! command line, so that its scripts, bots and `/docs` users keep working.
 //!
 //! This file starts the server and assembles the router; each resource has its own file of
-//! handlers. A handler takes what it needs through extractors (`extract.rs`, `query.rs`), runs
-//! one [`crate::ops`] operation on a blocking thread (`state::blocking`: git and files block)
-//! and answers JSON or an [`ApiError`](error::ApiError) (`error.rs`), FastAPI's way. No rule,
-//! edit or git step lives here.
+//! handlers. A handler takes what it needs through extractors (`extract.rs`, `json.rs`,
+//! `query.rs`), runs one [`crate::ops`] operation on a blocking thread (`state::blocking`: git
+//! and files block) and answers JSON or an [`ApiError`](error::ApiError) (`error.rs`),
+//! FastAPI's way. No rule, edit or git step lives here.
 
 // A refused request's error is the answer itself, built once per request.
 #![allow(clippy::result_large_err)]
