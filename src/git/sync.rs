@@ -48,7 +48,7 @@ pub struct Branch {
 
 impl Repo {
     /// The branch HEAD is on; None when HEAD is detached.
-    pub fn branch(&self) -> Result<Option<Branch>, GitError> {
+    pub fn current_branch(&self) -> Result<Option<Branch>, GitError> {
         let tip = self.tip()?;
         Ok(tip.refname.strip_prefix("refs/heads/").map(|name| Branch {
             name: name.to_owned(),

@@ -125,7 +125,7 @@ impl Round {
 /// the same name there unless the upstream names another; `push`, else that branch.
 pub fn target(ws: &Workspace, remote: Option<&str>, push: Option<&str>) -> Result<Target, Error> {
     let repo = repo(ws)?;
-    let branch = repo.branch()?.ok_or_else(|| {
+    let branch = repo.current_branch()?.ok_or_else(|| {
         Error::failed(
             "HEAD is detached: a sync needs a branch",
             "check out the branch the team shares, e.g. `git switch main`",
@@ -251,7 +251,7 @@ fn offline(mut out: Round, e: NetError, repo: &Repo, target: &Target) -> Round {
 /// commits not yet pushed (against the tip last pushed, or the remote's when none was),
 /// behind the remote's commits the branch lacks.
 fn counted(mut out: Round, repo: &Repo, target: &Target) -> Round {
-    let head = repo.branch().ok().flatten().and_then(|b| b.tip);
+    let head = repo.current_branch().ok().flatten().and_then(|b| b.tip);
     let remote = repo.ref_id(&crate::git::tracking_ref(&target.remote, &target.upstream));
     let pushed = repo.ref_id(&seen_ref(target)).or(remote);
     out.head = head.map(|id| id.to_string());
@@ -273,7 +273,7 @@ fn integrate(
     fetched: Option<Id>,
     out: &mut Round,
 ) -> Result<Option<Id>, Error> {
-    let branch = repo.branch()?.ok_or_else(|| {
+    let branch = repo.current_branch()?.ok_or_else(|| {
         Error::failed(
             "HEAD became detached during the sync",
             "check out the shared branch again",
@@ -457,7 +457,7 @@ fn conflict_keys(conflicts: &[merge::Conflict]) -> Vec<String> {
 /// The commits parked so far, with what they conflict on against the branch's tip now.
 pub fn parked(ws: &Workspace) -> Result<Vec<Parked>, Error> {
     let repo = repo(ws)?;
-    let head = repo.branch()?.and_then(|b| b.tip);
+    let head = repo.current_branch()?.and_then(|b| b.tip);
     let mut out = Vec::new();
     for (refname, id) in repo.refs_under(PARKED)? {
         let commit = repo.local_commit(id)?;
@@ -587,6 +587,7 @@ pub fn resolve(
                 expected,
                 change: Change {
                     subject: format!("xp: resolve parked change on {}", loaded.slug),
+                    fields: Vec::new(),
                     body,
                     id: old.id,
                 },
@@ -618,7 +619,7 @@ pub fn reset_to_remote(
         })?;
     let _lock = ws.lock(notices)?;
     let branch = repo
-        .branch()?
+        .current_branch()?
         .ok_or_else(|| Error::failed("HEAD is detached", "check out the shared branch first"))?;
     let mut out = Round {
         remote_tip: Some(fetched.to_string()),

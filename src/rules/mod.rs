@@ -93,6 +93,10 @@ pub struct Problem {
     /// `decision_log`, an unknown key as written); front-ends point at it (HTTP's `loc`).
     #[serde(skip)]
     pub field: Option<String>,
+    /// The item of that key's list the problem is about (`tags: [a, 1]`: 1), when it is
+    /// about one; HTTP's `loc` ends with it.
+    #[serde(skip)]
+    pub item: Option<usize>,
 }
 
 /// What reading one file gave: the record when every rule holds, and the problems otherwise.
@@ -119,6 +123,7 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
         path,
         problems: Vec::new(),
         field: None,
+        item: None,
         doc: None,
         assigned_id: None,
         log: None,
@@ -144,6 +149,7 @@ pub fn not_a_regular_file(path: &Path, what: &str) -> Checked {
         message: format!("this is {what}, not a regular file; an experiment is a YAML file"),
         hint: Some("remove it, or move it out of the experiments directory".into()),
         field: None,
+        item: None,
     };
     Checked {
         record: None,
@@ -169,6 +175,7 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
         path,
         problems: Vec::new(),
         field: None,
+        item: None,
         doc: None,
         assigned_id,
         log: None,
@@ -265,6 +272,7 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
                 message: format!("id {id} is also the id of {}", other.display()),
                 hint: Some("each experiment needs its own id; give this copy a new UUID v4".into()),
                 field: Some(fields::ID.to_owned()),
+                item: None,
             }),
             None => {
                 first.insert(id.to_ascii_lowercase(), path);
@@ -279,6 +287,8 @@ struct Checker<'p> {
     problems: Vec<Problem>,
     /// The key the checks look at now; problems found are about it.
     field: Option<String>,
+    /// The item of the key's list the checks look at now.
+    item: Option<usize>,
     doc: Option<Document>,
     assigned_id: Option<&'p str>,
     log: Option<Vec<LogEntry>>,
@@ -377,6 +387,7 @@ impl Checker<'_> {
             message,
             hint,
             field: self.field.clone(),
+            item: self.item,
         }
     }
 
@@ -608,11 +619,13 @@ impl Checker<'_> {
             (FieldKind::TextList, Value::Seq(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
-                for &item in items {
+                for (i, &item) in items.iter().enumerate() {
                     match doc.value(item) {
                         Value::Str(s) => out.push(s.to_owned()),
                         _ => {
-                            self.wrong_type(doc, item, name, expected(name));
+                            self.item = Some(i);
+                            self.wrong_type(doc, item, &format!("{name}[{i}]"), "a string");
+                            self.item = None;
                             ok = false;
                         }
                     }

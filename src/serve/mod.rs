@@ -1,29 +1,43 @@
 //! `xp serve`: the origin service's HTTP API over the same files and operations as the
 //! command line, so that its scripts, bots and `/docs` users keep working.
 //!
-//! Handlers parse the request, run one [`crate::ops`] operation on a blocking thread (git and
-//! files block) and render JSON; no rule, edit or git step lives here.
+//! This file starts the server and assembles the router; each resource has its own file of
+//! handlers. A handler takes what it needs through extractors (`extract.rs`, `json.rs`,
+//! `query.rs`), runs one [`crate::ops`] operation on a blocking thread (`state::blocking`: git
+//! and files block) and answers JSON or an [`ApiError`](error::ApiError) (`error.rs`),
+//! FastAPI's way. No rule, edit or git step lives here.
 
 // A refused request's error is the answer itself, built once per request.
 #![allow(clippy::result_large_err)]
 
-mod api;
+mod body;
 mod cache;
 mod docs;
+mod error;
+mod experiments;
+mod export;
+mod extract;
 mod guard;
+mod health;
+mod json;
+mod notes;
 pub mod openapi;
 mod page;
-mod routes;
+mod query;
 mod state;
+mod write;
 
 pub use state::MAX_BODY;
-use state::State;
+use state::{Shared, State};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::http::Uri;
+use axum::routing::{MethodRouter, get, patch, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -31,6 +45,7 @@ use hyper_util::service::TowerToHyperService;
 use crate::env::Env;
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
+use crate::serve::error::ApiError;
 
 /// How long a client may take to send a request's line and headers (the first request's, or
 /// the next one's on a kept-alive connection) before its connection is closed, so that
@@ -88,6 +103,31 @@ pub fn address(options: &Options) -> Result<SocketAddr, Error> {
     Ok(SocketAddr::new(ip, options.port))
 }
 
+/// Fewest characters of a token: one that can be guessed guards nothing.
+pub const MIN_TOKEN: usize = 16;
+
+/// Refuses a token that is empty or short enough to guess.
+pub fn check_token(token: &str) -> Result<(), Error> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Error::usage(
+            "the token is empty; pass a secret with --token or XP_TOKEN",
+        ));
+    }
+    let n = token.chars().count();
+    if n < MIN_TOKEN {
+        return Err(Error::failed(
+            format!(
+                "the token has {n} character{}; a token needs at least {MIN_TOKEN}, or it can be \
+                 guessed",
+                if n == 1 { "" } else { "s" }
+            ),
+            "generate one, e.g. `XP_TOKEN=$(openssl rand -hex 16) xp serve ...`",
+        ));
+    }
+    Ok(())
+}
+
 /// The URL a bound address is reached at.
 pub fn url(addr: SocketAddr) -> String {
     match addr.ip() {
@@ -103,26 +143,34 @@ pub fn run(
     env: &Env,
     listening: impl FnOnce(&str, &[String]),
 ) -> Result<(), Error> {
-    if options
-        .token
-        .as_deref()
-        .is_some_and(|t| t.trim().is_empty())
-    {
-        return Err(Error::usage(
-            "the token is empty; pass a secret with --token or XP_TOKEN",
-        ));
+    if let Some(token) = options.token.as_deref() {
+        check_token(token)?;
     }
     let addr = address(&options)?;
     // Fail at start, not on the first request, when there is no workspace here or the
     // experiments directory named does not exist.
     let ws = Workspace::open(env, options.dir.as_deref())?;
     ws.need_dir()?;
+    let root = ws
+        .repo
+        .as_ref()
+        .map_or_else(|| ws.env.cwd.clone(), |r| r.workdir().to_owned());
     let mut warnings = Vec::new();
     if crate::ops::init::driver_registered(&ws) == Some(false) {
         warnings.push(
             "this clone does not merge experiment files with xp's merge driver, so notes \
              written here and on another branch will conflict when the branches are merged; \
              run `xp init` once in this clone to register it"
+                .to_owned(),
+        );
+    }
+    if let Some(repo) = &ws.repo
+        && !options.read_only
+        && matches!(repo.branch(), Ok(None))
+    {
+        warnings.push(
+            "HEAD is detached, so writes are refused (their commits would be on no branch); \
+             check out the branch the experiments belong on (`git switch main`)"
                 .to_owned(),
         );
     }
@@ -151,14 +199,62 @@ pub fn run(
             read_only: options.read_only,
             hosts,
             cache: cache::Cache::default(),
+            root,
         });
         listening(&url(bound), &warnings);
-        serve(listener, routes::router(state), stop_signal()).await;
+        serve(listener, router(state), stop_signal()).await;
         Ok::<(), Error>(())
     })?;
     // Dropping the runtime waits for blocking tasks (writes in flight) to finish.
     drop(runtime);
     Ok(())
+}
+
+/// Every route of the API, the pages and the docs, behind the guard. On a `--read-only`
+/// server every write answers 405, allowing the reads.
+fn router(state: Shared) -> Router {
+    let (create, change, note) = if state.read_only {
+        (post(read_only), patch(read_only), post(read_only))
+    } else {
+        (
+            post(experiments::create),
+            patch(experiments::update),
+            post(notes::add),
+        )
+    };
+    let routes: [(&str, MethodRouter<Shared>); 13] = [
+        ("/health", get(health::health)),
+        ("/experiments", get(experiments::list).merge(create)),
+        ("/experiments/export.csv", get(export::csv)),
+        ("/experiments/{ref}", get(experiments::get).merge(change)),
+        ("/experiments/{ref}/log", get(experiments::log)),
+        ("/experiments/{ref}/similar", get(experiments::similar)),
+        ("/experiments/{ref}/notes", get(notes::list).merge(note)),
+        ("/openapi.json", get(openapi::serve)),
+        ("/", get(page::board)),
+        ("/e/{name}", get(page::story)),
+        ("/assets/xp.css", get(page::css)),
+        ("/assets/xp.js", get(page::js)),
+        ("/assets/index.js", get(page::index)),
+    ];
+    let paths: Vec<&str> = routes.iter().map(|(path, _)| *path).collect();
+    let mut app = Router::new();
+    for (path, route) in routes {
+        app = app.route(path, route);
+    }
+    app.fallback(move |uri: Uri| async move { guard::unrouted(&uri, &paths) })
+        .with_state(state.clone())
+        .merge(docs::routes())
+        .layer(axum::middleware::from_fn_with_state(state, guard::check))
+}
+
+/// A write on a `--read-only` server: 405, allowing the reads (every path that takes a write
+/// takes a read too).
+async fn read_only() -> ApiError {
+    ApiError::NotAllowed {
+        detail: "this server is read-only (started with --read-only)".into(),
+        allow: Some("GET,HEAD".into()),
+    }
 }
 
 /// Answers connections until `stop` resolves, then lets the requests being answered finish
