@@ -5,6 +5,7 @@
 mod server;
 mod support;
 
+mod answers;
 mod commits;
 mod concurrency;
 mod crashes;
