@@ -1,10 +1,12 @@
 //! `xp serve`: the origin service's HTTP API over this repository's experiments.
 
+use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::serve::{self, Options};
+use crate::serve::{self, Options, SyncOptions};
 use crate::ui::Ui;
 
 /// What `xp serve --help` and xp-serve(1) say beyond the flags: the endpoints, the status
@@ -71,6 +73,21 @@ pub struct Args {
     /// Also answer requests whose Host header is H (a name clients reach this machine by)
     #[arg(long, value_name = "H")]
     pub allowed_host: Vec<String>,
+    /// Keep one truth with the team's remote: fetch, integrate and push in the background
+    /// (REMOTE defaults to the branch's upstream, else origin)
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "")]
+    pub sync: Option<String>,
+    /// With --sync: seconds between two rounds, give or take a tenth (0: only on demand, by
+    /// `POST /sync`, a write or a read)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub sync_interval: u64,
+    /// With --sync: push to this branch of the remote instead of the upstream (for a
+    /// protected main merged through pull requests)
+    #[arg(long, value_name = "BRANCH", requires = "sync")]
+    pub sync_branch: Option<String>,
+    /// With --sync: seconds a fetch or a push may take before it is stopped
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub sync_timeout: u64,
 }
 
 /// Prints the URL on stdout once listening, and serves until Ctrl-C or SIGTERM.
@@ -84,17 +101,31 @@ pub fn run(args: Args, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Result<(),
         read_only: args.read_only,
         allowed_hosts: args.allowed_host,
         dir: dir.map(Path::to_owned),
+        sync: args.sync.map(|remote| SyncOptions {
+            remote: Some(remote).filter(|r| !r.is_empty()),
+            branch: args.sync_branch,
+            interval: Duration::from_secs(args.sync_interval),
+            timeout: Duration::from_secs(args.sync_timeout.max(1)),
+        }),
     };
     let read_only = options.read_only;
-    serve::run(options, env, |url, warnings| {
-        let _ = ui.data(&format!("{url}\n"));
-        ui.status(&format!(
-            "xp serve: listening on {url}{}; docs at {url}/docs; Ctrl-C stops",
-            if read_only { " (read-only)" } else { "" }
-        ));
-        for warning in warnings {
-            ui.warning(warning);
-        }
-        ui.flush();
-    })
+    serve::run(
+        options,
+        env,
+        |url, warnings| {
+            let _ = ui.data(&format!("{url}\n"));
+            ui.status(&format!(
+                "xp serve: listening on {url}{}; docs at {url}/docs; Ctrl-C stops",
+                if read_only { " (read-only)" } else { "" }
+            ));
+            for warning in warnings {
+                ui.warning(warning);
+            }
+            ui.flush();
+        },
+        |line| {
+            // The server's own log: a line on stderr for each state the sync reaches.
+            let _ = writeln!(std::io::stderr().lock(), "xp serve: {line}");
+        },
+    )
 }

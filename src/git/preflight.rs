@@ -18,6 +18,11 @@ pub enum Worktree {
 }
 
 impl Repo {
+    /// The git operation in progress in this clone (merge, rebase, ...), if any.
+    pub fn operation_in_progress(&self) -> Option<&'static str> {
+        operation_in_progress(self.repo.state())
+    }
+
     /// Refuses, before anything is written, a change git could not take cleanly, and says how
     /// the file stands against HEAD.
     ///

@@ -645,3 +645,116 @@ pub fn reset_to_remote(
     repo.set_ref(&seen_ref(target), fetched, "xp sync: reset to the remote")?;
     Ok(counted(out, repo, target))
 }
+
+/// Refuses a clone a team server cannot keep in step on its own: a git operation in progress,
+/// tracked files changed outside the experiments directory, or commits the remote lacks that
+/// are not xp's one-file commits.
+pub fn dedicated(ws: &Workspace, target: &Target) -> Result<(), Error> {
+    let repo = repo(ws)?;
+    if let Some(operation) = repo.operation_in_progress() {
+        return Err(Error::failed(
+            format!("a git {operation} is in progress in this clone"),
+            format!("finish it or abort it (`git {operation} --abort`), then start the server"),
+        ));
+    }
+    let dir = ws.repo_dir(repo)?;
+    let outside: Vec<String> = repo
+        .changed_files()?
+        .into_iter()
+        .filter(|p| !(dir.is_empty() || p.starts_with(&format!("{dir}/"))))
+        .collect();
+    if !outside.is_empty() {
+        return Err(Error::failed(
+            format!(
+                "this clone has changes outside the experiments: {}",
+                outside.join(", ")
+            ),
+            "a team server's clone holds only what xp writes: commit and push the changes, or \
+             discard them (`git restore`), or serve from a clone of its own",
+        ));
+    }
+    let branch = repo.current_branch()?.and_then(|b| b.tip);
+    let remote = repo.ref_id(&crate::git::tracking_ref(&target.remote, &target.upstream));
+    // Without a fetch yet, the first round tells what the remote lacks.
+    if let (Some(local), Some(remote)) = (branch, remote) {
+        let base = repo.base_of(local, remote);
+        if let Some(foreign) = repo
+            .commits_since(base, local)?
+            .iter()
+            .find(|c| !is_xp_commit(ws, repo, c))
+        {
+            return Err(Error::failed(
+                format!(
+                    "{} holds commit {} that the remote lacks and that is not one of xp's \
+                     one-file commits",
+                    target.branch,
+                    foreign.id.short()
+                ),
+                "push it by hand first (`git push`), or serve from a clone of its own",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Who set a parked change's conflicting keys on the branch, and their values on both sides:
+/// for a write's refusal. (key, this write's value, the branch's value), and the branch's
+/// last commit to the file with its author.
+pub fn conflict_of(ws: &Workspace, parked: &Parked) -> Result<ConflictInfo, Error> {
+    let repo = repo(ws)?;
+    let commit = repo.local_commit(
+        Id::parse(&parked.commit)
+            .ok_or_else(|| Error::failed("a parked commit id is not valid", "report this"))?,
+    )?;
+    let head = repo.current_branch()?.and_then(|b| b.tip);
+    let record_at = |bytes: Option<Vec<u8>>| {
+        bytes.and_then(|b| crate::rules::check_bytes(std::path::Path::new(&parked.path), &b).record)
+    };
+    let after = commit.changes.first().and_then(|c| c.after);
+    let mine = record_at(after.map(|id| repo.blob_bytes(id)).transpose()?);
+    let blob = head
+        .map(|h| repo.blob_at(h, &parked.path))
+        .transpose()?
+        .flatten();
+    let theirs = record_at(blob.map(|id| repo.blob_bytes(id)).transpose()?);
+    let fields = parked
+        .fields
+        .iter()
+        .map(|key| {
+            let value = |r: &Option<crate::record::Record>| {
+                r.as_ref()
+                    .map(|r| crate::record::texts::shown(key, &r.get(key)))
+                    .unwrap_or_default()
+            };
+            (key.clone(), value(&mine), value(&theirs))
+        })
+        .collect();
+    let mut by = None;
+    if let (Some(head), Some(parent)) = (head, commit.parent) {
+        let touched = repo
+            .commits_since(Some(parent), head)?
+            .into_iter()
+            .rev()
+            .find(|c| c.changes.iter().any(|ch| ch.path == parked.path));
+        if let Some(c) = touched {
+            by = Some((c.id.short(), repo.author_of(c.id)?));
+        }
+    }
+    Ok(ConflictInfo { fields, by })
+}
+
+/// What a write whose change was parked conflicts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictInfo {
+    /// Each key: (name, this write's value, the branch's value).
+    pub fields: Vec<(String, String, String)>,
+    /// The branch's last commit to the file and its author.
+    pub by: Option<(String, String)>,
+}
+
+/// Forgets a parked commit whose write was refused before it was answered: nothing of it is
+/// on the branch, so nothing was written.
+pub fn unpark(ws: &Workspace, parked: &Parked) -> Result<(), Error> {
+    repo(ws)?.delete_ref(&parked.refname)?;
+    Ok(())
+}

@@ -69,6 +69,8 @@ pub enum ApiError {
         detail: String,
         allow: Option<String>,
     },
+    /// A body of its own (a sync's conflict or state), with its status.
+    Body(StatusCode, Value),
 }
 
 impl From<Error> for ApiError {
@@ -165,6 +167,7 @@ impl ApiError {
             ApiError::NotAllowed { detail, .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, json!({ "detail": detail }))
             }
+            ApiError::Body(status, body) => (*status, body.clone()),
         }
     }
 }

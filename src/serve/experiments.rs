@@ -46,6 +46,7 @@ pub async fn list(
     ListQuery(query): ListQuery,
 ) -> Result<Listed, ApiError> {
     blocking(state, move |st| {
+        st.fresh();
         let ws = st.workspace()?;
         let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
         if query.strict && listing.broken > 0 {
@@ -81,6 +82,7 @@ pub async fn list(
 /// `GET /experiments/{ref}`.
 pub async fn get(State(state): State<Shared>, Ref(r): Ref) -> Result<Json<Record>, ApiError> {
     let found = blocking(state, move |st| {
+        st.fresh();
         let ws = st.workspace()?;
         ops::read::get_in(&ws, &r, || st.cache.load_all(&ws))
     })

@@ -25,6 +25,7 @@ pub mod openapi;
 mod page;
 mod query;
 mod state;
+mod sync;
 mod write;
 
 pub use state::MAX_BODY;
@@ -70,6 +71,21 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     /// The `--dir` flag.
     pub dir: Option<PathBuf>,
+    /// `--sync`: keep one truth with the team's remote.
+    pub sync: Option<SyncOptions>,
+}
+
+/// How a team server keeps in step with its remote (`--sync`).
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// The remote (default: the branch's upstream, else `origin`).
+    pub remote: Option<String>,
+    /// The remote branch to push to, when not the upstream (`--sync-branch`).
+    pub branch: Option<String>,
+    /// Between two rounds unpoked (`--sync-interval`; zero: only on demand).
+    pub interval: Duration,
+    /// How long a fetch or a push may take.
+    pub timeout: Duration,
 }
 
 /// The address to bind, refusing one other machines can reach unless a token guards it.
@@ -137,11 +153,13 @@ pub fn url(addr: SocketAddr) -> String {
 }
 
 /// Serves until Ctrl-C or SIGTERM; `listening` is told the URL once the port is bound, with
-/// warnings to show. Writes in flight finish before it returns.
+/// warnings to show, and `said` every line the server has to say later (the sync's states).
+/// Writes in flight finish before it returns.
 pub fn run(
     options: Options,
     env: &Env,
     listening: impl FnOnce(&str, &[String]),
+    said: impl Fn(&str) + Send + 'static,
 ) -> Result<(), Error> {
     if let Some(token) = options.token.as_deref() {
         check_token(token)?;
@@ -174,6 +192,10 @@ pub fn run(
                 .to_owned(),
         );
     }
+    let syncer = match &options.sync {
+        Some(sync) => Some(start_sync(sync, &ws, env, options.dir.clone(), said)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .enable_time()
@@ -200,6 +222,7 @@ pub fn run(
             hosts,
             cache: cache::Cache::default(),
             root,
+            syncer,
         });
         listening(&url(bound), &warnings);
         serve(listener, router(state), stop_signal()).await;
@@ -208,6 +231,32 @@ pub fn run(
     // Dropping the runtime waits for blocking tasks (writes in flight) to finish.
     drop(runtime);
     Ok(())
+}
+
+/// Starts the sync worker, after making sure the clone is one a server can keep in step on its
+/// own; each state it reaches is said as one line.
+fn start_sync(
+    sync: &SyncOptions,
+    ws: &Workspace,
+    env: &Env,
+    dir: Option<PathBuf>,
+    said: impl Fn(&str) + Send + 'static,
+) -> Result<crate::ops::syncer::Syncer, Error> {
+    use crate::ops::sync;
+    use crate::ops::syncer::{Settings, Syncer};
+    let target = sync::target(ws, sync.remote.as_deref(), sync.branch.as_deref())?;
+    sync::dedicated(ws, &target)?;
+    let settings = Settings {
+        target,
+        net: env.net(sync.timeout),
+        interval: sync.interval,
+    };
+    let env = env.clone();
+    Ok(Syncer::start(
+        settings,
+        move || Workspace::open(&env, dir.as_deref()),
+        said,
+    ))
 }
 
 /// Every route of the API, the pages and the docs, behind the guard. On a `--read-only`
@@ -222,8 +271,9 @@ fn router(state: Shared) -> Router {
             post(notes::add),
         )
     };
-    let routes: [(&str, MethodRouter<Shared>); 13] = [
+    let routes: [(&str, MethodRouter<Shared>); 14] = [
         ("/health", get(health::health)),
+        ("/sync", get(sync::status).post(sync::poke)),
         ("/experiments", get(experiments::list).merge(create)),
         ("/experiments/export.csv", get(export::csv)),
         ("/experiments/{ref}", get(experiments::get).merge(change)),

@@ -3,11 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 
 use crate::env::Env;
 use crate::error::Error;
+use crate::ops::syncer::Syncer;
 use crate::ops::workspace::Workspace;
 use crate::serve::cache::Cache;
 use crate::serve::error::ApiError;
@@ -27,14 +29,27 @@ pub(crate) struct State {
     /// The root of the work tree (the working directory outside git): answers name paths
     /// relative to it, never where the server's files are.
     pub root: PathBuf,
+    /// With `--sync`: the worker that keeps the clone in step with the team's remote.
+    pub syncer: Option<Syncer>,
 }
 
 pub(crate) type Shared = Arc<State>;
+
+/// A read older than this asks the sync worker for a fetch (and is answered at once, from
+/// what is here).
+pub const FRESH: Duration = Duration::from_secs(5);
 
 impl State {
     /// Opens the workspace for one request (cheap: a repository discovery; see the benchmark).
     pub fn workspace(&self) -> Result<Workspace, Error> {
         Workspace::open(&self.env, self.dir.as_deref())
+    }
+
+    /// Before a read: asks the sync worker for a fetch when the last one is old; never waits.
+    pub fn fresh(&self) {
+        if let Some(syncer) = &self.syncer {
+            syncer.poke_if_older(FRESH);
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod server;
 mod support;
+mod team;
 
 mod answers;
 mod commits;
@@ -34,4 +35,5 @@ mod serve;
 mod snapshots;
 mod states;
 mod sync;
+mod teamserver;
 mod toolbox;
