@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, read::Filter};
-use crate::page::{self, Context, Mode, Names, Query};
+use crate::page::{self, Context, Mode, Names, Query, View};
 use crate::record::Status;
 use crate::store;
 use crate::ui::Ui;
@@ -44,8 +44,37 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             page::index_js(found, &ctx).into_bytes(),
         ),
     ];
+    // Both views of the whole board (`index.html` is the one that suits its size), and the
+    // table's pages: all experiments, then each status.
+    files.push((
+        "cards.html".into(),
+        page::board(
+            found,
+            listing.broken,
+            &Query {
+                view: Some(View::Cards),
+                ..Query::default()
+            },
+            &ctx,
+        )
+        .into_bytes(),
+    ));
+    for n in 1..=page::table_count(found, None) {
+        let query = Query {
+            view: Some(View::Table),
+            page: n,
+            ..Query::default()
+        };
+        let name = if n == 1 {
+            "table.html".to_owned()
+        } else {
+            format!("table-{n}.html")
+        };
+        let html = page::board(found, listing.broken, &query, &ctx);
+        files.push((name.into(), html.into_bytes()));
+    }
     for status in Status::ALL {
-        for n in 1..=page::column_count(found, status) {
+        for n in 1..=page::table_count(found, Some(status)) {
             let query = Query {
                 status: Some(status),
                 page: n,

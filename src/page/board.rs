@@ -4,7 +4,10 @@
 use maud::{Markup, html};
 use serde::Serialize;
 
-use super::layout::{COLUMN_CARDS, COLUMNS, Context, Mode, Names, PAGE_CARDS, age, layout, number};
+use super::layout::{
+    COLUMN_CARDS, COLUMNS, Context, Mode, Names, PAGE_CARDS, age, layout, number, status_badge,
+};
+use super::result::result_line;
 use crate::ops::read::Found;
 use crate::record::{Decision, Status};
 
@@ -19,8 +22,85 @@ pub struct Query {
     pub owner: String,
     pub decision: Option<Decision>,
     pub metric: String,
-    /// The page of a column's own view, from 1.
+    /// The page of a column's own view or of the table, from 1.
     pub page: usize,
+    /// Cards or table; `None`: the table for a status or a large board, else the cards.
+    pub view: Option<View>,
+    /// The table's order; `None`: most recent activity first.
+    pub sort: Option<Sort>,
+    /// The table's direction (`dir=asc|desc`); `None`: the column's natural one.
+    pub descending: Option<bool>,
+}
+
+/// How the board shows its experiments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// One column of cards per status.
+    Cards,
+    /// One line per experiment, sortable, with status tabs.
+    Table,
+}
+
+impl View {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Cards => "cards",
+            View::Table => "table",
+        }
+    }
+}
+
+/// A column of the table to sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Title,
+    Status,
+    Owner,
+    Metric,
+    Result,
+    Updated,
+}
+
+impl Sort {
+    const ALL: [Sort; 6] = [
+        Sort::Title,
+        Sort::Status,
+        Sort::Owner,
+        Sort::Metric,
+        Sort::Result,
+        Sort::Updated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Title => "title",
+            Sort::Status => "status",
+            Sort::Owner => "owner",
+            Sort::Metric => "metric",
+            Sort::Result => "result",
+            Sort::Updated => "updated",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    fn heading(self) -> &'static str {
+        match self {
+            Sort::Title => "Experiment",
+            Sort::Status => "Status",
+            Sort::Owner => "Owner",
+            Sort::Metric => "Metric",
+            Sort::Result => "Result",
+            Sort::Updated => "Updated",
+        }
+    }
+
+    /// Whether the column reads best from the largest down (the newest, the best lift).
+    fn descending(self) -> bool {
+        matches!(self, Sort::Result | Sort::Updated)
+    }
 }
 
 impl Query {
@@ -40,6 +120,21 @@ impl Query {
                 "decision" => query.decision = Decision::parse(value),
                 "metric" => query.metric = value.chars().take(200).collect(),
                 "page" => query.page = value.parse().unwrap_or(1).max(1),
+                "view" => {
+                    query.view = match value {
+                        "cards" => Some(View::Cards),
+                        "table" => Some(View::Table),
+                        _ => None,
+                    }
+                }
+                "sort" => query.sort = Sort::parse(value),
+                "dir" => {
+                    query.descending = match value {
+                        "asc" => Some(false),
+                        "desc" => Some(true),
+                        _ => None,
+                    }
+                }
                 _ => {}
             }
         }
@@ -79,6 +174,67 @@ impl Query {
         parts.join("&")
     }
 }
+
+impl Query {
+    /// This query's URL on the server: `./?` with every parameter that is set.
+    fn served_href(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = self.view {
+            parts.push(format!("view={}", v.as_str()));
+        }
+        if let Some(s) = self.status {
+            parts.push(format!("status={}", s.as_str()));
+        }
+        if let Some(s) = self.sort {
+            parts.push(format!("sort={}", s.as_str()));
+        }
+        if let Some(d) = self.descending {
+            parts.push(format!("dir={}", if d { "desc" } else { "asc" }));
+        }
+        let filters = self.filters();
+        if !filters.is_empty() {
+            parts.push(filters);
+        }
+        if self.page > 1 {
+            parts.push(format!("page={}", self.page));
+        }
+        if parts.is_empty() {
+            "./".into()
+        } else {
+            format!("./?{}", parts.join("&"))
+        }
+    }
+
+    /// This query's page of the table in the static site (sorted by the last update; the
+    /// filters for the script after `?`).
+    fn static_table_href(&self) -> String {
+        let stem = self.status.map_or("table", Status::as_str);
+        let file = if self.page <= 1 {
+            format!("{stem}.html")
+        } else {
+            format!("{stem}-{}.html", self.page)
+        };
+        let filters = self.filters();
+        if filters.is_empty() {
+            file
+        } else {
+            format!("{file}?{filters}")
+        }
+    }
+
+    /// The view this query shows of a board of `count` experiments.
+    pub fn view_of(&self, count: usize) -> View {
+        self.view
+            .unwrap_or(if self.status.is_some() || count > TABLE_FROM {
+                View::Table
+            } else {
+                View::Cards
+            })
+    }
+}
+
+/// From how many experiments the board opens as a table rather than cards.
+pub const TABLE_FROM: usize = 60;
 
 /// A query parameter's value percent-encoded.
 fn url_encode(text: &str) -> String {
@@ -127,12 +283,6 @@ fn last_at(f: &Found) -> &str {
     f.record.decision_log.last().map_or("", |e| e.at.as_str())
 }
 
-/// How many pages the column's own view of `status` has (at least one).
-pub fn column_count(found: &[Found], status: Status) -> usize {
-    let n = found.iter().filter(|f| f.record.status == status).count();
-    n.div_ceil(PAGE_CARDS).max(1)
-}
-
 /// Where a story lives, from the board's pages.
 fn story_href(name: &str, ctx: &Context) -> String {
     match ctx.mode {
@@ -158,7 +308,7 @@ fn column_href(status: Status, page: usize, query: &Query, ctx: &Context) -> Str
             }
         }
         Mode::Served => {
-            let mut href = format!("./?status={}", status.as_str());
+            let mut href = format!("./?view=cards&status={}", status.as_str());
             if page > 1 {
                 href.push_str(&format!("&page={page}"));
             }
@@ -171,12 +321,13 @@ fn column_href(status: Status, page: usize, query: &Query, ctx: &Context) -> Str
     }
 }
 
-/// The board page: every column, or one column's own view when the query names a status.
+/// The board page: the table, every column of cards, or one column's own view.
 pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> String {
     let names = Names::new(found);
+    let view = query.view_of(found.len());
     let body = html! {
         h1.visually-hidden { "Experiments board" }
-        (filters(found, query, ctx))
+        (filters(found, query, view, ctx))
         @if broken > 0 {
             p.notice role="status" {
                 (broken) " experiment file" (if broken == 1 { "" } else { "s" })
@@ -188,11 +339,16 @@ pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> St
         @if found.is_empty() {
             div.empty {
                 h2 { "No experiments yet" }
-                p { "Create one with " code { "xp new --title … --hypothesis … --metric … --baseline … --target …" } "." }
+                p { "Create one with " code { "xp new --title … --hypothesis … --metric … --baseline … --target …" } ", or try " code { "xp demo" } "." }
             }
+        } @else if view == View::Table {
+            (view_toggle(view, query, ctx))
+            (table_view(found, &names, query, ctx))
         } @else if let Some(status) = query.status {
+            (view_toggle(view, query, ctx))
             (column_page(found, &names, status, query, ctx))
         } @else {
+            (view_toggle(view, query, ctx))
             div.board data-board="" {
                 @for status in COLUMNS {
                     (board_column(found, &names, status, query, ctx))
@@ -202,9 +358,244 @@ pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> St
     };
     let title = match query.status {
         Some(s) => format!("{} experiments", capital(s.as_str())),
+        None if view == View::Table => "Experiments".into(),
         None => "Board".into(),
     };
     layout(&title, "", ctx, &["xp.js"], body)
+}
+
+/// Links between the two views, the current one marked.
+fn view_toggle(view: View, query: &Query, ctx: &Context) -> Markup {
+    let href = |v: View| match ctx.mode {
+        Mode::Static => format!("{}.html", v.as_str()),
+        Mode::Served => Query {
+            view: Some(v),
+            status: None,
+            page: 1,
+            sort: None,
+            descending: None,
+            ..query.clone()
+        }
+        .served_href(),
+    };
+    html! {
+        nav.views aria-label="View" {
+            @for v in [View::Table, View::Cards] {
+                a href=(href(v)) aria-current=[(v == view).then_some("page")] {
+                    @if v == View::Table { "Table" } @else { "Cards" }
+                }
+            }
+        }
+    }
+}
+
+/// How many pages the table of `status` (all experiments for `None`) has, at least one.
+pub fn table_count(found: &[Found], status: Option<Status>) -> usize {
+    let n = found
+        .iter()
+        .filter(|f| status.is_none_or(|s| f.record.status == s))
+        .count();
+    n.div_ceil(PAGE_CARDS).max(1)
+}
+
+/// The rows in the order asked for, ties most recent first, then in path order.
+fn sort_rows(rows: &mut [&Found], sort: Sort, descending: bool) {
+    use std::cmp::Ordering;
+    let flip = |o: Ordering| if descending { o.reverse() } else { o };
+    // Rows without a value come last in either direction.
+    let last_none = |a: Option<Ordering>, a_some: bool, b_some: bool| match (a_some, b_some) {
+        (true, true) => flip(a.unwrap_or(Ordering::Equal)),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => Ordering::Equal,
+    };
+    let rank = |s: Status| COLUMNS.iter().position(|c| *c == s).unwrap_or(0);
+    // A lift that is better for the metric is larger.
+    let gain = |f: &Found| {
+        let r = &f.record;
+        r.lift().map(|l| {
+            if r.direction() == crate::record::Direction::Decrease {
+                -l
+            } else {
+                l
+            }
+        })
+    };
+    let lower = |f: &Found| f.record.title.to_lowercase();
+    rows.sort_by(|a, b| {
+        let (ra, rb) = (&a.record, &b.record);
+        let by = match sort {
+            Sort::Title => flip(lower(a).cmp(&lower(b))),
+            Sort::Status => flip(rank(ra.status).cmp(&rank(rb.status))),
+            Sort::Owner => {
+                let (x, y) = (ra.owner.as_deref(), rb.owner.as_deref());
+                let o = x
+                    .zip(y)
+                    .map(|(x, y)| x.to_lowercase().cmp(&y.to_lowercase()));
+                last_none(o, x.is_some(), y.is_some())
+            }
+            Sort::Metric => flip(ra.primary_metric.cmp(&rb.primary_metric)),
+            Sort::Result => {
+                let (x, y) = (gain(a), gain(b));
+                last_none(
+                    x.zip(y).map(|(x, y)| x.total_cmp(&y)),
+                    x.is_some(),
+                    y.is_some(),
+                )
+            }
+            Sort::Updated => flip(last_at(a).cmp(last_at(b))),
+        };
+        by.then_with(|| last_at(b).cmp(last_at(a)))
+    });
+}
+
+/// The table: status tabs with their counts, one line per experiment, sortable, paged.
+fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> Markup {
+    let kept: Vec<&Found> = found.iter().filter(|f| query.keeps(f)).collect();
+    let count = |s: Status| kept.iter().filter(|f| f.record.status == s).count();
+    let mut rows: Vec<&Found> = kept
+        .iter()
+        .copied()
+        .filter(|f| query.status.is_none_or(|s| f.record.status == s))
+        .collect();
+    let sort = query.sort.unwrap_or(Sort::Updated);
+    let descending = query.descending.unwrap_or(sort.descending());
+    sort_rows(&mut rows, sort, descending);
+    let pages = rows.len().div_ceil(PAGE_CARDS).max(1);
+    let page = query.page.min(pages);
+    let from = (page - 1) * PAGE_CARDS;
+    let shown = &rows[from.min(rows.len())..(from + PAGE_CARDS).min(rows.len())];
+    let tab_href = |status: Option<Status>| {
+        let q = Query {
+            status,
+            page: 1,
+            ..query.clone()
+        };
+        match ctx.mode {
+            Mode::Static => q.static_table_href(),
+            Mode::Served => q.served_href(),
+        }
+    };
+    let page_href = |page: usize| {
+        let q = Query {
+            page,
+            ..query.clone()
+        };
+        match ctx.mode {
+            Mode::Static => q.static_table_href(),
+            Mode::Served => q.served_href(),
+        }
+    };
+    let sort_href = |s: Sort| {
+        // A click on the column sorted by turns its direction around.
+        let dir = if s == sort { Some(!descending) } else { None };
+        Query {
+            sort: Some(s),
+            descending: dir,
+            page: 1,
+            ..query.clone()
+        }
+        .served_href()
+    };
+    let order = if descending {
+        "descending"
+    } else {
+        "ascending"
+    };
+    let status_attr = query.status.map_or("", Status::as_str);
+    html! {
+        nav.tabs aria-label="Status" {
+            ul {
+                li { a href=(tab_href(None)) aria-current=[query.status.is_none().then_some("page")] {
+                    "All " span.count { (kept.len()) }
+                } }
+                @for s in COLUMNS {
+                    li { a class={ "tab-" (s.as_str()) } href=(tab_href(Some(s))) aria-current=[(query.status == Some(s)).then_some("page")] {
+                        (capital(s.as_str())) " " span.count { (count(s)) }
+                    } }
+                }
+            }
+        }
+        section.rows data-col=(status_attr) data-rows="" data-limit=(PAGE_CARDS)
+            aria-label="Experiments" {
+            p.summary-line {
+                span data-count="" { (rows.len()) } " experiment" (if rows.len() == 1 { "" } else { "s" })
+                @if ctx.mode == Mode::Served || sort != Sort::Updated {
+                    ", by " (sort.heading().to_lowercase()) " " (order)
+                } @else {
+                    ", most recently updated first"
+                }
+            }
+            table.xp-table {
+                caption.visually-hidden { "Experiments, one per line" }
+                thead {
+                    tr {
+                        @for s in Sort::ALL {
+                            th scope="col" class={ "c-" (s.as_str()) }
+                                aria-sort=[(s == sort).then_some(order)] {
+                                @if ctx.mode == Mode::Served {
+                                    a href=(sort_href(s)) {
+                                        (s.heading())
+                                        @if s == sort { span aria-hidden="true" { @if descending { " ↓" } @else { " ↑" } } }
+                                    }
+                                } @else {
+                                    (s.heading())
+                                }
+                            }
+                        }
+                    }
+                }
+                tbody data-cards="" {
+                    @for f in shown { (row(f, names, ctx)) }
+                }
+            }
+            p.col-empty data-empty="" hidden[!rows.is_empty()] { "No experiment matches." }
+            @if pages > 1 {
+                nav.pager aria-label="Pages" data-more="" {
+                    @if page > 1 {
+                        a rel="prev" href=(page_href(page - 1)) { "← Previous" }
+                    }
+                    span { "Page " (page) " of " (pages) }
+                    @if page < pages {
+                        a rel="next" href=(page_href(page + 1)) { "Next →" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One experiment as a line of the table.
+fn row(f: &Found, names: &Names, ctx: &Context) -> Markup {
+    let r = &f.record;
+    let last = r.decision_log.last();
+    html! {
+        tr {
+            th scope="row" class="c-title" { a href=(story_href(names.of(&r.id), ctx)) { (r.title) } }
+            td.c-status data-label="Status" { (status_badge(r.status)) }
+            td.c-owner data-label="Owner" {
+                @match &r.owner { Some(o) => (o), None => span.muted { "—" } }
+            }
+            td.c-metric data-label="Metric" { code { (r.primary_metric) } }
+            td.c-result data-label="Result" {
+                @match result_line(r) {
+                    Some(line) => (line),
+                    None => @match r.decision {
+                        Some(d) => span class={ "dec dec-" (d.as_str()) } { (d.as_str()) },
+                        None => span.muted { "—" },
+                    },
+                }
+            }
+            td.c-updated data-label="Updated" {
+                @if let Some(last) = last {
+                    @match age(&last.at, ctx) {
+                        Some(a) => time datetime=(last.at) { (a) },
+                        None => time datetime=(last.at) { (last.at.get(..10).unwrap_or(&last.at)) },
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn capital(word: &str) -> String {
@@ -225,35 +616,22 @@ fn board_column(
     let cards = column(found, status, query);
     let total = cards.len();
     let shown = &cards[..total.min(COLUMN_CARDS)];
-    let heading = html! {
-        h2.col-title {
-            (super::layout::status_badge(status))
-            span.count data-count="" aria-label={ (total) " experiments" } { (total) }
-        }
-    };
-    let list = html! {
-        ol.cards data-cards="" {
-            @for f in shown { li { (card(f, names, ctx)) } }
-        }
-        p.col-empty data-empty="" hidden[total > 0] { "None" }
-        p.more data-more="" hidden[total <= COLUMN_CARDS] {
-            a href=(column_href(status, 1, query, ctx)) {
-                "All " (total) " " (status.as_str()) " →"
-            }
-        }
-    };
-    let collapsible = matches!(status, Status::Killed | Status::Shipped);
     html! {
         section class={ "column col-" (status.as_str()) } data-col=(status.as_str())
             aria-label=(status.as_str()) {
-            @if collapsible {
-                details open[total <= 6] {
-                    summary { (heading) }
-                    (list)
+            h2.col-title {
+                (status_badge(status))
+                span.count data-count="" { (total) }
+                span.visually-hidden { " experiments" }
+            }
+            ol.cards data-cards="" {
+                @for f in shown { li { (card(f, names, ctx)) } }
+            }
+            p.col-empty data-empty="" hidden[total > 0] { "None" }
+            p.more data-more="" hidden[total <= COLUMN_CARDS] {
+                a href=(column_href(status, 1, query, ctx)) {
+                    "All " (total) " " (status.as_str()) " →"
                 }
-            } @else {
-                (heading)
-                (list)
             }
         }
     }
@@ -288,8 +666,9 @@ fn column_page(
         section class={ "column single col-" (status.as_str()) } data-col=(status.as_str())
             data-limit=(PAGE_CARDS) aria-label=(status.as_str()) {
             h2.col-title {
-                (super::layout::status_badge(status))
+                (status_badge(status))
                 span.count data-count="" { (cards.len()) }
+                span.visually-hidden { " experiments" }
             }
             ol.cards.grid data-cards="" {
                 @for f in shown { li { (card(f, names, ctx)) } }
@@ -325,10 +704,15 @@ fn card(f: &Found, names: &Names, ctx: &Context) -> Markup {
                 code { (r.primary_metric) }
                 " " span.nums { (number(r.baseline)) " " span aria-hidden="true" { (arrow) } span.visually-hidden { "to" } " " (number(r.target)) }
             }
-            dl.facts {
-                div { dt { "Confidence" } dd { (r.confidence) "%" } }
-                div { dt { "Decision" } dd { @match r.decision { Some(d) => span class={ "dec dec-" (d.as_str()) } { (d.as_str()) }, None => span.muted { "none" } } } }
-                @if let Some(owner) = &r.owner { div { dt { "Owner" } dd { (owner) } } }
+            @if let Some(line) = result_line(r) {
+                p.result-line { (line) }
+            }
+            @if r.confidence > 0 || r.decision.is_some() || r.owner.is_some() {
+                dl.facts {
+                    @if r.confidence > 0 { div { dt { "Confidence" } dd { (r.confidence) "%" } } }
+                    @if let Some(d) = r.decision { div { dt { "Decision" } dd { span class={ "dec dec-" (d.as_str()) } { (d.as_str()) } } } }
+                    @if let Some(owner) = &r.owner { div { dt { "Owner" } dd { (owner) } } }
+                }
             }
             @if let Some(tags) = r.tags.as_ref().filter(|t| !t.is_empty()) {
                 ul.tags aria-label="Tags" { @for t in tags { li { (t) } } }
@@ -357,7 +741,7 @@ fn card(f: &Found, names: &Names, ctx: &Context) -> Markup {
 }
 
 /// The filter bar: a GET form when served; in the static site, controls the script shows.
-fn filters(found: &[Found], query: &Query, ctx: &Context) -> Markup {
+fn filters(found: &[Found], query: &Query, view: View, ctx: &Context) -> Markup {
     let distinct = |get: &dyn Fn(&Found) -> Vec<String>| {
         let mut all: Vec<String> = found.iter().flat_map(get).collect();
         all.sort();
@@ -373,13 +757,21 @@ fn filters(found: &[Found], query: &Query, ctx: &Context) -> Markup {
         Mode::Served => Some("./"),
     };
     html! {
+        // The static site's form works through the script: until it runs, the form keeps its
+        // place unseen (no layout shift when it shows).
         form.filters role="search" method="get" action=[action] data-filters="" data-index="assets/index.js"
-            hidden[ctx.mode == Mode::Static] {
+            data-pending[ctx.mode == Mode::Static] {
+            @if ctx.mode == Mode::Served {
+                @if let Some(v) = query.view { input type="hidden" name="view" value=(v.as_str()); }
+                @if let Some(s) = query.sort { input type="hidden" name="sort" value=(s.as_str()); }
+                @if let Some(d) = query.descending { input type="hidden" name="dir" value=(if d { "desc" } else { "asc" }); }
+                @if view == View::Table { @if let Some(s) = query.status { input type="hidden" name="status" value=(s.as_str()); } }
+            }
             div.field.grow {
                 label for="f-q" { "Search" }
                 input #f-q type="search" name="q" value=(query.q) placeholder="Title, hypothesis, metric…" autocomplete="off";
             }
-            div.field {
+            @if view == View::Cards && query.status.is_none() { div.field {
                 label for="f-status" { "Status" }
                 select #f-status name="status" {
                     option value="" { "Any" }
@@ -387,7 +779,7 @@ fn filters(found: &[Found], query: &Query, ctx: &Context) -> Markup {
                         option value=(s.as_str()) selected[query.status == Some(s)] { (s.as_str()) }
                     }
                 }
-            }
+            } }
             div.field {
                 label for="f-decision" { "Decision" }
                 select #f-decision name="decision" {
@@ -430,6 +822,8 @@ fn filters(found: &[Found], query: &Query, ctx: &Context) -> Markup {
 struct IndexEntry<'a> {
     /// The card's HTML, escaped as on the page.
     h: String,
+    /// When it was last updated.
+    u: &'a str,
     s: &'a str,
     k: String,
     t: &'a [String],
@@ -448,6 +842,7 @@ pub fn index_js(found: &[Found], ctx: &Context) -> String {
         .flat_map(|s| column(found, s, &all))
         .map(|f| IndexEntry {
             h: card(f, &names, ctx).into_string(),
+            u: last_at(f),
             s: f.record.status.as_str(),
             k: search_text(f),
             t: f.record.tags.as_deref().unwrap_or_default(),

@@ -18,8 +18,21 @@ pub const CSS: &str = include_str!("xp.css");
 /// The script that narrows the board as you type; the pages read fine without it.
 pub const JS: &str = include_str!("xp.js");
 /// The pages' Content-Security-Policy: only the page's own files, nothing inline.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                        connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The policy a static page carries in its `<meta>` tag: the same, without what a browser
+/// ignores there (`frame-ancestors`, which only a header can say).
+pub const CSP_META: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+                            img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+                            base-uri 'none'";
+
+/// The icon of every page, inline so that no request for it fails.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' \
+                       viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='7' \
+                       fill='%231d2330'/%3E%3Ctext x='16' y='22' font-family='sans-serif' \
+                       font-size='15' font-weight='700' text-anchor='middle' \
+                       fill='%23fff'%3Exp%3C/text%3E%3C/svg%3E";
 
 /// Cards a board column shows before it links to the column's own pages.
 pub const COLUMN_CARDS: usize = 50;
@@ -181,10 +194,11 @@ pub(super) fn layout(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 @if ctx.mode == Mode::Static {
-                    meta http-equiv="Content-Security-Policy" content=(CSP);
+                    meta http-equiv="Content-Security-Policy" content=(CSP_META);
                 }
                 meta name="referrer" content="no-referrer";
                 title { (title) " · xp" }
+                link rel="icon" href=(FAVICON);
                 link rel="stylesheet" href={ (root) "assets/xp.css" };
                 @for script in scripts {
                     script src={ (root) "assets/" (script) } defer {}
@@ -226,8 +240,9 @@ pub(super) fn layout(
     page.into_string()
 }
 
-/// A page that says what went wrong (an unknown experiment, a broken file), for the server.
-pub fn problem(code: u16, message: &str) -> String {
+/// A page that says what went wrong (an unknown experiment, a broken file), for the server;
+/// `suggestions` are stories (page name, title) the reader may have meant.
+pub fn problem(code: u16, message: &str, suggestions: &[(String, String)]) -> String {
     let ctx = Context {
         mode: Mode::Served,
         as_of: None,
@@ -245,6 +260,15 @@ pub fn problem(code: u16, message: &str) -> String {
         div.empty {
             h1 { (title) }
             p { (message) }
+            @if !suggestions.is_empty() {
+                h2 { "Did you mean" }
+                ul.suggestions {
+                    @for (name, title) in suggestions {
+                        li { a href={ "/e/" (name) } { (title) } " " code { (name) } }
+                    }
+                }
+            }
+            p { a href="/" { "Go to the board" } }
         }
     };
     layout(title, "/", &ctx, &[], body)
@@ -326,6 +350,59 @@ mod tests {
             duration_words(from, t("2019-02-20T10:00:00Z")),
             "less than a minute"
         );
+    }
+
+    /// The contrast of two `#rrggbb` colours, as WCAG 2 computes it.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let lum = |hex: &str| {
+            let c: Vec<f64> = (0..3)
+                .map(|i| {
+                    let v =
+                        f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0))
+                            / 255.0;
+                    if v <= 0.039_28 {
+                        v / 12.92
+                    } else {
+                        ((v + 0.055) / 1.055).powf(2.4)
+                    }
+                })
+                .collect();
+            0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// Every badge's text on its background, and the muted text on the page, reads at 4.5:1 at
+    /// least, in the light and the dark scheme.
+    #[test]
+    fn badges_and_muted_text_have_enough_contrast() {
+        let dark_at = CSS.find("prefers-color-scheme: dark").unwrap_or(CSS.len());
+        for scheme in [&CSS[..dark_at], &CSS[dark_at..]] {
+            let var = |name: &str| -> &str {
+                let at = scheme
+                    .find(&format!("--{name}:"))
+                    .unwrap_or_else(|| panic!("--{name}"));
+                let rest = scheme[at..]
+                    .split(':')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .trim_start();
+                &rest[..7]
+            };
+            let mut pairs: Vec<(String, String)> = COLUMNS
+                .iter()
+                .map(|s| (s.as_str().to_owned(), format!("{}-bg", s.as_str())))
+                .collect();
+            pairs.extend([
+                ("muted".to_owned(), "bg".to_owned()),
+                ("muted".to_owned(), "panel".to_owned()),
+            ]);
+            for (fg, bg) in pairs {
+                let ratio = contrast(var(&fg), var(&bg));
+                assert!(ratio >= 4.5, "--{fg} on --{bg}: {ratio:.2}:1");
+            }
+        }
     }
 
     #[test]

@@ -4,12 +4,13 @@
 mod board;
 mod forge;
 mod layout;
+mod result;
 mod story;
 
-pub use board::{Query, board, column_count, index_js};
+pub use board::{Query, TABLE_FROM, View, board, index_js, table_count};
 pub use forge::Forge;
 pub use layout::{
-    Branch, COLUMN_CARDS, COLUMNS, CSP, CSS, Context, JS, Mode, Names, PAGE_CARDS, as_of,
+    Branch, COLUMN_CARDS, COLUMNS, CSP, CSP_META, CSS, Context, JS, Mode, Names, PAGE_CARDS, as_of,
     duration_words, problem,
 };
 pub use story::story;

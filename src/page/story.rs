@@ -7,6 +7,7 @@ use maud::{Markup, html};
 use super::layout::{
     Context, Mode, duration_words, layout, number, status_badge, status_move, time_el,
 };
+use super::result::result_block;
 use crate::ops::log::{CommitRef, History, Revision};
 use crate::record::texts::Changed;
 use crate::record::{FIELDS, Field, FieldValue, LogEntry, Record, Status};
@@ -155,20 +156,22 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 h1 { (r.title) }
                 p.hypothesis { (r.hypothesis) }
             }
+            @if let Some(result) = result_block(r) { (result) }
             dl.summary {
                 div { dt { "Metric" } dd { code { (r.primary_metric) } } }
                 div { dt { "Baseline → target" } dd.nums { (number(r.baseline)) " → " (number(r.target)) @if r.direction.is_some() { " " span.muted { "(" (r.direction().as_str()) ")" } } } }
-                div { dt { "Confidence" } dd.nums { (r.confidence) "%" } }
-                div { dt { "Decision" } dd { @match r.decision { Some(d) => span class={ "dec dec-" (d.as_str()) } { (d.as_str()) }, None => span.muted { "not decided" } } } }
+                @if r.confidence > 0 || r.decision.is_some() {
+                    div { dt { "Confidence" } dd.nums { (r.confidence) "%" } }
+                }
+                @if let Some(d) = r.decision {
+                    div { dt { "Decision" } dd { span class={ "dec dec-" (d.as_str()) } { (d.as_str()) } } }
+                }
                 @if let Some(owner) = &r.owner { div { dt { "Owner" } dd { (owner) } } }
                 @if let Some(tags) = r.tags.as_ref().filter(|t| !t.is_empty()) {
                     div { dt { "Tags" } dd { ul.tags { @for t in tags { li { (t) } } } } }
                 }
                 @for (field, value) in others(r) {
                     div { dt { (field.label()) } dd { (value) } }
-                }
-                @if let Some(lift) = r.lift_shown() {
-                    div { dt { "Lift" } dd.nums { (lift) } }
                 }
             }
             @if !history.amended_plan.is_empty() {
@@ -201,12 +204,12 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 }
                 " · id " code { (r.id) }
             }
+            section.history aria-labelledby="h-log" {
+                h2 #h-log { "Decision log" span.muted.order { " · newest first" } }
+                (timeline_markup(history, ctx))
+            }
             @if ctx.mode == Mode::Served && ctx.writable {
                 (forms(r))
-            }
-            section.history aria-labelledby="h-log" {
-                h2 #h-log { "Decision log" }
-                (timeline_markup(history, ctx))
             }
         }
     };
@@ -231,8 +234,8 @@ fn forms(r: &Record) -> Markup {
                     label for="n-who" { "Your name (optional)" }
                     input #n-who name="who" autocomplete="name";
                 }
-                p.problem data-problem="" role="alert" hidden {}
-                p.saved data-saved="" role="status" {}
+                p.problem data-problem="" role="alert" tabindex="-1" hidden {}
+                p.saved data-saved="" role="status" tabindex="-1" {}
                 div { button type="submit" { "Add note" } }
             }
             @if !next.is_empty() {
@@ -298,8 +301,8 @@ fn timeline_markup(history: &History, ctx: &Context) -> Markup {
         @if steps.is_empty() {
             p.muted { "Nothing in the decision log yet." }
         } @else {
-            ol.timeline {
-                @for step in &steps { (step_markup(step, ctx)) }
+            ol.timeline reversed {
+                @for step in steps.iter().rev() { (step_markup(step, ctx)) }
             }
         }
     }
@@ -362,7 +365,7 @@ fn step_markup(step: &Step, ctx: &Context) -> Markup {
                                 }
                             }
                         }
-                        @for e in entries { (entry_markup(e)) }
+                        @for e in entries.iter().rev() { (entry_markup(e)) }
                         @if !created && !merge && changes.is_empty() && entries.is_empty() {
                             p.event.muted { (subject) }
                         }
@@ -401,7 +404,7 @@ fn entry_markup(e: &LogEntry) -> Markup {
 }
 
 /// The fields this page shows in places of their own.
-const SHOWN_APART: [&str; 13] = [
+const SHOWN_APART: [&str; 14] = [
     "title",
     "hypothesis",
     "primary_metric",
@@ -415,6 +418,7 @@ const SHOWN_APART: [&str; 13] = [
     "learning",
     "links",
     "status",
+    "observed",
 ];
 
 /// The other fields that are set, in the table's order, each with its value as text.

@@ -5,6 +5,45 @@
   "use strict";
   var FILTERS = ["q", "tag", "owner", "decision", "metric"];
 
+  // A table line made from a card of the index (whose text the server escaped): the index
+  // carries each experiment once, as its card.
+  function rowOf(e) {
+    var card = document.createElement("template");
+    card.innerHTML = e.h;
+    var c = card.content;
+    var tr = document.createElement("tr");
+    function cell(tag, cls, label, nodes) {
+      var td = document.createElement(tag);
+      if (tag === "th") td.setAttribute("scope", "row");
+      td.className = cls;
+      if (label) td.setAttribute("data-label", label);
+      nodes.forEach(function (n) { if (n) td.appendChild(n); });
+      if (!td.childNodes.length) {
+        var none = document.createElement("span");
+        none.className = "muted";
+        none.textContent = "\u2014";
+        td.appendChild(none);
+      }
+      tr.appendChild(td);
+    }
+    var badge = document.createElement("span");
+    badge.className = "badge st-" + e.s;
+    badge.textContent = e.s;
+    var owner = null;
+    Array.prototype.forEach.call(c.querySelectorAll(".facts dt"), function (dt) {
+      if (dt.textContent === "Owner") owner = document.createTextNode(dt.nextElementSibling.textContent);
+    });
+    var result = c.querySelector(".result-line");
+    var decision = c.querySelector(".facts .dec");
+    cell("th", "c-title", "", [c.querySelector("h3 a")]);
+    cell("td", "c-status", "Status", [badge]);
+    cell("td", "c-owner", "Owner", [owner]);
+    cell("td", "c-metric", "Metric", [c.querySelector(".metric code")]);
+    cell("td", "c-result", "Result", result ? Array.prototype.slice.call(result.childNodes) : [decision]);
+    cell("td", "c-updated", "Updated", [c.querySelector(".last time")]);
+    return tr;
+  }
+
   function boardFilters() {
     var form = document.querySelector("[data-filters]");
     var columns = Array.prototype.slice.call(document.querySelectorAll("[data-col]"));
@@ -26,9 +65,9 @@
       };
       document.head.appendChild(script);
     }
+    // A served board searches on the server: its plain form is answered there.
+    if (form.getAttribute("action")) return;
     var single = columns.length === 1;
-    var statusField = form.elements.status;
-    if (single && statusField) statusField.closest(".field").hidden = true;
     var live = form.querySelector("[data-live]");
     var original = columns.map(function (col) {
       var list = col.querySelector("[data-cards]");
@@ -41,7 +80,7 @@
       var field = form.elements[name];
       if (field && params.has(name)) field.value = params.get(name);
     });
-    form.hidden = false;
+    form.removeAttribute("data-pending");
 
     function values() {
       var v = {};
@@ -81,14 +120,17 @@
       if (active && !index) return withIndex(apply);
       sync(v);
       var groups = {};
-      var matched = 0;
+      var all = [];
       if (active) {
         index.forEach(function (e) {
           if (!keeps(e, v)) return;
           (groups[e.s] = groups[e.s] || []).push(e);
-          matched++;
+          all.push(e);
         });
+        // The whole table is in order of the last update, newest first.
+        all.sort(function (a, b) { return a.u < b.u ? 1 : a.u > b.u ? -1 : 0; });
       }
+      var matched = all.length;
       columns.forEach(function (col, i) {
         var status = col.getAttribute("data-col");
         var list = col.querySelector("[data-cards]");
@@ -96,15 +138,21 @@
         var empty = col.querySelector("[data-empty]");
         var more = col.querySelector("[data-more]");
         var limit = Number(col.getAttribute("data-limit")) || 50;
-        col.hidden = !!(v.status && v.status !== status);
+        col.hidden = !!(status && v.status && v.status !== status);
         if (!active) {
           list.innerHTML = original[i].list;
           count.textContent = original[i].count;
           empty.hidden = Number(original[i].count) > 0;
           if (more) more.hidden = Number(original[i].count) <= limit;
         } else {
-          var items = groups[status] || [];
-          list.innerHTML = items.slice(0, limit).map(function (e) { return "<li>" + e.h + "</li>"; }).join("");
+          var items = status ? groups[status] || [] : all;
+          var rows = col.hasAttribute("data-rows");
+          if (rows) {
+            list.textContent = "";
+            items.slice(0, limit).forEach(function (e) { list.appendChild(rowOf(e)); });
+          } else {
+            list.innerHTML = items.slice(0, limit).map(function (e) { return "<li>" + e.h + "</li>"; }).join("");
+          }
           count.textContent = String(items.length);
           empty.hidden = items.length > 0;
           if (more) more.hidden = single || items.length <= limit;
@@ -117,7 +165,7 @@
           });
         }
       });
-      if (live) live.textContent = active ? matched + (matched === 1 ? " experiment matches" : " experiments match") : "";
+      if (live) live.textContent = active ? (matched === 0 ? "No experiment matches" : matched + (matched === 1 ? " experiment matches" : " experiments match")) : "";
     }
 
     var timer = 0;
@@ -169,6 +217,15 @@
     if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
   }
 
+  // Focus goes to the first field in error (its problem is read out with it, through
+  // aria-describedby), else to the form's own problem.
+  function focusProblem(form) {
+    var field = form.querySelector("[aria-invalid=true]");
+    if (field && field.offsetParent !== null) return field.focus();
+    var general = form.querySelector('[data-problem=""]');
+    if (general && !general.hidden) general.focus();
+  }
+
   function body(form) {
     var kind = form.getAttribute("data-form");
     var get = function (n) { return form.elements[n] ? form.elements[n].value.trim() : ""; };
@@ -210,6 +267,8 @@
     var button = form.querySelector("button[type=submit]");
     clearProblems(form);
     button.disabled = true;
+    var saved = form.querySelector("[data-saved]");
+    if (saved) saved.textContent = "Saving\u2026";
     fetch(url, {
       method: kind === "note" ? "POST" : "PATCH",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -219,11 +278,15 @@
         if (res.ok) {
           refresh(function () {
             var saved = document.querySelector('[data-form="' + kind + '"] [data-saved]');
-            if (saved) saved.textContent = kind === "note" ? "Note added and committed." : "Status moved and committed.";
+            if (saved) {
+              saved.textContent = kind === "note" ? "Note added and committed." : "Status moved and committed.";
+              saved.focus();
+            }
           });
           return;
         }
         button.disabled = false;
+        if (saved) saved.textContent = "";
         var detail = data && data.detail;
         if (Array.isArray(detail)) {
           detail.forEach(function (p) {
@@ -233,10 +296,13 @@
         } else {
           showProblem(form, "", detail ? String(detail) : "The server refused it (" + res.status + ").");
         }
+        focusProblem(form);
       });
     }).catch(function () {
       button.disabled = false;
+      if (saved) saved.textContent = "";
       showProblem(form, "", "The server could not be reached; nothing was saved.");
+      focusProblem(form);
     });
   }
 

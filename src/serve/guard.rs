@@ -105,8 +105,8 @@ fn shape(res: Response) -> Response {
 
 /// A path no route takes: 307 to the same path without its trailing slash when a route takes
 /// that one (`routes` are the router's paths, `{name}` one segment), as FastAPI redirects;
-/// else 404.
-pub fn unrouted(uri: &Uri, routes: &[&str]) -> Response {
+/// else 404: a page for a browser (one that accepts HTML), FastAPI's JSON for the others.
+pub fn unrouted(uri: &Uri, headers: &HeaderMap, routes: &[&str]) -> Response {
     let path = uri.path();
     let target = path
         .strip_suffix('/')
@@ -122,8 +122,18 @@ pub fn unrouted(uri: &Uri, routes: &[&str]) -> Response {
             [(header::LOCATION, location)],
         )
             .into_response(),
+        None if wants_html(headers) => crate::serve::page::not_found_page(),
         None => ApiError::detail(StatusCode::NOT_FOUND, "Not Found").into_response(),
     }
+}
+
+/// Whether the request comes from a browser: its `Accept` names HTML.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/html"))
 }
 
 /// Whether the route `/experiments/{ref}` takes the path `/experiments/abc`.
@@ -157,7 +167,7 @@ mod tests {
             "/experiments/{ref}/log",
         ];
         let answer = |uri: &'static str| {
-            let res = unrouted(&Uri::from_static(uri), &routes);
+            let res = unrouted(&Uri::from_static(uri), &HeaderMap::new(), &routes);
             let location = res
                 .headers()
                 .get(header::LOCATION)

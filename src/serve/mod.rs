@@ -292,10 +292,12 @@ fn router(state: Shared) -> Router {
     for (path, route) in routes {
         app = app.route(path, route);
     }
-    app.fallback(move |uri: Uri| async move { guard::unrouted(&uri, &paths) })
-        .with_state(state.clone())
-        .merge(docs::routes())
-        .layer(axum::middleware::from_fn_with_state(state, guard::check))
+    app.fallback(move |uri: Uri, headers: axum::http::HeaderMap| async move {
+        guard::unrouted(&uri, &headers, &paths)
+    })
+    .with_state(state.clone())
+    .merge(docs::routes())
+    .layer(axum::middleware::from_fn_with_state(state, guard::check))
 }
 
 /// A write on a `--read-only` server: 405, allowing the reads (every path that takes a write

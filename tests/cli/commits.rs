@@ -272,7 +272,23 @@ fn the_demo_runs_the_whole_story() {
     let _ = demo;
     let (ok, log) = env.git_try(&["-C", "demo-repo", "log", "--format=%an %s"]);
     assert!(ok);
-    assert_eq!(log.lines().count(), 7, "{log}");
+    assert_eq!(log.lines().count(), 16, "{log}");
+    // One experiment in every status, so that a first board is not empty.
+    let statuses: Vec<String> = std::fs::read_dir(env.path("demo-repo/experiments"))
+        .unwrap()
+        .map(|e| {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            let line = text.lines().find(|l| l.starts_with("status: ")).unwrap();
+            line["status: ".len()..].to_owned()
+        })
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        statuses,
+        ["completed", "draft", "killed", "running", "shipped"],
+        "{log}"
+    );
     assert!(log.contains("bob xp: note on homepage-cta-color"), "{log}");
     // `.gitattributes` is committed, as `xp init` asks: nothing is left untracked.
     assert!(

@@ -225,7 +225,7 @@ fn search_refund_shows_the_note_plainly_when_not_a_terminal() {
     );
 }
 
-/// The demo's repository: one shipped CTA experiment with its learning.
+/// The demo's repository: the shipped CTA experiment with its learning, and four more.
 fn demo() -> TestEnv {
     let env = TestEnv::plain();
     let path = env.path("demo");
@@ -258,8 +258,8 @@ fn new_names_the_experiment_tried_before_and_still_creates_the_record() {
     assert!(
         run.stderr.starts_with(
             "warning: this looks like an experiment tried before (`xp show SLUG` for more):\n  \
-             homepage-cta-color  Homepage CTA Color  (score 0.60)\n    \
-             shipped, decision ship\n    \
+             homepage-cta-color  Homepage CTA Color  (score 0.62)\n    \
+             shipped, decision ship, lift +16.0% better\n    \
              learning: Green CTA outperformed blue by 16% on signups\n"
         ),
         "{}",
@@ -276,8 +276,8 @@ fn new_names_the_experiment_tried_before_and_still_creates_the_record() {
     let similar = env.xp_in(&dir, &["similar", "green-signup-button"]);
     assert_eq!(
         similar.stdout,
-        "  homepage-cta-color  Homepage CTA Color  (score 0.60)\n    \
-         shipped, decision ship\n    \
+        "  homepage-cta-color  Homepage CTA Color  (score 0.62)\n    \
+         shipped, decision ship, lift +16.0% better\n    \
          learning: Green CTA outperformed blue by 16% on signups\n"
     );
     let back = env.xp_in(&dir, &["similar", "homepage-cta-color", "--format", "json"]);

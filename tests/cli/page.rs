@@ -236,21 +236,25 @@ fn the_board_shows_each_experiment_in_its_column_and_the_script_ran() {
     let site = demo_site();
     let dom = dump(&url(&site.out.join("index.html"), ""));
     assert!(
-        !dom.contains("data-filters=\"\" hidden") && dom.contains("data-filters"),
+        !dom.contains("data-pending") && dom.contains("data-filters"),
         "the script shows the filters once it runs from file://"
     );
     let expect = [
         (
             "draft",
             vec![
+                "Annual plan discount",
                 "Pricing page annual toggle",
                 "&lt;script&gt;alert(1)&lt;/script&gt; &amp; \"quotes\"",
             ],
         ),
-        ("running", vec!["Checkout one-page flow"]),
-        ("completed", vec![]),
+        (
+            "running",
+            vec!["Search suggestions", "Checkout one-page flow"],
+        ),
+        ("completed", vec!["Free shipping threshold"]),
         ("shipped", vec!["Homepage CTA Color"]),
-        ("killed", vec!["Onboarding checklist"]),
+        ("killed", vec!["Onboarding video", "Onboarding checklist"]),
     ];
     for (status, titles) in expect {
         let (found, count, hidden) = column(&dom, status);
@@ -272,13 +276,14 @@ fn the_search_and_filters_in_the_url_narrow_the_board() {
     let index = site.out.join("index.html");
     let dom = dump(&url(&index, "?q=CHECKOUT"));
     assert_eq!(column(&dom, "running").0, ["Checkout one-page flow"]);
+    assert_eq!(column(&dom, "completed").0, ["Free shipping threshold"]);
     for status in ["draft", "shipped", "killed"] {
         let (titles, count, _) = column(&dom, status);
         assert!(titles.is_empty(), "{status}: {titles:?}");
         assert_eq!(count, "0");
     }
     assert!(
-        dom.contains("data-live=\"\">1 experiment matches<"),
+        dom.contains("data-live=\"\">2 experiments match<"),
         "said to screen readers"
     );
 
@@ -314,7 +319,6 @@ fn a_story_shows_its_timeline_with_the_commits_of_git_log() {
         &site.repo,
         &[
             "log",
-            "--reverse",
             "--format=%h",
             "--",
             "experiments/homepage-cta-color.yaml",
@@ -322,7 +326,11 @@ fn a_story_shows_its_timeline_with_the_commits_of_git_log() {
     );
     let git: Vec<&str> = log.lines().collect();
     assert_eq!(hashes, git);
-    assert_eq!(git.len(), 6, "new, two notes, three status moves");
+    assert_eq!(
+        git.len(),
+        6,
+        "new, two notes, three status moves; newest first"
+    );
     for text in [
         "Homepage CTA Color",
         "Changing CTA button from blue to green increases signups by 15%",
@@ -689,6 +697,15 @@ impl Browser {
         );
     }
 
+    /// What a script run in the page returns.
+    fn script(&self, body: &str) -> serde_json::Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            serde_json::json!({ "script": body, "args": [] }),
+        )
+    }
+
     fn source(&self) -> String {
         let path = format!("/session/{}/source", self.session);
         let (_, _, text) = http(&self.addr, "GET", &path, None);
@@ -744,7 +761,7 @@ fn served_pages_carry_the_security_headers_and_read_only_has_no_forms() {
     }
     let (status, _, body) = http(&addr, "GET", "/e/no-such-thing", None);
     assert_eq!(status, 404);
-    assert!(body.contains("no experiment matches"));
+    assert!(body.contains("No experiment is called “no-such-thing”."));
     // The plain GET form filters on the server, without the script.
     let (_, _, body) = http(&addr, "GET", "/?q=checkout", None);
     assert!(body.contains("Checkout one-page flow") && !body.contains("Homepage CTA Color"));
@@ -887,15 +904,16 @@ fn a_story_follows_the_log_order_and_folds_merges_that_change_nothing() {
                 ">confidence</code>: <span class=\"from\">{from}</span> → <span class=\"to\">{to}</span>"
             )
         };
+        // Newest first.
         let order = [
-            "Created".to_owned(),
-            "A from main".to_owned(),
-            "B from feature".to_owned(),
-            "C from main".to_owned(),
-            confidence("0", "10"),
-            confidence("0", "20"),
             "Settle the confidence at 30".to_owned(),
             confidence("20", "30"),
+            confidence("0", "20"),
+            confidence("0", "10"),
+            "C from main".to_owned(),
+            "B from feature".to_owned(),
+            "A from main".to_owned(),
+            "Created".to_owned(),
         ];
         let places: Vec<Option<usize>> = order.iter().map(|t| page.find(t.as_str())).collect();
         assert!(
@@ -1003,4 +1021,357 @@ fn site_writes_only_where_it_may_and_removes_only_its_own_files() {
     );
     assert!(!env.path("experiments/schema.json").exists());
     env.ok(&["schema", "-o", "schema/experiment.json"]);
+}
+
+/// A repository of `n` experiments written as files in one commit: statuses in turn, owners
+/// from a short list, an observed value on the completed and shipped ones.
+fn many(n: usize) -> TestEnv {
+    let env = TestEnv::repo();
+    let statuses = ["draft", "running", "completed", "shipped", "killed"];
+    let owners = ["ann", "bo", "cy"];
+    for i in 0..n {
+        let status = statuses[i % statuses.len()];
+        let (decision, observed) = match status {
+            "completed" | "shipped" => (
+                "ship",
+                format!("observed: {}\n", 3.0 + (i % 9) as f64 / 10.0),
+            ),
+            "killed" => ("kill", String::new()),
+            _ => ("null", String::new()),
+        };
+        let text = format!(
+            "id: {i:08x}-0000-4000-8000-000000000000\ntitle: Experiment {i:03}\nhypothesis: H{i}\n\
+             primary_metric: m{}\nbaseline: 3.2\ntarget: 3.7\nstatus: {status}\nconfidence: 0\n\
+             decision: {decision}\nlearning: null\nowner: {}\n{observed}decision_log:\n\
+             - at: 2026-02-{:02}T10:{:02}:00.000Z\n  note: Step {i}\n",
+            i % 4,
+            owners[i % owners.len()],
+            1 + i / 60,
+            i % 60,
+        );
+        env.write(&format!("experiments/e{i:03}.yaml"), &text);
+    }
+    env.git(&["add", "experiments"]);
+    env.git(&["commit", "-qm", "Many experiments"]);
+    let run = env.xp(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    env
+}
+
+/// The titles of the table's rows, in order.
+fn table_titles(html: &str) -> Vec<String> {
+    let Some(body) = html.split("<tbody").nth(1) else {
+        return Vec::new();
+    };
+    let body = body.split("</tbody>").next().unwrap();
+    body.split("class=\"c-title\"")
+        .skip(1)
+        .filter_map(|s| s.split("\">").nth(1)?.split("</a>").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A large board opens as a table: status tabs with counts, one line per experiment, sorted
+/// by the column asked for, paged; all of it plain links that work without the script.
+#[test]
+fn a_large_board_is_a_sortable_table_with_status_tabs() {
+    let env = many(250);
+    let server = Served::start(&env, &env.root, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (status, _, page) = http(&addr, "GET", "/", None);
+    assert_eq!(status, 200);
+    for tab in [
+        "aria-current=\"page\">All <span class=\"count\">250</span>",
+        ">Draft <span class=\"count\">50</span>",
+        ">Killed <span class=\"count\">50</span>",
+    ] {
+        assert!(page.contains(tab), "no {tab:?}");
+    }
+    let rows = table_titles(&page);
+    assert_eq!(rows.len(), 200, "a page of rows");
+    assert_eq!(rows[0], "Experiment 249", "most recently updated first");
+    assert!(page.contains("Page 1 of 2") && page.contains("href=\"./?page=2\""));
+    assert!(!page.contains("class=\"card\""), "no cards");
+
+    // Sorted by title, then the other way round by the same link.
+    let (_, _, page) = http(&addr, "GET", "/?sort=title", None);
+    let rows = table_titles(&page);
+    assert_eq!(
+        &rows[..3],
+        ["Experiment 000", "Experiment 001", "Experiment 002"]
+    );
+    assert!(page.contains("aria-sort=\"ascending\""));
+    assert!(
+        page.contains("href=\"./?sort=title&amp;dir=desc\""),
+        "the header turns it round"
+    );
+    let (_, _, page) = http(&addr, "GET", "/?sort=title&dir=desc", None);
+    assert_eq!(table_titles(&page)[0], "Experiment 249");
+
+    // A tab narrows to one status, the filters kept in its links; a result sorts best first.
+    let (_, _, page) = http(&addr, "GET", "/?status=shipped&owner=ann&sort=result", None);
+    let rows = table_titles(&page);
+    assert!(!rows.is_empty() && rows.len() < 50, "{rows:?}");
+    assert!(rows.iter().all(|t| {
+        let n: usize = t[11..].parse().unwrap();
+        n % 5 == 3 && n.is_multiple_of(3)
+    }));
+    let n: usize = rows[0][11..].parse().unwrap();
+    assert_eq!(n % 9, 6, "the best lift first: {rows:?}");
+    assert!(page.contains("3.6 · +12.5% better"));
+    assert!(
+        page.contains("href=\"./?status=killed&amp;sort=result&amp;owner=ann\""),
+        "tabs keep sort and filters"
+    );
+
+    // The cards are one link away.
+    let (_, _, page) = http(&addr, "GET", "/?view=cards", None);
+    assert!(page.contains("class=\"card\"") && !page.contains("<table"));
+
+    // A page the browser holds is not sent again.
+    let (_, head, _) = http(&addr, "GET", "/?sort=owner", None);
+    let etag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .expect("an etag")
+        .replacen("w/", "W/", 1);
+    let (status, head, body) = get_with(&addr, "/?sort=owner", &format!("If-None-Match: {etag}"));
+    assert_eq!((status, body.as_str()), (304, ""));
+    assert!(head.contains(&format!("etag: {}", etag.to_lowercase())));
+    let (status, _, body) = get_with(&addr, "/?sort=title", &format!("If-None-Match: {etag}"));
+    assert_eq!(status, 200);
+    assert!(!body.is_empty());
+}
+
+/// The table in a browser: no horizontal scroll on a phone, and pictures to look at.
+#[test]
+fn the_table_fits_a_phone_and_a_desktop() {
+    let env = many(120);
+    let server = Served::start(&env, &env.root, &[]);
+    let browser = Browser::start();
+    for (width, height, name) in [
+        (1280, 900, "table-desktop.png"),
+        (390, 844, "table-phone.png"),
+    ] {
+        browser.call(
+            "POST",
+            "/window/rect",
+            serde_json::json!({"width": width, "height": height}),
+        );
+        browser.open(&format!("{}/", server.url));
+        let inner = browser.script("return window.innerWidth");
+        let scroll = browser.script("return document.documentElement.scrollWidth");
+        assert!(
+            scroll.as_u64().unwrap() <= inner.as_u64().unwrap(),
+            "{name}: the page scrolls sideways ({scroll} > {inner})"
+        );
+        let rows = browser.script("return document.querySelectorAll('tbody tr').length");
+        assert_eq!(rows, 120);
+        screenshot(&format!("{}/", server.url), name, width, height, false);
+    }
+}
+
+/// The text of the element whose opening tag holds `marker`, tags and all.
+fn element<'a>(html: &'a str, marker: &str, tag: &str) -> &'a str {
+    let at = html.find(marker).unwrap_or_else(|| panic!("no {marker:?}"));
+    let start = html[..at].rfind(&format!("<{tag}")).unwrap();
+    let end = html[at..].find(&format!("</{tag}>")).unwrap() + at;
+    &html[start..end]
+}
+
+/// The result comes first: on each card with an observed value its verdict, the value and the
+/// lift; at the top of the story the same with every derived value; a draft's card says no
+/// confidence or decision it does not have.
+#[test]
+fn results_show_first_on_cards_and_stories() {
+    let site = demo_site();
+    let dom = dump(&url(&site.out.join("cards.html"), ""));
+    let card = |title: &str| element(&dom, &format!(">{title}</a>"), "article").to_owned();
+    let cta = card("Homepage CTA Color");
+    assert!(
+        cta.contains(
+            "<p class=\"result-line\"><span class=\"badge res-won\" title=\"target met\">won</span> \
+             <span class=\"nums\">3.712 · +16.0% better</span></p>"
+        ),
+        "{cta}"
+    );
+    let shipping = card("Free shipping threshold");
+    assert!(shipping.contains(">inconclusive</span> <span class=\"nums\">44.1 · +5.0% better"));
+    let video = card("Onboarding video");
+    assert!(
+        video.contains(">lost</span> <span class=\"nums\">38.5 · -6.1% worse"),
+        "{video}"
+    );
+    let draft = card("Annual plan discount");
+    assert!(
+        !draft.contains("Confidence")
+            && !draft.contains("Decision")
+            && !draft.contains("result-line"),
+        "{draft}"
+    );
+    assert!(draft.contains("<dt>Owner</dt><dd>dave</dd>"), "{draft}");
+
+    let story = dump(&url(&site.out.join("e/homepage-cta-color.html"), ""));
+    let result = element(&story, "id=\"h-result\"", "section");
+    for text in [
+        ">won</span>",
+        "Target met: observed <strong class=\"nums\">3.712</strong> against a baseline of",
+        "<dt>Observed</dt><dd class=\"nums\">3.712</dd>",
+        "<dt>Lift</dt><dd class=\"nums\">+16.0% better</dd>",
+        "<dt>Target met</dt><dd class=\"nums\">yes</dd>",
+    ] {
+        assert!(result.contains(text), "no {text:?} in {result}");
+    }
+    let at = |t: &str| story.find(t).unwrap_or_else(|| panic!("no {t}"));
+    assert!(at("h-result") < at("class=\"summary\"") && at("class=\"summary\"") < at("h-log"));
+}
+
+/// A served story: the decision log before the forms, newest first; after a note the focus is
+/// on the message that says it was saved; after a refusal, on the field in error, whose
+/// problem it is described by.
+#[test]
+fn the_story_puts_the_log_first_and_moves_focus_after_a_submit() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (_, _, page) = http(&addr, "GET", "/e/checkout-one-page-flow", None);
+    assert!(page.find("id=\"h-log\"").unwrap() < page.find("data-actions").unwrap());
+    let rolled = page.find("Rolled out to half of EU traffic").unwrap();
+    assert!(
+        page.find("71</span>").unwrap() < rolled,
+        "the newest step first"
+    );
+
+    let browser = Browser::start();
+    browser.open(&format!("{}/e/checkout-one-page-flow", server.url));
+    browser.click("[data-form=status] button");
+    browser.wait_for("Choose a decision");
+    assert_eq!(
+        browser.script("return document.activeElement.id"),
+        "s-decision"
+    );
+    assert_eq!(
+        browser.script("return document.activeElement.getAttribute('aria-describedby')"),
+        "s-decision-problem"
+    );
+    browser.type_into("#n-note", "Checked with finance");
+    browser.click("[data-form=note] button");
+    browser.wait_for("Note added and committed.");
+    assert_eq!(
+        browser.script("return document.activeElement.textContent"),
+        "Note added and committed."
+    );
+}
+
+/// An unknown story is a page that says so in words and offers the closest ones; any other
+/// unknown path is a page for a browser and FastAPI's JSON for an API client.
+#[test]
+fn unknown_pages_are_pages_for_browsers_and_json_for_clients() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (status, head, page) = http(&addr, "GET", "/e/homepage-cta", None);
+    assert_eq!(status, 404);
+    assert!(head.contains("content-type: text/html"));
+    assert!(!page.contains('`'), "{page}");
+    assert!(
+        page.contains("No experiment is called “homepage-cta”."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<a href=\"/e/homepage-cta-color\">Homepage CTA Color</a>"),
+        "{page}"
+    );
+    let (status, head, page) = get_accepting(&addr, "/no/such/page", "text/html,*/*;q=0.8");
+    assert_eq!(status, 404);
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(page.contains("<h1>Not found</h1>") && page.contains("href=\"/\""));
+    let (status, _, body) = get_accepting(&addr, "/no/such/page", "application/json");
+    assert_eq!((status, body.as_str()), (404, "{\"detail\":\"Not Found\"}"));
+    let (status, _, body) = http(&addr, "GET", "/no/such/page", None);
+    assert_eq!((status, body.as_str()), (404, "{\"detail\":\"Not Found\"}"));
+}
+
+/// A GET with an `Accept` header: (status, head in lower case, body).
+fn get_accepting(addr: &str, path: &str, accept: &str) -> (u16, String, String) {
+    get_with(addr, path, &format!("Accept: {accept}"))
+}
+
+/// A GET with one more header line: (status, head in lower case, body).
+fn get_with(addr: &str, path: &str, line: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{line}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    (status, head.to_ascii_lowercase(), body)
+}
+
+/// Static pages: a policy a `<meta>` tag can carry (no `frame-ancestors`), an inline icon
+/// (no request that fails), and the filters' place kept while the script loads.
+#[test]
+fn static_pages_carry_a_meta_policy_an_icon_and_reserve_the_filters() {
+    let site = demo_site();
+    for rel in [
+        "index.html",
+        "table.html",
+        "draft.html",
+        "e/homepage-cta-color.html",
+    ] {
+        let text = std::fs::read_to_string(site.out.join(rel)).unwrap();
+        let at = text.find("http-equiv=\"Content-Security-Policy\"").unwrap();
+        let meta = &text[at..at + text[at..].find('>').unwrap()];
+        assert!(!meta.contains("frame-ancestors"), "{rel}: {meta}");
+        assert!(
+            text.contains("<link rel=\"icon\" href=\"data:image/svg+xml,"),
+            "{rel}"
+        );
+        if !rel.starts_with("e/") {
+            assert!(
+                text.contains("data-filters=\"\" data-index=\"assets/index.js\" data-pending"),
+                "{rel}"
+            );
+        }
+    }
+    // The served pages say frame-ancestors in the header, where it counts.
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (_, head, page) = http(&addr, "GET", "/", None);
+    assert!(head.contains("frame-ancestors 'none'") && !page.contains("http-equiv"));
+}
+
+/// The static table: a page per status, filtered by the script from the search index.
+#[test]
+fn the_static_table_filters_its_rows_from_the_index() {
+    let site = demo_site();
+    let dom = dump(&url(&site.out.join("table.html"), "?owner=carol"));
+    assert_eq!(
+        table_titles(&dom),
+        ["Free shipping threshold", "Checkout one-page flow"]
+    );
+    assert!(dom.contains("data-live=\"\">2 experiments match<"));
+    let dom = dump(&url(&site.out.join("killed.html"), ""));
+    assert_eq!(
+        table_titles(&dom),
+        ["Onboarding video", "Onboarding checklist"]
+    );
+    assert!(dom.contains("aria-current=\"page\">Killed <span class=\"count\">2</span>"));
+    let dom = dump(&url(&site.out.join("table.html"), "?q=nothing-like-this"));
+    assert!(dom.contains("data-live=\"\">No experiment matches<"));
+    assert!(table_titles(&dom).is_empty());
 }
