@@ -144,10 +144,14 @@ impl Query {
     /// Whether the record's card passes every filter but the status.
     fn keeps(&self, f: &Found) -> bool {
         let r = &f.record;
-        let text = search_text(f);
-        self.q
-            .split_whitespace()
-            .all(|w| text.contains(&w.to_lowercase()))
+        // The card's text is made only when there are words to look for.
+        let words = || {
+            let text = search_text(f);
+            self.q
+                .split_whitespace()
+                .all(|w| text.contains(&w.to_lowercase()))
+        };
+        (self.q.trim().is_empty() || words())
             && (self.tag.is_empty() || r.has_tag(&self.tag))
             && (self.owner.is_empty()
                 || r.owner
@@ -462,7 +466,7 @@ fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> M
     let descending = query.descending.unwrap_or(sort.descending());
     sort_rows(&mut rows, sort, descending);
     let pages = rows.len().div_ceil(PAGE_CARDS).max(1);
-    let page = query.page.min(pages);
+    let page = query.page.clamp(1, pages);
     let from = (page - 1) * PAGE_CARDS;
     let shown = &rows[from.min(rows.len())..(from + PAGE_CARDS).min(rows.len())];
     let tab_href = |status: Option<Status>| {
@@ -647,7 +651,7 @@ fn column_page(
 ) -> Markup {
     let cards = column(found, status, query);
     let pages = cards.len().div_ceil(PAGE_CARDS).max(1);
-    let page = query.page.min(pages);
+    let page = query.page.clamp(1, pages);
     let from = (page - 1) * PAGE_CARDS;
     let shown = &cards[from.min(cards.len())..(from + PAGE_CARDS).min(cards.len())];
     let board_href = match ctx.mode {

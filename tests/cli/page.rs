@@ -1141,6 +1141,21 @@ fn a_large_board_is_a_sortable_table_with_status_tabs() {
     let (status, _, body) = get_with(&addr, "/?sort=title", &format!("If-None-Match: {etag}"));
     assert_eq!(status, 200);
     assert!(!body.is_empty());
+
+    // The static site opens on the same table, its pages and tabs as files.
+    env.ok(&["site", "-o", "site"]);
+    let index = env.read("site/index.html");
+    assert_eq!(table_titles(&index).len(), 200);
+    assert_eq!(table_titles(&index)[0], "Experiment 249");
+    assert!(
+        index.contains("<a rel=\"next\" href=\"table-2.html\">"),
+        "{index}"
+    );
+    assert!(index.contains("href=\"killed.html\">Killed <span class=\"count\">50</span>"));
+    let last = env.read("site/table-2.html");
+    assert_eq!(table_titles(&last).len(), 50);
+    assert_eq!(table_titles(&env.read("site/killed.html")).len(), 50);
+    assert!(env.read("site/cards.html").contains("class=\"card\""));
 }
 
 /// The table in a browser: no horizontal scroll on a phone, and pictures to look at.
