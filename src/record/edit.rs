@@ -77,7 +77,7 @@ fn editable<'d>(text: &str, doc: &'d Document) -> Result<&'d [(NodeId, NodeId)],
     }
     let root = doc.node(doc.root);
     match (&root.kind, root.flow) {
-        (Kind::Map(entries), false) => Ok(entries),
+        (Kind::Map(entries), false) => Ok(doc.entries(*entries)),
         _ => Err(EditError(
             "the record is not a block mapping (`key: value` lines), which xp does not edit; \
              make this change by hand"
@@ -244,7 +244,8 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
     };
     let node = doc.node(log_node);
     match (&node.kind, doc.value(log_node)) {
-        (Kind::Seq(items), _) if !items.is_empty() && !node.flow => {
+        (Kind::Seq(items), _) if !doc.items(*items).is_empty() && !node.flow => {
+            let items = doc.items(*items);
             let first = doc.node(items[0]);
             let Kind::Map(_) = first.kind else {
                 return Err(EditError(
@@ -263,7 +264,7 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
             let at = next_line_start(text, doc.content_end(log_node).byte);
             Ok(insert_lines(text, at, &lines))
         }
-        (Kind::Seq(items), _) if !items.is_empty() => Err(EditError(
+        (Kind::Seq(items), _) if !doc.items(*items).is_empty() => Err(EditError(
             "the decision log is a flow list (`[...]`), which xp does not append to; write it as \
              a block list (`- at: ...`) or add the note by hand"
                 .into(),
@@ -349,7 +350,8 @@ pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<S
     }
     let indent = line_indent(text, doc.node(key_node).start.byte);
     let block_entry = match &node.kind {
-        Kind::Seq(items) if !node.flow => items
+        Kind::Seq(items) if !node.flow => doc
+            .items(*items)
             .first()
             .filter(|&&i| matches!(doc.node(i).kind, Kind::Map(_)) && !doc.node(i).flow),
         _ => None,

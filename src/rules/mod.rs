@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::record::fields::{self, FIELDS, Field, FieldKind, FieldValue, KEYS, REQUIRED};
 use crate::record::{Decision, Direction, LogEntry, Record, Status};
-use crate::yaml::{self, Document, Kind, NodeId, Pos, Value};
+use crate::yaml::{self, Document, NodeId, Pos, Value};
 
 /// Files larger than this are refused unread.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
@@ -1035,19 +1035,16 @@ fn is_not_finite_word(text: &str) -> bool {
 
 /// The text of a quoted scalar that would be null without its quotes (`"null"`, `""`, `'~'`).
 fn quoted_null(doc: &Document, node: NodeId) -> Option<&str> {
-    match &doc.node(doc.target(node)).kind {
-        Kind::Scalar {
-            text,
-            style: yaml::Style::Quoted,
-        } if yaml::resolve_plain(text) == Value::Null => Some(text),
+    match doc.scalar(doc.target(node)) {
+        Some((text, yaml::Style::Quoted)) if yaml::resolve_plain(text) == Value::Null => Some(text),
         _ => None,
     }
 }
 
 /// A value as it appears in a message: the text of a scalar, else what it is.
 fn shown(doc: &Document, node: NodeId) -> String {
-    match &doc.node(doc.target(node)).kind {
-        Kind::Scalar { text, .. } if text.chars().count() <= 40 => format!("`{text}`"),
+    match doc.scalar(doc.target(node)) {
+        Some((text, _)) if text.chars().count() <= 40 => format!("`{text}`"),
         _ => doc.value(node).describe().to_owned(),
     }
 }
