@@ -153,6 +153,53 @@ pub fn target(ws: &Workspace, remote: Option<&str>, push: Option<&str>) -> Resul
     })
 }
 
+/// Where the clone's branch stands with its upstream, from what is here (no network): for
+/// `GET /health?sync=1` and the board, so that a stale clone is never silent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// The branch checked out; None on a detached HEAD.
+    pub branch: Option<String>,
+    /// HEAD's commit (None on an unborn branch).
+    pub head: Option<String>,
+    /// The upstream as `remote/branch`; None when the branch tracks none.
+    pub upstream: Option<String>,
+    /// Commits the upstream lacks, and commits it has that the branch lacks, as of the last
+    /// fetch; None without an upstream or before a first fetch.
+    pub ahead: Option<usize>,
+    pub behind: Option<usize>,
+}
+
+/// The clone's [`Standing`]; None outside git.
+pub fn standing(ws: &Workspace) -> Result<Option<Standing>, Error> {
+    let Some(repo) = ws.repo.as_ref() else {
+        return Ok(None);
+    };
+    let Some(branch) = repo.current_branch()? else {
+        return Ok(Some(Standing {
+            branch: None,
+            head: repo.ref_id("HEAD").map(|id| id.to_string()),
+            upstream: None,
+            ahead: None,
+            behind: None,
+        }));
+    };
+    let upstream = repo.upstream(&branch.name);
+    let tracking = upstream
+        .as_ref()
+        .and_then(|(r, b)| repo.ref_id(&crate::git::tracking_ref(r, b)));
+    let counts = match (branch.tip, tracking) {
+        (Some(tip), Some(theirs)) => Some(repo.ahead_behind(tip, theirs)),
+        _ => None,
+    };
+    Ok(Some(Standing {
+        head: branch.tip.map(|id| id.to_string()),
+        branch: Some(branch.name),
+        upstream: upstream.map(|(r, b)| format!("{r}/{b}")),
+        ahead: counts.map(|(a, _)| a),
+        behind: counts.map(|(_, b)| b),
+    }))
+}
+
 /// A remote given as a path or URL rather than a name.
 fn looks_like_url(remote: &str) -> bool {
     remote.contains(['/', ':'])

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::serve::Published;
 use crate::server::Server;
 use crate::team::{Team, linear_one_file_commits, make_executable};
 
@@ -190,4 +191,55 @@ fn a_clone_with_changes_of_its_own_is_refused_at_start() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn health_says_where_the_branch_stands_even_without_sync() {
+    let team = Team::new();
+    let head = team.env.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let plain = Server::start(&team.env, &[]);
+    // Without ?sync=1 the origin's answer stays as it was.
+    assert_eq!(plain.get("/health").json().get("sync"), None);
+    let standing = plain.get("/health?sync=1").expect(200).json();
+    assert_eq!(
+        standing["sync"],
+        json!({
+            "branch": "main", "head": head, "upstream": "origin/main",
+            "ahead": 0, "behind": 0, "state": null, "last_fetch": null,
+        })
+    );
+    // A teammate's push, once fetched, shows as behind; a local commit as ahead.
+    team.mate_xp(&["note", "cta", "Pushed by the mate"]);
+    team.mate_git(&["push", "-q"]);
+    team.env.git(&["fetch", "-q"]);
+    team.env.ok(&["note", "cta", "Only here"]);
+    let standing = plain.get("/health?sync=1").expect(200).json();
+    assert_eq!(
+        (&standing["sync"]["ahead"], &standing["sync"]["behind"]),
+        (&json!(1), &json!(1))
+    );
+    drop(plain);
+
+    // A team server adds its worker's state.
+    let server = syncing(&team, &[]);
+    let standing = server.get("/health?sync=1").expect(200).json();
+    assert_eq!(standing["sync"]["state"], "ok", "{standing}");
+    assert_eq!(
+        (&standing["sync"]["ahead"], &standing["sync"]["behind"]),
+        (&json!(0), &json!(0)),
+        "the round integrated and pushed: {standing}"
+    );
+    assert!(standing["sync"]["last_fetch"].is_string(), "{standing}");
+    // What the team server answers about its sync is what the document says.
+    let mut published = Published::fetch(&server);
+    for (method, path) in [
+        ("GET", "/sync"),
+        ("POST", "/sync"),
+        ("GET", "/health?sync=1"),
+    ] {
+        let answer = server.send(method, path, None);
+        published
+            .check(method, path.split('?').next().unwrap(), &answer)
+            .unwrap();
+    }
 }
