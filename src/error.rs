@@ -76,6 +76,21 @@ pub enum Refusal {
     AmendWithoutPlanChange,
     /// A new experiment starts as draft or running, not in this status.
     StartsAs(Status),
+    /// The record's file holds someone's changes that are not committed (`fields`: the fields
+    /// they change; `new`: the file was never committed), which a writer for others (the
+    /// server) does not commit under its own name.
+    Uncommitted {
+        path: String,
+        fields: Vec<&'static str>,
+        new: bool,
+    },
+    /// The change was made against a version of the record that is no longer the latest
+    /// (`seen`: the version its sender read; `now`: the record's version now).
+    Stale {
+        path: String,
+        seen: String,
+        now: String,
+    },
 }
 
 /// What a person gives with a change besides its fields.
@@ -156,7 +171,32 @@ fn plain(refusal: &Refusal) -> String {
             "a new experiment starts as draft or running, not {}",
             status.as_str()
         ),
+        Refusal::Uncommitted {
+            path, new: true, ..
+        } => format!(
+            "{path} was never committed; it is someone's work, not committed under another name"
+        ),
+        Refusal::Uncommitted { path, fields, .. } if fields.is_empty() => format!(
+            "{path} has changes that are not committed; they are someone's work, not \
+             committed under another name"
+        ),
+        Refusal::Uncommitted { path, fields, .. } => format!(
+            "{path} has changes that are not committed ({}); they are someone's work, not \
+             committed under another name",
+            fields.join(", ")
+        ),
+        Refusal::Stale { path, seen, now } => format!(
+            "{path} changed since this change was made: it was made against version {}, and \
+             the record is now version {}",
+            short(seen),
+            short(now)
+        ),
     }
+}
+
+/// The first 12 characters of a version, as a person compares them.
+fn short(version: &str) -> &str {
+    version.get(..12).unwrap_or(version)
 }
 
 /// What kind of failure an [`Error`] is, for front-ends that map it (HTTP status codes).

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod edit;
 pub mod export;
 pub mod fields;
+pub mod fix_time;
 pub mod init;
 pub mod list;
 pub mod log;
@@ -24,6 +25,7 @@ pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod site;
+pub mod sync;
 pub mod update;
 
 use std::path::Path;
@@ -51,6 +53,8 @@ pub enum Command {
     Edit(edit::Args),
     /// Append a note to an experiment's decision log
     Note(note::Args),
+    /// Move log times a clock that ran ahead stamped back to their commits' times
+    FixTime(fix_time::Args),
     /// An experiment's decision log beside the commits that added each entry
     Log(log::Args),
     /// Validate every experiment against the rules
@@ -69,6 +73,8 @@ pub enum Command {
     Similar(similar::Args),
     /// The board and every experiment's story as a static site
     Site(site::Args),
+    /// One round with the team's remote: fetch, integrate, push
+    Sync(sync::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Serve the origin service's HTTP API over these experiments
@@ -111,6 +117,7 @@ pub fn run(
         Command::Update(args) => update::run(args, &ws, ui),
         Command::Edit(args) => edit::run(args, &ws, ui),
         Command::Note(args) => note::run(args, &ws, ui),
+        Command::FixTime(args) => fix_time::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
         Command::Export(args) => export::run(args, &ws, ui),
@@ -120,6 +127,7 @@ pub fn run(
         Command::Search(args) => search::run(args, &ws, ui),
         Command::Similar(args) => similar::run(args, &ws, ui),
         Command::Site(args) => site::run(args, &ws, ui),
+        Command::Sync(args) => sync::run(args, &ws, ui),
         Command::Demo(_)
         | Command::MergeDriver(_)
         | Command::Serve(_)

@@ -29,6 +29,10 @@ pub struct Changes {
     /// log entry `amended: FIELD OLD -> NEW: REASON`.
     pub amend: Option<String>,
     pub who: Option<String>,
+    /// The versions of the record the change was made against (blob ids, as
+    /// [`crate::git::content_id`] gives them): the change is refused when the record is none
+    /// of them any more. Empty: against whatever the record is now.
+    pub against: Vec<String>,
 }
 
 /// Changes the experiment `reference` names and commits it.
@@ -52,8 +56,26 @@ pub fn update_as(
     options: WriteOptions,
 ) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
+        if !changes.against.is_empty() {
+            let now = crate::git::content_id(&loaded.bytes);
+            if !changes.against.contains(&now) {
+                return Err(Error::Refused(vec![Refusal::Stale {
+                    path: loaded.shown.display().to_string(),
+                    seen: changes.against[0].clone(),
+                    now,
+                }]));
+            }
+        }
         let mut new = old.clone();
-        let edits = apply(&changes, &mut new)?;
+        let mut edits = apply(&changes, &mut new)?;
+        if !changes.fields.iter().any(|(f, _)| f.name == "decision")
+            && let Some(decision) = lifecycle::implied_decision(&old, &new)
+        {
+            let before = shown("decision", &new.get("decision"));
+            new.decision = Some(decision);
+            edits.push(("decision", before, decision.as_str().to_owned()));
+            edits.sort_by_key(|(name, _, _)| FIELDS.iter().position(|f| f.name == *name));
+        }
         let note = not_blank(changes.note.as_deref(), Input::Note)?;
         let reason = not_blank(changes.amend.as_deref(), Input::Amend)?;
         let amended = plan::changes(&old, &new);
@@ -117,13 +139,10 @@ pub fn update_as(
             return Err(Error::Refused(vec![Refusal::NothingToChange]));
         }
         let text = rewrite(loaded, &old, &new, &entries)?;
-        let mut body = changed;
-        for (label, text) in [("Amended: ", reason), ("", note)] {
-            if let Some(text) = text {
-                body.push(String::new());
-                body.push(format!("{label}{text}"));
-            }
-        }
+        let said: Vec<String> = [("Amended: ", reason), ("", note)]
+            .into_iter()
+            .filter_map(|(label, text)| Some(format!("{label}{}", text?)))
+            .collect();
         let subject = match (moved, reason) {
             (_, Some(_)) => format!("xp: amend {}", loaded.slug),
             (true, None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
@@ -131,7 +150,8 @@ pub fn update_as(
         };
         let change = Change {
             subject,
-            body: body.join("\n"),
+            fields: changed,
+            body: said.join("\n\n"),
             id: old.id.clone(),
         };
         Ok(Edit {
