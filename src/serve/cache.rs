@@ -43,6 +43,31 @@ impl Stamp {
     }
 }
 
+/// Every record file's path with its stamp, in path order: what the record files are, without
+/// reading them. Equal stamps mean unchanged files, while every file is settled.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stamps(Vec<(PathBuf, Stamp)>);
+
+impl Stamps {
+    /// The stamps of the workspace's record files now; `None` while one of them changed too
+    /// recently to be told apart from a change to come (or vanished while listed).
+    pub fn of(ws: &Workspace) -> Result<Option<Stamps>, Error> {
+        let paths = ws.store.files()?;
+        let mut stamps = Vec::with_capacity(paths.len());
+        for path in paths {
+            let Some(stamp) = std::fs::symlink_metadata(&path)
+                .ok()
+                .map(|m| Stamp::of(&m))
+                .filter(Stamp::settled)
+            else {
+                return Ok(None);
+            };
+            stamps.push((path, stamp));
+        }
+        Ok(Some(Stamps(stamps)))
+    }
+}
+
 /// Loaded files by path, each with the stamp it had before it was read.
 #[derive(Default)]
 pub struct Cache {

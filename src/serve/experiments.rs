@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -12,7 +12,6 @@ use crate::ops;
 use crate::ops::create::Source;
 use crate::ops::log::Line;
 use crate::ops::note::Who;
-use crate::record::Record;
 use crate::serve::body;
 use crate::serve::error::{ApiError, Blame};
 use crate::serve::extract::{IfMatch, JsonBody, Ref, etag};
@@ -20,36 +19,23 @@ use crate::serve::query::ListQuery;
 use crate::serve::state::{Shared, blocking};
 use crate::serve::write::{SERVER, Written, write};
 
-/// The records a listing keeps, and how many files break rules (said in `xp-broken-files`).
-pub struct Listed {
-    records: Vec<Record>,
-    broken: usize,
-}
-
-impl IntoResponse for Listed {
-    fn into_response(self) -> Response {
-        let mut res = Json(self.records).into_response();
-        if self.broken > 0 {
-            res.headers_mut()
-                .insert("xp-broken-files", HeaderValue::from(self.broken));
-        }
-        res
-    }
-}
-
 /// `GET /experiments`: every record the query keeps, in path order (with `q`, the ones its words
-/// find, best first, as `xp search` ranks them); the files that break rules
-/// are left out and counted in `xp-broken-files`, or with `strict=true` refuse the list (409
-/// with their problems, as the export does).
+/// find, best first, as `xp search` ranks them), `offset` of them skipped and at most `limit`;
+/// the files that break rules are left out and counted in `xp-broken-files`, or with
+/// `strict=true` refuse the list (409 with their problems, as the export does). The answer has
+/// an `ETag`, and is 304 without a body for a request whose `If-None-Match` names it. Rows are
+/// serialized once per change of the record files (`rows.rs`).
 pub async fn list(
     State(state): State<Shared>,
     ListQuery(query): ListQuery,
-) -> Result<Listed, ApiError> {
-    blocking(state, move |st| {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let answer = blocking(state, move |st| {
         st.fresh();
         let ws = st.workspace()?;
-        let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
-        if query.strict && listing.broken > 0 {
+        let rows = st.rows.current(&ws, &st.cache)?;
+        if query.strict && rows.broken > 0 {
+            let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
             return Err(Error::Problems {
                 message: Some(format!(
                     "{} experiment file(s) break rules, and strict=true lists all or nothing",
@@ -64,19 +50,15 @@ pub async fn list(
                 sources: listing.sources,
             });
         }
-        let found = match &query.search {
-            Some(words) => ops::search::ranked(listing.found, words, usize::MAX)
-                .into_iter()
-                .map(|hit| hit.found)
-                .collect(),
-            None => listing.found,
-        };
-        Ok(Listed {
-            records: found.into_iter().map(|f| f.record).collect(),
-            broken: listing.broken,
-        })
+        Ok(rows.answer(
+            &query.filter,
+            query.search.as_deref(),
+            query.offset,
+            query.limit,
+        ))
     })
-    .await
+    .await?;
+    Ok(answer.respond(&headers))
 }
 
 /// `GET /experiments/{ref}`, with the record's version (its blob id) as its `ETag`, which a

@@ -24,6 +24,7 @@ mod notes;
 pub mod openapi;
 mod page;
 mod query;
+mod rows;
 mod state;
 mod sync;
 mod write;
@@ -221,6 +222,7 @@ pub fn run(
             read_only: options.read_only,
             hosts,
             cache: cache::Cache::default(),
+            rows: rows::Rows::default(),
             root,
             syncer,
         });

@@ -28,6 +28,9 @@ pub struct Route {
     pub write: bool,
 }
 
+/// The reads that answer 304 to an `If-None-Match` naming their answer's ETag.
+const CONDITIONAL: &[&str] = &["/experiments"];
+
 /// Every operation, in the order the docs show them.
 pub fn routes() -> Vec<Route> {
     let record = || Some(reference("Experiment"));
@@ -61,14 +64,17 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: "/experiments",
-            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=, ?owner=, ?q=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true",
+            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=, ?owner=, ?q=; page with ?offset= and ?limit=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true. The ETag names the answer: send it in If-None-Match to get 304 while nothing changed",
             status: 200,
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("Experiment") })),
-            headers: Some(
-                json!({ "xp-broken-files": { "description": "how many experiment files break rules and were left out (absent when none); strict=true refuses the list instead", "schema": { "type": "integer", "minimum": 1 } } }),
-            ),
-            query: &["status", "decision", "tag", "owner", "q", "strict"],
+            headers: Some(json!({
+                "xp-broken-files": { "description": "how many experiment files break rules and were left out (absent when none); strict=true refuses the list instead", "schema": { "type": "integer", "minimum": 1 } },
+                "ETag": { "description": "names this answer (the list and the files left out); send it back in If-None-Match to get 304 while it is unchanged", "schema": { "type": "string" } }
+            })),
+            query: &[
+                "status", "decision", "tag", "owner", "q", "strict", "offset", "limit",
+            ],
             errors: &[409, 422],
             write: false,
         },
@@ -499,6 +505,12 @@ fn parameter(name: &str) -> Value {
         "strict" => {
             json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })
         }
+        "offset" => {
+            json!({ "type": "integer", "minimum": 0, "default": 0, "description": "skip this many of the experiments the other parameters keep" })
+        }
+        "limit" => {
+            json!({ "type": "integer", "minimum": 0, "description": "at most this many experiments (default: all of them)" })
+        }
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "query", "required": false, "schema": schema, "style": "form", "explode": true })
@@ -543,6 +555,13 @@ pub fn document() -> Value {
             );
         }
         let mut parameters: Vec<Value> = route.query.iter().map(|q| parameter(q)).collect();
+        if route.method == "get" && CONDITIONAL.contains(&route.path) {
+            responses.insert(
+                "304".into(),
+                json!({ "description": "Not modified: the answer is still the one If-None-Match names (no body)", "headers": { "ETag": { "schema": { "type": "string" } } } }),
+            );
+            parameters.push(json!({ "name": "If-None-Match", "in": "header", "required": false, "description": "the ETag of an answer already held: 304 without a body while it is unchanged", "schema": { "type": "string" } }));
+        }
         if route.method == "patch" {
             parameters.push(json!({ "name": "If-Match", "in": "header", "required": false, "description": "the ETag the record was read with: the change is made only while the record is that version (412 otherwise)", "schema": { "type": "string" } }));
         }

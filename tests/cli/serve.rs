@@ -1283,6 +1283,132 @@ impl Published {
     }
 }
 
+/// Sets a file's modification time long past, as a file untouched for a while has.
+fn settle(env: &TestEnv, rel: &str) {
+    let status = std::process::Command::new("touch")
+        .args(["-d", "2020-01-01T00:00:00"])
+        .arg(env.path(rel))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn the_list_has_an_etag_answers_304_until_a_record_changes_and_pages() {
+    let (env, server) = served(&[]);
+    for title in ["Alpha", "Beta", "Gamma"] {
+        env.experiment(title).create();
+    }
+    let files = ["alpha", "beta", "gamma"].map(|s| format!("experiments/{s}.yaml"));
+    files.iter().for_each(|f| settle(&env, f));
+    let titles = |resp: &Resp| -> Vec<String> {
+        resp.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let get_if = |path: &str, tag: &str| {
+        server.raw(
+            "GET",
+            path,
+            &[("Host", &server.addr), ("If-None-Match", tag)],
+            b"",
+        )
+    };
+
+    let first = server.get("/experiments").expect(200);
+    assert_eq!(titles(&first), ["Alpha", "Beta", "Gamma"]);
+    let tag = first.header("etag").unwrap().to_owned();
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    let again = server.get("/experiments").expect(200);
+    assert_eq!(
+        (again.header("etag"), &again.body),
+        (Some(tag.as_str()), &first.body)
+    );
+    // The client that holds the answer gets 304 and no body, by the tag, a weak form of it,
+    // one of a list, or `*`; another tag gets the list.
+    for held in [
+        tag.clone(),
+        format!("W/{tag}"),
+        format!("\"x\", {tag}"),
+        "*".to_owned(),
+    ] {
+        let not_modified = get_if("/experiments", &held).expect(304);
+        assert!(not_modified.body.is_empty(), "{held}");
+        assert_eq!(not_modified.header("etag"), Some(tag.as_str()));
+    }
+    assert_eq!(
+        get_if("/experiments", "\"other\"").expect(200).body,
+        first.body
+    );
+
+    // A file changed in place, its size and modification time kept, is a new answer.
+    let rel = &files[1];
+    let text = env.read(rel).replace("target: 2", "target: 7");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(env.path(rel))
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    settle(&env, rel);
+    let changed = get_if("/experiments", &tag).expect(200);
+    assert_eq!(changed.json()[1]["target"].as_f64(), Some(7.0));
+    let changed_tag = changed.header("etag").unwrap().to_owned();
+    assert_ne!(changed_tag, tag);
+    get_if("/experiments", &changed_tag).expect(304);
+
+    // A write through the server, a file removed, a file broken: each a new answer.
+    server
+        .patch("/experiments/alpha", json!({"confidence": 3}))
+        .expect(200);
+    let written = get_if("/experiments", &changed_tag).expect(200);
+    assert_eq!(written.json()[0]["confidence"], 3);
+    std::fs::remove_file(env.path(&files[2])).unwrap();
+    let removed = server.get("/experiments").expect(200);
+    assert_eq!(titles(&removed), ["Alpha", "Beta"]);
+    let removed_tag = removed.header("etag").unwrap().to_owned();
+    env.write(&files[2], "title: [\n");
+    settle(&env, &files[2]);
+    let broken = get_if("/experiments", &removed_tag).expect(200);
+    assert_eq!(broken.header("xp-broken-files"), Some("1"));
+    assert_eq!(broken.body, removed.body, "the same records");
+    assert_ne!(
+        broken.header("etag"),
+        Some(removed_tag.as_str()),
+        "one more file left out"
+    );
+
+    // Pages: `offset` of the kept ones skipped, at most `limit`, each with its own tag.
+    let page = |q: &str| titles(&server.get(&format!("/experiments?{q}")).expect(200));
+    assert_eq!(page("limit=1"), ["Alpha"]);
+    assert_eq!(page("offset=1&limit=5"), ["Beta"]);
+    assert_eq!(page("offset=1"), ["Beta"]);
+    assert_eq!(page("offset=9"), Vec::<String>::new());
+    assert_eq!(page("limit=0"), Vec::<String>::new());
+    assert_eq!(page("q=beta&limit=1"), ["Beta"]);
+    assert_eq!(page("q=beta&offset=1"), Vec::<String>::new());
+    let one = server.get("/experiments?limit=1").expect(200);
+    let one_tag = one.header("etag").unwrap();
+    assert_ne!(Some(one_tag), broken.header("etag"));
+    get_if("/experiments?limit=1", one_tag).expect(304);
+    get_if("/experiments?offset=1", one_tag).expect(200);
+    for (q, key) in [
+        ("limit=-1", "limit"),
+        ("offset=x", "offset"),
+        ("limit=1.5", "limit"),
+    ] {
+        let refused = server.get(&format!("/experiments?{q}")).expect(422).json();
+        assert_eq!(
+            refused["detail"][0]["loc"],
+            json!(["query", key]),
+            "{refused}"
+        );
+    }
+}
+
 #[test]
 fn the_openapi_document_is_valid_and_matches_the_router() {
     let (env, server) = served(&[]);
