@@ -401,7 +401,7 @@ fn scientific(digits: &str, exponent: i32) -> String {
 }
 
 /// Whether a spreadsheet would run this cell as a formula.
-fn runs_as_formula(cell: &str) -> bool {
+pub fn runs_as_formula(cell: &str) -> bool {
     cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0'])
 }
 

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod edit;
 pub mod export;
 pub mod fields;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod log;
@@ -55,6 +56,9 @@ pub enum Command {
     Log(log::Args),
     /// Validate every experiment against the rules
     Check(check::Args),
+    /// Bring experiments over from the origin service, xp's exports or a spreadsheet, each
+    /// with its id and decision log, one commit each
+    Import(import::Args),
     /// All experiments as CSV or JSON
     Export(export::Args),
     /// What changed in experiments between two commits, for a pull request
@@ -113,6 +117,7 @@ pub fn run(
         Command::Note(args) => note::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
+        Command::Import(args) => import::run(args, &ws, ui),
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),

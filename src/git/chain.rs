@@ -542,7 +542,10 @@ mod tests {
         for (i, (file, commit)) in files.iter().zip(&done).enumerate() {
             let commit = fx.commit(&commit.id);
             assert_eq!(commit.parent_id(0).unwrap(), parent);
-            assert_eq!(paths_changed(&fx, &commit), std::slice::from_ref(&file.rel_path));
+            assert_eq!(
+                paths_changed(&fx, &commit),
+                std::slice::from_ref(&file.rel_path)
+            );
             assert_eq!(commit.message().unwrap(), file.message);
             assert_eq!(commit.author().when().seconds(), 1_600_000_000 + i as i64);
             assert_eq!(commit.author().name().ok(), Some("Alice"));

@@ -7,6 +7,7 @@ pub mod check;
 pub mod create;
 pub mod diff;
 pub mod edit;
+pub mod import;
 pub mod init;
 pub mod log;
 pub mod note;

@@ -1058,7 +1058,7 @@ pub fn is_uuid(text: &str) -> bool {
 }
 
 /// The known key closest to a misspelt one, when it is close enough to be a likely typo.
-fn nearest_key(name: &str) -> Option<&'static str> {
+pub fn nearest_key(name: &str) -> Option<&'static str> {
     KEYS.iter()
         .map(|k| (strsim::damerau_levenshtein(name, k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))

@@ -17,6 +17,7 @@ mod export;
 mod fields;
 mod gitsetups;
 mod hostile;
+mod import;
 mod layout;
 mod learning;
 mod merging;
