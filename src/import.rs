@@ -735,7 +735,7 @@ fn render(cells: &[&Cell]) -> (String, Vec<(usize, String)>) {
         let key = if KEYS.contains(&cell.key.as_str()) {
             cell.key.clone()
         } else {
-            yaml::quote(&cell.key)
+            yaml::double_quote(&cell.key)
         };
         match &cell.value {
             Value::Array(items) if !items.is_empty() => {
@@ -746,11 +746,12 @@ fn render(cells: &[&Cell]) -> (String, Vec<(usize, String)>) {
                         Value::Object(entry) if !entry.is_empty() => {
                             for (k, (name, value)) in entry.iter().enumerate() {
                                 let dash = if k == 0 { "- " } else { "  " };
-                                text.push_str(&format!(
-                                    "{dash}{}: {}\n",
-                                    yaml::quote(name),
-                                    scalar(value)
-                                ));
+                                let name_text = if fields::LOG_KEYS.contains(&name.as_str()) {
+                                    name.clone()
+                                } else {
+                                    yaml::double_quote(name)
+                                };
+                                text.push_str(&format!("{dash}{name_text}: {}\n", scalar(value)));
                                 lines.push((i, format!("[{n}].{name}")));
                             }
                         }
@@ -770,14 +771,14 @@ fn render(cells: &[&Cell]) -> (String, Vec<(usize, String)>) {
     (text, lines)
 }
 
-/// A value as one line of YAML: scalars as themselves (text quoted where needed), lists and
-/// objects as JSON flow collections.
+/// A value as one line of YAML: scalars as themselves (text always double-quoted, which reads
+/// back exactly and costs no trial parse), lists and objects as JSON flow collections.
 fn scalar(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => yaml::quote(s),
+        Value::String(s) => yaml::double_quote(s),
         other => json_text(serde_json::to_string(other).unwrap_or_default()),
     }
 }

@@ -197,6 +197,10 @@ impl PackWriter {
             .map_err(GitError::io(&self.dir))?;
         idx.write_all(&index).map_err(GitError::io(idx.path()))?;
         idx.as_file().sync_all().map_err(GitError::io(idx.path()))?;
+        // Read-only, as git leaves its packs.
+        for file in [self.temp.as_file(), idx.as_file()] {
+            read_only(file).map_err(GitError::io(&self.dir))?;
+        }
         let pack_path = self.dir.join(format!("{name}.pack"));
         let idx_path = self.dir.join(format!("{name}.idx"));
         self.temp
@@ -209,6 +213,19 @@ impl PackWriter {
         }
         Ok(pack_path)
     }
+}
+
+#[cfg(unix)]
+fn read_only(file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o444))
+}
+
+#[cfg(not(unix))]
+fn read_only(file: &File) -> std::io::Result<()> {
+    let mut permissions = file.metadata()?.permissions();
+    permissions.set_readonly(true);
+    file.set_permissions(permissions)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -20,7 +20,8 @@ impl Repo {
     /// it was before and the one it staged, and the ref it was moving. Its own locks are removed
     /// (a lock of another process is left alone, and the journal kept for later). An entry it
     /// staged for a commit that never landed is put back; an entry still old after a commit that
-    /// landed is refreshed; in both cases only if nobody has changed it since. Scratch files go.
+    /// landed is refreshed; in both cases only if nobody has changed it since. Scratch files go,
+    /// and so does a pack an import was writing when it was killed.
     /// Returns what was repaired.
     pub fn recover(&self) -> Result<Vec<String>, GitError> {
         let mut journals = Vec::new();
@@ -35,6 +36,16 @@ impl Repo {
             }
         }
         journals.sort();
+        // A pack a killed import was writing, never named (its objects are in no other pack).
+        let packs = self.repo.commondir().join("objects").join("pack");
+        if let Ok(entries) = fs::read_dir(&packs) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("tmp_pack_xp_") || name.starts_with("tmp_idx_xp_") {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
         let mut repaired = Vec::new();
         for path in journals {
             let text = match fs::read_to_string(&path) {

@@ -93,9 +93,13 @@ pub fn import(
     input: Parsed,
     options: Options,
 ) -> Result<Imported, ImportError> {
-    let rows = input.rows.len();
-    let mut problems = input.problems;
-    let mut checked: Vec<import::Checked> = check_all(&input.rows);
+    let Parsed {
+        rows: input_rows,
+        mut problems,
+    } = input;
+    let rows = input_rows.len();
+    let mut checked: Vec<import::Checked> = check_all(&input_rows);
+    drop(input_rows);
     for (i, problem) in import::duplicate_ids(&checked) {
         checked[i].problems.push(problem);
         checked[i].record = None;
@@ -222,8 +226,7 @@ fn plan(ws: &Workspace, valid: &[(Place, Record)]) -> Result<(Vec<Present>, Vec<
     let mut present = Vec::new();
     let mut new = Vec::new();
     let mut fresh = Vec::new();
-    for (index, (place, record)) in valid.iter().enumerate() {
-        let text = render_record(record);
+    for (index, ((place, record), text)) in valid.iter().zip(render_all(valid)).enumerate() {
         match existing.get(&record.id.to_ascii_lowercase()) {
             Some(loaded) => {
                 let uncommitted = loaded.bytes == text.as_bytes() && !committed(ws, loaded)?;
@@ -266,6 +269,28 @@ fn plan(ws: &Workspace, valid: &[(Place, Record)]) -> Result<(Vec<Present>, Vec<
     // Commits follow the input's order.
     new.sort_by_key(|n| n.index);
     Ok((present, new))
+}
+
+/// Each record's text as `xp new` writes it, rendered on every core.
+fn render_all(valid: &[(Place, Record)]) -> Vec<String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = valid.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = valid
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, r)| render_record(r))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The records on disk by id (lower-cased), broken ones included when their id can be read.

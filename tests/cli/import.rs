@@ -459,6 +459,12 @@ fn assert_all_imported(env: &TestEnv, n: usize) {
         .filter(|(name, _)| name.contains("xp-journal"))
         .count();
     assert_eq!(journals, 0);
+    let scratch = env
+        .files_under(".git/objects/pack")
+        .into_iter()
+        .filter(|(name, _)| name.contains("tmp_"))
+        .count();
+    assert_eq!(scratch, 0, "a half-written pack left behind");
     env.fsck();
 }
 
