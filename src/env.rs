@@ -82,6 +82,20 @@ impl Env {
         GitEnv::new(vars, self.now()).with_fault(fault)
     }
 
+    /// What a `git` child talking to a remote gets: the whole environment (its credentials,
+    /// ssh agent and proxies live there), and how long it may take.
+    pub fn net(&self, timeout: std::time::Duration) -> crate::git::NetEnv {
+        crate::git::NetEnv {
+            vars: self
+                .vars
+                .iter()
+                .filter(|(k, _)| !k.starts_with("XP_"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            timeout,
+        }
+    }
+
     /// Whether `XP_NOW` fixes the clock.
     pub fn clock_is_fixed(&self) -> bool {
         self.now.is_some()

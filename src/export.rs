@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::io;
 
+use crate::record::derived::{DERIVED, Derived, DerivedValue};
 use crate::record::fields::{self, FIELDS, Field, FieldKind};
 use crate::record::{FieldValue, LogEntry, Record};
 
@@ -24,10 +25,6 @@ const ORIGIN: [&str; 11] = [
     "decision_log",
 ];
 
-/// The derived columns' names, as the JSON export names the same values.
-const LIFT: &str = "lift";
-const TARGET_MET: &str = "target_met";
-
 /// One column of the CSV export: the id, a field of the table, the decision log, or a result
 /// derived from `observed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,10 +32,8 @@ pub enum Column {
     Id,
     Field(&'static Field),
     DecisionLog,
-    /// [`Record::lift`], a fraction.
-    Lift,
-    /// [`Record::target_met`], `true` or `false`.
-    TargetMet,
+    /// A value of [`DERIVED`]: a number (the lift, a fraction) or `true`/`false`.
+    Derived(&'static Derived),
 }
 
 impl Column {
@@ -60,7 +55,7 @@ impl Column {
                 .filter(|f| !ORIGIN.contains(&f.name))
                 .map(Column::Field),
         );
-        all.extend([Column::Lift, Column::TargetMet]);
+        all.extend(DERIVED.iter().map(Column::Derived));
         all
     }
 
@@ -70,8 +65,7 @@ impl Column {
             Column::Id => fields::ID,
             Column::Field(field) => field.name,
             Column::DecisionLog => fields::DECISION_LOG,
-            Column::Lift => LIFT,
-            Column::TargetMet => TARGET_MET,
+            Column::Derived(derived) => derived.name,
         }
     }
 
@@ -80,9 +74,9 @@ impl Column {
         match name {
             fields::ID => Some(Column::Id),
             fields::DECISION_LOG => Some(Column::DecisionLog),
-            LIFT => Some(Column::Lift),
-            TARGET_MET => Some(Column::TargetMet),
-            _ => fields::field(name).map(Column::Field),
+            _ => fields::field(name)
+                .map(Column::Field)
+                .or_else(|| DERIVED.iter().find(|d| d.name == name).map(Column::Derived)),
         }
     }
 
@@ -90,8 +84,8 @@ impl Column {
     fn is_number(self) -> bool {
         match self {
             Column::Field(f) => matches!(f.kind, FieldKind::Number | FieldKind::Percent),
-            Column::Lift => true,
-            Column::Id | Column::DecisionLog | Column::TargetMet => false,
+            Column::Derived(derived) => derived.kind == "number",
+            Column::Id | Column::DecisionLog => false,
         }
     }
 
@@ -102,14 +96,11 @@ impl Column {
             Column::DecisionLog => {
                 Cow::Owned(json_text(serde_json::to_string(&record.decision_log)?))
             }
-            Column::Lift => record
-                .lift()
-                .map_or(Cow::Borrowed(""), |x| Cow::Owned(python_float(x))),
-            Column::TargetMet => Cow::Borrowed(match record.target_met() {
-                None => "",
-                Some(true) => "true",
-                Some(false) => "false",
-            }),
+            Column::Derived(derived) => match (derived.value)(record) {
+                None => Cow::Borrowed(""),
+                Some(DerivedValue::Number(x)) => Cow::Owned(python_float(x)),
+                Some(DerivedValue::Bool(b)) => Cow::Borrowed(if b { "true" } else { "false" }),
+            },
             Column::Field(field) => match record.get(field.name) {
                 None => Cow::Borrowed(""),
                 Some(FieldValue::Text(t)) => Cow::Owned(t),
@@ -827,6 +818,7 @@ mod tests {
                 "observed",
                 "lift",
                 "target_met",
+                "improved",
                 "decision_log"
             ]
         );
@@ -937,6 +929,7 @@ mod tests {
                 }
             }
             "target_met" => assert_eq!(cell.parse::<bool>().ok(), record.target_met()),
+            "improved" => assert_eq!(cell.parse::<bool>().ok(), record.improved()),
             "tags" | "links" => {
                 let list = if column.name() == "tags" {
                     &record.tags

@@ -31,3 +31,15 @@ pub fn lock_file(path: &Path, timeout: Duration) -> std::io::Result<Option<FileL
         }
     }
 }
+
+/// Takes a shared lock on `path` (created when missing), waiting while another process holds
+/// it exclusively: many holders at once, and none while someone holds it alone.
+pub fn lock_shared(path: &Path) -> std::io::Result<FileLock> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    file.lock_shared()?;
+    Ok(FileLock { _file: file })
+}

@@ -39,16 +39,26 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     }
     let editor = editor.unwrap_or_else(|| "vi".to_owned());
     let session = ops::edit::start(ws, &args.reference)?;
-    let scratch = temp_copy(ws, &session.slug)?;
+    let scratch = ops::edit::scratch(ws, &session.slug)?;
+    if scratch.removed > 0 {
+        ui.status(&format!(
+            "removed {} temporary cop{} that earlier `xp edit` runs, stopped before they \
+             finished, left in the git directory",
+            scratch.removed,
+            if scratch.removed == 1 { "y" } else { "ies" }
+        ));
+    }
+    let scratch = &scratch.file;
     let mut offered = String::from_utf8_lossy(&session.bytes).into_owned();
     let mut notices: Vec<Notice> = Vec::new();
     let mut broken: Vec<String> = Vec::new();
-    let checked = loop {
+    let mut rounds = ops::edit::Rounds::default();
+    let (checked, typed) = loop {
         std::fs::write(scratch.path(), &offered).map_err(|e| Error::io(scratch.path(), e))?;
         run_editor(&editor, scratch.path(), &ws.env)?;
         let saved = std::fs::read(scratch.path()).map_err(|e| Error::io(scratch.path(), e))?;
         match ops::edit::check(ws, &session, &offered, &saved, args.force, &mut notices) {
-            Round::Ready(checked) => break *checked,
+            Round::Ready(checked) => break (*checked, saved),
             Round::Abort(why) => {
                 let mut message = format!("{why}; {} is unchanged", session.shown.display());
                 if !broken.is_empty() {
@@ -62,21 +72,58 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             }
             Round::Broken(troubles) => {
                 let problems: Vec<String> = troubles.iter().map(phrase).collect();
+                let text = String::from_utf8_lossy(&saved);
+                if rounds.stuck(&problems, &text) {
+                    render::notices(ui, &notices);
+                    let kept =
+                        ops::edit::keep(ws, &session.slug, ops::edit::strip(&text).as_bytes())?;
+                    return Err(Error::failed(
+                        format!(
+                            "the editor saved a version that breaks the same rules {} rounds in \
+                             a row (or kept xp's problems inside the text), so xp stops \
+                             opening it; {} is unchanged; the edit broke:\n  {}",
+                            ops::edit::SAME_ROUNDS,
+                            session.shown.display(),
+                            problems.join("\n  ")
+                        ),
+                        format!(
+                            "your text is kept in {}; fix it there, check it with `xp check \
+                             FILE`, and copy it in with `xp edit {}`",
+                            ws.store.show(&kept).display(),
+                            args.reference
+                        ),
+                    ));
+                }
                 ui.warning(&format!(
                     "the edit breaks {} rule(s); opening the editor again",
                     problems.len()
                 ));
-                offered = ops::edit::with_problems(&String::from_utf8_lossy(&saved), &problems);
+                offered = ops::edit::with_problems(&text, &problems);
                 broken = problems;
             }
         }
     };
     let options = WriteOptions {
         commit: !args.no_commit,
+        ..WriteOptions::default()
     };
     let result = ops::edit::save(ws, &mut notices, &session, checked, options);
     render::notices(ui, &notices);
-    let saved = result?;
+    let saved = match result {
+        Ok(saved) => saved,
+        Err(e) => {
+            // Nothing typed is lost: whatever stopped the save, the text stays on disk.
+            let text = String::from_utf8_lossy(&typed);
+            let kept = ops::edit::keep(ws, &session.slug, ops::edit::strip(&text).as_bytes())?;
+            ui.warning(&format!(
+                "your edit is kept in {}; copy what you need from it when you run `xp edit {}` \
+                 again",
+                ws.store.show(&kept).display(),
+                args.reference
+            ));
+            return Err(e);
+        }
+    };
     if saved.commit.is_none() {
         ui.status(&format!("wrote {}", saved.shown.display()));
     }
@@ -150,20 +197,6 @@ pub fn editor(ws: &Workspace) -> Option<String> {
         .or_else(|| env.var("VISUAL").map(str::to_owned))
         .or_else(|| env.var("EDITOR").map(str::to_owned))
         .filter(|e| !e.trim().is_empty())
-}
-
-/// A temporary `.yaml` file for the editor, in the git directory (or the system's temp
-/// folder outside git), never among the records; removed when dropped.
-fn temp_copy(ws: &Workspace, slug: &str) -> Result<tempfile::NamedTempFile, Error> {
-    let prefix = format!("xp-edit-{slug}-");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".yaml");
-    match ops::edit::scratch_dir(ws) {
-        Some(dir) => builder.tempfile_in(&dir).map_err(|e| Error::io(dir, e)),
-        None => builder
-            .tempfile()
-            .map_err(|e| Error::io("the temporary folder", e)),
-    }
 }
 
 /// Runs the editor on `file` as git does: `sh -c "$EDITOR \"$@\"" sh FILE`, so that the

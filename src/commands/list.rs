@@ -44,13 +44,15 @@ struct Row {
     observed: Option<f64>,
     lift: Option<f64>,
     target_met: Option<bool>,
+    improved: Option<bool>,
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let filter = Filter {
         statuses: args.status,
-        decision: args.decision,
+        decision: args.decision.map(Some),
         tag: args.tag,
+        owner: None,
     };
     // Only each experiment's row is kept (a few hundred bytes), not its whole record.
     let mut rows: Vec<Row> = Vec::new();
@@ -64,6 +66,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             observed: f.record.observed,
             lift: f.record.lift(),
             target_met: f.record.target_met(),
+            improved: f.record.improved(),
             id: f.record.id,
             title: f.record.title,
         })
@@ -128,6 +131,7 @@ impl Row {
     }
 
     fn lift_str(&self) -> String {
-        self.lift.map_or("-".to_owned(), record::percent)
+        self.lift
+            .map_or("-".to_owned(), |lift| record::judged(lift, self.improved))
     }
 }

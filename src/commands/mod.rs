@@ -8,6 +8,7 @@ pub mod diff;
 pub mod edit;
 pub mod export;
 pub mod fields;
+pub mod fix_time;
 pub mod import;
 pub mod init;
 pub mod list;
@@ -25,6 +26,7 @@ pub mod serve;
 pub mod show;
 pub mod similar;
 pub mod site;
+pub mod sync;
 pub mod update;
 
 use std::path::Path;
@@ -52,12 +54,13 @@ pub enum Command {
     Edit(edit::Args),
     /// Append a note to an experiment's decision log
     Note(note::Args),
+    /// Move log times a clock that ran ahead stamped back to their commits' times
+    FixTime(fix_time::Args),
     /// An experiment's decision log beside the commits that added each entry
     Log(log::Args),
     /// Validate every experiment against the rules
     Check(check::Args),
-    /// Bring experiments over from the origin service, xp's exports or a spreadsheet, each
-    /// with its id and decision log, one commit each
+    /// Experiments and their logs from the origin service, an export or a spreadsheet
     Import(import::Args),
     /// All experiments as CSV or JSON
     Export(export::Args),
@@ -73,6 +76,8 @@ pub enum Command {
     Similar(similar::Args),
     /// The board and every experiment's story as a static site
     Site(site::Args),
+    /// One round with the team's remote: fetch, integrate, push
+    Sync(sync::Args),
     /// Run the whole workflow in a scratch repository and show what happened
     Demo(demo::Args),
     /// Serve the origin service's HTTP API over these experiments
@@ -115,6 +120,7 @@ pub fn run(
         Command::Update(args) => update::run(args, &ws, ui),
         Command::Edit(args) => edit::run(args, &ws, ui),
         Command::Note(args) => note::run(args, &ws, ui),
+        Command::FixTime(args) => fix_time::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
         Command::Import(args) => import::run(args, &ws, ui),
@@ -125,6 +131,7 @@ pub fn run(
         Command::Search(args) => search::run(args, &ws, ui),
         Command::Similar(args) => similar::run(args, &ws, ui),
         Command::Site(args) => site::run(args, &ws, ui),
+        Command::Sync(args) => sync::run(args, &ws, ui),
         Command::Demo(_)
         | Command::MergeDriver(_)
         | Command::Serve(_)

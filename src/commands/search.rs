@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::learn::search::{Excerpt, Place};
 use crate::ops::workspace::Workspace;
 use crate::ops::{self, search::SearchHit, search::SearchInput};
-use crate::record::{self, Decision, Status};
+use crate::record::{Decision, Status};
 use crate::text;
 use crate::ui::Ui;
 
@@ -54,6 +54,7 @@ struct Row<'a> {
     observed: Option<f64>,
     lift: Option<f64>,
     target_met: Option<bool>,
+    improved: Option<bool>,
     score: f64,
     /// Where it matched: title, tags, metric, hypothesis, learning or note.
     place: Place,
@@ -96,6 +97,7 @@ fn row(hit: &SearchHit) -> Row<'_> {
         observed: r.observed,
         lift: r.lift(),
         target_met: r.target_met(),
+        improved: r.improved(),
         score: hit.score,
         place: hit.excerpt.place,
         excerpt: &hit.excerpt.text,
@@ -111,7 +113,7 @@ fn table(hits: &[SearchHit], styled: bool) -> String {
     let mut out = String::new();
     for h in hits {
         let r = &h.found.record;
-        let lift = r.lift().map_or("-".to_owned(), record::percent);
+        let lift = r.lift_shown().unwrap_or_else(|| "-".to_owned());
         let line = format!(
             "{:slug_w$}  {:status_w$}  {:decision_w$}  {lift}",
             text::terminal(&h.found.loaded.slug),

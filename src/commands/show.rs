@@ -6,7 +6,7 @@ use crate::ops;
 use crate::ops::workspace::Workspace;
 use crate::record::edit::format_number;
 use crate::record::texts::Note;
-use crate::record::{self, Direction, FIELDS, FieldValue, Record};
+use crate::record::{Direction, FIELDS, FieldValue, Record};
 use crate::text;
 use crate::ui::Ui;
 
@@ -135,9 +135,10 @@ fn indented(value: &str, by: usize) -> String {
     text::terminal_lines(value).replace('\n', &format!("\n{:by$}", ""))
 }
 
-/// The observed value with its lift and whether it met the target: `3.712 (+16.0%, target met)`.
+/// The observed value with its lift, better or worse, and whether it met the target:
+/// `3.712 (+16.0% better, target met)`.
 fn observed_text(r: &Record, observed: f64) -> String {
-    let lift = r.lift().map_or("lift -".to_owned(), record::percent);
+    let lift = r.lift_shown().unwrap_or_else(|| "lift -".to_owned());
     let met = match r.target_met() {
         Some(true) => "target met",
         _ => "target missed",

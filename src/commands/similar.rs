@@ -38,6 +38,7 @@ struct Row<'a> {
     decision: Option<Decision>,
     learning: Option<&'a str>,
     lift: Option<f64>,
+    improved: Option<bool>,
     score: f64,
 }
 
@@ -67,6 +68,7 @@ fn row(a: &Alike) -> Row<'_> {
         decision: r.decision,
         learning: r.learning.as_deref(),
         lift: r.lift(),
+        improved: r.improved(),
         score: a.score,
     }
 }

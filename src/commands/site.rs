@@ -24,15 +24,13 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let before = earlier_site(ws, &args.out, &out)?;
     let listing = ops::read::list(ws, &Filter::default())?;
     let found = &listing.found;
+    // Every story from one walk over the history, before anything is written; then each page
+    // is written as it is made, so that the pages are never all in memory at once. Ages count
+    // to the newest entry no wrong clock stamped.
+    let histories = ops::log::logs(ws, found.to_vec())?;
     let ctx = Context {
-        mode: Mode::Static,
-        as_of: page::newest_entry(found),
-        forge: ws
-            .repo
-            .as_ref()
-            .and_then(|r| r.config_value("remote.origin.url"))
-            .and_then(|url| page::Forge::from_remote(&url)),
-        writable: false,
+        as_of: page::as_of(&histories),
+        ..Context::new(ws, Mode::Static, false)
     };
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
         (
@@ -63,9 +61,6 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         }
     }
     let names = Names::new(found);
-    // Every story from one walk over the history, before anything is written; then each page
-    // is written as it is made, so that the pages are never all in memory at once.
-    let histories = ops::log::logs(ws, found.to_vec())?;
     let stories: Vec<String> = histories
         .iter()
         .map(|h| format!("e/{}.html", names.of(&h.found.record.id)))

@@ -21,6 +21,8 @@ mod lock;
 mod pack;
 mod preflight;
 mod recover;
+mod remote;
+mod sync;
 #[cfg(test)]
 mod tests_support;
 mod trees;
@@ -41,6 +43,9 @@ pub use history::{CommitInfo, HistoryCommit, IsIt, Wanted};
 pub use identity::global_user_name;
 pub use index::ConflictedFile;
 pub use lock::WriteLock;
+pub use preflight::Worktree;
+pub use remote::{NetEnv, NetError, Pushed, tracking_ref};
+pub use sync::{Branch, FileChange, LocalCommit};
 
 /// What git needs from the outside world: the `GIT_*` variables (and `EMAIL`), the clock, and
 /// the point where a test wants xp to fail. The caller builds it from its own environment.
@@ -103,6 +108,28 @@ fn is_git_var(name: &str) -> bool {
     name.starts_with("GIT_") || matches!(name, "EMAIL" | "HOME" | "XDG_CONFIG_HOME")
 }
 
+/// A git object id as xp passes it around; git2's own type stays inside this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(Oid);
+
+impl Id {
+    /// Its first seven hex digits, as git shows a commit.
+    pub fn short(&self) -> String {
+        self.0.to_string()[..7].to_owned()
+    }
+
+    /// The id written in hex, when it is one.
+    pub fn parse(hex: &str) -> Option<Id> {
+        Oid::from_str(hex.trim()).ok().map(Id)
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// One open repository with a work tree, opened once per command.
 pub struct Repo {
     repo: Repository,
@@ -144,6 +171,26 @@ impl Repo {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         Some(parts.join("/"))
+    }
+
+    /// The branch HEAD is on, where commits land (`main`; a branch with no commits yet too);
+    /// None when HEAD is detached.
+    pub fn branch(&self) -> Result<Option<String>, GitError> {
+        let tip = self.tip()?;
+        Ok((tip.refname != "HEAD").then(|| {
+            tip.refname
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&tip.refname)
+                .to_owned()
+        }))
+    }
+
+    /// Refuses a detached HEAD, where a commit would be on no branch.
+    pub fn need_branch(&self) -> Result<(), GitError> {
+        match self.branch()? {
+            Some(_) => Ok(()),
+            None => Err(GitError::Detached),
+        }
     }
 
     /// The ref HEAD points to and its commit, read afresh.

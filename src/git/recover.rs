@@ -47,6 +47,8 @@ impl Repo {
             }
         }
         let mut repaired = Vec::new();
+        // A branch a killed sync was moving to the remote's tip is moved on first.
+        repaired.extend(self.finish_advance()?);
         for path in journals {
             let text = match fs::read_to_string(&path) {
                 Ok(text) => text,

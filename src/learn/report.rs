@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::record::lifecycle;
 use crate::record::texts::Note;
 use crate::record::{self, Decision, Record, Status};
 use crate::text::{markdown as escape, markdown_code_cell};
@@ -35,19 +36,42 @@ pub struct Learned {
     pub observed: Option<f64>,
     pub lift: Option<f64>,
     pub target_met: Option<bool>,
+    /// Whether observed moved the way the metric should ([`Record::improved`]).
+    pub improved: Option<bool>,
     pub learning: Option<String>,
+    /// Why it was killed: the reason logged with its move to killed; null for the others.
+    pub reason: Option<String>,
     /// When it reached its status: the log entry of that move, else its last entry.
     pub decided_at: Option<String>,
 }
 
-/// Whether an experiment counts as decided: completed, shipped or killed, with a decision.
+/// Whether an experiment counts as decided: completed or shipped with a decision, or killed
+/// (decided `kill` when its decision is null, as in records killed before xp set it).
 fn decided(r: &Record) -> Option<Decision> {
     matches!(
         r.status,
         Status::Completed | Status::Shipped | Status::Killed
     )
-    .then_some(r.decision)
+    .then(|| lifecycle::decided(r))
     .flatten()
+}
+
+/// Why a killed experiment was killed: the reason logged with its last move to killed.
+fn kill_reason(r: &Record) -> Option<String> {
+    if r.status != Status::Killed {
+        return None;
+    }
+    r.decision_log
+        .iter()
+        .rev()
+        .find_map(|e| match Note::read(&e.note) {
+            Note::Moved {
+                to: Status::Killed,
+                why,
+                ..
+            } => Some(why.map(str::to_owned)),
+            _ => None,
+        })?
 }
 
 /// The time of the log entry that moved the experiment to its status, else of its last entry.
@@ -79,6 +103,8 @@ pub fn build(experiments: Vec<(String, Record)>, since: Option<DateTime<Utc>>) -
                 Learned {
                     lift: r.lift(),
                     target_met: r.target_met(),
+                    improved: r.improved(),
+                    reason: kill_reason(&r),
                     id: r.id,
                     slug,
                     title: r.title,
@@ -142,10 +168,74 @@ pub fn markdown(report: &Report) -> String {
                 markdown_code_cell(&e.slug),
                 e.status.as_str(),
                 e.decision.as_str(),
-                e.lift.map_or("-".to_owned(), record::percent),
-                e.learning.as_deref().map_or("-".to_owned(), escape),
+                e.lift
+                    .map_or("-".to_owned(), |lift| record::judged(lift, e.improved)),
+                learned(e),
             ));
         }
     }
     out
+}
+
+/// The learning cell: the learning, and for a killed experiment why it was killed.
+fn learned(e: &Learned) -> String {
+    let killed = e
+        .reason
+        .as_deref()
+        .map(|why| format!("killed: {}", escape(why)));
+    match (e.learning.as_deref().map(escape), killed) {
+        (Some(learning), Some(killed)) => format!("{learning} ({killed})"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => "-".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn killed(decision: Option<Decision>, learning: Option<&str>) -> (String, Record) {
+        let entry = |note: &str| crate::record::LogEntry {
+            at: "2026-02-22T18:30:00.000Z".into(),
+            who: None,
+            note: note.into(),
+        };
+        let record = Record {
+            id: "3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58".into(),
+            title: "Checkout".into(),
+            primary_metric: "m".into(),
+            status: Status::Killed,
+            decision,
+            learning: learning.map(str::to_owned),
+            decision_log: vec![
+                entry("status: draft -> running"),
+                entry("status: running -> killed: broke *checkout*"),
+            ],
+            ..Record::default()
+        };
+        ("checkout".into(), record)
+    }
+
+    /// A killed experiment is listed with the reason of its kill, also when it was killed
+    /// without a decision (before xp set `kill` on the move).
+    #[test]
+    fn killed_experiments_are_listed_with_why() {
+        let report = build(vec![killed(None, None)], None);
+        let e = &report.metrics[0].experiments[0];
+        assert_eq!(e.decision, Decision::Kill);
+        assert_eq!(e.reason.as_deref(), Some("broke *checkout*"));
+        let text = markdown(&report);
+        assert!(
+            text.contains("| killed | kill | - | - | killed: broke \\*checkout\\* |"),
+            "{text}"
+        );
+        let with_learning = markdown(&build(
+            vec![killed(Some(Decision::Kill), Some("Slow"))],
+            None,
+        ));
+        assert!(
+            with_learning.contains("| Slow (killed: broke \\*checkout\\*) |"),
+            "{with_learning}"
+        );
+    }
 }

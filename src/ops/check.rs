@@ -1,13 +1,17 @@
 //! Checking records against the rules, and with a base revision against the append-only
 //! rules (`check --base`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, Sources};
 use crate::git::Repo;
+use crate::ops::read::Found;
 use crate::ops::read::{problems_of, sort, sources_of};
 use crate::ops::workspace::{Workspace, normalize};
-use crate::review::base::{self, BaseFile};
+use crate::record::LogEntry;
+use crate::record::lifecycle;
+use crate::review::base::{self, Ahead, BaseFile};
 use crate::rules::{self, Problem};
 use crate::store::{Loaded, Store};
 
@@ -101,7 +105,69 @@ fn against_base(
             })
         });
     }
-    Ok(base::compare(&base_files, loaded, rev))
+    let mut problems = base::compare(&base_files, loaded, rev);
+    problems.extend(times_ahead(ws, &base_files, loaded)?);
+    Ok(problems)
+}
+
+/// `log-time-ahead`: the entries each record gained since the base that are stamped more than a
+/// day after the commits that hold them (or this clock), found from the records' histories
+/// (read only for records that gained entries).
+fn times_ahead(
+    ws: &Workspace,
+    base_files: &[BaseFile],
+    loaded: &[Loaded],
+) -> Result<Vec<Problem>, Error> {
+    let base_logs: HashMap<&str, &[LogEntry]> = base_files
+        .iter()
+        .filter_map(|b| Some((b.checked.id.as_ref()?.0.as_str(), b.checked.log.as_deref()?)))
+        .collect();
+    let mut found = Vec::new();
+    let mut gained = Vec::new();
+    for file in loaded {
+        let Some(record) = &file.checked.record else {
+            continue;
+        };
+        let added = match base_logs.get(record.id.as_str()) {
+            Some(old) => lifecycle::log(old, &record.decision_log).0,
+            None => record.decision_log.clone(),
+        };
+        if !added.is_empty() {
+            found.push(Found {
+                loaded: file.clone(),
+                record: record.clone(),
+            });
+            gained.push(added);
+        }
+    }
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = ws.env.now();
+    let mut problems = Vec::new();
+    for (history, mut added) in crate::ops::log::logs(ws, found)?.into_iter().zip(gained) {
+        let mut flagged = Vec::new();
+        for (index, line) in history.lines.iter().enumerate() {
+            let Some(i) = added.iter().position(|e| *e == line.entry) else {
+                continue;
+            };
+            added.swap_remove(i);
+            if let (true, Some(bound)) = (line.ahead(Some(now)), line.bound(Some(now))) {
+                flagged.push(Ahead {
+                    index,
+                    at: line.entry.at.clone(),
+                    bound,
+                    committed: line.held_since == Some(bound),
+                });
+            }
+        }
+        problems.extend(base::ahead(
+            &history.found.loaded,
+            &flagged,
+            &history.found.loaded.slug,
+        ));
+    }
+    Ok(problems)
 }
 
 /// The commit `--base REF` compares with, and how messages name it: the merge base of HEAD

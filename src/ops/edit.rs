@@ -1,8 +1,11 @@
 //! Editing a record by hand in an editor (`xp edit`): the edited text is checked like any
 //! change, must keep the id and the log's entries, and its status move is logged as `update`
-//! logs one. The editor runs without the write lock; the file is compared again under it.
+//! logs one. The editor runs without the write lock; the file is compared again under it, and
+//! notes that landed meanwhile are merged in. The temporary copies the editor works on live
+//! in the git directory; what xp cannot save is kept there for the person who typed it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::Error;
 use crate::ops::notice::Notice;
@@ -13,7 +16,8 @@ use crate::record::edit as yaml_edit;
 use crate::record::fields::FIELDS;
 use crate::record::lifecycle::{self, Breach};
 use crate::record::texts::{Changed, Note, shown};
-use crate::record::{LogEntry, Record};
+use crate::record::{FieldValue, LogEntry, Record};
+use crate::review::merge;
 use crate::rules::{self, Problem};
 use crate::store::Loaded;
 use crate::yaml;
@@ -67,6 +71,8 @@ pub struct Checked {
     text: String,
     expected: Record,
     change: Change,
+    /// Any status move is allowed (`--force`).
+    force: bool,
 }
 
 /// Opens the record `reference` names for editing; a record that breaks a rule is refused,
@@ -180,7 +186,28 @@ fn prepare(
     if !breaches.is_empty() {
         return Err(breaches);
     }
-    let mut body: Vec<String> = FIELDS
+    let mut text = text.to_owned();
+    // A kill by hand that leaves the decision as it was decides `kill`, as `update` does.
+    if new.decision == old.decision
+        && let Some(decision) = lifecycle::implied_decision(old, &new)
+    {
+        let field = crate::record::fields::field("decision");
+        let value = Some(FieldValue::Text(decision.as_str().to_owned()));
+        let set = match (yaml::parse(&text), field) {
+            (Ok(doc), Some(field)) => yaml_edit::set_field(
+                &text,
+                &doc,
+                "decision",
+                &yaml_edit::field_value(field, value),
+            )
+            .map_err(|e| e.0),
+            (Err(e), _) => Err(e.message),
+            (_, None) => Err("the record has no decision field".to_owned()),
+        };
+        text = set.map_err(|e| vec![Trouble::Uneditable(e)])?;
+        new.decision = Some(decision);
+    }
+    let fields: Vec<String> = FIELDS
         .iter()
         .filter_map(|f| {
             let (before, after) = (old.get(f.name), new.get(f.name));
@@ -194,7 +221,6 @@ fn prepare(
             })
         })
         .collect();
-    let mut text = text.to_owned();
     if new.status != old.status {
         let entry = LogEntry {
             at: write::stamp(ws, &new.decision_log, notices),
@@ -213,24 +239,25 @@ fn prepare(
         text = appended.map_err(|e| vec![Trouble::Uneditable(e)])?;
         new.decision_log.push(entry);
     }
-    if !transition.added.is_empty() {
-        body.push(String::new());
-        body.extend(transition.added.iter().map(|e| e.note.clone()));
-    }
+    let added: Vec<&str> = transition.added.iter().map(|e| e.note.as_str()).collect();
     let change = Change {
         subject: format!("xp: edit {}", session.slug),
-        body: body.join("\n"),
+        fields,
+        body: added.join("\n"),
         id: old.id.clone(),
     };
     Ok(Checked {
         text,
         expected: new,
         change,
+        force,
     })
 }
 
 /// Writes and commits the checked text under the write lock, after making sure the file is
-/// still what the edit began from (another change meanwhile is refused, never overwritten).
+/// still what the edit began from. When others only appended log entries meanwhile (a note
+/// from a bot or the server), the edit is merged onto the new version as the merge driver
+/// merges a branch; any other change meanwhile is refused, never overwritten.
 pub fn save(
     ws: &Workspace,
     notices: &mut Vec<Notice>,
@@ -243,21 +270,187 @@ pub fn save(
         notices,
         &session.reference,
         options,
-        |loaded: &Loaded, _record, _notices| {
-            if loaded.path != session.path || loaded.bytes != session.bytes {
-                return Err(Error::failed(
-                    format!(
-                        "{} was changed while it was open in the editor",
-                        session.shown.display()
-                    ),
-                    "nothing was written; run `xp edit` again to edit the new version",
-                ));
+        |loaded: &Loaded, current, notices| {
+            if loaded.path == session.path && loaded.bytes == session.bytes {
+                return Ok(Edit {
+                    text: checked.text,
+                    expected: checked.expected,
+                    change: checked.change,
+                });
             }
-            Ok(Edit {
-                text: checked.text,
-                expected: checked.expected,
-                change: checked.change,
-            })
+            let merged = (loaded.path == session.path)
+                .then(|| onto(session, &checked, loaded, &current))
+                .flatten()
+                .ok_or_else(|| {
+                    Error::failed(
+                        format!(
+                            "{} was changed while it was open in the editor, in more than new \
+                             decision-log entries",
+                            session.shown.display()
+                        ),
+                        "nothing was written; run `xp edit` again to edit the new version",
+                    )
+                })?;
+            let added = current.decision_log.len() - session.record.decision_log.len();
+            notices.push(Notice::Warning(format!(
+                "{} got {added} new decision-log entr{} while it was open in the editor; your \
+                 edit is merged onto that version",
+                session.shown.display(),
+                if added == 1 { "y" } else { "ies" }
+            )));
+            Ok(merged)
         },
     )
+}
+
+/// The edit merged onto `current`, the version on disk now, when that version only appended
+/// log entries to the one the edit began from (the file grew at its end, every field is as it
+/// was): the version the edit began from is the base, the new one theirs, the edited text
+/// ours. `None` when it changed otherwise, or the merge is not clean, or its result is not a
+/// change the edit may make.
+fn onto(session: &Session, checked: &Checked, loaded: &Loaded, current: &Record) -> Option<Edit> {
+    let before = &session.record;
+    let fields_kept = FIELDS
+        .iter()
+        .all(|f| before.get(f.name) == current.get(f.name));
+    let appended = loaded.bytes.starts_with(&session.bytes)
+        && current.id == before.id
+        && fields_kept
+        && current.decision_log.len() > before.decision_log.len()
+        && current.decision_log.starts_with(&before.decision_log);
+    if !appended {
+        return None;
+    }
+    let merged = merge::merge(Some(&session.bytes), checked.text.as_bytes(), &loaded.bytes);
+    if !merged.is_clean() {
+        return None;
+    }
+    let text = String::from_utf8(merged.text).ok()?;
+    let expected = rules::check_bytes(&session.shown, text.as_bytes()).record?;
+    let breaches = lifecycle::transition(current, &expected)
+        .breaches
+        .into_iter()
+        .any(|b| !(checked.force && matches!(b, Breach::Move { .. })));
+    (!breaches).then(|| Edit {
+        text,
+        expected,
+        change: checked.change.clone(),
+    })
+}
+
+/// The temporary copies the editor works on: `xp-edit-<slug>-<random>.yaml`.
+const SCRATCH: (&str, &str) = ("xp-edit-", ".yaml");
+
+/// The copies of edits xp could not save, kept for the person who typed them.
+const KEPT: (&str, &str) = ("xp-kept-edit-", ".yaml");
+
+/// The lock every running `xp edit` holds shared, so that leftovers are removed only while
+/// none runs.
+const EDITING: &str = "xp-edit.lock";
+
+/// The temporary copy one `xp edit` works on, removed when dropped.
+#[derive(Debug)]
+pub struct Scratch {
+    pub file: tempfile::NamedTempFile,
+    /// How many copies that killed runs of `xp edit` left were removed first.
+    pub removed: usize,
+    _editing: Option<crate::lockfile::FileLock>,
+}
+
+/// A temporary `.yaml` copy for the editor, in the git directory (the system's temp folder
+/// outside git), never among the records. In the git directory, copies left by `xp edit`
+/// runs that were killed are removed first, when no other `xp edit` is running there (each
+/// holds a shared lock while it runs): only files named as xp names its copies, never the
+/// kept ones.
+pub fn scratch(ws: &Workspace, slug: &str) -> Result<Scratch, Error> {
+    let prefix = format!("{}{slug}-", SCRATCH.0);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(SCRATCH.1);
+    let Some(dir) = scratch_dir(ws) else {
+        let file = builder
+            .tempfile()
+            .map_err(|e| Error::io("the temporary folder", e))?;
+        return Ok(Scratch {
+            file,
+            removed: 0,
+            _editing: None,
+        });
+    };
+    let lock = dir.join(EDITING);
+    let removed = match crate::lockfile::lock_file(&lock, Duration::ZERO) {
+        Ok(Some(_alone)) => remove_leftovers(&dir),
+        _ => 0,
+    };
+    let editing = crate::lockfile::lock_shared(&lock).map_err(|e| Error::io(&lock, e))?;
+    let file = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+    Ok(Scratch {
+        file,
+        removed,
+        _editing: Some(editing),
+    })
+}
+
+/// Removes the editor copies in `dir` (only regular files named as xp names them); returns
+/// how many.
+fn remove_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            entry.file_type().is_ok_and(|t| t.is_file())
+                && name.starts_with(SCRATCH.0)
+                && name.ends_with(SCRATCH.1)
+                && std::fs::remove_file(entry.path()).is_ok()
+        })
+        .count()
+}
+
+/// Keeps `text`, an edit xp could not save, in a file of its own beside the temporary copies
+/// (`xp-kept-edit-<slug>-<random>.yaml`, which nothing of xp removes); returns its path.
+pub fn keep(ws: &Workspace, slug: &str, text: &[u8]) -> Result<PathBuf, Error> {
+    let prefix = format!("{}{slug}-", KEPT.0);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(KEPT.1);
+    let file = match scratch_dir(ws) {
+        Some(dir) => builder.tempfile_in(&dir).map_err(|e| Error::io(dir, e))?,
+        None => builder
+            .tempfile()
+            .map_err(|e| Error::io("the temporary folder", e))?,
+    };
+    let (mut file, path) = file
+        .keep()
+        .map_err(|e| Error::io("the kept edit", e.error))?;
+    std::io::Write::write_all(&mut file, text)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
+/// How many rounds in a row may give the same problems before xp stops re-opening the editor.
+pub const SAME_ROUNDS: usize = 3;
+
+/// Watches the rounds of one edit for an editor that never converges (a script that changes
+/// the file the same wrong way every time).
+#[derive(Debug, Default)]
+pub struct Rounds {
+    last: Vec<String>,
+    same: usize,
+}
+
+impl Rounds {
+    /// Whether to stop after a round that gave `problems` from the `saved` text: the same
+    /// problems [`SAME_ROUNDS`] rounds in a row, or xp's problems header kept inside the text
+    /// (not at its top, where xp removes it), where it would pile up round after round.
+    pub fn stuck(&mut self, problems: &[String], saved: &str) -> bool {
+        if problems == self.last.as_slice() {
+            self.same += 1;
+        } else {
+            self.last = problems.to_vec();
+            self.same = 1;
+        }
+        self.same >= SAME_ROUNDS || strip(saved).contains(HEADER_START)
+    }
 }

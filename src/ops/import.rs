@@ -145,6 +145,7 @@ pub fn import(
             let slug = slug_of(&n.path);
             let change = Change {
                 subject: format!("xp: import {slug}"),
+                fields: Vec::new(),
                 body: record.title.clone(),
                 id: record.id.clone(),
             };

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -23,6 +23,28 @@ pub struct Line {
     #[serde(flatten)]
     pub entry: LogEntry,
     pub commit: Option<CommitRef>,
+    /// The earliest time of the commits whose version holds this entry (none when no commit
+    /// does): the entry was written before each of them was made.
+    #[serde(skip)]
+    pub held_since: Option<DateTime<Utc>>,
+}
+
+impl Line {
+    /// The latest time the entry can truly have: the earliest commit that holds it, or `now`
+    /// when that is earlier (the clock of whoever asks; `None` leaves it out).
+    pub fn bound(&self, now: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        [self.held_since, now].into_iter().flatten().min()
+    }
+
+    /// Whether the entry is stamped more than [`crate::time::AHEAD_SLACK`] after
+    /// [`Line::bound`]: a clock that ran ahead stamped it (or a later note copied such a time,
+    /// to keep the log in order).
+    pub fn ahead(&self, now: Option<DateTime<Utc>>) -> bool {
+        match (crate::time::parse_utc(&self.entry.at), self.bound(now)) {
+            (Some(at), Some(bound)) => at > bound + crate::time::AHEAD_SLACK,
+            _ => false,
+        }
+    }
 }
 
 /// A commit as the log shows it.
@@ -140,7 +162,7 @@ fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
             merge: (!c.merged.is_empty()).then(|| set_by_merge(c)),
         })
         .collect();
-    let (added, registered) = attribute(history);
+    let (added, registered, held) = attribute(history);
     let amended_plan = registered.map_or_else(Vec::new, |r| plan::changes(&r, &found.record));
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let lines = found
@@ -155,6 +177,7 @@ fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
             Line {
                 entry: entry.clone(),
                 commit,
+                held_since: held.get(&key).copied(),
             }
         })
         .collect();
@@ -202,10 +225,19 @@ fn key_of(e: &LogEntry) -> Key {
     (e.at.clone(), e.who.clone(), e.note.clone())
 }
 
-/// For each entry (by content), the commits that added a copy of it, oldest first; and the
-/// record as first committed with its plan locked (when it first ran).
-fn attribute(history: Vec<HistoryCommit>) -> (HashMap<Key, Vec<CommitRef>>, Option<Record>) {
+/// What the commits of a record's history say of its entries.
+type Attributed = (
+    HashMap<Key, Vec<CommitRef>>,
+    Option<Record>,
+    HashMap<Key, DateTime<Utc>>,
+);
+
+/// For each entry (by content), the commits that added a copy of it, oldest first; the record
+/// as first committed with its plan locked (when it first ran); and for each entry the
+/// earliest time of a commit that holds it.
+fn attribute(history: Vec<HistoryCommit>) -> Attributed {
     let mut registered = None;
+    let mut held: HashMap<Key, DateTime<Utc>> = HashMap::new();
     let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
     let mut before: HashMap<Key, usize> = HashMap::new();
     for commit in &history {
@@ -217,8 +249,12 @@ fn attribute(history: Vec<HistoryCommit>) -> (HashMap<Key, Vec<CommitRef>>, Opti
             registered = Some(record.clone());
         }
         let mut now: HashMap<Key, usize> = HashMap::new();
+        let time = commit.info.time.with_timezone(&Utc);
         for entry in &record.decision_log {
             *now.entry(key_of(entry)).or_default() += 1;
+            held.entry(key_of(entry))
+                .and_modify(|t| *t = (*t).min(time))
+                .or_insert(time);
         }
         for (key, &count) in &now {
             let had = before.get(key).copied().unwrap_or(0);
@@ -233,5 +269,5 @@ fn attribute(history: Vec<HistoryCommit>) -> (HashMap<Key, Vec<CommitRef>>, Opti
         }
         before = now;
     }
-    (added, registered)
+    (added, registered, held)
 }

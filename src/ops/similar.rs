@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::ops::read::{self, Filter, Found};
 use crate::ops::workspace::Workspace;
-use crate::record::{self, Record};
+use crate::record::Record;
 use crate::text;
 
 /// One existing experiment like the one asked about, with its score from 0 to 1.
@@ -48,8 +48,8 @@ pub fn describe(alike: &[Alike]) -> String {
             r.status.as_str(),
             r.decision.map_or("-", |d| d.as_str())
         );
-        if let Some(lift) = r.lift() {
-            line.push_str(&format!(", lift {}", record::percent(lift)));
+        if let Some(lift) = r.lift_shown() {
+            line.push_str(&format!(", lift {lift}"));
         }
         out.push_str(&line);
         out.push('\n');

@@ -53,7 +53,15 @@ pub fn update_as(
 ) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
         let mut new = old.clone();
-        let edits = apply(&changes, &mut new)?;
+        let mut edits = apply(&changes, &mut new)?;
+        if !changes.fields.iter().any(|(f, _)| f.name == "decision")
+            && let Some(decision) = lifecycle::implied_decision(&old, &new)
+        {
+            let before = shown("decision", &new.get("decision"));
+            new.decision = Some(decision);
+            edits.push(("decision", before, decision.as_str().to_owned()));
+            edits.sort_by_key(|(name, _, _)| FIELDS.iter().position(|f| f.name == *name));
+        }
         let note = not_blank(changes.note.as_deref(), Input::Note)?;
         let reason = not_blank(changes.amend.as_deref(), Input::Amend)?;
         let amended = plan::changes(&old, &new);
@@ -117,13 +125,10 @@ pub fn update_as(
             return Err(Error::Refused(vec![Refusal::NothingToChange]));
         }
         let text = rewrite(loaded, &old, &new, &entries)?;
-        let mut body = changed;
-        for (label, text) in [("Amended: ", reason), ("", note)] {
-            if let Some(text) = text {
-                body.push(String::new());
-                body.push(format!("{label}{text}"));
-            }
-        }
+        let said: Vec<String> = [("Amended: ", reason), ("", note)]
+            .into_iter()
+            .filter_map(|(label, text)| Some(format!("{label}{}", text?)))
+            .collect();
         let subject = match (moved, reason) {
             (_, Some(_)) => format!("xp: amend {}", loaded.slug),
             (true, None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
@@ -131,7 +136,8 @@ pub fn update_as(
         };
         let change = Change {
             subject,
-            body: body.join("\n"),
+            fields: changed,
+            body: said.join("\n\n"),
             id: old.id.clone(),
         };
         Ok(Edit {

@@ -167,6 +167,9 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 @for (field, value) in others(r) {
                     div { dt { (field.label()) } dd { (value) } }
                 }
+                @if let Some(lift) = r.lift_shown() {
+                    div { dt { "Lift" } dd.nums { (lift) } }
+                }
             }
             @if !history.amended_plan.is_empty() {
                 section.amended aria-labelledby="h-amended" {

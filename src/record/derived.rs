@@ -9,12 +9,28 @@ use crate::record::fields::{DECISION_LOG, FIELDS, FieldValue, ID, Presence, Reco
 use crate::record::parts::Direction;
 
 /// A value derived from a record, answered in its JSON and offered as an export column.
+#[derive(Clone, Copy)]
 pub struct Derived {
     pub name: &'static str,
     /// Its JSON Schema type (`number`, `boolean`), always nullable.
     pub kind: &'static str,
     pub description: &'static str,
     pub value: fn(&Record) -> Option<DerivedValue>,
+}
+
+/// Derived values are told apart by name.
+impl PartialEq for Derived {
+    fn eq(&self, other: &Derived) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Derived {}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Derived").field("name", &self.name).finish()
+    }
 }
 
 /// A derived value.
@@ -37,6 +53,12 @@ pub const DERIVED: &[Derived] = &[
         kind: "boolean",
         description: "observed reached target (at or below it with direction decrease); null without observed",
         value: |r| r.target_met().map(DerivedValue::Bool),
+    },
+    Derived {
+        name: "improved",
+        kind: "boolean",
+        description: "observed moved the way direction wants: above baseline, below it with direction decrease; null without observed",
+        value: |r| r.improved().map(DerivedValue::Bool),
     },
 ];
 
@@ -66,6 +88,23 @@ impl Record {
         Some((observed - self.baseline) / self.baseline.abs()).filter(|x| x.is_finite())
     }
 
+    /// Whether the observed value moved the way the metric should: above the baseline, below
+    /// it with direction decrease (a lift of `+2.2%` on a metric that should fall is worse).
+    /// `None` without an observed value.
+    pub fn improved(&self) -> Option<bool> {
+        let observed = self.observed?;
+        Some(match self.direction() {
+            Direction::Increase => observed > self.baseline,
+            Direction::Decrease => observed < self.baseline,
+        })
+    }
+
+    /// The lift as a person reads it, with whether that is better or worse: `+16.0% better`,
+    /// `+2.2% worse` (see [`judged`]); `None` without a lift.
+    pub fn lift_shown(&self) -> Option<String> {
+        Some(judged(self.lift()?, self.improved()))
+    }
+
     /// Whether the observed value reached the target: at or above it, at or below it with
     /// direction decrease. `None` without an observed value.
     pub fn target_met(&self) -> Option<bool> {
@@ -83,6 +122,18 @@ pub fn percent(fraction: f64) -> String {
     // No "-0.0%": a change too small to show is no change.
     let p = if p.abs() < 0.05 { 0.0 } else { p };
     format!("{p:+.1}%")
+}
+
+/// A lift with whether it is better or worse for the metric: `-25.0% better`, `+2.2% worse`;
+/// a change too small to show (`+0.0%`) is neither.
+pub fn judged(lift: f64, improved: Option<bool>) -> String {
+    let shown = percent(lift);
+    match improved {
+        _ if shown == percent(0.0) => shown,
+        Some(true) => format!("{shown} better"),
+        Some(false) => format!("{shown} worse"),
+        None => shown,
+    }
 }
 
 /// A field's value in a record's JSON: numbers as JSON numbers with their fraction (`3.0`), as
@@ -229,6 +280,29 @@ mod tests {
         let worse = observed(10.0, 8.0, 11.0, Direction::Decrease);
         assert_eq!(worse.lift(), Some(0.1));
         assert_eq!(worse.target_met(), Some(false));
+        // A rise is worse for a metric that should fall, and said so.
+        assert_eq!(worse.improved(), Some(false));
+        assert_eq!(worse.lift_shown().as_deref(), Some("+10.0% worse"));
+        let better = observed(10.0, 8.0, 7.5, Direction::Decrease);
+        assert_eq!(better.improved(), Some(true));
+        assert_eq!(better.lift_shown().as_deref(), Some("-25.0% better"));
+        let json = serde_json::to_value(&worse).unwrap();
+        assert_eq!(json["improved"], false);
+    }
+
+    #[test]
+    fn a_lift_says_better_or_worse_as_the_direction_wants() {
+        let up = observed(3.2, 3.7, 3.712, Direction::Increase);
+        assert_eq!(up.lift_shown().as_deref(), Some("+16.0% better"));
+        let down = observed(3.2, 3.7, 3.0, Direction::Increase);
+        assert_eq!(down.lift_shown().as_deref(), Some("-6.3% worse"));
+        let same = observed(3.2, 3.7, 3.2, Direction::Increase);
+        assert_eq!(same.improved(), Some(false));
+        assert_eq!(same.lift_shown().as_deref(), Some("+0.0%"));
+        // No lift from a zero baseline, but still a direction.
+        let zero = observed(0.0, 1.0, 0.5, Direction::Increase);
+        assert_eq!((zero.lift_shown(), zero.improved()), (None, Some(true)));
+        assert_eq!(record().improved(), None);
     }
 
     #[test]
@@ -267,8 +341,8 @@ mod tests {
             .map(|k| k.as_str())
             .collect();
         assert_eq!(
-            keys[keys.len() - 4..],
-            ["observed", "lift", "target_met", "decision_log"]
+            keys[keys.len() - 5..],
+            ["observed", "lift", "target_met", "improved", "decision_log"]
         );
         assert_eq!(json["observed"], 3.0);
         assert_eq!(json["lift"], 0.5);

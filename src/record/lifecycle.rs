@@ -1,13 +1,15 @@
 //! What may change from one version of a record to the next: the id stays; the decision log
 //! only grows (every old entry stays, unchanged and in the same relative order, so that a
-//! merge may interleave entries by time); the status moves only as allowed, and a kill says
-//! why; once the experiment ran, the plan changes only with an amendment logged.
+//! merge may interleave entries by time; only an entry's time may move earlier, with a
+//! `corrected:` entry saying so, when a clock that ran ahead stamped it); the status moves
+//! only as allowed, and a kill says why; once the experiment ran, the plan changes only with
+//! an amendment logged.
 //!
 //! `xp update`, `xp edit`, the server (through update) and `check --base` all ask
 //! [`transition`], and each only phrases its answer in its own words.
 
 use crate::record::fields::Record;
-use crate::record::parts::{LogEntry, Status};
+use crate::record::parts::{Decision, LogEntry, Status};
 use crate::record::plan;
 use crate::record::texts::Note;
 
@@ -99,9 +101,74 @@ pub fn transition(old: &Record, new: &Record) -> Transition {
     Transition { added, breaches }
 }
 
+/// The decision a change sets on its own when it gives none: an experiment moved to killed is
+/// decided `kill` (so that the report lists it), unless that is its decision already.
+pub fn implied_decision(old: &Record, new: &Record) -> Option<Decision> {
+    (new.status == Status::Killed
+        && old.status != Status::Killed
+        && new.decision != Some(Decision::Kill))
+    .then_some(Decision::Kill)
+}
+
+/// What a record says was decided: its decision, or `kill` for an experiment killed without
+/// one (as records killed before xp set the decision on the move are).
+pub fn decided(record: &Record) -> Option<Decision> {
+    match (record.status, record.decision) {
+        (_, Some(decision)) => Some(decision),
+        (Status::Killed, None) => Some(Decision::Kill),
+        _ => None,
+    }
+}
+
+/// The corrected times a log records, as (from, to): each `corrected:` entry's, when it moves
+/// a time earlier (a correction never moves one later).
+pub fn corrections(log: &[LogEntry]) -> Vec<(String, String)> {
+    log.iter()
+        .filter_map(|e| match Note::read(&e.note) {
+            Note::Corrected { from, to, .. } => {
+                let earlier = matches!(
+                    (crate::time::parse_utc(from), crate::time::parse_utc(to)),
+                    (Some(f), Some(t)) if t < f
+                );
+                earlier.then(|| (from.to_owned(), to.to_owned()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The old entries as the new log may hold them: an entry the new log lacks, whose time a
+/// `corrected:` entry of the new log moves, is looked for at its corrected time.
+fn restamped(old: &[LogEntry], new: &[LogEntry]) -> Vec<LogEntry> {
+    let corrections = corrections(new);
+    if corrections.is_empty() {
+        return old.to_vec();
+    }
+    old.iter()
+        .map(|e| {
+            if new.contains(e) {
+                return e.clone();
+            }
+            corrections
+                .iter()
+                .filter(|(from, _)| *from == e.at)
+                .find_map(|(_, to)| {
+                    let moved = LogEntry {
+                        at: to.clone(),
+                        ..e.clone()
+                    };
+                    new.contains(&moved).then_some(moved)
+                })
+                .unwrap_or_else(|| e.clone())
+        })
+        .collect()
+}
+
 /// The old log against the new: the entries added, and each old entry that is not in the new
-/// log in its relative order (the old log must be an ordered subsequence of the new one).
+/// log in its relative order (the old log must be an ordered subsequence of the new one). An
+/// entry whose time a `corrected:` entry of the new log moved counts as kept.
 pub fn log(old: &[LogEntry], new: &[LogEntry]) -> (Vec<LogEntry>, Vec<Breach>) {
+    let old = &restamped(old, new)[..];
     let mut matched = vec![false; new.len()];
     let mut breaches = Vec::new();
     // New entries before `next` are matched to old ones, or passed over.
@@ -202,6 +269,44 @@ mod tests {
     }
 
     #[test]
+    fn a_time_moves_earlier_only_with_its_correction_logged() {
+        let ahead = LogEntry {
+            at: "2029-01-01T00:00:00.000Z".into(),
+            who: Some("ann".into()),
+            note: "bad clock".into(),
+        };
+        let fixed = LogEntry {
+            at: "2026-01-05T00:00:00.000Z".into(),
+            ..ahead.clone()
+        };
+        let correction = |from: &str, to: &str| {
+            entry(
+                "6",
+                &Note::Corrected {
+                    from,
+                    to,
+                    why: Some("clock ahead"),
+                }
+                .to_string(),
+            )
+        };
+        let a = entry("1", "a");
+        let old = [a.clone(), ahead.clone()];
+        let good = correction(&ahead.at, &fixed.at);
+        let (added, breaches) = log(&old, &[a.clone(), fixed.clone(), good.clone()]);
+        assert_eq!((added, breaches), (vec![good], vec![]));
+        // Without the correction it is a rewrite; a correction may not move a time later.
+        let (_, breaches) = log(&old, &[a.clone(), fixed.clone()]);
+        assert_eq!(breaches.len(), 1);
+        let later = LogEntry {
+            at: "2030-01-01T00:00:00.000Z".into(),
+            ..ahead.clone()
+        };
+        let (_, breaches) = log(&old, &[a, later.clone(), correction(&ahead.at, &later.at)]);
+        assert_eq!(breaches.len(), 1);
+    }
+
+    #[test]
     fn status_moves_and_kills_need_what_the_rules_say() {
         let old = record(Status::Completed, &[]);
         let shipped = record(Status::Shipped, &[]);
@@ -249,6 +354,24 @@ mod tests {
         let mut moved = draft.clone();
         moved.target = 3.0;
         assert_eq!(transition(&draft, &moved).breaches, vec![]);
+    }
+
+    #[test]
+    fn a_kill_decides_kill_unless_a_decision_is_given() {
+        let running = record(Status::Running, &[]);
+        let mut killed = record(Status::Killed, &[]);
+        assert_eq!(implied_decision(&running, &killed), Some(Decision::Kill));
+        assert_eq!(decided(&killed), Some(Decision::Kill));
+        killed.decision = Some(Decision::Kill);
+        assert_eq!(implied_decision(&running, &killed), None);
+        let mut completed = record(Status::Completed, &[]);
+        completed.decision = Some(Decision::Iterate);
+        assert_eq!(decided(&completed), Some(Decision::Iterate));
+        assert_eq!(decided(&running), None);
+        assert_eq!(implied_decision(&running, &completed), None);
+        // Completed, then killed after review: allowed without --force.
+        assert!(Status::Completed.can_move_to(Status::Killed));
+        assert!(!Status::Shipped.can_move_to(Status::Killed));
     }
 
     #[test]

@@ -12,6 +12,6 @@ pub mod plan;
 pub mod schema;
 pub mod texts;
 
-pub use derived::{DERIVED, percent};
+pub use derived::{DERIVED, judged, percent};
 pub use fields::{FIELDS, Field, FieldKind, FieldValue, KEYS, REQUIRED, Record};
 pub use parts::{Decision, Direction, LogEntry, Status};

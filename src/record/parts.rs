@@ -38,7 +38,8 @@ impl Status {
         Status::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
-    /// The moves allowed without `--force`.
+    /// The moves allowed without `--force`. A completed experiment can still be killed (after
+    /// review found it flawed, say); a shipped one cannot.
     pub fn can_move_to(self, to: Status) -> bool {
         use Status::*;
         matches!(
@@ -49,6 +50,7 @@ impl Status {
                 | (Running, Killed)
                 | (Completed, Shipped)
                 | (Completed, Running)
+                | (Completed, Killed)
                 | (Killed, Draft)
         )
     }

@@ -39,6 +39,60 @@ pub fn changes(before: &Record, after: &Record) -> Vec<(&'static str, String, St
         .collect()
 }
 
+/// A locked plan field whose value is not the one its last amendment set: what two branches
+/// amending one field differently leave after a merge, or a hand edit after an amendment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub field: &'static str,
+    /// The value now, as the log shows values.
+    pub value: String,
+    /// The value the last amendment of the field set.
+    pub amended_to: String,
+    /// That amendment's place in the log (0 first).
+    pub entry: usize,
+}
+
+/// Each plan field of a locked plan that disagrees with the last amendment of it logged since
+/// the plan locked (amendments logged while it was a draft do not bind).
+pub fn mismatches(record: &Record) -> Vec<Mismatch> {
+    if !locked(record) {
+        return Vec::new();
+    }
+    let log = &record.decision_log;
+    let since = log
+        .iter()
+        .position(|e| {
+            matches!(
+                Note::read(&e.note),
+                Note::Moved {
+                    to: Status::Running,
+                    ..
+                }
+            )
+        })
+        .unwrap_or(0);
+    FIELDS
+        .iter()
+        .filter(|f| f.plan)
+        .filter_map(|f| {
+            let (entry, note) = log
+                .iter()
+                .enumerate()
+                .skip(since)
+                .rev()
+                .map(|(i, e)| (i, Note::read(&e.note)))
+                .find(|(_, n)| matches!(n, Note::Amended { field, .. } if *field == f.name))?;
+            let value = shown(f.name, &record.get(f.name));
+            (!note.amends_to(f.name, &value)).then(|| Mismatch {
+                field: f.name,
+                value,
+                amended_to: note.amended_to().unwrap_or_default().to_owned(),
+                entry,
+            })
+        })
+        .collect()
+}
+
 /// The reason of the amendment of `field` from `from` to `to` among `entries`, if one is
 /// logged there.
 pub fn reason<'a>(entries: &'a [LogEntry], field: &str, from: &str, to: &str) -> Option<&'a str> {
@@ -65,6 +119,46 @@ mod tests {
         let log = [entry("Launched"), entry(&n)];
         assert_eq!(reason(&log, "target", "3.7", "3.5"), Some("traffic halved"));
         assert_eq!(reason(&log, "target", "3.7", "3.4"), None);
+    }
+
+    #[test]
+    fn a_value_must_be_the_one_its_last_amendment_set() {
+        let mut r = Record {
+            status: Status::Running,
+            target: 3.6,
+            ..Record::default()
+        };
+        r.decision_log = vec![
+            entry("status: draft -> running"),
+            entry(&Note::amended("target", "3.7", "3.6", "theirs")),
+        ];
+        assert_eq!(mismatches(&r), vec![]);
+        // A merge kept 3.6 while the other side's later amendment says 3.5.
+        r.decision_log
+            .push(entry(&Note::amended("target", "3.7", "3.5", "ours")));
+        assert_eq!(
+            mismatches(&r),
+            vec![Mismatch {
+                field: "target",
+                value: "3.6".into(),
+                amended_to: "3.5".into(),
+                entry: 2,
+            }]
+        );
+        // An amendment that settles it.
+        r.decision_log
+            .push(entry(&Note::amended("target", "3.5", "3.6", "kept theirs")));
+        assert_eq!(mismatches(&r), vec![]);
+        // Amendments logged while a draft do not bind, nor does anything in a draft.
+        let mut draft = Record {
+            target: 3.9,
+            ..Record::default()
+        };
+        draft.decision_log = vec![entry(&Note::amended("target", "3.7", "3.6", "early"))];
+        assert_eq!(mismatches(&draft), vec![]);
+        draft.decision_log.push(entry("status: draft -> running"));
+        draft.status = Status::Running;
+        assert_eq!(mismatches(&draft), vec![]);
     }
 
     #[test]

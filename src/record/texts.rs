@@ -1,5 +1,6 @@
 //! The texts xp writes into decision logs and commit bodies, and reads back: a status move
 //! (`status: draft -> running: why`), an amendment of the plan (`amended: target 3.7 -> 3.5:
+//! why`), a corrected time (`corrected: at 2029-01-01T00:00:00.000Z -> 2026-02-23T09:00:00.000Z:
 //! why`) and a changed field in a commit body (`target: 3.7 -> 3.5`). Each is written here and
 //! read here, so that the log, the page, the report and the checks agree on what it says.
 
@@ -12,6 +13,7 @@ use crate::text;
 
 const MOVED: &str = "status: ";
 const AMENDED: &str = "amended: ";
+const CORRECTED: &str = "corrected: at ";
 const ARROW: &str = " -> ";
 
 /// A decision-log note, as xp writes it or as a person wrote it.
@@ -26,6 +28,13 @@ pub enum Note<'a> {
     /// The plan changed after it was locked: `amended: FIELD FROM -> TO: WHY`; `change` is the
     /// text after the field's name.
     Amended { field: &'a str, change: &'a str },
+    /// An entry's time was corrected from `from` to `to` (both as entries write `at`): it was
+    /// stamped by a clock that ran ahead. `corrected: at FROM -> TO: WHY`.
+    Corrected {
+        from: &'a str,
+        to: &'a str,
+        why: Option<&'a str>,
+    },
     /// Anything else: what a person said.
     Said(&'a str),
 }
@@ -38,6 +47,19 @@ impl<'a> Note<'a> {
                 let rest = text.strip_prefix(AMENDED)?;
                 let (field, change) = rest.split_once(' ')?;
                 Some(Note::Amended { field, change })
+            })
+            .or_else(|| {
+                let rest = text.strip_prefix(CORRECTED)?;
+                let (from, rest) = rest.split_once(ARROW)?;
+                let (to, why) = match rest.split_once(": ") {
+                    Some((to, why)) => (to, Some(why)),
+                    None => (rest, None),
+                };
+                Some(Note::Corrected {
+                    from,
+                    to,
+                    why: why.filter(|w| !w.trim().is_empty()),
+                })
             })
             .unwrap_or(Note::Said(text))
     }
@@ -73,12 +95,38 @@ impl<'a> Note<'a> {
         }
     }
 
+    /// Whether this note amends `field` to `to` (a value as [`shown`]), from whatever value.
+    pub fn amends_to(&self, field: &str, to: &str) -> bool {
+        match self {
+            Note::Amended { field: f, change } if *f == field => {
+                change.match_indices(ARROW).any(|(at, arrow)| {
+                    change[at + arrow.len()..]
+                        .strip_prefix(to)
+                        .is_some_and(|rest| rest.starts_with(": "))
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// The value an amendment sets: the text between its first ` -> ` and the `: ` after it
+    /// (exact for numbers, words and metric names; a text holding those may read short).
+    pub fn amended_to(&self) -> Option<&'a str> {
+        match self {
+            Note::Amended { change, .. } => {
+                let (_, rest) = change.split_once(ARROW)?;
+                Some(rest.split_once(": ").map_or(rest, |(to, _)| to))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the note gives a reason: a person's words, or a move with its why.
     pub fn says_why(&self) -> bool {
         match self {
             Note::Said(text) => !text.trim().is_empty(),
             Note::Moved { why, .. } => why.is_some(),
-            Note::Amended { .. } => false,
+            Note::Amended { .. } | Note::Corrected { .. } => false,
         }
     }
 }
@@ -94,6 +142,13 @@ impl fmt::Display for Note<'_> {
                 }
             }
             Note::Amended { field, change } => write!(f, "{AMENDED}{field} {change}"),
+            Note::Corrected { from, to, why } => {
+                write!(f, "{CORRECTED}{from}{ARROW}{to}")?;
+                match why {
+                    Some(why) => write!(f, ": {why}"),
+                    None => Ok(()),
+                }
+            }
             Note::Said(text) => f.write_str(text),
         }
     }
@@ -189,8 +244,35 @@ mod tests {
         );
         assert_eq!(note.amends("target", "3.7", "3.4"), None);
         assert_eq!(note.amends("baseline", "3.7", "3.5"), None);
+        assert!(note.amends_to("target", "3.5"));
+        assert!(!note.amends_to("target", "3.7"));
+        assert!(!note.amends_to("baseline", "3.5"));
+        assert_eq!(note.amended_to(), Some("3.5"));
+        let arrow_in_from = Note::amended("hypothesis", "a -> b", "c", "why");
+        assert!(Note::read(&arrow_in_from).amends_to("hypothesis", "c"));
         assert_eq!(note.to_string(), text);
         assert!(!note.says_why());
+    }
+
+    #[test]
+    fn a_corrected_time_is_written_and_read_back() {
+        let corrected = Note::Corrected {
+            from: "2029-01-01T00:00:00.000Z",
+            to: "2026-02-23T09:00:00.000Z",
+            why: Some("stamped ahead of its commit"),
+        };
+        let text = corrected.to_string();
+        assert_eq!(
+            text,
+            "corrected: at 2029-01-01T00:00:00.000Z -> 2026-02-23T09:00:00.000Z: stamped ahead \
+             of its commit"
+        );
+        assert_eq!(Note::read(&text), corrected);
+        assert!(!corrected.says_why());
+        assert_eq!(
+            Note::read("corrected: the typo"),
+            Note::Said("corrected: the typo")
+        );
     }
 
     #[test]

@@ -142,6 +142,55 @@ fn compare_one(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
         .collect()
 }
 
+/// A log entry this change added, stamped more than a day after the latest time it can truly
+/// have (`bound`): the earliest commit that holds it, or the clock when that is earlier.
+#[derive(Debug, Clone)]
+pub struct Ahead {
+    /// Its place in the log (0 first).
+    pub index: usize,
+    pub at: String,
+    pub bound: chrono::DateTime<chrono::Utc>,
+    /// The bound is a commit's time (not the clock's).
+    pub committed: bool,
+}
+
+/// `log-time-ahead`: each entry added since the base and stamped ahead of the commits that hold
+/// it, at its `at`.
+pub fn ahead(file: &Loaded, entries: &[Ahead], slug: &str) -> Vec<Problem> {
+    let Some(doc) = file.checked.doc.as_ref() else {
+        return Vec::new();
+    };
+    let places = entry_positions(doc);
+    entries
+        .iter()
+        .map(|a| {
+            let pos = places.get(a.index).copied().unwrap_or_else(start);
+            let what = if a.committed {
+                "the commit that holds it"
+            } else {
+                "this clock"
+            };
+            problem(
+                &file.shown,
+                pos,
+                Rule::LogTimeAhead,
+                format!(
+                    "decision-log entry {} is stamped {}, more than a day after {what} ({}): a \
+                     clock that ran ahead stamped it, or a later note kept such a time to stay \
+                     in order",
+                    a.index + 1,
+                    a.at,
+                    crate::time::format_time(a.bound)
+                ),
+                &format!(
+                    "run `xp fix-time {slug}`: it moves such times back to their commits' and \
+                     logs a `corrected:` entry for each"
+                ),
+            )
+        })
+        .collect()
+}
+
 /// Where each decision-log entry starts.
 fn entry_positions(doc: &Document) -> Vec<Pos> {
     match doc
@@ -172,7 +221,7 @@ fn start() -> Pos {
 
 fn problem(path: &Path, pos: Pos, rule: Rule, message: String, hint: &str) -> Problem {
     let field = match rule {
-        Rule::LogRewritten => Some("decision_log"),
+        Rule::LogRewritten | Rule::LogTimeAhead => Some("decision_log"),
         Rule::IdChanged => Some("id"),
         _ => None,
     };
@@ -184,6 +233,7 @@ fn problem(path: &Path, pos: Pos, rule: Rule, message: String, hint: &str) -> Pr
         rule,
         message,
         hint: Some(hint.to_owned()),
+        item: None,
     }
 }
 

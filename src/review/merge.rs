@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::record::edit::{self as yaml_edit, EditError, NewValue};
+use crate::record::lifecycle;
 use crate::record::{KEYS, LogEntry};
 use crate::rules::{self, Rule};
 use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
@@ -113,6 +114,22 @@ pub fn merge(base: Option<&[u8]>, ours: &[u8], theirs: &[u8]) -> Merged {
 
 /// [`merge`] with the given marker labels.
 pub fn merge_labelled(base: Option<&[u8]>, ours: &[u8], theirs: &[u8], labels: &Labels) -> Merged {
+    merge_with(base, ours, theirs, labels, None)
+}
+
+/// [`merge`], settling a key both sides changed to different values with `winner`'s value (a
+/// person chose the side); other conflicts stay conflicts.
+pub fn merge_settled(base: Option<&[u8]>, ours: &[u8], theirs: &[u8], winner: Side) -> Merged {
+    merge_with(base, ours, theirs, &Labels::default(), Some(winner))
+}
+
+fn merge_with(
+    base: Option<&[u8]>,
+    ours: &[u8],
+    theirs: &[u8],
+    labels: &Labels,
+    winner: Option<Side>,
+) -> Merged {
     let base = base.filter(|b| !b.is_empty());
     // What git itself would decide, before reading anything.
     if ours == theirs || base == Some(theirs) {
@@ -143,7 +160,7 @@ pub fn merge_labelled(base: Option<&[u8]>, ours: &[u8], theirs: &[u8], labels: &
             theirs: theirs_v.id,
         });
     }
-    match merge_versions(base_v.as_ref(), &ours_v, &theirs_v, labels) {
+    match merge_versions(base_v.as_ref(), &ours_v, &theirs_v, labels, winner) {
         Ok(merged) => merged,
         Err(e) => whole(Conflict::Uneditable(e.0)),
     }
@@ -234,6 +251,7 @@ fn merge_versions(
     ours: &Version,
     theirs: &Version,
     labels: &Labels,
+    winner: Option<Side>,
 ) -> Result<Merged, EditError> {
     let mut take_theirs = Vec::new();
     let mut changed = Vec::new();
@@ -245,9 +263,9 @@ fn merge_versions(
             continue;
         }
         changed.push(key);
-        if o == b {
+        if o == b || (t != b && winner == Some(Side::Theirs)) {
             take_theirs.push(key);
-        } else if t != b {
+        } else if t != b && winner != Some(Side::Ours) {
             conflicts.push(key);
         }
     }
@@ -309,7 +327,9 @@ fn merge_versions(
 }
 
 /// The union of two decision logs: entries in both kept once (an entry twice on one side stays
-/// twice), ordered by time; ties keep ours first, each side in its own order.
+/// twice), ordered by time; ties keep ours first, each side in its own order. An entry whose
+/// time one side corrected (a `corrected:` entry, see [`lifecycle::corrections`]) is kept at
+/// its corrected time only, though the other side still holds it at the old one.
 pub fn union(ours: &[LogEntry], theirs: &[LogEntry]) -> Vec<LogEntry> {
     fn key(e: &LogEntry) -> (&str, Option<&str>, &str) {
         (&e.at, e.who.as_deref(), &e.note)
@@ -327,6 +347,21 @@ pub fn union(ours: &[LogEntry], theirs: &[LogEntry]) -> Vec<LogEntry> {
     }
     // Stable: ours' entries come first among equal times.
     merged.sort_by_key(|e| crate::time::parse_utc(&e.at));
+    for (from, to) in lifecycle::corrections(&merged) {
+        let moved: Vec<(Option<String>, String)> = merged
+            .iter()
+            .filter(|e| e.at == to)
+            .map(|e| (e.who.clone(), e.note.clone()))
+            .collect();
+        for (who, note) in moved {
+            if let Some(old) = merged
+                .iter()
+                .position(|e| e.at == from && e.who == who && e.note == note)
+            {
+                merged.remove(old);
+            }
+        }
+    }
     merged
 }
 
@@ -572,6 +607,24 @@ decision_log:
         assert_eq!(notes(&text), ["Launched", "a", "a", "b"]);
     }
 
+    /// One side corrected an entry's time; the other still holds it at the old time, and
+    /// added a note: the merge keeps the corrected entry once, and the note.
+    #[test]
+    fn a_corrected_time_is_not_brought_back_by_the_other_side() {
+        let ahead = entry("8T00:00:00", "frozen");
+        let fixed = entry("3T09:00:00", "frozen");
+        let correction = LogEntry {
+            at: "2026-02-23T10:00:00.000Z".into(),
+            who: Some("bob".into()),
+            note: format!("corrected: at {} -> {}: clock ahead", ahead.at, fixed.at),
+        };
+        let x = entry("2T18:30:00", "x");
+        let note = entry("3T09:30:00", "theirs");
+        let ours = vec![x.clone(), fixed.clone(), correction.clone()];
+        let theirs = vec![x.clone(), note.clone(), ahead];
+        assert_eq!(union(&ours, &theirs), vec![x, fixed, note, correction]);
+    }
+
     #[test]
     fn ties_put_ours_first() {
         let ours = note(&note(BASE, "3T09:00:00", "o1"), "3T09:00:00", "o2");
@@ -735,6 +788,50 @@ decision_log:
             "<<<<<<< ours\ndecision: null\n=======\ndecision: iterate\n>>>>>>> theirs\n",
         );
         assert_eq!(text, expected);
+    }
+
+    /// Amendments of one plan field on both sides: to different values they conflict on the
+    /// field; a merge whose kept value is not the one the merged log's last amendment sets
+    /// (one side amended it and back around the other's amendment) conflicts too.
+    #[test]
+    fn both_sides_amending_one_plan_field_conflict() {
+        let amend = |text: &str, at: &str, from: &str, to: &str| {
+            let text = edit(
+                text,
+                &format!("target: {from}\n"),
+                &format!("target: {to}\n"),
+            );
+            note(
+                &text,
+                at,
+                &format!("\"amended: target {from} -> {to}: r{at}\""),
+            )
+        };
+        let ours = amend(BASE, "3T09:00:00", "3.7", "3.5");
+        let theirs = amend(BASE, "3T10:00:00", "3.7", "3.6");
+        let (_, conflicts) = run(Some(BASE), &ours, &theirs);
+        assert_eq!(conflicts, vec![Conflict::Field("target".into())]);
+
+        let back = amend(&ours, "3T11:00:00", "3.5", "3.7");
+        let (text, conflicts) = run(Some(BASE), &back, &theirs);
+        assert!(
+            matches!(
+                conflicts.as_slice(),
+                [Conflict::Rule {
+                    rule: Rule::PlanAmendmentMismatch,
+                    ..
+                }]
+            ),
+            "{conflicts:?}\n{text}"
+        );
+        assert!(
+            text.contains("<<<<<<< ours\ntarget: 3.7\n=======\ntarget: 3.6\n>>>>>>> theirs\n"),
+            "{text}"
+        );
+        // The same amendment on both sides merges.
+        let same = amend(BASE, "3T10:00:00", "3.7", "3.5");
+        let text = clean_merge(BASE, &ours, &same);
+        assert!(text.contains("target: 3.5\n"), "{text}");
     }
 
     #[test]

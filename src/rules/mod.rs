@@ -39,6 +39,8 @@ pub enum Rule {
     IdChanged,
     RecordDeleted,
     PlanChanged,
+    PlanAmendmentMismatch,
+    LogTimeAhead,
 }
 
 impl Rule {
@@ -72,6 +74,8 @@ impl Rule {
             Rule::IdChanged => "id-changed",
             Rule::RecordDeleted => "record-deleted",
             Rule::PlanChanged => "plan-changed",
+            Rule::PlanAmendmentMismatch => "plan-amendment-mismatch",
+            Rule::LogTimeAhead => "log-time-ahead",
         }
     }
 }
@@ -89,6 +93,10 @@ pub struct Problem {
     /// `decision_log`, an unknown key as written); front-ends point at it (HTTP's `loc`).
     #[serde(skip)]
     pub field: Option<String>,
+    /// The item of that key's list the problem is about (`tags: [a, 1]`: 1), when it is
+    /// about one; HTTP's `loc` ends with it.
+    #[serde(skip)]
+    pub item: Option<usize>,
 }
 
 /// What reading one file gave: the record when every rule holds, and the problems otherwise.
@@ -115,6 +123,7 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
         path,
         problems: Vec::new(),
         field: None,
+        item: None,
         doc: None,
         assigned_id: None,
         log: None,
@@ -140,6 +149,7 @@ pub fn not_a_regular_file(path: &Path, what: &str) -> Checked {
         message: format!("this is {what}, not a regular file; an experiment is a YAML file"),
         hint: Some("remove it, or move it out of the experiments directory".into()),
         field: None,
+        item: None,
     };
     Checked {
         record: None,
@@ -165,6 +175,7 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
         path,
         problems: Vec::new(),
         field: None,
+        item: None,
         doc: None,
         assigned_id,
         log: None,
@@ -261,6 +272,7 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
                 message: format!("id {id} is also the id of {}", other.display()),
                 hint: Some("each experiment needs its own id; give this copy a new UUID v4".into()),
                 field: Some(fields::ID.to_owned()),
+                item: None,
             }),
             None => {
                 first.insert(id.to_ascii_lowercase(), path);
@@ -275,6 +287,8 @@ struct Checker<'p> {
     problems: Vec<Problem>,
     /// The key the checks look at now; problems found are about it.
     field: Option<String>,
+    /// The item of the key's list the checks look at now.
+    item: Option<usize>,
     doc: Option<Document>,
     assigned_id: Option<&'p str>,
     log: Option<Vec<LogEntry>>,
@@ -373,6 +387,7 @@ impl Checker<'_> {
             message,
             hint,
             field: self.field.clone(),
+            item: self.item,
         }
     }
 
@@ -418,7 +433,47 @@ impl Checker<'_> {
         self.shipped_needs_ship(&typed);
         self.about(None);
         let id_at = typed.id.as_ref().map(|f| (f.value.clone(), f.at));
-        (typed.into_record(), id_at)
+        let places: Vec<(&str, Pos)> = FIELDS
+            .iter()
+            .filter(|f| f.plan)
+            .filter_map(|f| Some((f.name, typed.get(f.name)?.at)))
+            .collect();
+        let record = typed.into_record();
+        if let Some(record) = &record {
+            self.plan_amendment_mismatch(record, &places);
+            self.about(None);
+        }
+        (record, id_at)
+    }
+
+    /// `plan-amendment-mismatch`: a field of a locked plan holds the value its last `amended:`
+    /// entry set (two branches amending it differently merge into a log that says otherwise).
+    fn plan_amendment_mismatch(&mut self, record: &Record, places: &[(&str, Pos)]) {
+        for m in crate::record::plan::mismatches(record) {
+            let at = places
+                .iter()
+                .find(|(name, _)| *name == m.field)
+                .map_or_else(Pos::start, |(_, at)| *at);
+            let amendment =
+                crate::record::texts::Note::amended(m.field, &m.amended_to, &m.value, "why");
+            self.about(Some(m.field));
+            self.report(
+                at,
+                Rule::PlanAmendmentMismatch,
+                format!(
+                    "{} is {}, but the last amendment of it (decision-log entry {}) sets it to {}",
+                    m.field,
+                    m.value,
+                    m.entry + 1,
+                    m.amended_to
+                ),
+                Some(&format!(
+                    "if {} is right, append an entry saying so, `note: \"{amendment}\"`; \
+                     else set {} back to {}",
+                    m.value, m.field, m.amended_to
+                )),
+            );
+        }
     }
 
     /// `yaml-syntax`: the top level must be a mapping.
@@ -564,11 +619,13 @@ impl Checker<'_> {
             (FieldKind::TextList, Value::Seq(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
-                for &item in items {
+                for (i, &item) in items.iter().enumerate() {
                     match doc.value(item) {
                         Value::Str(s) => out.push(s.to_owned()),
                         _ => {
-                            self.wrong_type(doc, item, name, expected(name));
+                            self.item = Some(i);
+                            self.wrong_type(doc, item, &format!("{name}[{i}]"), "a string");
+                            self.item = None;
                             ok = false;
                         }
                     }

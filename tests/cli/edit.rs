@@ -25,7 +25,22 @@ fn with_editor(script: &str) -> TestEnv {
         .push(("GIT_EDITOR".into(), path.display().to_string()));
     env.vars
         .push(("XP_TEST_DIR".into(), scratch.display().to_string()));
+    env.vars
+        .push(("XP_BIN".into(), env!("CARGO_BIN_EXE_xp").into()));
     env
+}
+
+/// The path of the kept edit a run names on stderr (`... kept in PATH; ...`), from the root.
+fn kept_path(env: &TestEnv, stderr: &str) -> std::path::PathBuf {
+    let (_, rest) = stderr
+        .split_once("kept in ")
+        .unwrap_or_else(|| panic!("no kept edit named: {stderr}"));
+    let path = rest.split(';').next().unwrap().trim();
+    assert!(
+        path.starts_with(".git/xp-kept-edit-homepage-cta-color-") && path.ends_with(".yaml"),
+        "{path}"
+    );
+    env.path(path)
 }
 
 fn seen(env: &TestEnv, round: usize) -> String {
@@ -236,6 +251,7 @@ fn a_status_move_update_refuses_is_refused_and_killing_needs_an_entry() {
     let run = env.xp(&["edit", "homepage-cta-color"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let record = env.record(FILE);
+    assert_eq!(record.decision, Some(xp::record::Decision::Kill));
     let notes: Vec<&str> = record
         .decision_log
         .iter()
@@ -251,7 +267,7 @@ fn a_status_move_update_refuses_is_refused_and_killing_needs_an_entry() {
     );
     let body = env.git(&["log", "-1", "--format=%B"]);
     assert!(
-        body.contains("status: running -> killed\n\nBroke checkout\n"),
+        body.contains("status: running -> killed\ndecision: null -> kill\n\nBroke checkout\n"),
         "{body}"
     );
 }
@@ -317,6 +333,176 @@ fn a_record_changed_while_the_editor_was_open_is_not_overwritten() {
         now.ends_with("# meanwhile\n") && now.contains("confidence: 0\n"),
         "{now}"
     );
+    // What was typed is kept, and said where.
+    let kept = std::fs::read_to_string(kept_path(&env, &run.stderr)).unwrap();
+    assert!(kept.contains("confidence: 5\n"), "{kept}");
+}
+
+/// A note that lands while the editor is open (a bot, the server) is merged with the edit,
+/// as the merge driver would: the edit is not lost, nor the note.
+#[test]
+fn a_note_landing_while_the_editor_is_open_is_merged_with_the_edit() {
+    let env = with_editor(
+        "\"$XP_BIN\" note homepage-cta-color 'Bot: traffic doubled' --who bot; \
+         sed -i 's/^confidence: 0$/confidence: 40/' \"$1\"",
+    );
+    let commits = env.commit_count();
+    let run = env.xp(&["edit", "homepage-cta-color"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "got 1 new decision-log entry while it was open in the editor; your edit is merged"
+        ),
+        "{}",
+        run.stderr
+    );
+    let record = env.record(FILE);
+    assert_eq!(record.confidence, 40);
+    let notes: Vec<&str> = record
+        .decision_log
+        .iter()
+        .map(|e| e.note.as_str())
+        .collect();
+    assert_eq!(notes, ["status: draft -> running", "Bot: traffic doubled"]);
+    assert_eq!(env.commit_count(), commits + 2);
+    assert_eq!(env.last_commit_paths(), [FILE]);
+    let body = env.git(&["log", "-1", "--format=%B"]);
+    assert!(
+        body.starts_with("xp: edit homepage-cta-color\n\nconfidence: 0 -> 40\n"),
+        "{body}"
+    );
+    env.ok(&["check", "--base", "HEAD~2"]);
+    assert!(!env.path(".git").read_dir().unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("xp-kept-edit-")
+    }));
+}
+
+/// A field changed meanwhile is not merged over: nothing is written, and the edit is kept.
+#[test]
+fn a_field_changed_while_the_editor_is_open_refuses_and_keeps_the_edit() {
+    let env = with_editor(
+        "\"$XP_BIN\" update homepage-cta-color --learning 'from the server'; \
+         sed -i 's/^confidence: 0$/confidence: 40/' \"$1\"",
+    );
+    let run = env.xp(&["edit", "homepage-cta-color"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "was changed while it was open in the editor, in more than new decision-log entries"
+        ),
+        "{}",
+        run.stderr
+    );
+    let record = env.record(FILE);
+    assert_eq!(record.confidence, 0);
+    assert_eq!(record.learning.as_deref(), Some("from the server"));
+    let kept = std::fs::read_to_string(kept_path(&env, &run.stderr)).unwrap();
+    assert!(
+        kept.contains("confidence: 40\n") && kept.contains("learning: null\n"),
+        "{kept}"
+    );
+}
+
+/// An editor that changes the file the same wrong way every time is not re-opened forever:
+/// after three rounds with the same problems xp stops, keeping the text.
+#[test]
+fn an_editor_that_never_fixes_the_problem_is_stopped_and_the_text_kept() {
+    let env =
+        with_editor("sed -i 's/^confidence: 0$/confidence: 500/' \"$1\"; echo '# again' >> \"$1\"");
+    let before = env.read(FILE);
+    let commits = env.commit_count();
+    let run = env.xp(&["edit", "homepage-cta-color"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(rounds(&env), 3);
+    assert!(
+        run.stderr
+            .contains("breaks the same rules 3 rounds in a row"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("error[confidence-range]"),
+        "{}",
+        run.stderr
+    );
+    let kept = std::fs::read_to_string(kept_path(&env, &run.stderr)).unwrap();
+    assert!(
+        kept.starts_with("id: ") && kept.contains("confidence: 500\n"),
+        "{kept}"
+    );
+    assert_eq!(kept.matches("# again").count(), 3, "{kept}");
+    assert_eq!((env.read(FILE), env.commit_count()), (before, commits));
+}
+
+/// An editor that keeps xp's problems inside the text (here: a line put above them) would
+/// pile them up round after round; xp stops at once when it sees that.
+#[test]
+fn problems_kept_inside_the_text_stop_the_rounds() {
+    let env = with_editor(
+        "sed -i '1i # mine' \"$1\"; sed -i 's/^confidence: 0$/confidence: 500/' \"$1\"",
+    );
+    let run = env.xp(&["edit", "homepage-cta-color"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(rounds(&env), 2);
+    let kept = std::fs::read_to_string(kept_path(&env, &run.stderr)).unwrap();
+    assert_eq!(kept.matches("# xp edit: ").count(), 1, "{kept}");
+}
+
+/// A killed `xp edit` leaves its temporary copy in the git directory; the next `xp edit` removes
+/// such leftovers, but never while another `xp edit` is running, and never a file not named
+/// as xp names its copies.
+#[test]
+fn leftovers_of_killed_edits_are_removed_when_no_edit_runs() {
+    let env = with_editor(
+        "if [ \"$ROUND\" = 1 ]; then while [ ! -f \"$XP_TEST_DIR/go\" ]; do sleep 0.05; done; fi; \
+         sed -i 's/^confidence: [0-9]*$/confidence: 1'$ROUND'/' \"$1\"",
+    );
+    let git = env.path(".git");
+    let leftover = git.join("xp-edit-homepage-cta-color-a1B2c3.yaml");
+    let others = [
+        git.join("xp-kept-edit-homepage-cta-color-x.yaml"),
+        git.join("notes.yaml"),
+    ];
+    // An edit waits in its editor; another one meanwhile removes nothing.
+    let mut first = Waiting {
+        go: env.path("../scratch/go"),
+        child: Some(env.xp_spawn(&["edit", "homepage-cta-color"])),
+    };
+    let open = env.path("../scratch/path-1");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !open.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first editor never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for path in std::iter::once(&leftover).chain(&others) {
+        std::fs::write(path, "typed before a kill\n").unwrap();
+    }
+    let second = env.xp(&["edit", "homepage-cta-color", "--no-commit"]);
+    assert!(!second.stderr.contains("removed"), "{}", second.stderr);
+    assert!(leftover.exists());
+    let first_copy = std::path::PathBuf::from(env.read("../scratch/path-1").trim());
+    assert!(first_copy.exists(), "the running edit's copy is kept");
+    std::fs::write(env.path("../scratch/go"), "").unwrap();
+    first.child.take().unwrap().wait_with_output().unwrap();
+    assert!(!first_copy.exists());
+    // With no edit running, the leftover goes, and only it.
+    let run = env.xp(&["edit", "homepage-cta-color", "--no-commit"]);
+    assert!(
+        run.stderr
+            .contains("removed 1 temporary copy that earlier `xp edit` runs"),
+        "{}",
+        run.stderr
+    );
+    assert!(!leftover.exists());
+    for path in &others {
+        assert!(path.exists(), "{}", path.display());
+    }
 }
 
 /// The plan of a running experiment changes in an edit only with an `amended:` entry
@@ -342,4 +528,21 @@ fn an_edit_of_a_locked_plan_needs_its_amendment_entry() {
         "{after}"
     );
     env.ok(&["check", "--base", "HEAD~1"]);
+}
+
+/// A spawned `xp edit` whose editor waits for the file `go`: released (and stopped) when
+/// dropped, also when the test fails half way.
+struct Waiting {
+    go: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.go, "");
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }

@@ -260,7 +260,8 @@ fn a_note_from_a_clock_behind_the_log_is_stamped_at_the_last_entry() {
         run.stderr,
         "warning: the log's last entry is stamped 2026-02-22T18:00:00.000Z, later than this \
          clock (2026-01-01T00:00:00.000Z); the new entry is stamped 2026-02-22T18:00:00.000Z \
-         too, so that the log stays in order\n"
+         too, so that the log stays in order; if a clock that ran ahead stamped it, `xp \
+         fix-time` moves such times back\n"
     );
     assert_eq!(
         env.read("experiments/cta.yaml"),

@@ -31,11 +31,14 @@ fn observed_is_set_committed_shown_and_cleared() {
 
     let shown = env.ok(&["show", "homepage-cta-color"]);
     assert!(
-        shown.contains("  observed       3.712 (+16.0%, target met)\n"),
+        shown.contains("  observed       3.712 (+16.0% better, target met)\n"),
         "{shown}"
     );
     let list = env.ok(&["list"]);
-    assert!(list.contains("  +16.0%  Homepage CTA Color\n"), "{list}");
+    assert!(
+        list.contains("  +16.0% better  Homepage CTA Color\n"),
+        "{list}"
+    );
     let value = json(&env.ok(&["show", "homepage-cta-color", "--format", "json"]));
     assert_eq!(value["observed"], 3.712);
     assert!((value["lift"].as_f64().unwrap() - 0.16).abs() < 1e-9);
@@ -357,6 +360,75 @@ fn an_unrelated_experiment_or_quiet_gets_no_notice() {
     );
 }
 
+/// A lift says whether it is better or worse for the metric: a rise on a metric that should
+/// fall is worse, wherever a lift is shown (list, show, report, search, similar, the story
+/// page, JSON as `improved`).
+#[test]
+fn a_lift_says_better_or_worse_by_the_direction() {
+    let env = TestEnv::repo();
+    for (title, observed) in [("Checkout speed", "920"), ("Checkout speed again", "810")] {
+        env.ok(&[
+            "new",
+            "--title",
+            title,
+            "--hypothesis",
+            "Faster checkout pages sell more",
+            "--metric",
+            "checkout_p95_ms",
+            "--baseline",
+            "900",
+            "--target",
+            "800",
+            "--direction",
+            "decrease",
+            "-q",
+        ]);
+        let slug = title.to_lowercase().replace(' ', "-");
+        env.ok(&["update", &slug, "--observed", observed]);
+    }
+    let list = env.ok(&["list"]);
+    assert!(list.contains("   +2.2% worse  Checkout speed\n"), "{list}");
+    assert!(
+        list.contains("  -10.0% better  Checkout speed again\n"),
+        "{list}"
+    );
+    let shown = env.ok(&["show", "checkout-speed"]);
+    assert!(
+        shown.contains("  observed       920 (+2.2% worse, target missed)\n"),
+        "{shown}"
+    );
+    let value = json(&env.ok(&["show", "checkout-speed", "--format", "json"]));
+    assert_eq!(value["improved"], false);
+    let rows = json(&env.ok(&["list", "--format", "json"]));
+    assert_eq!(rows[0]["improved"], true);
+    let found = env.ok(&["search", "checkout"]);
+    assert!(found.contains("+2.2% worse"), "{found}");
+    let alike = env.ok(&["similar", "checkout-speed"]);
+    assert!(alike.contains(", lift -10.0% better\n"), "{alike}");
+    env.ok(&["update", "checkout-speed", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "checkout-speed",
+        "--status",
+        "killed",
+        "-m",
+        "Slower",
+    ]);
+    let report = env.ok(&["report"]);
+    assert!(
+        report.contains("| kill | +2.2% worse | missed |"),
+        "{report}"
+    );
+    let export = env.ok(&["export", "--columns", "id,lift,improved"]);
+    assert!(
+        export.contains(",0.022222222222222223,false\r\n"),
+        "{export}"
+    );
+    env.ok(&["site", "-o", "site"]);
+    let story = env.read("site/e/checkout-speed.html");
+    assert!(story.contains("+2.2% worse"), "{story}");
+}
+
 /// Decided and undecided experiments on two metrics, with results and text that Markdown
 /// would misread.
 fn decided() -> TestEnv {
@@ -440,6 +512,90 @@ fn report_since_and_json() {
     );
 }
 
+/// A completed experiment can be killed after review without `--force`; a kill without a
+/// decision decides `kill` (in the file and the commit body), and the report lists it with
+/// the reason from its log.
+#[test]
+fn a_kill_decides_kill_and_the_report_says_why() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    env.ok(&["update", "homepage-cta-color", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "completed",
+        "--decision",
+        "ship",
+    ]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--status",
+        "killed",
+        "-m",
+        "Review found a tracking bug",
+    ]);
+    let text = env.read("experiments/homepage-cta-color.yaml");
+    assert!(text.contains("status: killed\n"), "{text}");
+    assert!(text.contains("decision: kill\n"), "{text}");
+    assert!(
+        text.contains("note: \"status: completed -> killed: Review found a tracking bug\""),
+        "{text}"
+    );
+    let body = env.git(&["log", "-1", "--format=%B"]);
+    assert!(
+        body.starts_with(
+            "xp: status killed on homepage-cta-color\n\ndecision: ship -> kill\n\nReview found a tracking bug\n"
+        ),
+        "{body}"
+    );
+
+    // A decision given with the kill is kept.
+    env.ok(&[
+        "new",
+        "--title",
+        "Checkout speed",
+        "--hypothesis",
+        "Faster pages sell more",
+        "--metric",
+        "checkout_rate",
+        "--baseline",
+        "1",
+        "--target",
+        "2",
+    ]);
+    env.ok(&[
+        "update",
+        "checkout-speed",
+        "--status",
+        "killed",
+        "--decision",
+        "inconclusive",
+        "-m",
+        "No traffic",
+    ]);
+    let checkout = env.read("experiments/checkout-speed.yaml");
+    assert!(checkout.contains("decision: inconclusive\n"), "{checkout}");
+
+    let report = env.ok(&["report"]);
+    assert!(
+        report.contains(
+            "| Homepage CTA Color (`homepage-cta-color`) | killed | kill | - | - | killed: Review found a tracking bug |"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("| killed | inconclusive | - | - | killed: No traffic |"),
+        "{report}"
+    );
+    let value = json(&env.ok(&["report", "--format", "json"]));
+    assert_eq!(
+        value["metrics"][1]["experiments"][0]["reason"],
+        "Review found a tracking bug"
+    );
+}
+
 /// "Was this tried before?" finds a killed test whose learning names the same problem, though
 /// its title and hypothesis share one word with the new one: on `xp new`, in `xp similar`
 /// (with title and score), and through the API.
@@ -473,7 +629,7 @@ fn a_killed_test_whose_learning_names_the_problem_was_tried_before() {
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     let named = "  free-shipping-threshold  Free shipping threshold  (score 0.59)\n    \
-                 killed, decision -\n    \
+                 killed, decision kill\n    \
                  learning: Shoppers left when the shipping fee showed up at the last step\n";
     assert!(
         run.stderr.starts_with(&format!(

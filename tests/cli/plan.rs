@@ -175,6 +175,56 @@ fn an_amendment_and_notes_merge_and_two_amendments_conflict() {
     );
 }
 
+/// One side amends the target and back, the other amends it once, between the first side's
+/// two: taken field by field the merge keeps the other side's value while the merged log's
+/// last amendment says the first side's. That is a conflict; kept by hand without an
+/// amendment saying so, `xp check` names the mismatch, and an appended amendment settles it.
+#[test]
+fn a_value_its_last_amendment_does_not_set_conflicts_and_is_checked() {
+    let mut env = running();
+    env.git(&["checkout", "-q", "-b", "other"]);
+    env.now = "2026-02-22T21:00:00Z".into();
+    env.ok(&["update", SLUG, "--target", "3.6", "--amend", "b"]);
+    env.git(&["checkout", "-q", "main"]);
+    env.now = "2026-02-22T20:00:00Z".into();
+    env.ok(&["update", SLUG, "--target", "3.5", "--amend", "a"]);
+    env.now = "2026-02-22T22:00:00Z".into();
+    env.ok(&["update", SLUG, "--target", "3.7", "--amend", "back"]);
+    let merge = env.git_run(&["merge", "-q", "--no-edit", "other"]);
+    assert_ne!(merge.code, 0, "{}{}", merge.stdout, merge.stderr);
+    assert!(
+        merge.stderr.contains("plan-amendment-mismatch"),
+        "{}",
+        merge.stderr
+    );
+    let text = env.read(FILE);
+    let marked = "<<<<<<< ours\ntarget: 3.7\n=======\ntarget: 3.6\n>>>>>>> theirs\n";
+    assert!(text.contains(marked), "{text}");
+
+    // Kept theirs by hand: the log's last amendment still says 3.7.
+    env.write(FILE, &text.replace(marked, "target: 3.6\n"));
+    let run = env.xp(&["check"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "error[plan-amendment-mismatch]: target is 3.6, but the last amendment of it \
+             (decision-log entry 4) sets it to 3.7"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("note: \"amended: target 3.7 -> 3.6: why\""),
+        "{}",
+        run.stdout
+    );
+    let settled = env.read(FILE)
+        + "- at: 2026-02-22T23:00:00.000Z\n  note: \"amended: target 3.7 -> 3.6: kept the other branch's\"\n";
+    env.write(FILE, &settled);
+    env.ok(&["check"]);
+}
+
 /// `xp log` shows the plan as it was when the experiment first ran, found from history, after
 /// several amendments and a rename of the file.
 #[test]

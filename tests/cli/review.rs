@@ -280,3 +280,155 @@ fn diff_summarises_a_branch_for_a_pull_request() {
         run.stdout
     );
 }
+
+/// One machine's clock three years ahead stamps its note in 2029, and every note after it is
+/// stamped 2029 too, to keep the log in order, with a warning that names `xp fix-time`.
+/// `check --base` flags the entries stamped ahead of the commits that hold them; `xp fix-time`
+/// moves them back, logging each move, and review accepts that; a branch that still holds the
+/// old times merges without bringing them back; the site's "As of" is never dragged ahead.
+#[test]
+fn a_clock_that_ran_ahead_is_caught_corrected_and_accepted() {
+    let mut env = TestEnv::repo();
+    env.ok(&["init"]);
+    let driver = format!("'{}' merge-driver %O %A %B %P", env!("CARGO_BIN_EXE_xp"));
+    env.git(&["config", "merge.xp.driver", &driver]);
+    env.git(&["add", ".gitattributes"]);
+    env.git(&["commit", "-q", "-m", "attributes"]);
+    env.new_cta();
+    env.now = "2026-02-22T19:00:00Z".into();
+    env.ok(&["note", "homepage-cta-color", "Launched", "--who", "alice"]);
+    env.git(&["tag", "start"]);
+    env.now = "2029-03-01T00:00:00Z".into();
+    env.ok(&[
+        "note",
+        "homepage-cta-color",
+        "From a wrong clock",
+        "--who",
+        "bob",
+    ]);
+    env.now = "2026-02-23T09:00:00Z".into();
+    let run = env.xp(&["note", "homepage-cta-color", "Day two", "--who", "alice"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is stamped 2029-03-01T00:00:00.000Z")
+            && run.stderr.contains("`xp fix-time` moves such times back"),
+        "{}",
+        run.stderr
+    );
+
+    // The site counts ages to the newest entry that is not ahead of its commits.
+    env.ok(&["site", "-o", "site"]);
+    let board = env.read("site/index.html");
+    assert!(
+        board.contains("As of <time datetime=\"2026-02-22T19:00:00Z\">2026-02-22</time>"),
+        "{board}"
+    );
+
+    let run = env.xp(&["check", "--base", "start"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("error[log-time-ahead]").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "decision-log entry 2 is stamped 2029-03-01T00:00:00.000Z, more than a day after \
+             the commit that holds it (2026-02-23T09:00:00.000Z)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("run `xp fix-time homepage-cta-color`"),
+        "{}",
+        run.stdout
+    );
+
+    // A branch from here adds a note, stamped 2029 too.
+    env.git(&["branch", "other"]);
+    env.git(&["checkout", "-q", "other"]);
+    env.now = "2026-02-23T09:30:00Z".into();
+    env.ok(&["note", "homepage-cta-color", "On a branch", "--who", "dan"]);
+    env.git(&["checkout", "-q", "main"]);
+
+    env.now = "2026-02-23T10:00:00Z".into();
+    env.ok(&["fix-time", "homepage-cta-color", "--who", "carol"]);
+    let record = env.record(FILE);
+    let log: Vec<(&str, &str)> = record
+        .decision_log
+        .iter()
+        .map(|e| (e.at.as_str(), e.note.as_str()))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("2026-02-22T19:00:00.000Z", "Launched"),
+            ("2026-02-23T09:00:00.000Z", "From a wrong clock"),
+            ("2026-02-23T09:00:00.000Z", "Day two"),
+            (
+                "2026-02-23T10:00:00.000Z",
+                "corrected: at 2029-03-01T00:00:00.000Z -> 2026-02-23T09:00:00.000Z: stamped by \
+                 a clock that ran ahead; moved back to its commit's time"
+            ),
+            (
+                "2026-02-23T10:00:00.000Z",
+                "corrected: at 2029-03-01T00:00:00.000Z -> 2026-02-23T09:00:00.000Z: stamped by \
+                 a clock that ran ahead; moved back to its commit's time"
+            ),
+        ]
+    );
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s"]),
+        "xp: fix times on homepage-cta-color\n"
+    );
+    assert_eq!(env.last_commit_paths(), [FILE]);
+    // Review accepts the moved times (they were at the base), and nothing is ahead any more.
+    env.ok(&["check", "--base", "HEAD~1"]);
+    env.ok(&["check", "--base", "start"]);
+    let run = env.xp(&["fix-time", "homepage-cta-color"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("nothing to correct"), "{}", run.stderr);
+
+    // The branch still holds the old times: the merge keeps the corrected entries once, and
+    // the branch's own note, which a second fix-time moves back in turn.
+    let merge = env.git_run(&["merge", "-q", "--no-edit", "other"]);
+    assert_eq!(merge.code, 0, "{}{}", merge.stdout, merge.stderr);
+    let notes: Vec<String> = env
+        .record(FILE)
+        .decision_log
+        .into_iter()
+        .map(|e| format!("{} {}", e.at, e.note.split(':').next().unwrap()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "2026-02-22T19:00:00.000Z Launched",
+            "2026-02-23T09:00:00.000Z From a wrong clock",
+            "2026-02-23T09:00:00.000Z Day two",
+            "2026-02-23T10:00:00.000Z corrected",
+            "2026-02-23T10:00:00.000Z corrected",
+            "2029-03-01T00:00:00.000Z On a branch",
+        ]
+    );
+    let run = env.xp(&["check", "--base", "HEAD^1"]);
+    assert_eq!(
+        run.stdout.matches("error[log-time-ahead]").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    env.now = "2026-02-23T11:00:00Z".into();
+    env.ok(&["fix-time", "homepage-cta-color"]);
+    env.ok(&["check", "--base", "start"]);
+    // A note now is stamped now, without a warning.
+    env.now = "2026-02-23T12:00:00Z".into();
+    let run = env.xp(&["note", "homepage-cta-color", "Back to normal"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    let record = env.record(FILE);
+    assert_eq!(
+        record.decision_log.last().unwrap().at,
+        "2026-02-23T12:00:00.000Z"
+    );
+}

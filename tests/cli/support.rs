@@ -109,6 +109,22 @@ impl TestEnv {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs git in `dir` (another clone) and fails the test unless it succeeds; returns stdout.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        self.clear(&mut cmd, dir);
+        cmd.env("GIT_AUTHOR_DATE", "2026-02-22T12:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-02-22T12:00:00Z");
+        let out = cmd.args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     /// Runs git and returns whether it succeeded, with stdout.
     pub fn git_try(&self, args: &[&str]) -> (bool, String) {
         let mut cmd = Command::new("git");
