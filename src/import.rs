@@ -128,6 +128,17 @@ pub enum Place {
     Line { line: usize },
 }
 
+/// Where a place comes in the input, for listing problems in its order: the input as a whole
+/// first, then each record by its row, item or line.
+pub fn order(place: &Place) -> (usize, usize) {
+    match place {
+        Place::File { line, .. } => (0, *line),
+        Place::Row { row, .. } => (1, *row),
+        Place::Item { index } => (1, *index),
+        Place::Line { line } => (1, *line),
+    }
+}
+
 /// Where a problem is: the record's place, and in it the key (with its CSV column) and the
 /// way into its value (`[2].at` in the decision log).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -646,6 +657,9 @@ fn number(text: &str) -> Option<Value> {
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub place: Place,
+    /// The row's id as given (or made), valid or not: two rows with one id are said to be
+    /// whatever else is wrong with them.
+    pub id: Option<String>,
     pub record: Option<Record>,
     pub problems: Vec<Problem>,
 }
@@ -667,6 +681,11 @@ pub fn check(row: &Row) -> Checked {
         };
         cells.insert(0, &made);
     }
+    let id = cells
+        .iter()
+        .find(|c| c.key == fields::ID)
+        .and_then(|c| c.value.as_str())
+        .map(str::to_owned);
     let (text, lines) = render(&cells);
     let mut problems = row.problems.clone();
     let mut record = None;
@@ -690,6 +709,7 @@ pub fn check(row: &Row) -> Checked {
     }
     Checked {
         place: row.place.clone(),
+        id,
         record: record.filter(|_| problems.is_empty()),
         problems,
     }
@@ -807,10 +827,10 @@ pub fn duplicate_ids(checked: &[Checked]) -> Vec<(usize, Problem)> {
     let mut first: HashMap<String, &Place> = HashMap::new();
     let mut out = Vec::new();
     for (i, row) in checked.iter().enumerate() {
-        let Some(record) = &row.record else {
+        let Some(id) = &row.id else {
             continue;
         };
-        match first.get(&record.id.to_ascii_lowercase()) {
+        match first.get(&id.to_ascii_lowercase()) {
             Some(other) => out.push((
                 i,
                 Problem {
@@ -819,16 +839,12 @@ pub fn duplicate_ids(checked: &[Checked]) -> Vec<(usize, Problem)> {
                         ..Spot::at(row.place.clone())
                     },
                     rule: Rule::Record(rules::Rule::DuplicateId),
-                    message: format!(
-                        "id {} is also the id of {}",
-                        record.id,
-                        Spot::at((*other).clone())
-                    ),
+                    message: format!("id {id} is also the id of {}", Spot::at((*other).clone())),
                     hint: Some("each experiment needs its own id".into()),
                 },
             )),
             None => {
-                first.insert(record.id.to_ascii_lowercase(), &row.place);
+                first.insert(id.to_ascii_lowercase(), &row.place);
             }
         }
     }

@@ -34,6 +34,8 @@ Endpoints (the origin service's API; records are JSON with its field names):
 
   GET /experiments/export.csv - the bytes of `xp export`; ?status=, ?excel=true, ?columns=
 
+  POST /experiments/import - a JSON array of experiments (what GET /experiments answers) brought in as `xp import` does: all checked first, all or nothing (422 with every problem), ids already here left as they are; one commit each
+
   GET /openapi.json, GET /docs - the OpenAPI 3.1 document, and Swagger UI served from the binary
 
   GET /, GET /e/{slug} - the board and each experiment's story, with forms unless --read-only
@@ -44,7 +46,7 @@ Status codes:
 
   405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, a record on disk that breaks rules, or a record with someone's changes not committed (the server never commits them under its name)
 
-  413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)
+  413 a body over 1 MiB (64 MiB for an import); 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)
 
 Protections:
 

@@ -115,6 +115,9 @@ pub fn import(
             }
         }
     }
+    // In the input's order: a problem of the whole input first, then row by row (stable, so
+    // each row's problems keep theirs).
+    problems.sort_by_key(|p| import::order(&p.spot.place));
     if !problems.is_empty() && !options.skip_invalid {
         return Err(ImportError::Invalid { problems, rows });
     }

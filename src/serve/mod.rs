@@ -19,6 +19,7 @@ mod export;
 mod extract;
 mod guard;
 mod health;
+mod import;
 mod json;
 mod notes;
 pub mod openapi;
@@ -262,20 +263,27 @@ fn start_sync(
 /// Every route of the API, the pages and the docs, behind the guard. On a `--read-only`
 /// server every write answers 405, allowing the reads.
 fn router(state: Shared) -> Router {
-    let (create, change, note) = if state.read_only {
-        (post(read_only), patch(read_only), post(read_only))
+    let (create, change, note, import) = if state.read_only {
+        (
+            post(read_only),
+            patch(read_only),
+            post(read_only),
+            post(read_only_import),
+        )
     } else {
         (
             post(experiments::create),
             patch(experiments::update),
             post(notes::add),
+            post(import::import),
         )
     };
-    let routes: [(&str, MethodRouter<Shared>); 14] = [
+    let routes: [(&str, MethodRouter<Shared>); 15] = [
         ("/health", get(health::health)),
         ("/sync", get(sync::status).post(sync::poke)),
         ("/experiments", get(experiments::list).merge(create)),
         ("/experiments/export.csv", get(export::csv)),
+        ("/experiments/import", import),
         ("/experiments/{ref}", get(experiments::get).merge(change)),
         ("/experiments/{ref}/log", get(experiments::log)),
         ("/experiments/{ref}/similar", get(experiments::similar)),
@@ -304,6 +312,14 @@ async fn read_only() -> ApiError {
     ApiError::NotAllowed {
         detail: "this server is read-only (started with --read-only)".into(),
         allow: Some("GET,HEAD".into()),
+    }
+}
+
+/// An import on a `--read-only` server: 405; the path takes no read.
+async fn read_only_import() -> ApiError {
+    ApiError::NotAllowed {
+        detail: "this server is read-only (started with --read-only)".into(),
+        allow: Some(String::new()),
     }
 }
 

@@ -79,6 +79,17 @@ pub fn routes() -> Vec<Route> {
             write: false,
         },
         Route {
+            method: "post",
+            path: "/experiments/import",
+            summary: "Bring in experiments with their ids and whole logs, as `xp import` does: all checked first, all or nothing (422 with every problem), an id already here left as it is, one commit each",
+            body: Some("ExperimentImport"),
+            answer: Some(reference("Imported")),
+            headers: None,
+            query: &[],
+            errors: &[405, 409, 413, 415, 422, 503],
+            write: true,
+        },
+        Route {
             method: "get",
             path: "/experiments/{ref}",
             summary: "One experiment by id, slug or unique id prefix",
@@ -302,6 +313,58 @@ fn schemas() -> Value {
             .collect(),
         "The origin service's payload; unknown keys are refused",
     );
+    // An import keeps what the experiment had: any status, its log, its id (or one made).
+    let mut kept = experiment.clone();
+    kept["required"] = json!(
+        fields
+            .iter()
+            .filter(|f| f.required && f.name != "id")
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+    );
+    kept["description"] = json!(
+        "An experiment as GET /experiments answers it; without `id`, one is made from its keys and values"
+    );
+    let import = json!({
+        "description": "The experiments to bring in, in order (or one experiment); the derived keys are left out",
+        "oneOf": [
+            { "type": "array", "items": reference("ExperimentIn") },
+            reference("ExperimentIn"),
+        ],
+    });
+    let item = |extra: (&'static str, Value), description: &str| {
+        let name = extra.0;
+        object(
+            vec![
+                (
+                    "item",
+                    json!({ "type": "integer", "minimum": 0, "description": "its index in the body" }),
+                ),
+                ("id", json!({ "type": "string", "format": "uuid" })),
+                (
+                    "path",
+                    json!({ "type": "string", "description": "its file, from the repository's root" }),
+                ),
+                extra,
+            ],
+            vec!["item", "id", "path", name],
+            description,
+        )
+    };
+    let imported = object(
+        vec![
+            (
+                "created",
+                json!({ "type": "array", "items": item(("commit", json!({ "type": ["string", "null"], "description": "its commit's short hash; null outside git" })), "An experiment created") }),
+            ),
+            (
+                "present",
+                json!({ "type": "array", "items": item(("same", json!({ "type": "boolean", "description": "whether its file holds exactly what the body sent" })), "An item whose id an experiment here already has: left as it is") }),
+            ),
+        ],
+        vec!["created", "present"],
+        "What the import did",
+    );
     let mut changes: Vec<(&str, Value)> = fields
         .iter()
         .filter(|f| !matches!(f.name, "id" | "decision_log"))
@@ -334,6 +397,9 @@ fn schemas() -> Value {
         "Experiment": experiment,
         "ExperimentCreate": create,
         "ExperimentUpdate": update,
+        "ExperimentIn": kept,
+        "ExperimentImport": import,
+        "Imported": imported,
         "NoteIn": object(vec![("note", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "what happened or was decided; not blank" })), ("who", who.clone())], vec!["note"], "A note; `at` is stamped by the server"),
         "LogEntry": object(vec![("at", json!({ "type": "string", "format": "date-time" })), ("who", who.clone()), ("note", json!({ "type": "string" }))], vec!["at", "who", "note"], "One decision-log entry"),
         "LogLine": {
@@ -390,7 +456,7 @@ fn describe(status: u16) -> &'static str {
         409 => {
             "An ambiguous reference, a busy repository, a refused status move, or a record on disk that breaks rules"
         }
-        413 => "The body is over 1 MiB",
+        413 => "The body is too large: over 1 MiB (64 MiB for an import)",
         415 => "The body is not application/json",
         422 => "Every broken rule at once",
         503 => {
