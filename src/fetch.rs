@@ -18,11 +18,13 @@ pub enum FetchError {
         address: String,
         source: std::io::Error,
     },
-    #[error("{address} answered {status}: {body}")]
+    /// `said` is what follows the status: `: ` and the start of the body, or where a
+    /// redirect pointed.
+    #[error("{address} answered {status}{said}")]
     Status {
         address: String,
         status: u16,
-        body: String,
+        said: String,
     },
     #[error("{address} sent an answer xp cannot read: {why}")]
     Garbled { address: String, why: String },
@@ -131,6 +133,7 @@ pub fn get(url: &Url, accept: &str, limit: usize) -> Result<Vec<u8>, FetchError>
         .ok_or_else(|| garbled("no status line"))?;
     let mut chunked = false;
     let mut length = None;
+    let mut location = None;
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
             continue;
@@ -140,6 +143,8 @@ pub fn get(url: &Url, accept: &str, limit: usize) -> Result<Vec<u8>, FetchError>
             chunked = value.to_ascii_lowercase().contains("chunked");
         } else if name.eq_ignore_ascii_case("content-length") {
             length = value.parse::<usize>().ok();
+        } else if name.eq_ignore_ascii_case("location") {
+            location = Some(value.to_owned());
         }
     }
     if chunked {
@@ -154,12 +159,25 @@ pub fn get(url: &Url, accept: &str, limit: usize) -> Result<Vec<u8>, FetchError>
         return Err(FetchError::TooLarge { address, limit });
     }
     if status != 200 {
-        let text = String::from_utf8_lossy(&body);
-        let text: String = text.chars().take(200).collect();
+        let said = match location {
+            Some(to) if (300..400).contains(&status) => {
+                let to: String = to.chars().take(200).collect();
+                format!(" (a redirect to {to}, which xp does not follow)")
+            }
+            _ => {
+                let text = String::from_utf8_lossy(&body);
+                let text: String = text.trim().chars().take(200).collect();
+                if text.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {text}")
+                }
+            }
+        };
         return Err(FetchError::Status {
             address,
             status,
-            body: text,
+            said,
         });
     }
     Ok(body)

@@ -581,3 +581,135 @@ fn the_server_imports_what_another_lists_with_the_same_rules() {
     );
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn standard_input_is_read_and_format_forces_what_the_content_would_not_say() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let env = TestEnv::repo();
+    let mut child = env
+        .xp_cmd(&["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(origin_csv().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.ends_with("imported 3 experiments (3 commits) from <stdin>\n"),
+        "{stderr}"
+    );
+    assert_eq!(env.ok(&["export"]), origin_csv());
+
+    // A sheet whose first column's name starts with `[` looks like JSON; --format says CSV.
+    let sheet =
+        "[Name],hypothesis,primary_metric,baseline,target\nBig button,Bigger,clicks,10,12\n";
+    let file = input(&env, "sheet.csv", sheet);
+    let run = env.xp(&["import", &file, "--map", "title=[Name]"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .starts_with(&format!("{file}: line 1, column 2: error[json-syntax]: ")),
+        "{}",
+        run.stderr
+    );
+    let run = env.xp(&["import", &file, "--format", "csv", "--map", "title=[Name]"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env.record("experiments/big-button.yaml").target, 12.0);
+}
+
+/// A one-shot HTTP server on 127.0.0.1 (an ephemeral port): each connection gets the next
+/// answer, given whole; the requests' heads come back when it is joined.
+fn tiny_server(answers: Vec<Vec<u8>>) -> (String, thread::JoinHandle<Vec<String>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let handle = thread::spawn(move || {
+        let mut heads = Vec::new();
+        for answer in answers {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            heads.push(String::from_utf8_lossy(&head).into_owned());
+            stream.write_all(&answer).unwrap();
+        }
+        heads
+    });
+    (addr, handle)
+}
+
+#[test]
+fn from_url_reads_the_origins_answer_and_follows_nothing_else() {
+    let env = TestEnv::repo();
+    // The origin's `GET /experiments` as uvicorn sends it: chunked, floats with a fraction,
+    // null who, learning and decision.
+    let list = r#"[{"id":"3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58","title":"Homepage CTA Color","hypothesis":"Green converts","primary_metric":"signup_rate","baseline":3.2,"target":3.7,"status":"running","confidence":0,"decision":null,"learning":null,"decision_log":[{"at":"2026-02-22T18:30:00.000Z","who":null,"note":"Launched"}]}]"#;
+    let (first, rest) = list.split_at(100);
+    let chunked = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{first}\r\n{:x}\r\n{rest}\r\n0\r\n\r\n",
+        first.len(),
+        rest.len()
+    );
+    let redirect = b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://10.0.0.1/experiments\r\ncontent-length: 0\r\n\r\n".to_vec();
+    let failing = b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 21\r\n\r\nboom \x1b[31mred\x1b[0m ok!".to_vec();
+    let (addr, server) = tiny_server(vec![chunked.into_bytes(), redirect, failing]);
+
+    let run = env.xp(&["import", "--from-url", &format!("http://{addr}/api")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let record = env.record("experiments/homepage-cta-color.yaml");
+    assert_eq!((record.baseline, record.target), (3.2, 3.7));
+    assert_eq!(record.decision_log[0].who, None);
+
+    let run = env.xp(&["import", "--from-url", &format!("http://{addr}")]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "{addr} answered 307 (a redirect to http://10.0.0.1/experiments, which xp does not follow)"
+        )),
+        "{}",
+        run.stderr
+    );
+    let run = env.xp(&["import", "--from-url", &format!("http://{addr}")]);
+    assert_eq!(run.code, 1);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{addr} answered 500")),
+        "{}",
+        run.stderr
+    );
+
+    let heads = server.join().unwrap();
+    assert_eq!(heads.len(), 3, "one request each, no redirect followed");
+    assert!(
+        heads[0].starts_with("GET /api/experiments HTTP/1.1\r\n"),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        heads[0].contains(&format!("\r\nHost: {addr}\r\n")),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        heads[0].contains("\r\nAccept: application/json\r\n"),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        heads[1].starts_with("GET /experiments HTTP/1.1\r\n"),
+        "{}",
+        heads[1]
+    );
+    assert_eq!(env.commit_count(), 1);
+}
