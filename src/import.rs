@@ -355,6 +355,140 @@ impl Parsed {
     }
 }
 
+impl Parsed {
+    /// A key given twice in one object of the record at `place`, at `path` in it: JSON keeps
+    /// the last and loses the first, so the row is refused rather than read so.
+    fn twice(&mut self, place: Place, path: &[Step], key: &str) {
+        let mut inner = String::new();
+        for step in path.iter().skip(1) {
+            match step {
+                Step::Index(i) => inner.push_str(&format!("[{i}]")),
+                Step::Key(k) => inner.push_str(&format!(".{k}")),
+            }
+        }
+        let top = match path.first() {
+            Some(Step::Key(k)) => Some(k.clone()),
+            _ => None,
+        };
+        let problem = Problem {
+            spot: Spot {
+                key: top,
+                inner,
+                ..Spot::at(place.clone())
+            },
+            rule: Rule::JsonSyntax,
+            message: format!(
+                "the key `{key}` is given twice in one object; JSON keeps only the last"
+            ),
+            hint: Some("give each key once".into()),
+        };
+        match self.rows.iter_mut().find(|r| r.place == place) {
+            Some(row) => row.problems.push(problem),
+            None => self.problems.push(problem),
+        }
+    }
+}
+
+/// A step into a JSON value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Index(usize),
+    Key(String),
+}
+
+/// Every key given twice in one object of the JSON `bytes` (which parse): the path to it (the
+/// key itself last) and the key.
+fn keys_twice(bytes: &[u8]) -> Vec<(Vec<Step>, String)> {
+    use serde::de::DeserializeSeed;
+    let found = std::cell::RefCell::new(Vec::new());
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let seed = Twice {
+        path: Vec::new(),
+        found: &found,
+    };
+    if seed.deserialize(&mut reader).is_err() {
+        return Vec::new();
+    }
+    found.into_inner()
+}
+
+/// Walks a JSON value, noting each key an object gives twice.
+struct Twice<'a> {
+    path: Vec<Step>,
+    found: &'a std::cell::RefCell<Vec<(Vec<Step>, String)>>,
+}
+
+impl Twice<'_> {
+    fn child(&self, step: Step) -> Twice<'_> {
+        let mut path = self.path.clone();
+        path.push(step);
+        Twice {
+            path,
+            found: self.found,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Twice<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Twice<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while seq.next_element_seed(self.child(Step::Index(i)))?.is_some() {
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let child = self.child(Step::Key(key.clone()));
+            if !seen.insert(key.clone()) {
+                self.found.borrow_mut().push((child.path.clone(), key));
+            }
+            map.next_value_seed(child)?;
+        }
+        Ok(())
+    }
+}
+
 fn describe(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -385,7 +519,19 @@ fn syntax(rule: Rule, line: usize, column: usize, message: String) -> Problem {
 fn parse_json(bytes: &[u8], mapping: &Mapping) -> Parsed {
     let bytes = strip_bom(bytes).0;
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => from_json(value, mapping),
+        Ok(value) => {
+            let mut parsed = from_json(value, mapping);
+            let single = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+            for (path, key) in keys_twice(bytes) {
+                let (index, path) = match (single, path.first()) {
+                    (true, _) => (0, &path[..]),
+                    (false, Some(Step::Index(i))) => (*i, &path[1..]),
+                    (false, _) => continue,
+                };
+                parsed.twice(Place::Item { index }, path, &key);
+            }
+            parsed
+        }
         Err(e) => Parsed {
             rows: Vec::new(),
             problems: vec![syntax(
@@ -407,7 +553,12 @@ fn parse_jsonl(bytes: &[u8], mapping: &Mapping) -> Parsed {
         }
         let place = Place::Line { line: i + 1 };
         match serde_json::from_slice::<Value>(line) {
-            Ok(value) => parsed.push_item(place, value, mapping),
+            Ok(value) => {
+                parsed.push_item(place.clone(), value, mapping);
+                for (path, key) in keys_twice(line) {
+                    parsed.twice(place.clone(), &path, &key);
+                }
+            }
             Err(e) => parsed.problems.push(syntax(
                 Rule::JsonSyntax,
                 i + 1,

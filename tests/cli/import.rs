@@ -713,3 +713,34 @@ fn from_url_reads_the_origins_answer_and_follows_nothing_else() {
     );
     assert_eq!(env.commit_count(), 1);
 }
+
+#[test]
+fn a_key_given_twice_in_json_is_refused_not_half_read() {
+    let env = TestEnv::repo();
+    let item = r#"{"title": "First", "hypothesis": "h", "primary_metric": "m", "baseline": 1, "target": 2, "title": "Second", "decision_log": [{"at": "2026-01-01T00:00:00Z", "note": "a", "note": "b"}]}"#;
+    let file = input(&env, "twice.json", &format!("[{item}]"));
+    let run = env.xp(&["import", &file]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{file}: $[0].title: error[json-syntax]: the key `title` is given twice in one object; JSON keeps only the last\n  \
+             hint: give each key once\n\
+             {file}: $[0].decision_log[0].note: error[json-syntax]: the key `note` is given twice in one object; JSON keeps only the last\n  \
+             hint: give each key once\n\
+             error: 2 problems in 1 of 1 row; nothing was imported\n\
+             hint: fix each place named above and run the import again, or add --skip-invalid to import the valid rows\n"
+        )
+    );
+    let file = input(&env, "twice.jsonl", &format!("{item}\n{item}\n"));
+    let run = env.xp(&["import", &file, "--format", "jsonl"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{file}: line 2: .title: error[json-syntax]: the key `title` is given twice"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.commit_count(), 0);
+}
