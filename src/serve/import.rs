@@ -111,10 +111,10 @@ fn invalid(problems: &[Problem], bytes: &[u8], single: bool) -> ApiError {
                     }
                 }
             }
-            let input = if steps.is_empty() {
-                Value::Null
-            } else {
-                input.cloned().unwrap_or(Value::Null)
+            // The whole body only when it is a lone value (never all the experiments again).
+            let input = match (steps.is_empty(), &sent) {
+                (true, Value::Array(_) | Value::Object(_)) => Value::Null,
+                _ => input.cloned().unwrap_or(Value::Null),
             };
             Invalid {
                 kind: p.rule.name().to_owned(),

@@ -580,6 +580,14 @@ fn the_server_imports_what_another_lists_with_the_same_rules() {
         serde_json::json!(["body", 0, "title"])
     );
     assert_eq!(env.snapshot(), before);
+    // A body that is no list of experiments is said to be so; GET is not this route's.
+    let lone = send(b"5").json();
+    assert_eq!(
+        lone["detail"],
+        serde_json::json!([{"type": "json-syntax", "loc": ["body"], "msg": "the JSON is a number; experiments are an array of objects", "input": 5}])
+    );
+    let got = server.get("/experiments/import");
+    assert_eq!((got.status, got.header("allow")), (405, Some("POST")));
 }
 
 #[test]
