@@ -191,3 +191,39 @@ fn a_clone_with_changes_of_its_own_is_refused_at_start() {
         run.stderr
     );
 }
+
+#[test]
+fn an_import_through_a_team_server_reaches_the_remote_one_commit_each() {
+    let team = Team::new();
+    let server = syncing(&team, &[]);
+    let before = server.get("/sync").expect(200).json()["rounds"]
+        .as_u64()
+        .unwrap();
+    let answer = server
+        .post(
+            "/experiments/import",
+            json!([
+                {"id": "00000000-0000-4000-8000-0000000000a1", "title": "Imported one",
+                 "hypothesis": "h", "primary_metric": "m", "baseline": 1, "target": 2,
+                 "decision_log": [{"at": "2025-06-01T10:00:00.000Z", "who": "ann", "note": "Old news"}]},
+                {"id": "00000000-0000-4000-8000-0000000000a2", "title": "Imported two",
+                 "hypothesis": "h", "primary_metric": "m", "baseline": 1, "target": 2},
+            ]),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(answer["created"].as_array().unwrap().len(), 2, "{answer}");
+    // The import pokes the sync: the next round pushes both commits.
+    wait_sync(&server, |s| {
+        s["rounds"].as_u64() > Some(before) && s["ahead"] == 0 && s["state"] == "ok"
+    });
+    let subjects = team.remote_git(&["log", "-2", "--format=%s|%ad", "--date=short", "main"]);
+    assert_eq!(
+        subjects,
+        format!(
+            "xp: import imported-two|{}\nxp: import imported-one|2025-06-01\n",
+            team.env.now.get(..10).unwrap()
+        )
+    );
+    linear_one_file_commits(&team);
+}
