@@ -34,7 +34,7 @@ Endpoints (the origin service's API; records are JSON with its field names):
 
   GET /experiments/export.csv - the bytes of `xp export`; ?status=, ?excel=true, ?columns=
 
-  POST /experiments/import - a JSON array of experiments (what GET /experiments answers) brought in as `xp import` does: all checked first, all or nothing (422 with every problem), ids already here left as they are; one commit each
+  POST /experiments/import - a JSON array of experiments (what GET /experiments answers) brought in as `xp import` does: all checked first, all or nothing (422 with every problem), ids already here left as they are; one commit each; ?dry_run=true writes nothing
 
   GET /openapi.json, GET /docs - the OpenAPI 3.1 document, and Swagger UI served from the binary
 

@@ -10,6 +10,7 @@ use crate::ops;
 use crate::ops::import::{ImportError, Imported, Options};
 use crate::serve::error::{ApiError, Invalid};
 use crate::serve::extract::ImportBody;
+use crate::serve::query::ImportQuery;
 use crate::serve::state::{Shared, blocking};
 use crate::serve::write::refused_by_sync;
 
@@ -17,23 +18,31 @@ use crate::serve::write::refused_by_sync;
 /// answers, ids optional), or one experiment. Every item is checked before anything is
 /// written; one problem anywhere refuses the whole import (422, every problem at its place in
 /// the body). An id already here is left as it is and answered under `present`, so sending the
-/// same body again changes nothing. Each new experiment is one commit.
+/// same body again changes nothing. Each new experiment is one commit. With `dry_run=true` the
+/// answer says what would be created, and nothing is written.
 pub async fn import(
     State(state): State<Shared>,
+    query: ImportQuery,
     body: ImportBody,
 ) -> Result<Json<Value>, ApiError> {
     let ImportBody { value, bytes } = body;
     let single = value.is_object();
     let outcome = blocking(state, move |st| {
-        if let Some(refused) = refused_by_sync(st) {
+        if !query.dry_run
+            && let Some(refused) = refused_by_sync(st)
+        {
             return Ok(Err(refused));
         }
         let ws = st.workspace()?;
         let parsed = import::from_json(value, &Mapping::default());
-        match ops::import::import(&ws, &mut Vec::new(), parsed, Options::default()) {
+        let options = Options {
+            dry_run: query.dry_run,
+            ..Options::default()
+        };
+        match ops::import::import(&ws, &mut Vec::new(), parsed, options) {
             Ok(imported) => {
                 if let Some(syncer) = &st.syncer
-                    && !imported.created.is_empty()
+                    && imported.created.iter().any(|c| c.commit.is_some())
                 {
                     syncer.poke();
                 }

@@ -85,7 +85,7 @@ pub fn routes() -> Vec<Route> {
             body: Some("ExperimentImport"),
             answer: Some(reference("Imported")),
             headers: None,
-            query: &[],
+            query: &["dry_run"],
             errors: &[405, 409, 413, 415, 422, 503],
             write: true,
         },
@@ -487,6 +487,9 @@ fn parameter(name: &str) -> Value {
             let names: Vec<&str> = Column::all().iter().map(|c| c.name()).collect();
             let one = format!("{WHITE_SPACE}*({}){WHITE_SPACE}*", names.join("|"));
             json!({ "type": "string", "pattern": format!("^{one}(,{one})*$"), "description": format!("the columns, in order, each once, separated by commas: {}", names.join(", ")) })
+        }
+        "dry_run" => {
+            json!({ "type": "boolean", "default": false, "description": "answer what would be created (each `commit` null) and write nothing" })
         }
         "strict" => {
             json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })

@@ -217,6 +217,16 @@ fn imports_answer_what_was_created_or_every_problem() {
         {"title": "Homepage CTA Color", "hypothesis": "Green", "primary_metric": "signups",
          "baseline": 1, "target": 2},
     ]);
+    // A dry run says what would be created, and writes nothing.
+    pin(
+        "import_dry_run",
+        server.post("/experiments/import?dry_run=true", body.clone()),
+    );
+    assert_eq!(env.commit_count(), commits, "nothing written");
+    pin(
+        "import_bad_query",
+        server.post("/experiments/import?dry_run=maybe", body.clone()),
+    );
     pin(
         "import",
         commits_named(server.post("/experiments/import", body.clone())),
