@@ -432,4 +432,22 @@ mod tests {
         assert!(fx.repo.recover().unwrap().is_empty());
         assert_eq!(fx.journals(), 0);
     }
+
+    #[test]
+    fn recover_removes_a_pack_a_killed_import_was_writing_and_nothing_else() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let packs = fx.root.join(".git/objects/pack");
+        fs::create_dir_all(&packs).unwrap();
+        for name in ["tmp_pack_xp_a1b2c3", "tmp_idx_xp_a1b2c3", "tmp_pack_Qx81Zk"] {
+            fs::write(packs.join(name), "PACK").unwrap();
+        }
+        assert!(fx.repo.recover().unwrap().is_empty());
+        assert!(!packs.join("tmp_pack_xp_a1b2c3").exists());
+        assert!(!packs.join("tmp_idx_xp_a1b2c3").exists());
+        // git's own temporary pack (a fetch under way) is not xp's to remove.
+        assert!(packs.join("tmp_pack_Qx81Zk").exists());
+        fs::remove_file(packs.join("tmp_pack_Qx81Zk")).unwrap();
+        fx.fsck();
+    }
 }
