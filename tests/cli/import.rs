@@ -467,6 +467,15 @@ fn assert_all_imported(env: &TestEnv, n: usize) {
         .filter(|(name, _)| name.contains("tmp_"))
         .count();
     assert_eq!(scratch, 0, "a half-written pack left behind");
+    // Packs are read-only, as git leaves its own.
+    for entry in std::fs::read_dir(env.path(".git/objects/pack")).unwrap() {
+        let entry = entry.unwrap();
+        assert!(
+            entry.metadata().unwrap().permissions().readonly(),
+            "{:?} is writable",
+            entry.file_name()
+        );
+    }
     env.fsck();
 }
 
