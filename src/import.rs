@@ -770,7 +770,24 @@ fn csv_row(
 /// The value a CSV cell gives its key; None for an empty cell that stands for nothing.
 fn cell_value(key: &str, text: String) -> Result<Option<Value>, String> {
     let json = |text: &str| {
-        serde_json::from_str::<Value>(text).map_err(|e| format!("`{key}` is not valid JSON: {e}"))
+        let value = serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("`{key}` is not valid JSON: {e}"))?;
+        match keys_twice(text.as_bytes()).first() {
+            Some((path, twice)) => {
+                let at: String = path
+                    .iter()
+                    .map(|step| match step {
+                        Step::Index(i) => format!("[{i}]"),
+                        Step::Key(k) => format!(".{k}"),
+                    })
+                    .collect();
+                Err(format!(
+                    "`{key}` gives the key `{twice}` twice in one object (at {key}{at}); JSON \
+                     keeps only the last"
+                ))
+            }
+            None => Ok(value),
+        }
     };
     if key == fields::DECISION_LOG {
         return match text.trim() {

@@ -759,5 +759,17 @@ fn a_key_given_twice_in_json_is_refused_not_half_read() {
         "{}",
         run.stderr
     );
+    // In a CSV's log cell too.
+    let row = "00000000-0000-4000-8000-000000000001,T,h,m,1,2,running,0,,,\"[{\"\"at\"\":\"\"2026-01-01T00:00:00Z\"\",\"\"note\"\":\"\"a\"\",\"\"note\"\":\"\"b\"\"}]\"\r\n";
+    let file = input(&env, "twice.csv", &format!("{HEADER}{row}"));
+    let run = env.xp(&["import", &file]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "{file}: row 2, column 11 (decision_log): error[json-syntax]: `decision_log` gives the key `note` twice in one object (at decision_log[0].note); JSON keeps only the last\n"
+        )),
+        "{}",
+        run.stderr
+    );
     assert_eq!(env.commit_count(), 0);
 }
