@@ -34,6 +34,12 @@ pub async fn import(
             return Ok(Err(refused));
         }
         let ws = st.workspace()?;
+        // As for every write of the server: never commits that would be on no branch.
+        if let Some(repo) = &ws.repo
+            && !query.dry_run
+        {
+            repo.need_branch().map_err(crate::error::Error::from)?;
+        }
         let parsed = import::from_json(value, &Mapping::default());
         let options = Options {
             dry_run: query.dry_run,

@@ -597,6 +597,20 @@ fn the_server_imports_what_another_lists_with_the_same_rules() {
     );
     let got = server.get("/experiments/import");
     assert_eq!((got.status, got.header("allow")), (405, Some("POST")));
+
+    // On a detached HEAD the commits would be on no branch: refused, as every server write.
+    let head = env.git(&["rev-parse", "HEAD"]);
+    env.git(&["checkout", "-q", "--detach", head.trim()]);
+    let before = env.snapshot();
+    let body = br#"[{"title": "Detached", "hypothesis": "h", "primary_metric": "m", "baseline": 1, "target": 2}]"#;
+    let refused = send(body);
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert!(
+        refused.text().contains("HEAD is detached"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(env.snapshot(), before);
 }
 
 #[test]
