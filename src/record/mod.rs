@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod parts;
 pub mod plan;
 pub mod schema;
+pub mod stats;
 pub mod texts;
 
 pub use derived::{DERIVED, judged, percent};
