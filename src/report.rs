@@ -254,6 +254,7 @@ mod tests {
             rule: Rule::TargetVsBaseline,
             message: "target 3 must be above baseline 3.2".into(),
             hint: Some("if lower is better, add `direction: decrease`".into()),
+            severity: crate::rules::Severity::Error,
         }
     }
 

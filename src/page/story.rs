@@ -428,6 +428,7 @@ fn others(r: &Record) -> Vec<(&'static Field, String)> {
                 FieldValue::Number(x) => number(x),
                 FieldValue::Whole(n) => n.to_string(),
                 FieldValue::List(items) => items.join(", "),
+                other => crate::record::texts::shown(f.name, &Some(other)),
             };
             Some((f, text))
         })

@@ -233,6 +233,7 @@ fn problem(path: &Path, pos: Pos, rule: Rule, message: String, hint: &str) -> Pr
         rule,
         message,
         hint: Some(hint.to_owned()),
+        severity: crate::rules::Severity::Error,
     }
 }
 

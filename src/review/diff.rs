@@ -39,6 +39,9 @@ impl std::fmt::Display for FieldValue {
             FieldValue::Number(x) => f.write_str(&format_number(*x)),
             FieldValue::Whole(n) => write!(f, "{n}"),
             FieldValue::List(items) => f.write_str(&items.join(", ")),
+            FieldValue::Numbers(_) | FieldValue::Results(_) => {
+                f.write_str(&crate::record::texts::shown("", &Some(self.clone())))
+            }
         }
     }
 }

@@ -346,6 +346,8 @@ fn field_value(field: &Field, v: &Value) -> Result<Option<FieldValue>, Invalid> 
             .map(|items| Some(FieldValue::List(items)))
             .ok_or_else(|| wrong("a list of strings")),
         (FieldKind::TextList, _) => Err(wrong("a list of strings")),
+        (FieldKind::Numbers | FieldKind::Results, _) => crate::record::json::field_value(field, v)
+            .map_err(|bad| Invalid::body(bad.rule, k, bad.message, v)),
     }
 }
 

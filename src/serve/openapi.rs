@@ -177,6 +177,8 @@ fn fields() -> Vec<Field> {
                 ("string", json!({ "enum": values }))
             }
             FieldKind::TextList => ("array", json!({ "items": { "type": "string" } })),
+            FieldKind::Numbers => ("array", json!({ "items": { "type": "number" } })),
+            FieldKind::Results => ("object", crate::record::schema::results_schema()),
         };
         schema["type"] = if f.nullable {
             json!([kind, "null"])
