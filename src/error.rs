@@ -76,6 +76,14 @@ pub enum Refusal {
     AmendWithoutPlanChange,
     /// A new experiment starts as draft or running, not in this status.
     StartsAs(Status),
+    /// The record's file holds someone's changes that are not committed (`fields`: the fields
+    /// they change; `new`: the file was never committed), which a writer for others (the
+    /// server) does not commit under its own name.
+    Uncommitted {
+        path: String,
+        fields: Vec<&'static str>,
+        new: bool,
+    },
 }
 
 /// What a person gives with a change besides its fields.
@@ -155,6 +163,20 @@ fn plain(refusal: &Refusal) -> String {
         Refusal::StartsAs(status) => format!(
             "a new experiment starts as draft or running, not {}",
             status.as_str()
+        ),
+        Refusal::Uncommitted {
+            path, new: true, ..
+        } => format!(
+            "{path} was never committed; it is someone's work, not committed under another name"
+        ),
+        Refusal::Uncommitted { path, fields, .. } if fields.is_empty() => format!(
+            "{path} has changes that are not committed; they are someone's work, not \
+             committed under another name"
+        ),
+        Refusal::Uncommitted { path, fields, .. } => format!(
+            "{path} has changes that are not committed ({}); they are someone's work, not \
+             committed under another name",
+            fields.join(", ")
         ),
     }
 }

@@ -248,6 +248,7 @@ mod tests {
     fn problem() -> Problem {
         Problem {
             field: None,
+            item: None,
             path: PathBuf::from("experiments/a.yaml"),
             line: 2,
             column: 9,

@@ -105,6 +105,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     };
     let options = WriteOptions {
         commit: !args.no_commit,
+        ..WriteOptions::default()
     };
     let result = ops::edit::save(ws, &mut notices, &session, checked, options);
     render::notices(ui, &notices);

@@ -24,6 +24,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let mut notices = Vec::new();
     let options = WriteOptions {
         commit: !args.no_commit,
+        ..WriteOptions::default()
     };
     let result = ops::fix_time::fix_time(
         ws,

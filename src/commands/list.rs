@@ -50,8 +50,9 @@ struct Row {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let filter = Filter {
         statuses: args.status,
-        decision: args.decision,
+        decision: args.decision.map(Some),
         tag: args.tag,
+        owner: None,
     };
     // Only each experiment's row is kept (a few hundred bytes), not its whole record.
     let mut rows: Vec<Row> = Vec::new();

@@ -33,6 +33,7 @@ pub struct Args {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let options = WriteOptions {
         commit: !args.no_commit,
+        ..WriteOptions::default()
     };
     let quiet = args.quiet;
     let source = match &args.from {

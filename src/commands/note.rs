@@ -29,6 +29,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     };
     let options = WriteOptions {
         commit: !args.no_commit,
+        ..WriteOptions::default()
     };
     let result = ops::note::note(ws, &mut notices, &args.reference, input, options);
     render::notices(ui, &notices);

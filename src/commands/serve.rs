@@ -1,10 +1,12 @@
 //! `xp serve`: the origin service's HTTP API over this repository's experiments.
 
+use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::serve::{self, Options};
+use crate::serve::{self, Options, SyncOptions};
 use crate::ui::Ui;
 
 /// What `xp serve --help` and xp-serve(1) say beyond the flags: the endpoints, the status
@@ -12,17 +14,19 @@ use crate::ui::Ui;
 const MORE: &str = "\
 Endpoints (the origin service's API; records are JSON with its field names):
 
-  GET /health - {\"status\": \"ok\", \"merge_driver\": true}; merge_driver is false where `xp init` never ran, null outside git
+  GET /health - {\"status\": \"ok\", \"merge_driver\": true, \"branch\": \"main\"}; merge_driver is false where `xp init` never ran, null outside git; branch is where writes are committed, null on a detached HEAD (writes are refused)
 
   POST /experiments - creates a record from the origin's payload (title, hypothesis, primary_metric, baseline, target; optional status, confidence, decision, learning and xp's optional keys); one commit
 
-  GET /experiments - all records; ?status= (repeatable), ?decision=, ?tag=
+  GET /experiments - all records; ?status= (repeatable), ?decision= (null: undecided), ?tag=, ?owner=, ?q= (words, as `xp search` finds and ranks them); records that break rules are left out and counted in the xp-broken-files header, or refuse the list (409) with ?strict=true
 
   GET /experiments/{ref} - one record; {ref} is an id, a slug or a unique id prefix, never a path
 
   PATCH /experiments/{ref} - changes fields with the rules and status moves of `xp update`; optional note, force, amend, who; one commit
 
   POST /experiments/{ref}/notes - {\"note\": ..., \"who\": optional}; the server stamps `at`; one commit
+
+  GET /experiments/{ref}/notes - the decision log's entries, [{at, who, note}]
 
   GET /experiments/{ref}/log - the decision log beside its commits, as `xp log --format json`
 
@@ -38,13 +42,13 @@ Status codes:
 
   200 success, a create included; 400 a Host header this server does not answer to; 401 a token is set and the request lacks `Authorization: Bearer <token>`; 404 an unknown ref or path
 
-  405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, or a record on disk that breaks rules
+  405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, a record on disk that breaks rules, or a record with someone's changes not committed (the server never commits them under its name)
 
-  413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock)
+  413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)
 
 Protections:
 
-  It binds 127.0.0.1 unless told otherwise; any other address needs a token (--token or XP_TOKEN), and every request must then carry it (but /docs and /openapi.json).
+  It binds 127.0.0.1 unless told otherwise; any other address needs a token (--token or XP_TOKEN) of 16 characters or more, and every request must then carry it as `Authorization: Bearer T` (but /docs and /openapi.json).
 
   A request whose Host is not localhost, 127.0.0.1, ::1, the bound address or an --allowed-host is refused (DNS rebinding); writes must be application/json (forms on other sites).
 
@@ -60,7 +64,7 @@ pub struct Args {
     #[arg(long, default_value_t = 8000)]
     pub port: u16,
     /// Every request must carry `Authorization: Bearer T` (also XP_TOKEN, which keeps it out of
-    /// the process list)
+    /// the process list); 16 characters or more
     #[arg(long, value_name = "T")]
     pub token: Option<String>,
     /// Answer reads only
@@ -69,6 +73,21 @@ pub struct Args {
     /// Also answer requests whose Host header is H (a name clients reach this machine by)
     #[arg(long, value_name = "H")]
     pub allowed_host: Vec<String>,
+    /// Keep one truth with the team's remote: fetch, integrate and push in the background
+    /// (REMOTE defaults to the branch's upstream, else origin)
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "")]
+    pub sync: Option<String>,
+    /// With --sync: seconds between two rounds, give or take a tenth (0: only on demand, by
+    /// `POST /sync`, a write or a read)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub sync_interval: u64,
+    /// With --sync: push to this branch of the remote instead of the upstream (for a
+    /// protected main merged through pull requests)
+    #[arg(long, value_name = "BRANCH", requires = "sync")]
+    pub sync_branch: Option<String>,
+    /// With --sync: seconds a fetch or a push may take before it is stopped
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub sync_timeout: u64,
 }
 
 /// Prints the URL on stdout once listening, and serves until Ctrl-C or SIGTERM.
@@ -82,17 +101,31 @@ pub fn run(args: Args, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Result<(),
         read_only: args.read_only,
         allowed_hosts: args.allowed_host,
         dir: dir.map(Path::to_owned),
+        sync: args.sync.map(|remote| SyncOptions {
+            remote: Some(remote).filter(|r| !r.is_empty()),
+            branch: args.sync_branch,
+            interval: Duration::from_secs(args.sync_interval),
+            timeout: Duration::from_secs(args.sync_timeout.max(1)),
+        }),
     };
     let read_only = options.read_only;
-    serve::run(options, env, |url, warnings| {
-        let _ = ui.data(&format!("{url}\n"));
-        ui.status(&format!(
-            "xp serve: listening on {url}{}; docs at {url}/docs; Ctrl-C stops",
-            if read_only { " (read-only)" } else { "" }
-        ));
-        for warning in warnings {
-            ui.warning(warning);
-        }
-        ui.flush();
-    })
+    serve::run(
+        options,
+        env,
+        |url, warnings| {
+            let _ = ui.data(&format!("{url}\n"));
+            ui.status(&format!(
+                "xp serve: listening on {url}{}; docs at {url}/docs; Ctrl-C stops",
+                if read_only { " (read-only)" } else { "" }
+            ));
+            for warning in warnings {
+                ui.warning(warning);
+            }
+            ui.flush();
+        },
+        |line| {
+            // The server's own log: a line on stderr for each state the sync reaches.
+            let _ = writeln!(std::io::stderr().lock(), "xp serve: {line}");
+        },
+    )
 }

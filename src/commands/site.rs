@@ -25,17 +25,12 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let listing = ops::read::list(ws, &Filter::default())?;
     let found = &listing.found;
     // Every story from one walk over the history, before anything is written; then each page
-    // is written as it is made, so that the pages are never all in memory at once.
+    // is written as it is made, so that the pages are never all in memory at once. Ages count
+    // to the newest entry no wrong clock stamped.
     let histories = ops::log::logs(ws, found.to_vec())?;
     let ctx = Context {
-        mode: Mode::Static,
         as_of: page::as_of(&histories),
-        forge: ws
-            .repo
-            .as_ref()
-            .and_then(|r| r.config_value("remote.origin.url"))
-            .and_then(|url| page::Forge::from_remote(&url)),
-        writable: false,
+        ..Context::new(ws, Mode::Static, false)
     };
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
         (

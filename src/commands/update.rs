@@ -46,6 +46,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     }
     let options = WriteOptions {
         commit: !args.no_commit,
+        ..WriteOptions::default()
     };
     let mut notices = Vec::new();
     let result = ops::update::update(ws, &mut notices, &args.reference, changes, options);

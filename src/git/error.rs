@@ -26,6 +26,8 @@ pub enum GitError {
     HeadMoved { path: String },
     #[error("HEAD kept moving while xp was committing")]
     Contended,
+    #[error("HEAD is detached: a commit made here would be on no branch")]
+    Detached,
     #[error("git does not know who you are: no user name or email is configured")]
     NoIdentity,
     #[error("`{rev}` names no commit in this repository")]
@@ -71,6 +73,9 @@ impl GitError {
                 format!("resolve the conflict first, then `git add {path}`")
             }
             GitError::HeadMoved { .. } => "look at the file, then run the command again".into(),
+            GitError::Detached => "check out the branch the experiments belong on \
+                 (`git switch main`), then try again"
+                .into(),
             GitError::NoIdentity => "tell git who you are: `git config user.name \"Your Name\"` \
                  and `git config user.email you@example.com`"
                 .into(),

@@ -40,6 +40,7 @@ pub use history::{CommitInfo, HistoryCommit, IsIt, Wanted};
 pub use identity::global_user_name;
 pub use index::ConflictedFile;
 pub use lock::WriteLock;
+pub use preflight::Worktree;
 pub use remote::{NetEnv, NetError, Pushed, tracking_ref};
 pub use sync::{Branch, FileChange, LocalCommit};
 
@@ -167,6 +168,26 @@ impl Repo {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         Some(parts.join("/"))
+    }
+
+    /// The branch HEAD is on, where commits land (`main`; a branch with no commits yet too);
+    /// None when HEAD is detached.
+    pub fn branch(&self) -> Result<Option<String>, GitError> {
+        let tip = self.tip()?;
+        Ok((tip.refname != "HEAD").then(|| {
+            tip.refname
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&tip.refname)
+                .to_owned()
+        }))
+    }
+
+    /// Refuses a detached HEAD, where a commit would be on no branch.
+    pub fn need_branch(&self) -> Result<(), GitError> {
+        match self.branch()? {
+            Some(_) => Ok(()),
+            None => Err(GitError::Detached),
+        }
     }
 
     /// The ref HEAD points to and its commit, read afresh.

@@ -2,18 +2,36 @@
 
 use git2::RepositoryState;
 
+use super::error::Context;
 use super::lock::wait_for_lock;
 use super::{GitError, Repo, check_path};
 
+/// How the work tree's file stands against HEAD, as [`Repo::preflight`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Worktree {
+    /// The file holds HEAD's version, or neither has the file.
+    Committed,
+    /// The file differs from HEAD's version, whose bytes these are: an edit not yet committed.
+    Edited { head: Vec<u8> },
+    /// The file is in the work tree and not in HEAD: it was never committed.
+    New,
+}
+
 impl Repo {
-    /// Refuses, before anything is written, a change git could not take cleanly.
+    /// The git operation in progress in this clone (merge, rebase, ...), if any.
+    pub fn operation_in_progress(&self) -> Option<&'static str> {
+        operation_in_progress(self.repo.state())
+    }
+
+    /// Refuses, before anything is written, a change git could not take cleanly, and says how
+    /// the file stands against HEAD.
     ///
     /// That is: a merge, rebase, cherry-pick, revert, bisect or `git am` in progress; an
     /// `index.lock` or a lock on the ref HEAD points to; conflicts on `rel_path`; or a staged
     /// version of `rel_path` (a staged deletion included) that is neither HEAD's version nor
     /// `worktree`, the bytes now in the work tree (None when the file does not exist).
     /// Those bytes are compared as `git add` would store them (through the filters).
-    pub fn preflight(&self, rel_path: &str, worktree: Option<&[u8]>) -> Result<(), GitError> {
+    pub fn preflight(&self, rel_path: &str, worktree: Option<&[u8]>) -> Result<Worktree, GitError> {
         check_path(rel_path)?;
         if let Some(operation) = operation_in_progress(self.repo.state()) {
             return Err(GitError::InProgress { operation });
@@ -38,7 +56,19 @@ impl Repo {
                 path: rel_path.to_owned(),
             });
         }
-        Ok(())
+        Ok(match (head, worktree) {
+            (_, None) => Worktree::Committed,
+            (None, Some(_)) => Worktree::New,
+            (Some(head), Some(worktree)) if head == worktree => Worktree::Committed,
+            (Some(head), Some(_)) => Worktree::Edited {
+                head: self
+                    .repo
+                    .find_blob(head)
+                    .context(format!("cannot read {rel_path} at HEAD"))?
+                    .content()
+                    .to_vec(),
+            },
+        })
     }
 }
 
@@ -173,6 +203,39 @@ mod tests {
         fx.repo
             .preflight("experiments/intent.yaml", intent.as_deref())
             .unwrap();
+    }
+
+    #[test]
+    fn preflight_says_how_the_file_stands_against_head() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let stands = |fx: &Fx| {
+            fx.repo
+                .preflight(RECORD, fx.read(RECORD).as_deref())
+                .unwrap()
+        };
+        assert_eq!(stands(&fx), Worktree::Committed);
+        fx.write(RECORD, "v1\nby hand\n");
+        assert_eq!(
+            stands(&fx),
+            Worktree::Edited {
+                head: b"v1\n".to_vec()
+            }
+        );
+        fx.git(&["add", RECORD]);
+        assert!(matches!(stands(&fx), Worktree::Edited { .. }), "staged too");
+        fx.write("experiments/new.yaml", "x\n");
+        let new = fx.read("experiments/new.yaml");
+        assert_eq!(
+            fx.repo
+                .preflight("experiments/new.yaml", new.as_deref())
+                .unwrap(),
+            Worktree::New
+        );
+        assert_eq!(
+            fx.repo.preflight("experiments/none.yaml", None).unwrap(),
+            Worktree::Committed
+        );
     }
 
     #[test]

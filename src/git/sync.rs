@@ -48,7 +48,7 @@ pub struct Branch {
 
 impl Repo {
     /// The branch HEAD is on; None when HEAD is detached.
-    pub fn branch(&self) -> Result<Option<Branch>, GitError> {
+    pub fn current_branch(&self) -> Result<Option<Branch>, GitError> {
         let tip = self.tip()?;
         Ok(tip.refname.strip_prefix("refs/heads/").map(|name| Branch {
             name: name.to_owned(),
@@ -383,6 +383,36 @@ impl Repo {
             .into_iter()
             .map(|c| c.path)
             .collect())
+    }
+
+    /// The tracked files whose work-tree or staged version differs from HEAD's (files git does
+    /// not track are not counted).
+    pub fn changed_files(&self) -> Result<Vec<String>, GitError> {
+        let mut options = git2::StatusOptions::new();
+        options.include_untracked(false).include_ignored(false);
+        let statuses = self
+            .repo
+            .statuses(Some(&mut options))
+            .context("cannot read the work tree's status")?;
+        Ok(statuses
+            .iter()
+            .filter(|s| !s.status().is_empty())
+            .filter_map(|s| s.path().ok().map(str::to_owned))
+            .collect())
+    }
+
+    /// The author of a commit, as `Name <email>`.
+    pub fn author_of(&self, id: Id) -> Result<String, GitError> {
+        let commit = self
+            .repo
+            .find_commit(id.0)
+            .context("cannot read a commit")?;
+        let author = commit.author();
+        Ok(format!(
+            "{} <{}>",
+            author.name().unwrap_or_default(),
+            author.email().unwrap_or_default()
+        ))
     }
 
     /// Whether `id` names a blob whose content is `bytes`.

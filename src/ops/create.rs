@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Refusal, Sources};
+use crate::ops::note::Who;
 use crate::ops::notice::Notice;
 use crate::ops::workspace::Workspace;
 use crate::ops::write::WriteOptions;
@@ -38,7 +39,19 @@ pub fn create(
     source: Source,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
-    create_with(ws, notices, source, options, false)
+    create_with(ws, notices, source, Who::Default, options, false)
+}
+
+/// [`create`], with the `who` of the log entry a record created running starts with taken as
+/// `fallback` says (a payload names no one).
+pub fn create_as(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    source: Source,
+    fallback: Who,
+    options: WriteOptions,
+) -> Result<Saved, Error> {
+    create_with(ws, notices, source, fallback, options, false)
 }
 
 /// How many look-alikes [`create_noting_similar`] names at most.
@@ -52,13 +65,14 @@ pub fn create_noting_similar(
     source: Source,
     options: WriteOptions,
 ) -> Result<Saved, Error> {
-    create_with(ws, notices, source, options, true)
+    create_with(ws, notices, source, Who::Default, options, true)
 }
 
 fn create_with(
     ws: &Workspace,
     notices: &mut Vec<Notice>,
     source: Source,
+    fallback: Who,
     options: WriteOptions,
     compare: bool,
 ) -> Result<Saved, Error> {
@@ -75,7 +89,7 @@ fn create_with(
         // Created running: the move from draft is logged as `xp update` would log it.
         record.decision_log.push(LogEntry {
             at: format_time(ws.env.now()),
-            who: ws.who(None),
+            who: fallback.resolve(ws, None),
             note: Note::Moved {
                 from: Status::Draft,
                 to: Status::Running,
@@ -115,6 +129,7 @@ fn create_with(
         .unwrap_or_default();
     let change = Change {
         subject: format!("xp: new {slug}"),
+        fields: Vec::new(),
         body: record.title.clone(),
         id: record.id.clone(),
     };
@@ -172,6 +187,7 @@ fn from_payload(shown: &Path, bytes: &[u8], id: &str) -> Result<Record, Error> {
             hint: Some(hint.to_owned()),
             field: Some(key.to_owned()),
             severity: crate::rules::Severity::Error,
+            item: None,
         };
         if !starts_well(record.status) {
             problems.push(problem(

@@ -207,7 +207,7 @@ fn prepare(
         text = set.map_err(|e| vec![Trouble::Uneditable(e)])?;
         new.decision = Some(decision);
     }
-    let mut body: Vec<String> = FIELDS
+    let fields: Vec<String> = FIELDS
         .iter()
         .filter_map(|f| {
             let (before, after) = (old.get(f.name), new.get(f.name));
@@ -239,13 +239,11 @@ fn prepare(
         text = appended.map_err(|e| vec![Trouble::Uneditable(e)])?;
         new.decision_log.push(entry);
     }
-    if !transition.added.is_empty() {
-        body.push(String::new());
-        body.extend(transition.added.iter().map(|e| e.note.clone()));
-    }
+    let added: Vec<&str> = transition.added.iter().map(|e| e.note.as_str()).collect();
     let change = Change {
         subject: format!("xp: edit {}", session.slug),
-        body: body.join("\n"),
+        fields,
+        body: added.join("\n"),
         id: old.id.clone(),
     };
     Ok(Checked {

@@ -106,6 +106,7 @@ pub fn fix_time(
                 text,
                 change: Change {
                     subject: format!("xp: fix times on {}", loaded.slug),
+                    fields: Vec::new(),
                     body: body.join("\n"),
                     id: expected.id.clone(),
                 },

@@ -19,6 +19,7 @@ pub mod resolve;
 pub mod search;
 pub mod similar;
 pub mod sync;
+pub mod syncer;
 pub mod update;
 pub mod workspace;
 pub mod write;

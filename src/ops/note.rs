@@ -76,6 +76,7 @@ pub fn append(
                 .map_err(|e| Error::failed(e.0, "nothing was written"))?;
             let change = Change {
                 subject: format!("xp: note on {}", loaded.slug),
+                fields: Vec::new(),
                 body: input.note,
                 id: record.id.clone(),
             };

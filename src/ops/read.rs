@@ -12,15 +12,23 @@ use crate::store::Loaded;
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub statuses: Vec<Status>,
-    pub decision: Option<Decision>,
+    /// Only this decision; `Some(None)` keeps the undecided.
+    pub decision: Option<Option<Decision>>,
     pub tag: Option<String>,
+    /// Only this owner, whatever the case.
+    pub owner: Option<String>,
 }
 
 impl Filter {
     pub fn keeps(&self, r: &Record) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&r.status))
-            && self.decision.is_none_or(|d| r.decision == Some(d))
+            && self.decision.is_none_or(|d| r.decision == d)
             && self.tag.as_deref().is_none_or(|t| r.has_tag(t))
+            && self.owner.as_deref().is_none_or(|o| {
+                r.owner
+                    .as_deref()
+                    .is_some_and(|owner| owner.eq_ignore_ascii_case(o))
+            })
     }
 }
 

@@ -59,8 +59,8 @@ pub fn search(
     }
     let filter = Filter {
         statuses: input.statuses.clone(),
-        decision: None,
         tag: input.tag.clone(),
+        ..Filter::default()
     };
     let listing = read::list(ws, &filter)?;
     if listing.broken > 0 {
@@ -73,11 +73,16 @@ pub fn search(
     if let Some(metric) = &input.metric {
         found.retain(|f| f.record.primary_metric == *metric);
     }
+    Ok(ranked(found, &input.query, input.limit))
+}
+
+/// The experiments among `found` that match `query`, best first, at most `limit`: `xp
+/// search`'s matching and ranking, for a front-end that has the records already.
+pub fn ranked(found: Vec<Found>, query: &str, limit: usize) -> Vec<SearchHit> {
     let records: Vec<&Record> = found.iter().map(|f| &f.record).collect();
-    let hits = search::search(&records, &input.query, input.limit);
+    let hits = search::search(&records, query, limit);
     let mut slots: Vec<Option<Found>> = found.into_iter().map(Some).collect();
-    Ok(hits
-        .into_iter()
+    hits.into_iter()
         .filter_map(|hit| {
             Some(SearchHit {
                 found: slots.get_mut(hit.index)?.take()?,
@@ -85,5 +90,5 @@ pub fn search(
                 excerpt: hit.excerpt,
             })
         })
-        .collect())
+        .collect()
 }

@@ -102,11 +102,30 @@ pub struct Round {
     pub parked: Vec<Parked>,
 }
 
+impl Round {
+    /// A round that has done nothing yet.
+    fn new(target: &Target) -> Round {
+        Round {
+            target: target.clone(),
+            state: State::Ok,
+            said: None,
+            remote_tip: None,
+            head: None,
+            ahead: 0,
+            behind: 0,
+            fast_forwarded: false,
+            replayed: 0,
+            pushed: false,
+            parked: Vec::new(),
+        }
+    }
+}
+
 /// The remote and branches: `remote`, else the branch's upstream, else `origin`; the branch of
 /// the same name there unless the upstream names another; `push`, else that branch.
 pub fn target(ws: &Workspace, remote: Option<&str>, push: Option<&str>) -> Result<Target, Error> {
     let repo = repo(ws)?;
-    let branch = repo.branch()?.ok_or_else(|| {
+    let branch = repo.current_branch()?.ok_or_else(|| {
         Error::failed(
             "HEAD is detached: a sync needs a branch",
             "check out the branch the team shares, e.g. `git switch main`",
@@ -171,19 +190,7 @@ pub fn round(
     net: &NetEnv,
 ) -> Result<Round, Error> {
     let repo = repo(ws)?;
-    let mut out = Round {
-        target: target.clone(),
-        state: State::Ok,
-        said: None,
-        remote_tip: None,
-        head: None,
-        ahead: 0,
-        behind: 0,
-        fast_forwarded: false,
-        replayed: 0,
-        pushed: false,
-        parked: Vec::new(),
-    };
+    let mut out = Round::new(target);
     for attempt in 0..PUSH_TRIES {
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(50 << attempt));
@@ -240,13 +247,19 @@ fn offline(mut out: Round, e: NetError, repo: &Repo, target: &Target) -> Round {
     counted(out, repo, target)
 }
 
-/// The round with the branch's tip and how far it is from the remote's.
+/// The round with the branch's tip and how far it is from the remote's: ahead counts the
+/// commits not yet pushed (against the tip last pushed, or the remote's when none was),
+/// behind the remote's commits the branch lacks.
 fn counted(mut out: Round, repo: &Repo, target: &Target) -> Round {
-    let head = repo.branch().ok().flatten().and_then(|b| b.tip);
+    let head = repo.current_branch().ok().flatten().and_then(|b| b.tip);
     let remote = repo.ref_id(&crate::git::tracking_ref(&target.remote, &target.upstream));
+    let pushed = repo.ref_id(&seen_ref(target)).or(remote);
     out.head = head.map(|id| id.to_string());
+    if let (Some(h), Some(p)) = (head, pushed) {
+        out.ahead = repo.ahead_behind(h, p).0;
+    }
     if let (Some(h), Some(r)) = (head, remote) {
-        (out.ahead, out.behind) = repo.ahead_behind(h, r);
+        out.behind = repo.ahead_behind(h, r).1;
     }
     out
 }
@@ -260,7 +273,7 @@ fn integrate(
     fetched: Option<Id>,
     out: &mut Round,
 ) -> Result<Option<Id>, Error> {
-    let branch = repo.branch()?.ok_or_else(|| {
+    let branch = repo.current_branch()?.ok_or_else(|| {
         Error::failed(
             "HEAD became detached during the sync",
             "check out the shared branch again",
@@ -426,20 +439,25 @@ fn park(
         path: path.to_owned(),
         subject: commit.message.lines().next().unwrap_or_default().to_owned(),
         experiment: experiment_of(&commit.message),
-        fields: conflicts
-            .iter()
-            .map(|c| match c {
-                merge::Conflict::Field(key) => key.clone(),
-                other => other.to_string(),
-            })
-            .collect(),
+        fields: conflict_keys(conflicts),
     })
+}
+
+/// What each conflict is about: a key, or what else went wrong.
+fn conflict_keys(conflicts: &[merge::Conflict]) -> Vec<String> {
+    conflicts
+        .iter()
+        .map(|c| match c {
+            merge::Conflict::Field(key) => key.clone(),
+            other => other.to_string(),
+        })
+        .collect()
 }
 
 /// The commits parked so far, with what they conflict on against the branch's tip now.
 pub fn parked(ws: &Workspace) -> Result<Vec<Parked>, Error> {
     let repo = repo(ws)?;
-    let head = repo.branch()?.and_then(|b| b.tip);
+    let head = repo.current_branch()?.and_then(|b| b.tip);
     let mut out = Vec::new();
     for (refname, id) in repo.refs_under(PARKED)? {
         let commit = repo.local_commit(id)?;
@@ -455,14 +473,7 @@ pub fn parked(ws: &Workspace) -> Result<Vec<Parked>, Error> {
                     ours.as_deref().unwrap_or_default(),
                     &repo.blob_bytes(after)?,
                 );
-                merged
-                    .conflicts
-                    .iter()
-                    .map(|c| match c {
-                        merge::Conflict::Field(key) => key.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect()
+                conflict_keys(&merged.conflicts)
             }
             _ => Vec::new(),
         };
@@ -576,6 +587,7 @@ pub fn resolve(
                 expected,
                 change: Change {
                     subject: format!("xp: resolve parked change on {}", loaded.slug),
+                    fields: Vec::new(),
                     body,
                     id: old.id,
                 },
@@ -607,20 +619,11 @@ pub fn reset_to_remote(
         })?;
     let _lock = ws.lock(notices)?;
     let branch = repo
-        .branch()?
+        .current_branch()?
         .ok_or_else(|| Error::failed("HEAD is detached", "check out the shared branch first"))?;
     let mut out = Round {
-        target: target.clone(),
-        state: State::Ok,
-        said: None,
         remote_tip: Some(fetched.to_string()),
-        head: None,
-        ahead: 0,
-        behind: 0,
-        fast_forwarded: false,
-        replayed: 0,
-        pushed: false,
-        parked: Vec::new(),
+        ..Round::new(target)
     };
     if let Some(local) = branch.tip {
         let base = repo.base_of(local, fetched);
@@ -641,4 +644,117 @@ pub fn reset_to_remote(
     }
     repo.set_ref(&seen_ref(target), fetched, "xp sync: reset to the remote")?;
     Ok(counted(out, repo, target))
+}
+
+/// Refuses a clone a team server cannot keep in step on its own: a git operation in progress,
+/// tracked files changed outside the experiments directory, or commits the remote lacks that
+/// are not xp's one-file commits.
+pub fn dedicated(ws: &Workspace, target: &Target) -> Result<(), Error> {
+    let repo = repo(ws)?;
+    if let Some(operation) = repo.operation_in_progress() {
+        return Err(Error::failed(
+            format!("a git {operation} is in progress in this clone"),
+            format!("finish it or abort it (`git {operation} --abort`), then start the server"),
+        ));
+    }
+    let dir = ws.repo_dir(repo)?;
+    let outside: Vec<String> = repo
+        .changed_files()?
+        .into_iter()
+        .filter(|p| !(dir.is_empty() || p.starts_with(&format!("{dir}/"))))
+        .collect();
+    if !outside.is_empty() {
+        return Err(Error::failed(
+            format!(
+                "this clone has changes outside the experiments: {}",
+                outside.join(", ")
+            ),
+            "a team server's clone holds only what xp writes: commit and push the changes, or \
+             discard them (`git restore`), or serve from a clone of its own",
+        ));
+    }
+    let branch = repo.current_branch()?.and_then(|b| b.tip);
+    let remote = repo.ref_id(&crate::git::tracking_ref(&target.remote, &target.upstream));
+    // Without a fetch yet, the first round tells what the remote lacks.
+    if let (Some(local), Some(remote)) = (branch, remote) {
+        let base = repo.base_of(local, remote);
+        if let Some(foreign) = repo
+            .commits_since(base, local)?
+            .iter()
+            .find(|c| !is_xp_commit(ws, repo, c))
+        {
+            return Err(Error::failed(
+                format!(
+                    "{} holds commit {} that the remote lacks and that is not one of xp's \
+                     one-file commits",
+                    target.branch,
+                    foreign.id.short()
+                ),
+                "push it by hand first (`git push`), or serve from a clone of its own",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Who set a parked change's conflicting keys on the branch, and their values on both sides:
+/// for a write's refusal. (key, this write's value, the branch's value), and the branch's
+/// last commit to the file with its author.
+pub fn conflict_of(ws: &Workspace, parked: &Parked) -> Result<ConflictInfo, Error> {
+    let repo = repo(ws)?;
+    let commit = repo.local_commit(
+        Id::parse(&parked.commit)
+            .ok_or_else(|| Error::failed("a parked commit id is not valid", "report this"))?,
+    )?;
+    let head = repo.current_branch()?.and_then(|b| b.tip);
+    let record_at = |bytes: Option<Vec<u8>>| {
+        bytes.and_then(|b| crate::rules::check_bytes(std::path::Path::new(&parked.path), &b).record)
+    };
+    let after = commit.changes.first().and_then(|c| c.after);
+    let mine = record_at(after.map(|id| repo.blob_bytes(id)).transpose()?);
+    let blob = head
+        .map(|h| repo.blob_at(h, &parked.path))
+        .transpose()?
+        .flatten();
+    let theirs = record_at(blob.map(|id| repo.blob_bytes(id)).transpose()?);
+    let fields = parked
+        .fields
+        .iter()
+        .map(|key| {
+            let value = |r: &Option<crate::record::Record>| {
+                r.as_ref()
+                    .map(|r| crate::record::texts::shown(key, &r.get(key)))
+                    .unwrap_or_default()
+            };
+            (key.clone(), value(&mine), value(&theirs))
+        })
+        .collect();
+    let mut by = None;
+    if let (Some(head), Some(parent)) = (head, commit.parent) {
+        let touched = repo
+            .commits_since(Some(parent), head)?
+            .into_iter()
+            .rev()
+            .find(|c| c.changes.iter().any(|ch| ch.path == parked.path));
+        if let Some(c) = touched {
+            by = Some((c.id.short(), repo.author_of(c.id)?));
+        }
+    }
+    Ok(ConflictInfo { fields, by })
+}
+
+/// What a write whose change was parked conflicts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictInfo {
+    /// Each key: (name, this write's value, the branch's value).
+    pub fields: Vec<(String, String, String)>,
+    /// The branch's last commit to the file and its author.
+    pub by: Option<(String, String)>,
+}
+
+/// Forgets a parked commit whose write was refused before it was answered: nothing of it is
+/// on the branch, so nothing was written.
+pub fn unpark(ws: &Workspace, parked: &Parked) -> Result<(), Error> {
+    repo(ws)?.delete_ref(&parked.refname)?;
+    Ok(())
 }

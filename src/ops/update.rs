@@ -125,13 +125,10 @@ pub fn update_as(
             return Err(Error::Refused(vec![Refusal::NothingToChange]));
         }
         let text = rewrite(loaded, &old, &new, &entries)?;
-        let mut body = changed;
-        for (label, text) in [("Amended: ", reason), ("", note)] {
-            if let Some(text) = text {
-                body.push(String::new());
-                body.push(format!("{label}{text}"));
-            }
-        }
+        let said: Vec<String> = [("Amended: ", reason), ("", note)]
+            .into_iter()
+            .filter_map(|(label, text)| Some(format!("{label}{}", text?)))
+            .collect();
         let subject = match (moved, reason) {
             (_, Some(_)) => format!("xp: amend {}", loaded.slug),
             (true, None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
@@ -139,7 +136,8 @@ pub fn update_as(
         };
         let change = Change {
             subject,
-            body: body.join("\n"),
+            fields: changed,
+            body: said.join("\n\n"),
             id: old.id.clone(),
         };
         Ok(Edit {

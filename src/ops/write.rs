@@ -2,35 +2,55 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Sources};
-use crate::git::Committed;
+use crate::error::{Error, Refusal, Sources};
+use crate::git::{Committed, Worktree};
 use crate::ops::notice::Notice;
 use crate::ops::workspace::Workspace;
+use crate::record::FIELDS;
+use crate::record::texts::{Changed, shown};
 use crate::record::{LogEntry, Record};
 use crate::rules;
 use crate::store::Loaded;
 use crate::time::format_time;
 
-/// How a write ends: committed in a git work tree, or only written.
+/// How a write ends: committed in a git work tree, or only written; and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Commit the file (false: `--no-commit`).
     pub commit: bool,
+    pub writer: Writer,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { commit: true }
+        WriteOptions {
+            commit: true,
+            writer: Writer::Person,
+        }
     }
 }
 use crate::text;
+
+/// Who a write is for, which decides what becomes of an edit of the record not yet committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// A person in their own clone (the command line): their edit is committed with the change,
+    /// and the commit body lists every field it changes.
+    Person,
+    /// A server writing for others: it refuses a record with changes not committed, which are
+    /// someone's work, rather than commit them under its own name; and a detached HEAD, where
+    /// its commits would be on no branch people read.
+    Service,
+}
 
 /// A change to record in a commit.
 #[derive(Debug, Clone)]
 pub struct Change {
     /// The commit subject, e.g. `xp: note on homepage-cta-color`.
     pub subject: String,
-    /// What changed, for the commit body.
+    /// The fields that change, as `field: from -> to` lines: the body's first paragraph.
+    pub fields: Vec<String>,
+    /// What else the body says: the note, the reason, the title.
     pub body: String,
     pub id: String,
 }
@@ -160,15 +180,20 @@ pub(crate) fn save(
         Some(repo) => Some(ws.repo_path(repo, path)?),
         None => None,
     };
+    let mut change = change.clone();
     if let (Some(repo), Some(rel)) = (repo, &rel) {
-        repo.preflight(rel, old)?;
+        if options.writer == Writer::Service {
+            repo.need_branch()?;
+        }
+        let worktree = repo.preflight(rel, old)?;
+        uncommitted(&worktree, rel, old, new, &mut change, options.writer)?;
     }
     ws.store.write(path, new)?;
     ws.env.crash_point("after-write");
     let (Some(repo), Some(rel)) = (repo, &rel) else {
         return Ok(None);
     };
-    let message = commit_message(change);
+    let message = commit_message(&change);
     match repo.commit_file(rel, new, &message, &ws.env.git()) {
         Ok(done) => {
             notices.push(Notice::Committed {
@@ -200,17 +225,77 @@ pub(crate) fn save(
     }
 }
 
-/// The commit message: subject, body, and the trailer `xp log` follows. The record's text in
-/// it is escaped as on a terminal (`git log` shows it there, and git cannot store a NUL): the
-/// subject on its one line, the body's control characters but line breaks and tabs.
-pub fn commit_message(change: &Change) -> String {
-    let subject = text::terminal(&change.subject);
-    let body = text::terminal_lines(change.body.trim());
-    if body.is_empty() {
-        format!("{subject}\n\nExperiment-Id: {}\n", change.id)
-    } else {
-        format!("{subject}\n\n{body}\n\nExperiment-Id: {}\n", change.id)
+/// What becomes of an edit of the record that is not committed (`old`, the file now, differs
+/// from HEAD's version): a person's is committed with the change, which then lists every field
+/// that differs from HEAD's version; a service refuses it.
+fn uncommitted(
+    worktree: &Worktree,
+    rel: &str,
+    old: Option<&[u8]>,
+    new: &[u8],
+    change: &mut Change,
+    writer: Writer,
+) -> Result<(), Error> {
+    let path = Path::new(rel);
+    let record = |bytes: &[u8]| rules::check_bytes(path, bytes).record;
+    let differ = |from: &Record, to: &Record| -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .filter(|f| from.get(f.name) != to.get(f.name))
+            .map(|f| f.name)
+            .collect()
+    };
+    match (worktree, writer) {
+        (Worktree::Committed, _) | (Worktree::New, Writer::Person) => Ok(()),
+        (Worktree::New, Writer::Service) => Err(Error::Refused(vec![Refusal::Uncommitted {
+            path: rel.to_owned(),
+            fields: Vec::new(),
+            new: true,
+        }])),
+        (Worktree::Edited { head }, Writer::Service) => {
+            let fields = match (record(head), old.and_then(record)) {
+                (Some(head), Some(now)) => differ(&head, &now),
+                _ => Vec::new(),
+            };
+            Err(Error::Refused(vec![Refusal::Uncommitted {
+                path: rel.to_owned(),
+                fields,
+                new: false,
+            }]))
+        }
+        (Worktree::Edited { head }, Writer::Person) => {
+            if let (Some(head), Some(new)) = (record(head), record(new)) {
+                change.fields = differ(&head, &new)
+                    .into_iter()
+                    .map(|field| {
+                        Changed {
+                            field,
+                            from: &shown(field, &head.get(field)),
+                            to: &shown(field, &new.get(field)),
+                        }
+                        .to_string()
+                    })
+                    .collect();
+            }
+            Ok(())
+        }
     }
+}
+
+/// The commit message: subject, the changed fields, the rest of the body, and the trailer
+/// `xp log` follows. The record's text in it is escaped as on a terminal (`git log` shows it
+/// there, and git cannot store a NUL): the subject on its one line, the rest keeping its line
+/// breaks.
+pub fn commit_message(change: &Change) -> String {
+    let mut message = text::terminal(&change.subject).into_owned();
+    for paragraph in [change.fields.join("\n"), change.body.clone()] {
+        let paragraph = text::terminal_lines(paragraph.trim());
+        if !paragraph.is_empty() {
+            message.push_str("\n\n");
+            message.push_str(&paragraph);
+        }
+    }
+    format!("{message}\n\nExperiment-Id: {}\n", change.id)
 }
 
 #[cfg(test)]
@@ -267,19 +352,24 @@ mod tests {
     }
 
     #[test]
-    fn a_commit_message_is_subject_body_and_trailer_with_text_escaped() {
-        let change = |body: &str| Change {
+    fn a_commit_message_is_subject_fields_body_and_trailer_with_text_escaped() {
+        let change = |fields: &[&str], body: &str| Change {
             subject: "xp: note on cta\u{1b}[2J".into(),
+            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
             body: body.into(),
             id: "1234".into(),
         };
         assert_eq!(
-            commit_message(&change("  \n")),
+            commit_message(&change(&[], "  \n")),
             "xp: note on cta\\u{1b}[2J\n\nExperiment-Id: 1234\n"
         );
         assert_eq!(
-            commit_message(&change("line one\nline\u{0} two\r\n")),
-            "xp: note on cta\\u{1b}[2J\n\nline one\nline\\0 two\n\nExperiment-Id: 1234\n"
+            commit_message(&change(
+                &["confidence: 0 -> 7"],
+                "line one\nline\u{0} two\r\n"
+            )),
+            "xp: note on cta\\u{1b}[2J\n\nconfidence: 0 -> 7\n\nline one\nline\\0 two\n\n\
+             Experiment-Id: 1234\n"
         );
     }
 }

@@ -7,6 +7,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::ops::log::History;
 use crate::ops::read::Found;
+use crate::ops::workspace::Workspace;
 use crate::page::forge::Forge;
 use crate::record::Status;
 use crate::record::texts::Note;
@@ -42,8 +43,59 @@ pub struct Context {
     /// gives the same bytes), the clock when served.
     pub as_of: Option<DateTime<Utc>>,
     pub forge: Option<Forge>,
-    /// Served without `--read-only`: the story shows its forms.
+    /// Served without `--read-only`, on a branch: the story shows its forms.
     pub writable: bool,
+    /// Where the server's writes go, said in the header of served pages (None on the static
+    /// site, whose bytes depend on the commit alone, and outside git).
+    pub branch: Option<Branch>,
+}
+
+/// Where a served page says writes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Branch {
+    /// Commits land on this branch.
+    Named(String),
+    /// HEAD is detached: the server refuses writes.
+    Detached,
+}
+
+impl Context {
+    /// The context of this workspace's pages. Static pages have no forms, and count ages to the
+    /// time [`as_of`] finds in the histories, which the site sets (so that one commit gives the
+    /// same bytes); served ones count
+    /// to the clock, say which branch writes go to, and have forms when `writable` and HEAD is
+    /// on a branch.
+    pub fn new(ws: &Workspace, mode: Mode, writable: bool) -> Context {
+        let forge = ws
+            .repo
+            .as_ref()
+            .and_then(|r| r.config_value("remote.origin.url"))
+            .and_then(|url| Forge::from_remote(&url));
+        match mode {
+            Mode::Static => Context {
+                mode,
+                // The site counts to the newest entry no wrong clock stamped: [`as_of`].
+                as_of: None,
+                forge,
+                writable: false,
+                branch: None,
+            },
+            Mode::Served => {
+                let branch = ws.repo.as_ref().and_then(|r| match r.branch() {
+                    Ok(Some(name)) => Some(Branch::Named(name)),
+                    Ok(None) => Some(Branch::Detached),
+                    Err(_) => None,
+                });
+                Context {
+                    mode,
+                    as_of: Some(ws.env.now()),
+                    forge,
+                    writable: writable && branch != Some(Branch::Detached),
+                    branch,
+                }
+            }
+        }
+    }
 }
 
 /// Page names for records: the slug when it is a safe, unique URL segment, else the id.
@@ -142,6 +194,17 @@ pub(super) fn layout(
                 a.skip href="#main" { "Skip to content" }
                 header.top {
                     a.brand href=(home) { span.logo aria-hidden="true" { "xp" } " Experiments" }
+                    @match &ctx.branch {
+                        Some(Branch::Named(name)) => {
+                            span.branch { "Writes go to branch " code { (name) } }
+                        }
+                        Some(Branch::Detached) => {
+                            span.branch.detached {
+                                "HEAD is detached: writes are refused until a branch is checked out"
+                            }
+                        }
+                        None => {}
+                    }
                     @if let Some(as_of) = ctx.as_of {
                         @if ctx.mode == Mode::Static {
                             span.asof {
@@ -170,6 +233,7 @@ pub fn problem(code: u16, message: &str) -> String {
         as_of: None,
         forge: None,
         writable: false,
+        branch: None,
     };
     let title = if code == 404 {
         "Not found"

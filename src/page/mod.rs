@@ -9,7 +9,7 @@ mod story;
 pub use board::{Query, board, column_count, index_js};
 pub use forge::Forge;
 pub use layout::{
-    COLUMN_CARDS, COLUMNS, CSP, CSS, Context, JS, Mode, Names, PAGE_CARDS, as_of, duration_words,
-    problem,
+    Branch, COLUMN_CARDS, COLUMNS, CSP, CSS, Context, JS, Mode, Names, PAGE_CARDS, as_of,
+    duration_words, problem,
 };
 pub use story::story;

@@ -19,11 +19,32 @@ pub const UUID_PATTERN: &str =
 /// time, any number of fraction digits, `Z` or a zero offset.
 pub const UTC_TIME_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+\\-\u{2212}]00:00)$";
 
+/// White space as the rules trim it (Unicode's White_Space, as Rust's `trim`), spelled out:
+/// `\s` means other sets in other regex engines (ECMA-262 adds U+FEFF, Python U+001C..U+001F).
+macro_rules! white_space {
+    () => {
+        "\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+    };
+}
+
+/// One character of white space, as the rules trim it.
+pub const WHITE_SPACE: &str = concat!("[", white_space!(), "]");
+
 /// Text with something other than white space in it.
-pub const NOT_BLANK_PATTERN: &str = "\\S";
+pub const NOT_BLANK_PATTERN: &str = concat!("[^", white_space!(), "]");
 
 /// A title: 1 to 200 characters once white space at either end is trimmed.
-pub const TITLE_PATTERN: &str = "^\\s*\\S([\\s\\S]{0,198}\\S)?\\s*$";
+pub const TITLE_PATTERN: &str = concat!(
+    "^[",
+    white_space!(),
+    "]*[^",
+    white_space!(),
+    "]([\\s\\S]{0,198}[^",
+    white_space!(),
+    "])?[",
+    white_space!(),
+    "]*$"
+);
 
 /// The schema of one experiment file.
 pub fn record_schema() -> Value {
@@ -69,8 +90,9 @@ pub fn record_schema() -> Value {
     })
 }
 
-/// The schema of one field's value, from its row in the table.
-fn field_schema(field: &Field) -> Value {
+/// The schema of one field's value, from its row in the table (the API's document describes
+/// its bodies with it too).
+pub fn field_schema(field: &Field) -> Value {
     let mut schema = Map::new();
     schema.insert("description".into(), json!(field.description));
     let with_null = |kind: &str| {

@@ -234,6 +234,7 @@ fn problem(path: &Path, pos: Pos, rule: Rule, message: String, hint: &str) -> Pr
         message,
         hint: Some(hint.to_owned()),
         severity: crate::rules::Severity::Error,
+        item: None,
     }
 }
 

@@ -130,6 +130,10 @@ pub struct Problem {
     /// Every rule a record must pass is an error; some review rules warn.
     #[serde(skip)]
     pub severity: Severity,
+    /// The item of that key's list the problem is about (`tags: [a, 1]`: 1), when it is
+    /// about one; HTTP's `loc` ends with it.
+    #[serde(skip)]
+    pub item: Option<usize>,
 }
 
 /// What reading one file gave: the record when every rule holds, and the problems otherwise.
@@ -156,6 +160,7 @@ pub fn oversized(path: &Path, len: u64) -> Checked {
         path,
         problems: Vec::new(),
         field: None,
+        item: None,
         doc: None,
         assigned_id: None,
         log: None,
@@ -182,6 +187,7 @@ pub fn not_a_regular_file(path: &Path, what: &str) -> Checked {
         hint: Some("remove it, or move it out of the experiments directory".into()),
         field: None,
         severity: Severity::Error,
+        item: None,
     };
     Checked {
         record: None,
@@ -207,6 +213,7 @@ fn check_with(path: &Path, bytes: &[u8], assigned_id: Option<&str>) -> Checked {
         path,
         problems: Vec::new(),
         field: None,
+        item: None,
         doc: None,
         assigned_id,
         log: None,
@@ -304,6 +311,7 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
                 hint: Some("each experiment needs its own id; give this copy a new UUID v4".into()),
                 field: Some(fields::ID.to_owned()),
                 severity: Severity::Error,
+                item: None,
             }),
             None => {
                 first.insert(id.to_ascii_lowercase(), path);
@@ -318,6 +326,8 @@ struct Checker<'p> {
     problems: Vec<Problem>,
     /// The key the checks look at now; problems found are about it.
     field: Option<String>,
+    /// The item of the key's list the checks look at now.
+    item: Option<usize>,
     doc: Option<Document>,
     assigned_id: Option<&'p str>,
     log: Option<Vec<LogEntry>>,
@@ -420,6 +430,7 @@ impl Checker<'_> {
             hint,
             field: self.field.clone(),
             severity: Severity::Error,
+            item: self.item,
         }
     }
 
@@ -682,11 +693,13 @@ impl Checker<'_> {
             (FieldKind::TextList, Value::Seq(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
-                for &item in items {
+                for (i, &item) in items.iter().enumerate() {
                     match doc.value(item) {
                         Value::Str(s) => out.push(s.to_owned()),
                         _ => {
-                            self.wrong_type(doc, item, name, expected(name));
+                            self.item = Some(i);
+                            self.wrong_type(doc, item, &format!("{name}[{i}]"), "a string");
+                            self.item = None;
                             ok = false;
                         }
                     }

@@ -1,15 +1,15 @@
 //! What every request passes before a handler: a `Host` this server answers to (no DNS
-//! rebinding), the bearer token when one is set, and FastAPI's JSON for bare 404s and 405s;
-//! for writes, a JSON content type and a body within the limit.
+//! rebinding) and the bearer token when one is set; and what FastAPI answers where no handler
+//! does: its JSON for bare 404s and 405s, and a 307 from a path with a trailing slash to the
+//! route without it.
 
-use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::serve::api::detail;
-use crate::serve::state::{MAX_BODY, Shared};
+use crate::serve::error::ApiError;
+use crate::serve::state::Shared;
 
 /// Refuses requests for other hosts and requests without the token.
 pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
@@ -21,11 +21,12 @@ pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) ->
     match host {
         Some(name) if state.hosts.contains(&name) => {}
         _ => {
-            return detail(
+            return ApiError::detail(
                 StatusCode::BAD_REQUEST,
                 "Invalid host header: this server answers to localhost and its own address \
                  (name others with --allowed-host)",
-            );
+            )
+            .into_response();
         }
     }
     let path = req.uri().path();
@@ -34,15 +35,7 @@ pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) ->
         && !public
         && !bearer_matches(req.headers(), token)
     {
-        let mut res = detail(
-            StatusCode::UNAUTHORIZED,
-            "Not authenticated: send `Authorization: Bearer <token>`",
-        );
-        res.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Bearer"),
-        );
-        return res;
+        return ApiError::Unauthorized.into_response();
     }
     if path == "/docs/" || (path == "/docs" && req.uri().query().is_some()) {
         // Swagger UI's page is built from the request's URI: give it the plain one.
@@ -65,16 +58,18 @@ fn host_name(value: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// Whether the request carries `Authorization: Bearer <token>`, compared in constant time.
+/// Whether the request carries `Authorization: Bearer <token>` (the scheme's name in any case,
+/// as HTTP says), the token compared in constant time.
 fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
-    let Some(given) = headers
+    let Some((scheme, given)) = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| h.trim_start().split_once(' '))
     else {
         return false;
     };
-    constant_time_eq(given.trim().as_bytes(), token.as_bytes())
+    scheme.eq_ignore_ascii_case("bearer")
+        && constant_time_eq(given.trim().as_bytes(), token.as_bytes())
 }
 
 /// Equal bytes, in a time that depends on the lengths only.
@@ -89,67 +84,55 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-/// FastAPI's `{"detail": ...}` for the router's own empty 404s and 405s (`Allow` is kept).
+/// FastAPI's `{"detail": ...}` for the router's own empty 404s and 405s (the router adds
+/// `Allow` to a 405 on its way out).
 fn shape(res: Response) -> Response {
     let status = res.status();
     let bare = !res.headers().contains_key(header::CONTENT_TYPE);
     if !bare || !(status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED) {
         return res;
     }
-    let (mut parts, _) = res.into_parts();
-    let text = if status == StatusCode::NOT_FOUND {
-        "Not Found"
+    if status == StatusCode::NOT_FOUND {
+        ApiError::detail(status, "Not Found").into_response()
     } else {
-        "Method Not Allowed"
-    };
-    let fresh = detail(status, text);
-    let (fresh_parts, body) = fresh.into_parts();
-    parts.headers.extend(fresh_parts.headers);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, body)
+        ApiError::NotAllowed {
+            detail: "Method Not Allowed".into(),
+            allow: None,
+        }
+        .into_response()
+    }
 }
 
-/// A write's body: JSON (415 otherwise), at most [`MAX_BODY`] bytes (413 otherwise).
-pub async fn json_body(
-    method: &Method,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Bytes, Response> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .map(|h| {
-            h.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .is_some_and(|t| {
-            t == "application/json" || (t.starts_with("application/") && t.ends_with("+json"))
-        });
-    if !json {
-        return Err(detail(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &format!("{method} needs a JSON body: send `Content-Type: application/json`"),
-        ));
-    }
-    let too_large = || {
-        detail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the body is over {MAX_BODY} bytes"),
+/// A path no route takes: 307 to the same path without its trailing slash when a route takes
+/// that one (`routes` are the router's paths, `{name}` one segment), as FastAPI redirects;
+/// else 404.
+pub fn unrouted(uri: &Uri, routes: &[&str]) -> Response {
+    let path = uri.path();
+    let target = path
+        .strip_suffix('/')
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .filter(|p| routes.iter().any(|route| takes(route, p)));
+    let location = target.map(|p| match uri.query() {
+        Some(query) => format!("{p}?{query}"),
+        None => p.to_owned(),
+    });
+    match location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        Some(location) => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, location)],
         )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(too_large());
+            .into_response(),
+        None => ApiError::detail(StatusCode::NOT_FOUND, "Not Found").into_response(),
     }
-    axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| too_large().into_response())
+}
+
+/// Whether the route `/experiments/{ref}` takes the path `/experiments/abc`.
+fn takes(route: &str, path: &str) -> bool {
+    let (route, path) = (route.split('/'), path.split('/'));
+    route.clone().count() == path.clone().count()
+        && route
+            .zip(path)
+            .all(|(r, p)| r == p || (r.starts_with('{') && r.ends_with('}') && !p.is_empty()))
 }
 
 #[cfg(test)]
@@ -163,6 +146,37 @@ mod tests {
         assert_eq!(host_name("[::1]:8000"), "::1");
         assert_eq!(host_name("evil.example:80"), "evil.example");
         assert_eq!(host_name("a:b"), "a:b");
+    }
+
+    #[test]
+    fn a_trailing_slash_leads_to_the_route_without_it() {
+        let routes = [
+            "/",
+            "/experiments",
+            "/experiments/{ref}",
+            "/experiments/{ref}/log",
+        ];
+        let answer = |uri: &'static str| {
+            let res = unrouted(&Uri::from_static(uri), &routes);
+            let location = res
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(str::to_owned);
+            (res.status().as_u16(), location)
+        };
+        assert_eq!(
+            answer("/experiments/?status=running"),
+            (307, Some("/experiments?status=running".into()))
+        );
+        assert_eq!(
+            answer("/experiments/abc/log/"),
+            (307, Some("/experiments/abc/log".into()))
+        );
+        assert_eq!(answer("/nope/"), (404, None));
+        assert_eq!(answer("/experiments//"), (404, None));
+        assert_eq!(answer("//evil.example/"), (404, None), "never off the site");
+        assert_eq!(answer("/experiments/abc/notes/x/"), (404, None));
     }
 
     #[test]
@@ -182,6 +196,20 @@ mod tests {
             "Bearer t".parse().unwrap_or_else(|_| unreachable!()),
         );
         assert!(bearer_matches(&headers, "t"));
+        for scheme in ["bearer", "BEARER", "BeArEr"] {
+            headers.insert(
+                header::AUTHORIZATION,
+                format!("{scheme} t")
+                    .parse()
+                    .unwrap_or_else(|_| unreachable!()),
+            );
+            assert!(bearer_matches(&headers, "t"), "{scheme}");
+        }
+        headers.insert(
+            header::AUTHORIZATION,
+            "Bearert".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert!(!bearer_matches(&headers, "t"));
     }
 
     #[test]
@@ -192,62 +220,5 @@ mod tests {
         assert!(!constant_time_eq(b"s3cret!!", b"s3cert!!"));
         assert!(!constant_time_eq(b"\x01\x01", b"\x00\x00"));
         assert!(constant_time_eq(b"", b""));
-    }
-
-    /// What `json_body` answers for a JSON body of `len` bytes, declared or not.
-    fn body_of(len: usize, declared: bool) -> Result<usize, StatusCode> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/json"),
-        );
-        if declared {
-            headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap_or_else(|e| panic!("a runtime: {e}"));
-        runtime
-            .block_on(json_body(
-                &Method::POST,
-                &headers,
-                Body::from(vec![b' '; len]),
-            ))
-            .map(|bytes| bytes.len())
-            .map_err(|res| res.status())
-    }
-
-    #[test]
-    fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_refused() {
-        for declared in [true, false] {
-            assert_eq!(body_of(2, declared), Ok(2));
-            assert_eq!(body_of(MAX_BODY, declared), Ok(MAX_BODY));
-            assert_eq!(
-                body_of(MAX_BODY + 1, declared),
-                Err(StatusCode::PAYLOAD_TOO_LARGE)
-            );
-        }
-    }
-
-    #[test]
-    fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/json"),
-        );
-        headers.insert(
-            header::CONTENT_LENGTH,
-            header::HeaderValue::from(MAX_BODY + 1),
-        );
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap_or_else(|e| panic!("a runtime: {e}"));
-        // The body itself is small: only the declared length can refuse it.
-        let answer = runtime.block_on(json_body(&Method::POST, &headers, Body::from("{}")));
-        assert_eq!(
-            answer.map(|b| b.len()).map_err(|r| r.status()),
-            Err(StatusCode::PAYLOAD_TOO_LARGE)
-        );
     }
 }

@@ -1,29 +1,44 @@
 //! `xp serve`: the origin service's HTTP API over the same files and operations as the
 //! command line, so that its scripts, bots and `/docs` users keep working.
 //!
-//! Handlers parse the request, run one [`crate::ops`] operation on a blocking thread (git and
-//! files block) and render JSON; no rule, edit or git step lives here.
+//! This file starts the server and assembles the router; each resource has its own file of
+//! handlers. A handler takes what it needs through extractors (`extract.rs`, `json.rs`,
+//! `query.rs`), runs one [`crate::ops`] operation on a blocking thread (`state::blocking`: git
+//! and files block) and answers JSON or an [`ApiError`](error::ApiError) (`error.rs`),
+//! FastAPI's way. No rule, edit or git step lives here.
 
 // A refused request's error is the answer itself, built once per request.
 #![allow(clippy::result_large_err)]
 
-mod api;
+mod body;
 mod cache;
 mod docs;
+mod error;
+mod experiments;
+mod export;
+mod extract;
 mod guard;
+mod health;
+mod json;
+mod notes;
 pub mod openapi;
 mod page;
-mod routes;
+mod query;
 mod state;
+mod sync;
+mod write;
 
 pub use state::MAX_BODY;
-use state::State;
+use state::{Shared, State};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::http::Uri;
+use axum::routing::{MethodRouter, get, patch, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -31,6 +46,7 @@ use hyper_util::service::TowerToHyperService;
 use crate::env::Env;
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
+use crate::serve::error::ApiError;
 
 /// How long a client may take to send a request's line and headers (the first request's, or
 /// the next one's on a kept-alive connection) before its connection is closed, so that
@@ -55,6 +71,21 @@ pub struct Options {
     pub allowed_hosts: Vec<String>,
     /// The `--dir` flag.
     pub dir: Option<PathBuf>,
+    /// `--sync`: keep one truth with the team's remote.
+    pub sync: Option<SyncOptions>,
+}
+
+/// How a team server keeps in step with its remote (`--sync`).
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// The remote (default: the branch's upstream, else `origin`).
+    pub remote: Option<String>,
+    /// The remote branch to push to, when not the upstream (`--sync-branch`).
+    pub branch: Option<String>,
+    /// Between two rounds unpoked (`--sync-interval`; zero: only on demand).
+    pub interval: Duration,
+    /// How long a fetch or a push may take.
+    pub timeout: Duration,
 }
 
 /// The address to bind, refusing one other machines can reach unless a token guards it.
@@ -88,6 +119,31 @@ pub fn address(options: &Options) -> Result<SocketAddr, Error> {
     Ok(SocketAddr::new(ip, options.port))
 }
 
+/// Fewest characters of a token: one that can be guessed guards nothing.
+pub const MIN_TOKEN: usize = 16;
+
+/// Refuses a token that is empty or short enough to guess.
+pub fn check_token(token: &str) -> Result<(), Error> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Error::usage(
+            "the token is empty; pass a secret with --token or XP_TOKEN",
+        ));
+    }
+    let n = token.chars().count();
+    if n < MIN_TOKEN {
+        return Err(Error::failed(
+            format!(
+                "the token has {n} character{}; a token needs at least {MIN_TOKEN}, or it can be \
+                 guessed",
+                if n == 1 { "" } else { "s" }
+            ),
+            "generate one, e.g. `XP_TOKEN=$(openssl rand -hex 16) xp serve ...`",
+        ));
+    }
+    Ok(())
+}
+
 /// The URL a bound address is reached at.
 pub fn url(addr: SocketAddr) -> String {
     match addr.ip() {
@@ -97,26 +153,26 @@ pub fn url(addr: SocketAddr) -> String {
 }
 
 /// Serves until Ctrl-C or SIGTERM; `listening` is told the URL once the port is bound, with
-/// warnings to show. Writes in flight finish before it returns.
+/// warnings to show, and `said` every line the server has to say later (the sync's states).
+/// Writes in flight finish before it returns.
 pub fn run(
     options: Options,
     env: &Env,
     listening: impl FnOnce(&str, &[String]),
+    said: impl Fn(&str) + Send + 'static,
 ) -> Result<(), Error> {
-    if options
-        .token
-        .as_deref()
-        .is_some_and(|t| t.trim().is_empty())
-    {
-        return Err(Error::usage(
-            "the token is empty; pass a secret with --token or XP_TOKEN",
-        ));
+    if let Some(token) = options.token.as_deref() {
+        check_token(token)?;
     }
     let addr = address(&options)?;
     // Fail at start, not on the first request, when there is no workspace here or the
     // experiments directory named does not exist.
     let ws = Workspace::open(env, options.dir.as_deref())?;
     ws.need_dir()?;
+    let root = ws
+        .repo
+        .as_ref()
+        .map_or_else(|| ws.env.cwd.clone(), |r| r.workdir().to_owned());
     let mut warnings = Vec::new();
     if crate::ops::init::driver_registered(&ws) == Some(false) {
         warnings.push(
@@ -126,6 +182,20 @@ pub fn run(
                 .to_owned(),
         );
     }
+    if let Some(repo) = &ws.repo
+        && !options.read_only
+        && matches!(repo.branch(), Ok(None))
+    {
+        warnings.push(
+            "HEAD is detached, so writes are refused (their commits would be on no branch); \
+             check out the branch the experiments belong on (`git switch main`)"
+                .to_owned(),
+        );
+    }
+    let syncer = match &options.sync {
+        Some(sync) => Some(start_sync(sync, &ws, env, options.dir.clone(), said)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .enable_time()
@@ -151,14 +221,90 @@ pub fn run(
             read_only: options.read_only,
             hosts,
             cache: cache::Cache::default(),
+            root,
+            syncer,
         });
         listening(&url(bound), &warnings);
-        serve(listener, routes::router(state), stop_signal()).await;
+        serve(listener, router(state), stop_signal()).await;
         Ok::<(), Error>(())
     })?;
     // Dropping the runtime waits for blocking tasks (writes in flight) to finish.
     drop(runtime);
     Ok(())
+}
+
+/// Starts the sync worker, after making sure the clone is one a server can keep in step on its
+/// own; each state it reaches is said as one line.
+fn start_sync(
+    sync: &SyncOptions,
+    ws: &Workspace,
+    env: &Env,
+    dir: Option<PathBuf>,
+    said: impl Fn(&str) + Send + 'static,
+) -> Result<crate::ops::syncer::Syncer, Error> {
+    use crate::ops::sync;
+    use crate::ops::syncer::{Settings, Syncer};
+    let target = sync::target(ws, sync.remote.as_deref(), sync.branch.as_deref())?;
+    sync::dedicated(ws, &target)?;
+    let settings = Settings {
+        target,
+        net: env.net(sync.timeout),
+        interval: sync.interval,
+    };
+    let env = env.clone();
+    Ok(Syncer::start(
+        settings,
+        move || Workspace::open(&env, dir.as_deref()),
+        said,
+    ))
+}
+
+/// Every route of the API, the pages and the docs, behind the guard. On a `--read-only`
+/// server every write answers 405, allowing the reads.
+fn router(state: Shared) -> Router {
+    let (create, change, note) = if state.read_only {
+        (post(read_only), patch(read_only), post(read_only))
+    } else {
+        (
+            post(experiments::create),
+            patch(experiments::update),
+            post(notes::add),
+        )
+    };
+    let routes: [(&str, MethodRouter<Shared>); 14] = [
+        ("/health", get(health::health)),
+        ("/sync", get(sync::status).post(sync::poke)),
+        ("/experiments", get(experiments::list).merge(create)),
+        ("/experiments/export.csv", get(export::csv)),
+        ("/experiments/{ref}", get(experiments::get).merge(change)),
+        ("/experiments/{ref}/log", get(experiments::log)),
+        ("/experiments/{ref}/similar", get(experiments::similar)),
+        ("/experiments/{ref}/notes", get(notes::list).merge(note)),
+        ("/openapi.json", get(openapi::serve)),
+        ("/", get(page::board)),
+        ("/e/{name}", get(page::story)),
+        ("/assets/xp.css", get(page::css)),
+        ("/assets/xp.js", get(page::js)),
+        ("/assets/index.js", get(page::index)),
+    ];
+    let paths: Vec<&str> = routes.iter().map(|(path, _)| *path).collect();
+    let mut app = Router::new();
+    for (path, route) in routes {
+        app = app.route(path, route);
+    }
+    app.fallback(move |uri: Uri| async move { guard::unrouted(&uri, &paths) })
+        .with_state(state.clone())
+        .merge(docs::routes())
+        .layer(axum::middleware::from_fn_with_state(state, guard::check))
+}
+
+/// A write on a `--read-only` server: 405, allowing the reads (every path that takes a write
+/// takes a read too).
+async fn read_only() -> ApiError {
+    ApiError::NotAllowed {
+        detail: "this server is read-only (started with --read-only)".into(),
+        allow: Some("GET,HEAD".into()),
+    }
 }
 
 /// Answers connections until `stop` resolves, then lets the requests being answered finish

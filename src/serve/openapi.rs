@@ -1,9 +1,12 @@
 //! `/openapi.json`: the OpenAPI 3.1 document, built from the record's field list and the
 //! table of paths below (a test holds the table against the running router).
 
+use axum::Json;
 use serde_json::{Map, Value, json};
 
-use crate::record::fields::{self, FieldKind};
+use crate::export::Column;
+use crate::record::fields;
+use crate::record::schema::{self, NOT_BLANK_PATTERN, WHITE_SPACE};
 use crate::record::{Decision, Status};
 
 /// One operation of the API.
@@ -15,6 +18,8 @@ pub struct Route {
     pub body: Option<&'static str>,
     /// The answer's schema (`None`: CSV).
     pub answer: Option<Value>,
+    /// The headers a success answers with, besides the content type.
+    pub headers: Option<Value>,
     pub query: &'static [&'static str],
     /// Error statuses besides the guard's (400 bad host, 401 token).
     pub errors: &'static [u16],
@@ -33,6 +38,7 @@ pub fn routes() -> Vec<Route> {
             summary: "Health check",
             body: None,
             answer: Some(reference("Health")),
+            headers: None,
             query: &[],
             errors: &[],
             write: false,
@@ -43,6 +49,7 @@ pub fn routes() -> Vec<Route> {
             summary: "Create an experiment (one commit)",
             body: Some("ExperimentCreate"),
             answer: record(),
+            headers: None,
             query: &[],
             errors: write_errors,
             write: true,
@@ -50,10 +57,13 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: "/experiments",
-            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=)",
+            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=, ?owner=, ?q=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true",
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("Experiment") })),
-            query: &["status", "decision", "tag"],
+            headers: Some(
+                json!({ "xp-broken-files": { "description": "how many experiment files break rules and were left out (absent when none); strict=true refuses the list instead", "schema": { "type": "integer", "minimum": 1 } } }),
+            ),
+            query: &["status", "decision", "tag", "owner", "q", "strict"],
             errors: &[409, 422],
             write: false,
         },
@@ -63,7 +73,8 @@ pub fn routes() -> Vec<Route> {
             summary: "All experiments as CSV, the bytes of `xp export`",
             body: None,
             answer: None,
-            query: &["status", "decision", "tag", "excel", "columns"],
+            headers: None,
+            query: &["status", "decision", "tag", "owner", "excel", "columns"],
             errors: &[409, 422],
             write: false,
         },
@@ -73,6 +84,7 @@ pub fn routes() -> Vec<Route> {
             summary: "One experiment by id, slug or unique id prefix",
             body: None,
             answer: record(),
+            headers: None,
             query: &[],
             errors: read_errors,
             write: false,
@@ -83,6 +95,7 @@ pub fn routes() -> Vec<Route> {
             summary: "Change fields, with the status moves of `xp update` (one commit)",
             body: Some("ExperimentUpdate"),
             answer: record(),
+            headers: None,
             query: &[],
             errors: write_errors,
             write: true,
@@ -93,9 +106,21 @@ pub fn routes() -> Vec<Route> {
             summary: "Append a decision-log note; the server stamps `at` (one commit)",
             body: Some("NoteIn"),
             answer: record(),
+            headers: None,
             query: &[],
             errors: write_errors,
             write: true,
+        },
+        Route {
+            method: "get",
+            path: "/experiments/{ref}/notes",
+            summary: "The decision log's entries, oldest first",
+            body: None,
+            answer: Some(json!({ "type": "array", "items": reference("LogEntry") })),
+            headers: None,
+            query: &[],
+            errors: read_errors,
+            write: false,
         },
         Route {
             method: "get",
@@ -103,6 +128,7 @@ pub fn routes() -> Vec<Route> {
             summary: "The decision log beside the commits that added each entry",
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("LogLine") })),
+            headers: None,
             query: &[],
             errors: read_errors,
             write: false,
@@ -124,6 +150,7 @@ pub fn routes() -> Vec<Route> {
                     "additionalProperties": false,
                 },
             })),
+            headers: None,
             query: &[],
             errors: read_errors,
             write: false,
@@ -134,11 +161,43 @@ pub fn routes() -> Vec<Route> {
             summary: "This document",
             body: None,
             answer: Some(json!({ "type": "object" })),
+            headers: None,
             query: &[],
             errors: &[],
             write: false,
         },
     ]
+}
+
+/// The name an operation is known by: `get_experiments__ref_`.
+fn operation_id(route: &Route) -> String {
+    format!(
+        "{}_{}",
+        route.method,
+        route
+            .path
+            .trim_matches('/')
+            .replace(['/', '{', '}', '.'], "_")
+    )
+}
+
+/// The links from a write's answer (an experiment) to every operation on that experiment, by
+/// its id: a client follows them from what it just wrote.
+fn links(routes: &[Route]) -> Value {
+    let links: Map<String, Value> = routes
+        .iter()
+        .filter(|r| r.path.contains("{ref}"))
+        .map(|r| {
+            let id = operation_id(r);
+            let link = json!({
+                "operationId": id,
+                "parameters": { "ref": "$response.body#/id" },
+                "description": format!("{} {} of the experiment answered", r.method.to_uppercase(), r.path),
+            });
+            (id, link)
+        })
+        .collect();
+    Value::Object(links)
 }
 
 fn reference(name: &str) -> Value {
@@ -164,36 +223,12 @@ fn fields() -> Vec<Field> {
         schema: json!({ "type": "array", "items": reference("LogEntry"), "description": "append-only: add to it with POST /experiments/{ref}/notes" }),
         required: false,
     };
-    let table = fields::FIELDS.iter().map(|f| {
-        let (kind, mut schema) = match f.kind {
-            FieldKind::Text => ("string", json!({})),
-            FieldKind::Number => ("number", json!({})),
-            FieldKind::Percent => ("integer", json!({ "minimum": 0, "maximum": 100 })),
-            FieldKind::Enum(words) => {
-                let mut values: Vec<Value> = words.iter().map(|w| Value::from(*w)).collect();
-                if f.nullable {
-                    values.push(Value::Null);
-                }
-                ("string", json!({ "enum": values }))
-            }
-            FieldKind::TextList => ("array", json!({ "items": { "type": "string" } })),
-            FieldKind::Numbers => ("array", json!({ "items": { "type": "number" } })),
-            FieldKind::Results => ("object", crate::record::schema::results_schema()),
-        };
-        schema["type"] = if f.nullable {
-            json!([kind, "null"])
-        } else {
-            json!(kind)
-        };
-        schema["description"] = json!(f.description);
-        if let Some(default) = f.default {
-            schema["default"] = serde_json::from_str(default).unwrap_or_else(|_| json!(default));
-        }
-        Field {
-            name: f.name,
-            schema,
-            required: f.required,
-        }
+    // Each field as `xp schema` describes it: its type, its values, and the constraints the
+    // rules hold it to (a title of 1 to 200 characters, no blank hypothesis or metric).
+    let table = fields::FIELDS.iter().map(|f| Field {
+        name: f.name,
+        schema: schema::field_schema(f),
+        required: f.required,
     });
     std::iter::once(id)
         .chain(table)
@@ -242,11 +277,23 @@ fn schemas() -> Value {
             .collect(),
         "An experiment record, as stored in experiments/<slug>.yaml",
     );
+    // A new experiment starts as draft or running, with an empty log.
+    let starts = |f: &Field| match f.name {
+        "status" => {
+            let mut schema = f.schema.clone();
+            schema["enum"] = json!(["draft", "running"]);
+            schema
+        }
+        fields::DECISION_LOG => {
+            json!({ "type": "array", "maxItems": 0, "description": "a new experiment's log starts empty" })
+        }
+        _ => f.schema.clone(),
+    };
     let create = object(
         fields
             .iter()
             .filter(|f| f.name != "id")
-            .map(|f| (f.name, f.schema.clone()))
+            .map(|f| (f.name, starts(f)))
             .collect(),
         fields
             .iter()
@@ -260,27 +307,34 @@ fn schemas() -> Value {
         .filter(|f| !matches!(f.name, "id" | "decision_log"))
         .map(|f| (f.name, f.schema.clone()))
         .collect();
-    changes.push(("note", json!({ "type": "string", "description": "a note for the decision log (required when killing)" })));
+    changes.push(("note", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "a note for the decision log (required when killing); not blank" })));
     changes.push((
         "force",
         json!({ "type": "boolean", "description": "allow any status move" }),
     ));
-    changes.push(("amend", json!({ "type": "string", "description": "why the plan (hypothesis, metric, baseline, target, direction) changes once the experiment ran; logged" })));
+    changes.push(("amend", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "why the plan (hypothesis, metric, baseline, target, direction) changes once the experiment ran; logged; not blank" })));
     changes.push((
         "who",
         json!({ "type": ["string", "null"], "description": "who the log entry names" }),
     ));
-    let update = object(
+    let mut update = object(
         changes,
         Vec::new(),
         "Fields to change; absent ones stay as they are",
     );
+    // `amend` is the reason for a change of the plan: it comes with a field of the plan.
+    let plan: Vec<Value> = fields::FIELDS
+        .iter()
+        .filter(|f| f.plan)
+        .map(|f| json!({ "required": [f.name] }))
+        .collect();
+    update["dependentSchemas"] = json!({ "amend": { "anyOf": plan } });
     let who = json!({ "type": ["string", "null"] });
     json!({
         "Experiment": experiment,
         "ExperimentCreate": create,
         "ExperimentUpdate": update,
-        "NoteIn": object(vec![("note", json!({ "type": "string" })), ("who", who.clone())], vec!["note"], "A note; `at` is stamped by the server"),
+        "NoteIn": object(vec![("note", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "what happened or was decided; not blank" })), ("who", who.clone())], vec!["note"], "A note; `at` is stamped by the server"),
         "LogEntry": object(vec![("at", json!({ "type": "string", "format": "date-time" })), ("who", who.clone()), ("note", json!({ "type": "string" }))], vec!["at", "who", "note"], "One decision-log entry"),
         "LogLine": {
             "type": "object",
@@ -298,7 +352,7 @@ fn schemas() -> Value {
             },
             "required": ["at", "who", "note", "commit"]
         },
-        "Health": object(vec![("status", json!({ "const": "ok" })), ("merge_driver", json!({ "type": ["boolean", "null"], "description": "this clone merges experiment files with xp's merge driver (`xp init` registers it); null outside git" }))], vec!["status", "merge_driver"], "Health"),
+        "Health": object(vec![("status", json!({ "const": "ok" })), ("merge_driver", json!({ "type": ["boolean", "null"], "description": "this clone merges experiment files with xp's merge driver (`xp init` registers it); null outside git" })), ("branch", json!({ "type": ["string", "null"], "description": "the branch writes are committed to; null on a detached HEAD (writes are refused with 503) and outside git" }))], vec!["status", "merge_driver", "branch"], "Health"),
         "Error": {
             "type": "object",
             "properties": {
@@ -339,7 +393,9 @@ fn describe(status: u16) -> &'static str {
         413 => "The body is over 1 MiB",
         415 => "The body is not application/json",
         422 => "Every broken rule at once",
-        503 => "Git's state forbids writes (a merge in progress, a foreign index.lock)",
+        503 => {
+            "Git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)"
+        }
         _ => "Error",
     }
 }
@@ -349,17 +405,41 @@ fn parameter(name: &str) -> Value {
     let decision: Vec<&str> = Decision::ALL.iter().map(|d| d.as_str()).collect();
     let schema = match name {
         "status" => json!({ "type": "array", "items": { "type": "string", "enum": status } }),
-        "decision" => json!({ "type": "string", "enum": decision }),
+        "decision" => {
+            let mut values = decision.clone();
+            values.push("null");
+            json!({ "type": "string", "enum": values, "description": "`null` keeps the experiments without a decision" })
+        }
+        "owner" => {
+            json!({ "type": "string", "description": "only this owner's experiments (case does not matter)" })
+        }
+        "q" => {
+            json!({ "type": "string", "description": "only the experiments these words find, best first, as `xp search` finds and ranks them" })
+        }
         "excel" => json!({ "type": "boolean", "default": false }),
+        "columns" => {
+            let names: Vec<&str> = Column::all().iter().map(|c| c.name()).collect();
+            let one = format!("{WHITE_SPACE}*({}){WHITE_SPACE}*", names.join("|"));
+            json!({ "type": "string", "pattern": format!("^{one}(,{one})*$"), "description": format!("the columns, in order, each once, separated by commas: {}", names.join(", ")) })
+        }
+        "strict" => {
+            json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })
+        }
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "query", "required": false, "schema": schema, "style": "form", "explode": true })
 }
 
+/// `GET /openapi.json`.
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for route in routes() {
+    let all = routes();
+    for route in &all {
         let mut responses = Map::new();
         let ok = match &route.answer {
             Some(schema) => {
@@ -369,6 +449,13 @@ pub fn document() -> Value {
                 json!({ "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } })
             }
         };
+        let mut ok = ok;
+        if let Some(headers) = &route.headers {
+            ok["headers"] = headers.clone();
+        }
+        if route.write && route.answer == Some(reference("Experiment")) {
+            ok["links"] = links(&all);
+        }
         responses.insert("200".into(), ok);
         for &status in route.errors.iter().chain(&[400u16, 401]) {
             let schema = if status == 422 {
@@ -387,7 +474,7 @@ pub fn document() -> Value {
         }
         let mut operation = json!({
             "summary": route.summary,
-            "operationId": format!("{}_{}", route.method, route.path.trim_matches('/').replace(['/', '{', '}', '.'], "_")),
+            "operationId": operation_id(route),
             "parameters": parameters,
             "responses": responses,
         });

@@ -1,35 +1,27 @@
 //! The board at `/` and each experiment's story at `/e/{name}`, with their assets, as the
-//! page module renders them; every answer carries the page's security headers.
+//! page module renders them; every answer carries the page's security headers, and an error
+//! is a page too.
 
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
-use crate::error::Error;
 use crate::ops;
-use crate::ops::workspace::Workspace;
+use crate::ops::read::Filter;
 use crate::page::{self, Context, Mode};
-use crate::serve::api::{self, Blame};
-use crate::serve::state::{Shared, State as Server};
+use crate::serve::error::ApiError;
+use crate::serve::extract::Ref;
+use crate::serve::state::{Shared, blocking};
 
-/// The page routes; the server merges them under its guard.
-pub fn router(state: Shared) -> Router {
-    Router::new()
-        .route("/", get(board))
-        .route("/e/{name}", get(story))
-        .route(
-            "/assets/xp.css",
-            get(|| async { asset("text/css; charset=utf-8", page::CSS) }),
-        )
-        .route(
-            "/assets/xp.js",
-            get(|| async { asset("text/javascript; charset=utf-8", page::JS) }),
-        )
-        .route("/assets/index.js", get(index))
-        .with_state(state)
+/// `/assets/xp.css`: the style sheet.
+pub async fn css() -> Response {
+    asset("text/css; charset=utf-8", page::CSS)
+}
+
+/// `/assets/xp.js`: the script that narrows the board as you type.
+pub async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", page::JS)
 }
 
 /// The headers every page answer carries: the policy, no sniffing, no framing.
@@ -52,7 +44,7 @@ fn secure(mut res: Response) -> Response {
     res
 }
 
-fn asset(kind: &'static str, text: &'static str) -> Response {
+fn asset(kind: &'static str, text: impl IntoResponse) -> Response {
     secure(([(header::CONTENT_TYPE, kind)], text).into_response())
 }
 
@@ -67,101 +59,67 @@ fn html(status: StatusCode, text: String) -> Response {
     )
 }
 
-/// An error as a page: the status the API would give, the message in words.
-fn error_page(e: &Error) -> Response {
-    let status = api::error(e, Blame::Read).status();
-    html(status, page::problem(status.as_u16(), &e.to_string()))
-}
-
-fn context(st: &Server, ws: &Workspace) -> Context {
-    Context {
-        mode: Mode::Served,
-        as_of: Some(ws.env.now()),
-        forge: ws
-            .repo
-            .as_ref()
-            .and_then(|r| r.config_value("remote.origin.url"))
-            .and_then(|url| page::Forge::from_remote(&url)),
-        writable: !st.read_only,
+/// A page, or the error as one: the status the API would give, the message in words.
+fn answer(result: Result<String, ApiError>) -> Response {
+    match result {
+        Ok(text) => html(StatusCode::OK, text),
+        Err(e) => {
+            let status = e.status();
+            html(status, page::problem(status.as_u16(), &e.message()))
+        }
     }
 }
 
-async fn blocking(
-    state: Shared,
-    work: impl FnOnce(&Server) -> Response + Send + 'static,
-) -> Response {
-    match tokio::task::spawn_blocking(move || work(&state)).await {
-        Ok(res) => res,
-        Err(_) => html(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            page::problem(500, "the request failed inside the server"),
-        ),
-    }
-}
-
-async fn board(
+/// The board at `/`, filtered and paged by its plain GET form.
+pub async fn board(
     State(state): State<Shared>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     // A query string that does not parse shows the whole board.
     let pairs = query.map(|Query(p)| p).unwrap_or_default();
-    blocking(state, move |st| {
-        let query = page::Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let result = st.workspace().and_then(|ws| {
-            let all = st.cache.load_all(&ws)?;
-            let listing = ops::read::listing(all, &ops::read::Filter::default());
-            Ok(page::board(
-                &listing.found,
-                listing.broken,
-                &query,
-                &context(st, &ws),
+    answer(
+        blocking(state, move |st| {
+            let query =
+                page::Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let ws = st.workspace()?;
+            let listing = ops::read::listing(st.cache.load_all(&ws)?, &Filter::default());
+            let ctx = Context::new(&ws, Mode::Served, !st.read_only);
+            Ok(page::board(&listing.found, listing.broken, &query, &ctx))
+        })
+        .await,
+    )
+}
+
+/// The board's search index, as a script.
+pub async fn index(State(state): State<Shared>) -> Response {
+    let script = blocking(state, move |st| {
+        let ws = st.workspace()?;
+        let listing = ops::read::listing(st.cache.load_all(&ws)?, &Filter::default());
+        let ctx = Context::new(&ws, Mode::Served, !st.read_only);
+        Ok(page::index_js(&listing.found, &ctx))
+    })
+    .await;
+    match script {
+        Ok(text) => asset("text/javascript; charset=utf-8", text),
+        Err(e) => answer(Err(e)),
+    }
+}
+
+/// One experiment's story at `/e/{name}`; a name is a slug or an id, never a path.
+pub async fn story(State(state): State<Shared>, name: Result<Ref, ApiError>) -> Response {
+    let Ref(name) = match name {
+        Ok(name) => name,
+        Err(e) => return answer(Err(e)),
+    };
+    answer(
+        blocking(state, move |st| {
+            let ws = st.workspace()?;
+            let history = ops::log::log(&ws, &name)?;
+            Ok(page::story(
+                &history,
+                &Context::new(&ws, Mode::Served, !st.read_only),
             ))
-        });
-        match result {
-            Ok(text) => html(StatusCode::OK, text),
-            Err(e) => error_page(&e),
-        }
-    })
-    .await
-}
-
-async fn index(State(state): State<Shared>) -> Response {
-    blocking(state, move |st| {
-        let result = st.workspace().and_then(|ws| {
-            let all = st.cache.load_all(&ws)?;
-            let listing = ops::read::listing(all, &ops::read::Filter::default());
-            Ok(page::index_js(&listing.found, &context(st, &ws)))
-        });
-        match result {
-            Ok(text) => secure(
-                (
-                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-                    text,
-                )
-                    .into_response(),
-            ),
-            Err(e) => error_page(&e),
-        }
-    })
-    .await
-}
-
-async fn story(State(state): State<Shared>, Path(name): Path<String>) -> Response {
-    blocking(state, move |st| {
-        // A name is a slug or an id, never a path.
-        if name.contains(['/', '\\', '\0']) || name.ends_with(".yaml") || name.ends_with(".yml") {
-            return html(
-                StatusCode::NOT_FOUND,
-                page::problem(404, &format!("no experiment matches `{name}`")),
-            );
-        }
-        let result = st
-            .workspace()
-            .and_then(|ws| Ok((ops::log::log(&ws, &name)?, context(st, &ws))));
-        match result {
-            Ok((history, ctx)) => html(StatusCode::OK, page::story(&history, &ctx)),
-            Err(e) => error_page(&e),
-        }
-    })
-    .await
+        })
+        .await,
+    )
 }

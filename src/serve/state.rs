@@ -1,12 +1,18 @@
-//! What every request of a running server shares.
+//! What every request of a running server shares, and the one way a handler runs blocking
+//! work (files, git) off the async threads.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
 
 use crate::env::Env;
 use crate::error::Error;
+use crate::ops::syncer::Syncer;
 use crate::ops::workspace::Workspace;
 use crate::serve::cache::Cache;
+use crate::serve::error::ApiError;
 
 /// Largest request body read, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -20,13 +26,47 @@ pub(crate) struct State {
     /// Lower-case host names the `Host` header may carry.
     pub hosts: Vec<String>,
     pub cache: Cache,
+    /// The root of the work tree (the working directory outside git): answers name paths
+    /// relative to it, never where the server's files are.
+    pub root: PathBuf,
+    /// With `--sync`: the worker that keeps the clone in step with the team's remote.
+    pub syncer: Option<Syncer>,
 }
 
 pub(crate) type Shared = Arc<State>;
+
+/// A read older than this asks the sync worker for a fetch (and is answered at once, from
+/// what is here).
+pub const FRESH: Duration = Duration::from_secs(5);
 
 impl State {
     /// Opens the workspace for one request (cheap: a repository discovery; see the benchmark).
     pub fn workspace(&self) -> Result<Workspace, Error> {
         Workspace::open(&self.env, self.dir.as_deref())
     }
+
+    /// Before a read: asks the sync worker for a fetch when the last one is old; never waits.
+    pub fn fresh(&self) {
+        if let Some(syncer) = &self.syncer {
+            syncer.poke_if_older(FRESH);
+        }
+    }
+}
+
+/// Runs `work` on a blocking thread; its error becomes the answer, with the paths it names
+/// relative to the repository.
+pub(crate) async fn blocking<T: Send + 'static>(
+    state: Shared,
+    work: impl FnOnce(&State) -> Result<T, Error> + Send + 'static,
+) -> Result<T, ApiError> {
+    let done = tokio::task::spawn_blocking(move || {
+        work(&state).map_err(|e| ApiError::from(e).relative_to(&state.root))
+    })
+    .await;
+    done.unwrap_or_else(|_| {
+        Err(ApiError::Detail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the request failed inside the server".into(),
+        ))
+    })
 }

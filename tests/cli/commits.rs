@@ -120,6 +120,26 @@ fn a_hand_edit_in_the_work_tree_is_committed_with_the_change() {
         env.git(&["show", &format!("HEAD:{file}")])
             .contains("confidence: 7  # by hand")
     );
+    // The body lists every field the commit changes: the hand-edited one too.
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%B"]).trim_end(),
+        format!(
+            "xp: note on homepage-cta-color\n\nconfidence: 0 -> 7\n\nx\n\nExperiment-Id: {}",
+            env.record(file).id
+        )
+    );
+    // An update lists its own fields and the hand-edited ones, each from HEAD's value.
+    env.write(
+        file,
+        &env.read(file)
+            .replace("learning: null", "learning: WIP do not publish"),
+    );
+    env.ok(&["update", "homepage-cta-color", "--confidence", "9"]);
+    let body = env.git(&["log", "-1", "--format=%b"]);
+    assert!(
+        body.starts_with("confidence: 7 -> 9\nlearning: null -> WIP do not publish\n"),
+        "{body}"
+    );
 }
 
 #[test]

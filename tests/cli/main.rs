@@ -4,7 +4,9 @@
 
 mod server;
 mod support;
+mod team;
 
+mod answers;
 mod commits;
 mod concurrency;
 mod crashes;
@@ -33,4 +35,5 @@ mod serve;
 mod snapshots;
 mod states;
 mod sync;
+mod teamserver;
 mod toolbox;

@@ -46,7 +46,7 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
     server.get("/health").expect(200);
     assert_eq!(
         server.get("/health").json(),
-        json!({"status": "ok", "merge_driver": true})
+        json!({"status": "ok", "merge_driver": true, "branch": "main"})
     );
 
     let created = server.post("/experiments", cta()).expect(200).json();
@@ -187,6 +187,14 @@ fn the_origin_readmes_requests_answer_as_the_origin_did_and_each_write_is_a_comm
     assert!(last.starts_with("Test User <test@example.com>\n"), "{last}");
     assert!(last.contains(&format!("Experiment-Id: {id}")), "{last}");
 
+    // The notes alone, as the record holds them.
+    assert_eq!(
+        server
+            .get("/experiments/homepage-cta-color/notes")
+            .expect(200)
+            .json(),
+        amended["decision_log"]
+    );
     // The log beside its commits, as `xp log --format json`.
     let log = server
         .get("/experiments/homepage-cta-color/log")
@@ -385,11 +393,19 @@ fn every_status_code_answers_as_fastapi_would() {
         .post("/experiments/first/notes", json!({"note": "blocked"}))
         .expect(503)
         .json();
-    assert!(
-        locked["detail"].as_str().unwrap().contains("index.lock"),
+    // The lock is named from the repository's root: an answer never says where the
+    // server's files are.
+    assert_eq!(
+        locked["detail"], ".git/index.lock exists: another git process is running",
         "{locked}"
     );
-    assert!(locked["hint"].is_string(), "{locked}");
+    let hint = locked["hint"].as_str().unwrap();
+    assert!(hint.ends_with("remove .git/index.lock"), "{locked}");
+    let root = env.root.canonicalize().unwrap();
+    assert!(
+        !locked.to_string().contains(root.to_str().unwrap()),
+        "{locked}"
+    );
     std::fs::remove_file(env.path(".git/index.lock")).unwrap();
     assert_eq!(
         env.git(&["rev-parse", "HEAD"]),
@@ -399,6 +415,264 @@ fn every_status_code_answers_as_fastapi_would() {
 
     // Nothing above was written.
     assert_eq!(subjects(&env), ["two records", "init"]);
+    assert!(env.git(&["status", "--porcelain"]).is_empty());
+}
+
+/// A path with a trailing slash is redirected (307, which keeps the method and body) to the
+/// route without it, as FastAPI does; a path no route takes either way stays 404.
+#[test]
+fn a_trailing_slash_is_redirected_to_the_route_as_fastapi_does() {
+    let (env, server) = served(&[]);
+    env.new_cta();
+    let before = env.commit_count();
+    for (path, to) in [
+        ("/experiments/", "/experiments"),
+        ("/experiments/?status=draft", "/experiments?status=draft"),
+        (
+            "/experiments/homepage-cta-color/",
+            "/experiments/homepage-cta-color",
+        ),
+        ("/health/", "/health"),
+    ] {
+        let moved = server.get(path).expect(307);
+        assert_eq!(moved.header("location"), Some(to), "{path}");
+        server.get(to).expect(200);
+    }
+    let post = server
+        .post(
+            "/experiments/homepage-cta-color/notes/",
+            json!({"note": "x"}),
+        )
+        .expect(307);
+    assert_eq!(
+        post.header("location"),
+        Some("/experiments/homepage-cta-color/notes")
+    );
+    assert_eq!(env.commit_count(), before, "a redirect writes nothing");
+    server.get("/nope/").expect(404);
+    server.get("//evil.example/").expect(404);
+}
+
+/// JSON bodies: a byte-order mark is accepted, as the origin accepted it; a key given twice is
+/// refused naming the key, as a record's YAML refuses it; half a surrogate pair is said as such.
+#[test]
+fn json_bodies_are_read_as_the_origin_read_them_and_in_plain_words() {
+    let (env, server) = served(&[]);
+    let headers = [
+        ("Host", server.addr.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(cta().to_string().as_bytes());
+    let created = server
+        .raw("POST", "/experiments", &headers, &with_bom)
+        .expect(200)
+        .json();
+    assert_eq!(created["title"], "Homepage CTA Color");
+    let before = env.commit_count();
+
+    let twice = server
+        .raw(
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            &headers,
+            br#"{"note": "keep", "note": "lose"}"#,
+        )
+        .expect(422)
+        .json();
+    assert_eq!(
+        twice["detail"][0]["loc"],
+        json!(["body", "note"]),
+        "{twice}"
+    );
+    assert!(
+        twice["detail"][0]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("`note` is given twice"),
+        "{twice}"
+    );
+    let half = server
+        .raw(
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            &headers,
+            br#"{"note": "\ud800"}"#,
+        )
+        .expect(422)
+        .json();
+    let said = half["detail"][0]["msg"].as_str().unwrap();
+    assert!(
+        said.contains(r"`\ud800`") && said.contains("half of a UTF-16 surrogate pair"),
+        "{half}"
+    );
+    assert_eq!(env.commit_count(), before, "nothing was written");
+}
+
+/// A list with items of the wrong type has a problem per item, each at its index.
+#[test]
+fn each_bad_item_of_a_list_is_its_own_problem_at_its_index() {
+    let (env, server) = served(&[]);
+    let mut payload = cta();
+    payload["tags"] = json!(["ok", 1, true]);
+    let created = server.post("/experiments", payload).expect(422).json();
+    env.new_cta();
+    let changed = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"tags": ["ok", 1, true]}),
+        )
+        .expect(422)
+        .json();
+    for answer in [created, changed] {
+        let detail = answer["detail"].as_array().unwrap();
+        let places: Vec<(&Value, &Value)> =
+            detail.iter().map(|d| (&d["loc"], &d["input"])).collect();
+        assert_eq!(
+            places,
+            [
+                (&json!(["body", "tags", 1]), &json!(1)),
+                (&json!(["body", "tags", 2]), &json!(true)),
+            ],
+            "{answer}"
+        );
+        assert!(
+            detail[0]["msg"].as_str().unwrap().contains("`tags[1]`"),
+            "{answer}"
+        );
+    }
+}
+
+/// The listing filters by owner, by words (as `xp search` finds and ranks them), and keeps the
+/// undecided with `decision=null`.
+#[test]
+fn the_listing_filters_by_owner_words_and_no_decision() {
+    let (env, server) = served(&[]);
+    let make = |title: &str, hypothesis: &str, owner: &str| {
+        let mut payload = cta();
+        payload["title"] = json!(title);
+        payload["hypothesis"] = json!(hypothesis);
+        payload["owner"] = json!(owner);
+        server.post("/experiments", payload).expect(200);
+    };
+    make(
+        "Green checkout button",
+        "A green button lifts checkout",
+        "alice",
+    );
+    make("Checkout in one page", "One page beats three", "bob");
+    make("Pricing toggle", "Annual prices first", "Alice");
+    server
+        .patch(
+            "/experiments/pricing-toggle",
+            json!({"status": "running", "decision": "iterate"}),
+        )
+        .expect(200);
+    let titles = |path: &str| -> Vec<String> {
+        server
+            .get(path)
+            .expect(200)
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles("/experiments?owner=alice"),
+        ["Green checkout button", "Pricing toggle"]
+    );
+    assert_eq!(titles("/experiments?owner=nobody"), Vec::<String>::new());
+    assert_eq!(titles("/experiments?owner="), titles("/experiments"));
+    assert_eq!(
+        titles("/experiments?decision=null"),
+        ["Checkout in one page", "Green checkout button"]
+    );
+    assert_eq!(titles("/experiments?decision=iterate"), ["Pricing toggle"]);
+    // Words, best first, as `xp search` finds and ranks them: here in the title and the
+    // hypothesis beats in the title alone.
+    assert_eq!(
+        titles("/experiments?q=checkouts"),
+        ["Green checkout button", "Checkout in one page"]
+    );
+    let cli = env.ok(&["search", "checkouts", "--format", "json"]);
+    let cli: Vec<String> = serde_json::from_str::<Value>(&cli)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles("/experiments?q=checkouts"), cli);
+    assert_eq!(
+        titles("/experiments?q=green&owner=bob"),
+        Vec::<String>::new()
+    );
+    assert_eq!(titles("/experiments?q=the"), Vec::<String>::new());
+    assert_eq!(titles("/experiments?q=%21%21"), Vec::<String>::new());
+    // The export takes the same filters, but for the words.
+    let csv = server
+        .get("/experiments/export.csv?owner=bob&decision=null")
+        .expect(200)
+        .text();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
+/// The entries the server writes on its own (a status move, on a create or a PATCH) name the
+/// request's `who`, and nobody without one, as the origin's notes did; the commit's author is
+/// the server's git identity either way.
+#[test]
+fn entries_the_server_writes_name_the_requests_who_and_else_nobody() {
+    let (env, server) = served(&[]);
+    let mut running = cta();
+    running["status"] = json!("running");
+    let created = server.post("/experiments", running).expect(200).json();
+    assert_eq!(
+        created["decision_log"],
+        json!([{"at": "2026-02-22T18:30:00.000Z", "who": null, "note": "status: draft -> running"}])
+    );
+    let stopped = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"status": "killed", "note": "no lift"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(stopped["decision_log"][1]["who"], Value::Null);
+    let named = server
+        .patch(
+            "/experiments/homepage-cta-color",
+            json!({"status": "draft", "who": "bob"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(named["decision_log"][2]["who"], "bob");
+    assert_eq!(
+        env.git(&["log", "-3", "--format=%an"]),
+        "Test User\nTest User\nTest User\n"
+    );
+}
+
+/// A note may hold any character, NUL included: the record keeps it, and the commit message
+/// (which cannot hold a NUL) says it escaped, as a terminal shows it (`\0`).
+#[test]
+fn a_nul_in_a_note_is_kept_in_the_record_and_said_in_the_commit() {
+    let (env, server) = served(&[]);
+    server.post("/experiments", cta()).expect(200);
+    let noted = server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "\u{0}\u{fd}a"}),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(noted["decision_log"][0]["note"], "\u{0}\u{fd}a");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%b"]).lines().next(),
+        Some("\\0\u{fd}a")
+    );
+    assert_eq!(env.xp(&["check"]).code, 0);
     assert!(env.git(&["status", "--porcelain"]).is_empty());
 }
 
@@ -506,6 +780,16 @@ fn the_cli_and_the_server_see_one_truth_and_no_change_is_served_stale() {
     assert_eq!(broken.header("xp-broken-files"), Some("1"));
     assert_eq!(broken.json(), json!([]));
     server.get("/experiments/export.csv").expect(409);
+    // A client that must not miss a record asks for all or nothing, as the export is.
+    let strict = server.get("/experiments?strict=true").expect(409).json();
+    assert_eq!(strict["problems"][0]["path"], rel, "{strict}");
+    assert_eq!(strict["problems"][0]["rule"], "wrong-type", "{strict}");
+    assert!(
+        strict["hint"].as_str().unwrap().contains("xp check"),
+        "{strict}"
+    );
+    server.get("/experiments?strict=maybe").expect(422);
+    assert_eq!(server.get("/experiments?strict=false").json(), json!([]));
     let refused = server
         .post(
             "/experiments/homepage-cta-color/notes",
@@ -514,6 +798,158 @@ fn the_cli_and_the_server_see_one_truth_and_no_change_is_served_stale() {
         .expect(409)
         .json();
     assert_eq!(refused["problems"][0]["rule"], "wrong-type");
+    // Mended, the strict list is the whole list, without the header.
+    env.write(rel, &text);
+    let whole = server.get("/experiments?strict=true").expect(200);
+    assert_eq!(whole.header("xp-broken-files"), None);
+    assert_eq!(whole.json().as_array().unwrap().len(), 1);
+}
+
+/// A person's edit of a record, not committed, is never committed under the server's name:
+/// a write to that record is refused with what to do, and nothing changes.
+#[test]
+fn a_hand_edit_not_committed_is_refused_not_committed_by_the_server() {
+    let (env, server) = served(&[]);
+    env.new_cta();
+    let file = "experiments/homepage-cta-color.yaml";
+    let edited = env
+        .read(file)
+        .replace("learning: null", "learning: WIP do not publish");
+    env.write(file, &edited);
+    let head = env.git(&["rev-parse", "HEAD"]);
+    for (method, path, body) in [
+        (
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        ),
+        (
+            "PATCH",
+            "/experiments/homepage-cta-color",
+            json!({"confidence": 5}),
+        ),
+    ] {
+        let refused = server.send(method, path, Some(&body)).expect(409).json();
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(file) && detail.contains("not committed (learning)"),
+            "{refused}"
+        );
+        let hint = refused["hint"].as_str().unwrap();
+        assert!(
+            hint.contains(&format!("git commit {file}")) && hint.contains("git restore"),
+            "{refused}"
+        );
+    }
+    // Staged, it is still someone's edit.
+    env.git(&["add", file]);
+    server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        )
+        .expect(409);
+    assert_eq!(
+        env.git(&["rev-parse", "HEAD"]),
+        head,
+        "nothing was committed"
+    );
+    assert_eq!(env.read(file), edited, "the edit is as it was");
+    // Once it is committed, the server writes again.
+    env.git(&["commit", "-qm", "learning by hand"]);
+    server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        )
+        .expect(200);
+    // A record never committed is someone's too.
+    env.write(
+        "experiments/mine.yaml",
+        &env.read(file)
+            .replace("Homepage CTA Color", "Mine")
+            .replace(&env.record(file).id, "0b7e7a52-7a3d-4f5e-8b1c-2d3e4f5a6b7c"),
+    );
+    let refused = server
+        .post("/experiments/mine/notes", json!({"note": "x"}))
+        .expect(409)
+        .json();
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("was never committed"),
+        "{refused}"
+    );
+}
+
+/// On a detached HEAD the server's commits would be on no branch: gone from the board after
+/// `git checkout main`, or landing on whatever branch is checked out next. It refuses writes
+/// there, and says where writes go in `/health` and on the board.
+#[test]
+fn writes_on_a_detached_head_are_refused_and_the_branch_is_said() {
+    let (env, server) = served(&[]);
+    env.new_cta();
+    let board = server.get("/").expect(200).text();
+    assert!(
+        board.contains("Writes go to branch <code>main</code>"),
+        "{board}"
+    );
+    env.git(&["checkout", "-q", "--detach"]);
+    let head = env.git(&["rev-parse", "HEAD"]);
+    assert_eq!(server.get("/health").json()["branch"], Value::Null);
+    for (method, path, body) in [
+        ("POST", "/experiments", cta()),
+        (
+            "POST",
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        ),
+        (
+            "PATCH",
+            "/experiments/homepage-cta-color",
+            json!({"confidence": 5}),
+        ),
+    ] {
+        let refused = server.send(method, path, Some(&body)).expect(503).json();
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("HEAD is detached")
+                && refused["hint"].as_str().unwrap().contains("git switch"),
+            "{refused}"
+        );
+    }
+    assert_eq!(
+        env.git(&["rev-parse", "HEAD"]),
+        head,
+        "nothing was committed"
+    );
+    assert!(env.git(&["status", "--porcelain"]).is_empty());
+    let board = server.get("/").expect(200).text();
+    assert!(
+        board.contains("HEAD is detached: writes are refused"),
+        "{board}"
+    );
+    let story = server.get("/e/homepage-cta-color").expect(200).text();
+    assert!(!story.contains("data-form"), "no forms that would fail");
+    // Back on a branch, writes land there.
+    env.git(&["switch", "-q", "-c", "feat/a"]);
+    assert_eq!(server.get("/health").json()["branch"], "feat/a");
+    server
+        .post(
+            "/experiments/homepage-cta-color/notes",
+            json!({"note": "x"}),
+        )
+        .expect(200);
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s", "feat/a"]).trim(),
+        "xp: note on homepage-cta-color"
+    );
+    // The command line keeps working on a detached HEAD, as git does.
+    env.git(&["checkout", "-q", "--detach"]);
+    env.ok(&["note", "homepage-cta-color", "from the terminal"]);
 }
 
 #[test]
@@ -546,17 +982,31 @@ fn protections_keep_other_sites_and_other_machines_out() {
             .expect(200);
     }
     {
-        let server = Server::start(&env, &["--token", "s3cret"]);
+        let secret = "s3cret-s3cret-s3cret";
+        let server = Server::start(&env, &["--token", secret]);
         server.get("/health").expect(401);
         let wrong = server.raw(
             "GET",
             "/experiments",
-            &[("Host", &server.addr), ("Authorization", "Bearer s3cres")],
+            &[
+                ("Host", &server.addr),
+                ("Authorization", "Bearer s3cret-s3cret-s3cres"),
+            ],
             b"",
         );
         assert_eq!(wrong.status, 401);
         assert_eq!(wrong.header("www-authenticate"), Some("Bearer"));
-        let server = server.with_token("s3cret");
+        // The scheme's name is case-insensitive, as HTTP says.
+        let lower = format!("bearer {secret}");
+        server
+            .raw(
+                "GET",
+                "/health",
+                &[("Host", &server.addr), ("Authorization", &lower)],
+                b"",
+            )
+            .expect(200);
+        let server = server.with_token(secret);
         server.get("/health").expect(200);
         server.post("/experiments", cta()).expect(200);
         // Swagger UI's page and the document are the same for every xp; they need no token.
@@ -579,11 +1029,27 @@ fn protections_keep_other_sites_and_other_machines_out() {
             "2",
         ]);
         let mut env2 = TestEnv::repo();
-        env2.vars.push(("XP_TOKEN".into(), "from-env".into()));
+        env2.vars
+            .push(("XP_TOKEN".into(), "from-the-environment".into()));
         env2.ok(&["init"]);
-        let server = Server::start(&env2, &[]).with_token("from-env");
+        let server = Server::start(&env2, &[]).with_token("from-the-environment");
         server.get("/health").expect(200);
-        server.with_token("other").get("/health").expect(401);
+        server
+            .with_token("other-than-the-environment")
+            .get("/health")
+            .expect(401);
+    }
+    // A token short enough to guess is refused at start, with how to make one.
+    for short in ["t", "fifteen-chars-x"] {
+        let refused = finished(env.xp_cmd(&["serve", "--port", "0", "--token", short]));
+        assert_eq!(refused.code, 1, "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("at least 16")
+                && refused.stderr.contains("openssl rand -hex 16"),
+            "{}",
+            refused.stderr
+        );
+        assert!(refused.stdout.is_empty());
     }
     {
         let server = Server::start(&env, &["--read-only"]);
@@ -593,9 +1059,21 @@ fn protections_keep_other_sites_and_other_machines_out() {
         server
             .patch("/experiments/t", json!({"confidence": 5}))
             .expect(405);
-        server
-            .post("/experiments/t/notes", json!({"note": "x"}))
-            .expect(405);
+        // Every refused write names the methods the path still takes.
+        for (method, path) in [
+            ("POST", "/experiments"),
+            ("PATCH", "/experiments/t"),
+            ("POST", "/experiments/t/notes"),
+        ] {
+            let refused = server
+                .send(method, path, Some(&json!({"note": "x"})))
+                .expect(405);
+            assert_eq!(refused.header("allow"), Some("GET,HEAD"), "{method} {path}");
+        }
+        assert_eq!(
+            server.get("/experiments/t/notes").expect(200).json(),
+            json!([])
+        );
     }
     // Another address than loopback without a token is refused at start, saying how to set one.
     let refused = env.xp(&["serve", "--host", "0.0.0.0", "--port", "0"]);
@@ -749,6 +1227,14 @@ impl Published {
         if path == "/" || path.starts_with("/e/") || path.starts_with("/assets/") {
             return Ok(());
         }
+        if answer.status == 307 {
+            // A trailing slash leads to a documented path without it.
+            let to = answer.header("location").unwrap_or_default();
+            let to = to.split('?').next().unwrap_or_default();
+            let fits = path.strip_suffix('/') == Some(to)
+                && (self.template(to).is_some() || to == "/" || to.starts_with("/e/"));
+            return fits.then_some(()).ok_or_else(said);
+        }
         let Some(template) = self.template(path) else {
             return (answer.status == 404).then_some(()).ok_or_else(said);
         };
@@ -823,6 +1309,20 @@ fn the_openapi_document_is_valid_and_matches_the_router() {
     if let Err(e) = schemas.validate(&doc, index) {
         panic!("not valid OpenAPI 3.1: {e:#}");
     }
+    // What a careful client needs to know of the listing is in the document.
+    let listing = &doc["paths"]["/experiments"]["get"];
+    assert!(
+        listing["responses"]["200"]["headers"]["xp-broken-files"].is_object(),
+        "{listing}"
+    );
+    assert!(
+        listing["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "strict"),
+        "{listing}"
+    );
     // The validator can fail: a document without `info` is refused.
     let mut broken = doc.clone();
     broken.as_object_mut().unwrap().remove("info");
@@ -911,6 +1411,117 @@ fn the_openapi_document_is_valid_and_matches_the_router() {
         .json();
     component("HTTPValidationError", &invalid).unwrap();
     assert!(component("Experiment", &json!({"id": 1})).is_err());
+
+    // The constraints the server enforces are in the document, and agree with the server:
+    // what the document refuses, the server refuses, and the other way round.
+    let mut body = cta();
+    for (title, ok) in [
+        (" ", false),
+        ("", false),
+        ("x", true),
+        (" padded ", true),
+        ("\u{a0}", false),
+        ("\u{feff}", true),
+    ] {
+        body["title"] = json!(title);
+        assert_eq!(
+            component("ExperimentCreate", &body).is_ok(),
+            ok,
+            "document, title {title:?}"
+        );
+        let answer = server.post("/experiments", body.clone());
+        assert_eq!(
+            answer.status == 200,
+            ok,
+            "server, title {title:?}: {}",
+            answer.text()
+        );
+    }
+    body["title"] = json!("x".repeat(201));
+    assert!(component("ExperimentCreate", &body).is_err());
+    server.post("/experiments", body.clone()).expect(422);
+    body["title"] = json!(format!(" {} ", "y".repeat(200)));
+    component("ExperimentCreate", &body).unwrap();
+    for note in ["", " \n\t"] {
+        assert!(component("NoteIn", &json!({ "note": note })).is_err());
+        assert!(component("ExperimentUpdate", &json!({ "note": note })).is_err());
+        server
+            .post(
+                "/experiments/homepage-cta-color/notes",
+                json!({ "note": note }),
+            )
+            .expect(422);
+    }
+    component("NoteIn", &json!({"note": "ok"})).unwrap();
+    // A new experiment starts as draft or running; `amend` comes with a field of the plan.
+    let mut completed = cta();
+    completed["status"] = json!("completed");
+    assert!(component("ExperimentCreate", &completed).is_err());
+    server.post("/experiments", completed).expect(422);
+    assert!(component("ExperimentUpdate", &json!({"amend": "why"})).is_err());
+    server
+        .patch("/experiments/homepage-cta-color", json!({"amend": "why"}))
+        .expect(422);
+    component("ExperimentUpdate", &json!({"amend": "why", "target": 4})).unwrap();
+    let columns = doc["paths"]["/experiments/export.csv"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "columns")
+        .unwrap()["schema"]
+        .clone();
+    let mut c = boon::Compiler::new();
+    let mut s = boon::Schemas::new();
+    c.add_resource("urn:xp:columns", columns).unwrap();
+    let columns = c.compile("urn:xp:columns", &mut s).unwrap();
+    for (value, ok) in [
+        ("", false),
+        (" ", false),
+        ("id, title", true),
+        ("bogus", false),
+    ] {
+        assert_eq!(
+            s.validate(&json!(value), columns).is_ok(),
+            ok,
+            "columns={value:?}"
+        );
+        let answer = server.get(&format!(
+            "/experiments/export.csv?columns={}",
+            value.replace(' ', "%20")
+        ));
+        assert_eq!(
+            answer.status == 200,
+            ok,
+            "columns={value:?}: {}",
+            answer.text()
+        );
+    }
+
+    // A client that created an experiment follows links to it, by its id.
+    let operations: Vec<&str> = paths
+        .values()
+        .flat_map(|ops| ops.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for (path, method) in [
+        ("/experiments", "post"),
+        ("/experiments/{ref}", "patch"),
+        ("/experiments/{ref}/notes", "post"),
+    ] {
+        let links = doc["paths"][path][method]["responses"]["200"]["links"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no links from {method} {path}"));
+        for wanted in [
+            "get_experiments__ref_",
+            "patch_experiments__ref_",
+            "post_experiments__ref__notes",
+            "get_experiments__ref__log",
+        ] {
+            let link = &links[wanted];
+            assert!(operations.contains(&link["operationId"].as_str().unwrap()));
+            assert_eq!(link["parameters"]["ref"], "$response.body#/id");
+        }
+    }
 }
 
 mod hostile {
@@ -1367,7 +1978,7 @@ fn bind_errors_say_what_is_wrong_and_what_to_do() {
         "--port",
         "0",
         "--token",
-        "t",
+        "a-token-long-enough-to-guard",
     ]));
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
@@ -1416,7 +2027,7 @@ fn a_server_without_the_merge_driver_says_so() {
     };
     assert_eq!(
         server.get("/health").expect(200).json(),
-        json!({"status": "ok", "merge_driver": false})
+        json!({"status": "ok", "merge_driver": false, "branch": "main"})
     );
     server.post("/experiments", cta()).expect(200);
     let mut server = server;

@@ -1,0 +1,142 @@
+//! `/experiments` and `/experiments/{ref}`: list, create, read, change, and each one's log and
+//! look-alikes, each one operation of [`crate::ops`].
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::ops;
+use crate::ops::create::Source;
+use crate::ops::log::Line;
+use crate::ops::note::Who;
+use crate::record::Record;
+use crate::serve::body;
+use crate::serve::error::{ApiError, Blame};
+use crate::serve::extract::{JsonBody, Ref};
+use crate::serve::query::ListQuery;
+use crate::serve::state::{Shared, blocking};
+use crate::serve::write::{SERVER, Written, write};
+
+/// The records a listing keeps, and how many files break rules (said in `xp-broken-files`).
+pub struct Listed {
+    records: Vec<Record>,
+    broken: usize,
+}
+
+impl IntoResponse for Listed {
+    fn into_response(self) -> Response {
+        let mut res = Json(self.records).into_response();
+        if self.broken > 0 {
+            res.headers_mut()
+                .insert("xp-broken-files", HeaderValue::from(self.broken));
+        }
+        res
+    }
+}
+
+/// `GET /experiments`: every record the query keeps, in path order (with `q`, the ones its words
+/// find, best first, as `xp search` ranks them); the files that break rules
+/// are left out and counted in `xp-broken-files`, or with `strict=true` refuse the list (409
+/// with their problems, as the export does).
+pub async fn list(
+    State(state): State<Shared>,
+    ListQuery(query): ListQuery,
+) -> Result<Listed, ApiError> {
+    blocking(state, move |st| {
+        st.fresh();
+        let ws = st.workspace()?;
+        let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
+        if query.strict && listing.broken > 0 {
+            return Err(Error::Problems {
+                message: Some(format!(
+                    "{} experiment file(s) break rules, and strict=true lists all or nothing",
+                    listing.broken
+                )),
+                hint: Some(
+                    "fix them first (`xp check` lists every problem), or list without \
+                     strict=true to get the others"
+                        .into(),
+                ),
+                problems: listing.problems,
+                sources: listing.sources,
+            });
+        }
+        let found = match &query.search {
+            Some(words) => ops::search::ranked(listing.found, words, usize::MAX)
+                .into_iter()
+                .map(|hit| hit.found)
+                .collect(),
+            None => listing.found,
+        };
+        Ok(Listed {
+            records: found.into_iter().map(|f| f.record).collect(),
+            broken: listing.broken,
+        })
+    })
+    .await
+}
+
+/// `GET /experiments/{ref}`.
+pub async fn get(State(state): State<Shared>, Ref(r): Ref) -> Result<Json<Record>, ApiError> {
+    let found = blocking(state, move |st| {
+        st.fresh();
+        let ws = st.workspace()?;
+        ops::read::get_in(&ws, &r, || st.cache.load_all(&ws))
+    })
+    .await?;
+    Ok(Json(found.record))
+}
+
+/// `POST /experiments`: a record from the origin's payload, committed.
+pub async fn create(State(state): State<Shared>, body: JsonBody) -> Result<Written, ApiError> {
+    let source = Source::Payload {
+        shown: "request body".into(),
+        bytes: body::payload_text(&body).into_bytes(),
+    };
+    write(state, Blame::Payload(body.0), move |ws, notices| {
+        ops::create::create_as(ws, notices, source, Who::AsGiven, SERVER)
+    })
+    .await
+}
+
+/// `PATCH /experiments/{ref}`: fields changed as `xp update` changes them, committed.
+pub async fn update(
+    State(state): State<Shared>,
+    Ref(r): Ref,
+    body: JsonBody,
+) -> Result<Written, ApiError> {
+    let changes = body::changes(&body)?;
+    write(state, Blame::Change(body.0), move |ws, notices| {
+        ops::update::update_as(ws, notices, &r, changes, Who::AsGiven, SERVER)
+    })
+    .await
+}
+
+/// `GET /experiments/{ref}/log`: the decision log beside its commits, as `xp log` finds them.
+pub async fn log(State(state): State<Shared>, Ref(r): Ref) -> Result<Json<Vec<Line>>, ApiError> {
+    let history = blocking(state, move |st| ops::log::log(&st.workspace()?, &r)).await?;
+    Ok(Json(history.lines))
+}
+
+/// `GET /experiments/{ref}/similar`: the experiments most like the one named, as `xp similar`
+/// lists them.
+pub async fn similar(
+    State(state): State<Shared>,
+    Ref(r): Ref,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let alike = blocking(state, move |st| {
+        let ws = st.workspace()?;
+        let found = ops::read::get(&ws, &r)?;
+        ops::similar::similar(&ws, &found.record, 3)
+    })
+    .await?;
+    Ok(Json(
+        alike
+            .iter()
+            .map(|a| json!({ "score": a.score, "experiment": a.found.record }))
+            .collect(),
+    ))
+}

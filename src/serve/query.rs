@@ -1,0 +1,208 @@
+//! The query strings of the listing and the export, read into a filter (422 at
+//! `["query", key]` for a value that is not one the parameter takes); other parameters are
+//! ignored, as FastAPI does.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde_json::Value;
+
+use crate::export::{self, Column};
+use crate::ops::read::Filter;
+use crate::record::{Decision, Status};
+use crate::rules::Rule;
+use crate::serve::error::{ApiError, Invalid};
+
+/// What a listing's or an export's query string asks for.
+pub struct Query {
+    pub filter: Filter,
+    /// The listing: only the experiments these words find, as `xp search` finds them, best
+    /// first.
+    pub search: Option<String>,
+    /// The listing: refuse (409) rather than leave out the records that break rules.
+    pub strict: bool,
+    pub excel: bool,
+    pub columns: Vec<Column>,
+}
+
+/// `GET /experiments`'s query: `status` (repeatable), `decision` (`null` for the undecided),
+/// `tag`, `owner`, `q`, `strict`.
+pub struct ListQuery(pub Query);
+
+/// `GET /experiments/export.csv`'s query: the listing's filters (not `q`), and `excel` and
+/// `columns`.
+pub struct ExportQuery(pub Query);
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ListQuery, ApiError> {
+        Ok(ListQuery(parse(parts.uri.query(), Params::List)?))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ExportQuery, ApiError> {
+        Ok(ExportQuery(parse(parts.uri.query(), Params::Export)?))
+    }
+}
+
+fn names<const N: usize>(list: [&str; N]) -> String {
+    list.join(", ")
+}
+
+/// Which route's parameters a query string is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Params {
+    List,
+    Export,
+}
+
+/// A boolean as FastAPI reads one.
+fn boolean(value: &str) -> Option<bool> {
+    match value {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads `status` (repeatable), `decision`, `tag`, `owner`; for the listing `q` and `strict`,
+/// for the export `excel` and `columns`. A blank `owner` or `q` filters nothing, as the
+/// board's form sends them; a `q` without a word to search for finds nothing.
+fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
+    let export_params = params == Params::Export;
+    let mut q = Query {
+        filter: Filter::default(),
+        search: None,
+        strict: false,
+        excel: false,
+        columns: Column::defaults(),
+    };
+    let mut bad = Vec::new();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(key);
+        let value = decode(value);
+        let input = Value::from(value.as_str());
+        let at = |kind: &str, msg: String| Invalid::new(kind, &["query", &key], msg, input.clone());
+        match key.as_str() {
+            "status" => match Status::parse(&value) {
+                Some(s) => q.filter.statuses.push(s),
+                None => bad.push(at(
+                    Rule::BadStatus.name(),
+                    format!(
+                        "status must be one of {}",
+                        names(Status::ALL.map(Status::as_str))
+                    ),
+                )),
+            },
+            "decision" if value == "null" => q.filter.decision = Some(None),
+            "decision" => match Decision::parse(&value) {
+                Some(d) => q.filter.decision = Some(Some(d)),
+                None => bad.push(at(
+                    Rule::BadDecision.name(),
+                    format!(
+                        "decision must be one of {}, or null for the undecided",
+                        names(Decision::ALL.map(Decision::as_str))
+                    ),
+                )),
+            },
+            "tag" => q.filter.tag = Some(value),
+            "owner" if value.trim().is_empty() => {}
+            "owner" => q.filter.owner = Some(value),
+            "q" if params == Params::List && value.trim().is_empty() => {}
+            "q" if params == Params::List => q.search = Some(value),
+            "strict" if params == Params::List => match boolean(&value) {
+                Some(b) => q.strict = b,
+                None => bad.push(at("bool_parsing", "strict must be true or false".into())),
+            },
+            "excel" if export_params => match boolean(&value) {
+                Some(b) => q.excel = b,
+                None => bad.push(at("bool_parsing", "excel must be true or false".into())),
+            },
+            "columns" if export_params => match export::parse_columns(&value) {
+                Ok(columns) => q.columns = columns,
+                Err(e) => bad.push(at("value_error", e)),
+            },
+            _ => {}
+        }
+    }
+    if bad.is_empty() { Ok(q) } else { Err(bad) }
+}
+
+/// Percent-decoding of one query component (`+` is a space); invalid UTF-8 is replaced.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_are_decoded_and_repeated_statuses_kept() {
+        assert_eq!(decode("a%20b+c%zz%4"), "a b c%zz%4");
+        assert_eq!(decode("%2B%ff"), "+\u{fffd}");
+        let q = parse(
+            Some("status=running&status=draft&tag=a%2Fb&other=1"),
+            Params::List,
+        )
+        .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!(q.filter.statuses, [Status::Running, Status::Draft]);
+        assert_eq!(q.filter.tag.as_deref(), Some("a/b"));
+        assert!(
+            parse(Some("excel=true"), Params::List).is_ok(),
+            "ignored outside export"
+        );
+        assert!(parse(Some("excel=maybe"), Params::Export).is_err());
+        assert!(parse(Some("strict=maybe"), Params::List).is_err());
+        assert!(
+            parse(Some("strict=maybe"), Params::Export).is_ok(),
+            "ignored outside the listing"
+        );
+        assert!(
+            parse(Some("status=done&decision=nope"), Params::List).is_err_and(|bad| bad.len() == 2)
+        );
+        let q = parse(
+            Some("decision=null&owner=Alice&q=green+button"),
+            Params::List,
+        )
+        .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!(q.filter.decision, Some(None));
+        assert_eq!(q.filter.owner.as_deref(), Some("Alice"));
+        assert_eq!(q.search.as_deref(), Some("green button"));
+        let blank =
+            parse(Some("owner=&q=+"), Params::List).unwrap_or_else(|_| panic!("a good query"));
+        assert!(blank.filter.owner.is_none() && blank.search.is_none());
+        assert!(
+            parse(Some("q=%21%21"), Params::Export).is_ok_and(|q| q.search.is_none()),
+            "ignored by the export"
+        );
+    }
+}

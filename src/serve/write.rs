@@ -1,0 +1,150 @@
+//! How every write runs and answers: one operation on a blocking thread, its errors pointed
+//! at the request's body, the record as written answered with its commit in `xp-commit`. On a
+//! team server (`--sync`) the write then waits a moment for its push (`xp-sync: pushed` or
+//! `pending`); a change the remote's meanwhile contradicts is refused (409) and nothing of it
+//! stays, and while the remote's history is rewritten writes are refused (503).
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::ops::sync;
+use crate::ops::syncer::Fate;
+use crate::ops::workspace::Workspace;
+use crate::ops::write::Writer;
+use crate::ops::{Notice, Saved, WriteOptions};
+use crate::record::Record;
+use crate::serve::error::{ApiError, Blame};
+use crate::serve::state::{Shared, State, blocking};
+
+/// How the server writes: each change committed, and a record with someone's changes not
+/// committed refused rather than committed under the server's name.
+pub const SERVER: WriteOptions = WriteOptions {
+    commit: true,
+    writer: Writer::Service,
+};
+
+/// How long a write waits for its push before it answers `xp-sync: pending`.
+pub const PUSH_BUDGET: Duration = Duration::from_secs(3);
+
+/// A write's answer: the record as written, the commit's short hash in `xp-commit`, and on a
+/// team server whether the remote has it in `xp-sync`.
+pub struct Written {
+    pub record: Record,
+    pub commit: Option<String>,
+    pub sync: Option<&'static str>,
+}
+
+impl IntoResponse for Written {
+    fn into_response(self) -> Response {
+        let mut res = Json(self.record).into_response();
+        if let Some(value) = self.commit.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            res.headers_mut().insert("xp-commit", value);
+        }
+        if let Some(sync) = self.sync {
+            res.headers_mut()
+                .insert("xp-sync", HeaderValue::from_static(sync));
+        }
+        res
+    }
+}
+
+/// What a write came to, before it is answered.
+enum Outcome {
+    Written(Box<Saved>, Option<Fate>),
+    /// Refused with a body of its own.
+    Refused(StatusCode, Value),
+}
+
+/// Runs `op` in the request's workspace on a blocking thread and answers what it wrote; its
+/// errors point at what `blame` says the request gave.
+pub async fn write(
+    state: Shared,
+    blame: Blame,
+    op: impl FnOnce(&Workspace, &mut Vec<Notice>) -> Result<Saved, Error> + Send + 'static,
+) -> Result<Written, ApiError> {
+    let outcome = blocking(state, move |st| {
+        if let Some(refused) = refused_by_sync(st) {
+            return Ok(refused);
+        }
+        let ws = st.workspace()?;
+        let saved = op(&ws, &mut Vec::new())?;
+        let fate = match (&st.syncer, &saved.commit) {
+            (Some(syncer), Some(commit)) => Some(syncer.wait_for(&commit.id, PUSH_BUDGET)),
+            _ => None,
+        };
+        if let Some(Fate::Parked(parked)) = &fate {
+            let info = sync::conflict_of(&ws, parked)?;
+            sync::unpark(&ws, parked)?;
+            return Ok(conflict(&saved, &info));
+        }
+        Ok(Outcome::Written(Box::new(saved), fate))
+    })
+    .await;
+    match outcome {
+        Ok(Outcome::Written(saved, fate)) => Ok(Written {
+            record: saved.record,
+            commit: saved.commit.map(|c| c.short),
+            sync: fate.map(|f| match f {
+                Fate::Pushed => "pushed",
+                _ => "pending",
+            }),
+        }),
+        Ok(Outcome::Refused(status, body)) => Err(ApiError::Body(status, body)),
+        Err(e) => Err(e.about(blame)),
+    }
+}
+
+/// A write refused because of where the sync stands: the remote's history rewritten.
+fn refused_by_sync(st: &State) -> Option<Outcome> {
+    let status = st.syncer.as_ref()?.status();
+    (status.state == "diverged-history").then(|| {
+        Outcome::Refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({
+                "detail": format!(
+                    "writes are refused: the remote's {} was rewritten ({})",
+                    status.push,
+                    status.last_error.as_deref().unwrap_or("its history changed")
+                ),
+                "hint": status.hint,
+            }),
+        )
+    })
+}
+
+/// The 409 of a write whose change the remote's contradicts; nothing of it was kept.
+fn conflict(saved: &Saved, info: &sync::ConflictInfo) -> Outcome {
+    let said: Vec<String> = info
+        .fields
+        .iter()
+        .map(|(key, mine, theirs)| {
+            format!("`{key}`: this write set {mine}, the remote holds {theirs}")
+        })
+        .collect();
+    let by = info
+        .by
+        .as_ref()
+        .map(|(commit, author)| format!(" (commit {commit} by {author})"))
+        .unwrap_or_default();
+    Outcome::Refused(
+        StatusCode::CONFLICT,
+        json!({
+            "detail": format!(
+                "{} was changed on the remote meanwhile{by}: {}; nothing was written",
+                saved.slug,
+                said.join("; ")
+            ),
+            "hint": "read the experiment again, then send the change you still want",
+            "conflicts": info.fields.iter().map(|(field, mine, theirs)| json!({
+                "field": field, "yours": mine, "remote": theirs,
+            })).collect::<Vec<_>>(),
+            "remote_commit": info.by.as_ref().map(|(c, _)| c),
+            "remote_author": info.by.as_ref().map(|(_, a)| a),
+        }),
+    )
+}
