@@ -131,7 +131,7 @@ fn line(out: &mut String, name: &str, value: &str) {
 /// The results and what they say: when and where from, each variant's counts and, against the
 /// control, its lift with the interval, the p-value and the chance to beat control; then the
 /// sample-ratio check.
-fn evidence(out: &mut String, r: &Record) {
+pub fn evidence(out: &mut String, r: &Record) {
     let (Some(results), Some(e)) = (&r.results, r.evidence()) else {
         return;
     };
@@ -141,7 +141,7 @@ fn evidence(out: &mut String, r: &Record) {
         .map_or_else(String::new, |s| format!(", from {s}"));
     line(out, "results", &format!("as of {}{source}", results.as_of));
     for v in &e.variants {
-        let label = if v.name == e.variants[0].name {
+        let label = if v.name == e.variants[0].name && v.name != "control" {
             " (control)"
         } else {
             ""

@@ -108,6 +108,18 @@ impl Record {
         })
     }
 
+    /// What the results say in one line: the best treatment against the control, and a
+    /// sample-ratio mismatch when there is one; `None` without results.
+    pub fn evidence_shown(&self) -> Option<String> {
+        let e = self.evidence()?;
+        let best = e.best()?;
+        let mut line = format!("{}: {}", best.name, best.summary()?);
+        if e.sample_ratio.as_ref().is_some_and(|s| s.alert.is_some()) {
+            line.push_str("; sample-ratio mismatch");
+        }
+        Some(line)
+    }
+
     /// The lift as a person reads it, with whether that is better or worse: `+16.0% better`,
     /// `+2.2% worse` (see [`judged`]); `None` without a lift.
     pub fn lift_shown(&self) -> Option<String> {

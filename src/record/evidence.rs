@@ -454,6 +454,17 @@ pub fn planned_sample(record: &Record, sd: Option<f64>) -> Result<PlannedSample,
     })
 }
 
+/// The units the results count and the total the plan needs, when both are known.
+pub fn progress(record: &Record) -> Option<(u64, u64)> {
+    let results = record.results.as_ref()?;
+    let plan = planned_sample(record, None).ok()?;
+    let counted = results
+        .variants
+        .iter()
+        .fold(0u64, |sum, v| sum.saturating_add(v.units));
+    Some((counted, plan.total))
+}
+
 /// The variants whose units fell short of the planned sample, each with (units, needed): what
 /// a move to completed before the planned sample leaves. Empty without results or without a
 /// sample size from the plan.

@@ -443,6 +443,50 @@ mod tests {
         assert!(c.difference_interval.low < 0.0 && c.difference_interval.high > 0.0);
     }
 
+    /// Vectors computed independently with SciPy 1.17 (`stats.chisquare`,
+    /// `stats.ttest_ind_from_stats(equal_var=False)`, `stats.norm`, `stats.t.ppf`), to six
+    /// decimals.
+    #[test]
+    fn vectors_computed_with_scipy() {
+        let s = sample_ratio(&[10_000, 10_600], &[1.0, 1.0]).unwrap();
+        assert!(near(s.chi_square, 17.475728, 5e-7), "{s:?}");
+        assert!(near(s.p_value, 0.0000291, 5e-8), "{s:?}");
+        let s = sample_ratio(&[10_000, 10_400], &[1.0, 1.0]).unwrap();
+        assert!(near(s.chi_square, 7.843137, 5e-7), "{s:?}");
+        assert!(near(s.p_value, 0.005101, 5e-7), "{s:?}");
+        let c = proportions(320, 10_000, 360, 10_000).unwrap();
+        assert!(near(c.statistic, 1.560691, 5e-7), "{c:?}");
+        assert!(near(c.p_value, 0.118597, 5e-7), "{c:?}");
+        let c = means(
+            Sample {
+                n: 500,
+                mean: 12.5,
+                sd: 3.0,
+            },
+            Sample {
+                n: 520,
+                mean: 13.0,
+                sd: 3.5,
+            },
+        )
+        .unwrap();
+        assert!(near(c.statistic, 2.452699, 5e-7), "{c:?}");
+        assert!(near(c.df.unwrap(), 1004.914901, 5e-6), "{c:?}");
+        assert!(near(c.p_value, 0.014348, 5e-7), "{c:?}");
+        let d = c.difference_interval;
+        assert!(
+            near(d.low, 0.099966, 5e-7) && near(d.high, 0.900034, 5e-7),
+            "{d:?}"
+        );
+        // On the log of the ratio: exp(ln(13 / 12.5) -+ t(0.975, df) * se) - 1.
+        let l = c.lift_interval.unwrap();
+        assert!(
+            near(l.low, 0.007941, 5e-7) && near(l.high, 0.073079, 5e-7),
+            "{l:?}"
+        );
+        assert!(near(c.chance_above, 0.992911, 5e-7), "{c:?}");
+    }
+
     /// The exact sum and its approximation agree where both are good.
     #[test]
     fn the_exact_chance_and_its_approximation_agree_on_large_counts() {

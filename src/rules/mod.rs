@@ -1,6 +1,7 @@
 //! A record's text -> the record and every problem found, each with its rule name and place.
 //! Never stops at the first problem.
 
+pub mod evidence;
 pub mod results;
 
 use std::collections::HashMap;
