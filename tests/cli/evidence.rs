@@ -490,3 +490,47 @@ fn the_board_and_the_story_show_the_evidence() {
         "{story}"
     );
 }
+
+#[test]
+fn the_report_gives_each_decided_test_its_measured_lift() {
+    let env = running();
+    env.ok(&[
+        "result",
+        SLUG,
+        "--variant",
+        "control=10000/320",
+        "--variant",
+        "green=10000/371",
+        "--as-of",
+        "2026-02-22T18:00:00Z",
+    ]);
+    env.ok(&[
+        "update",
+        SLUG,
+        "--status",
+        "completed",
+        "--decision",
+        "ship",
+    ]);
+    let md = env.ok(&["report"]);
+    assert_eq!(
+        md,
+        "# What we learned\n\n1 decided experiment, by primary metric.\n\n## signup\\_rate\n\n\
+         | experiment | status | decision | lift | measured | target | learning |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n\
+         | Homepage CTA Color (`homepage-cta-color`) | completed | ship | - | green: +15.9% \
+         better \\[+0.1%, +34.3%\\], p = 0.048, chance to beat control 97.6% | - | - |\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["report", "--format", "json"])).unwrap();
+    let measured = &json["metrics"][0]["experiments"][0]["measured"];
+    assert_eq!(measured["variant"], json!("green"));
+    let interval = measured["lift_interval"].as_array().unwrap();
+    assert_eq!(
+        (
+            format!("{:.6}", interval[0].as_f64().unwrap()),
+            format!("{:.6}", interval[1].as_f64().unwrap())
+        ),
+        ("0.000944".to_owned(), "0.342883".to_owned())
+    );
+}

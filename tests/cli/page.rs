@@ -322,7 +322,7 @@ fn a_story_shows_its_timeline_with_the_commits_of_git_log() {
     );
     let git: Vec<&str> = log.lines().collect();
     assert_eq!(hashes, git);
-    assert_eq!(git.len(), 6, "new, two notes, three status moves");
+    assert_eq!(git.len(), 7, "new, two notes, results, three status moves");
     for text in [
         "Homepage CTA Color",
         "Changing CTA button from blue to green increases signups by 15%",
@@ -330,7 +330,8 @@ fn a_story_shows_its_timeline_with_the_commits_of_git_log() {
         "Launched to 10% of users",
         "p-value dropped below 0.05 after 3 days",
         "Significant at 96% confidence",
-        ">confidence</code>: <span class=\"from\">0</span> → <span class=\"to\">96</span>",
+        ">confidence</code>: <span class=\"from\">98</span> → <span class=\"to\">96</span>",
+        "results: blue=10000/320, green=10000/371",
         "Status <span class=\"badge st-running\">running</span> → <span class=\"badge st-completed\">completed</span>",
         "experiments/homepage-cta-color.yaml",
     ] {
