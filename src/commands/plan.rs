@@ -10,7 +10,7 @@ use crate::ops;
 use crate::ops::workspace::Workspace;
 use crate::record::Record;
 use crate::record::edit::format_number;
-use crate::record::evidence::{self, Metric, PlanGap, PlannedSample, Scale};
+use crate::record::evidence::{self, Arm, Metric, PlanGap, PlannedSample, Scale};
 use crate::text;
 use crate::ui::Ui;
 
@@ -53,7 +53,7 @@ struct Answer<'a> {
 #[derive(Serialize)]
 struct Progress {
     as_of: String,
-    units: Vec<(String, u64)>,
+    units: Vec<Arm>,
     total: u64,
     /// `total` as a fraction of the planned total.
     share: f64,
@@ -92,14 +92,17 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
 
 fn progress(record: &Record, plan: &PlannedSample) -> Option<Progress> {
     let results = record.results.as_ref()?;
-    let units: Vec<(String, u64)> = results
+    let units: Vec<Arm> = results
         .variants
         .iter()
-        .map(|v| (v.name.clone(), v.units))
+        .map(|v| Arm {
+            name: v.name.clone(),
+            units: v.units,
+        })
         .collect();
     let total = units
         .iter()
-        .fold(0u64, |sum, (_, n)| sum.saturating_add(*n));
+        .fold(0u64, |sum, a| sum.saturating_add(a.units));
     Some(Progress {
         as_of: results.as_of.clone(),
         units,
@@ -153,7 +156,7 @@ fn text(record: &Record, plan: &PlannedSample, progress: Option<&Progress>) -> S
     let arms: Vec<String> = plan
         .variants
         .iter()
-        .map(|(name, n)| format!("{name} {n}"))
+        .map(|a| format!("{} {}", a.name, a.units))
         .collect();
     line(
         "sample",

@@ -339,11 +339,18 @@ pub struct PlannedSample {
     pub alpha: f64,
     pub alpha_each: f64,
     pub power: f64,
-    /// Each variant's name and the units it needs.
-    pub variants: Vec<(String, u64)>,
+    /// Each variant and the units it needs.
+    pub variants: Vec<Arm>,
     pub total: u64,
     /// Days at the plan's expected daily units, when it names them.
     pub days: Option<u64>,
+}
+
+/// A variant and its units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Arm {
+    pub name: String,
+    pub units: u64,
 }
 
 /// Why the plan gives no sample size.
@@ -429,12 +436,17 @@ pub fn planned_sample(record: &Record, sd: Option<f64>) -> Result<PlannedSample,
         .ok_or(PlanGap::NoEffect)?;
         control_units = control_units.max(n);
     }
-    let variants: Vec<(String, u64)> = names
+    let variants: Vec<Arm> = names
         .into_iter()
         .zip(&split)
-        .map(|(name, share)| (name, (control_units * share / split[0]).ceil() as u64))
+        .map(|(name, share)| Arm {
+            name,
+            units: (control_units * share / split[0]).ceil() as u64,
+        })
         .collect();
-    let total = variants.iter().map(|(_, n)| n).sum::<u64>();
+    let total = variants
+        .iter()
+        .fold(0u64, |sum, a| sum.saturating_add(a.units));
     let days = record
         .expected_daily_units
         .filter(|d| *d > 0.0)
@@ -476,8 +488,8 @@ pub fn short_of_plan(record: &Record) -> Vec<(String, u64, u64)> {
         .variants
         .iter()
         .zip(&plan.variants)
-        .filter(|(v, (_, needed))| v.units < *needed)
-        .map(|(v, (_, needed))| (v.name.clone(), v.units, *needed))
+        .filter(|(v, arm)| v.units < arm.units)
+        .map(|(v, arm)| (v.name.clone(), v.units, arm.units))
         .collect()
 }
 
@@ -568,7 +580,16 @@ mod tests {
         assert_eq!(plan.scale, Scale::Percent);
         assert_eq!(
             plan.variants,
-            vec![("control".into(), 20_915), ("treatment".into(), 20_915)]
+            vec![
+                Arm {
+                    name: "control".into(),
+                    units: 20_915
+                },
+                Arm {
+                    name: "treatment".into(),
+                    units: 20_915
+                }
+            ]
         );
         assert_eq!((plan.total, plan.days), (41_830, None));
         let r = Record {
@@ -579,7 +600,7 @@ mod tests {
         };
         let plan = planned_sample(&r, None).unwrap();
         assert_eq!(plan.scale, Scale::Fraction);
-        assert_eq!(plan.variants[0].1, 31_234);
+        assert_eq!(plan.variants[0].units, 31_234);
         assert_eq!(plan.days, Some(13));
         // A continuous metric needs a deviation.
         let r = Record {
@@ -589,7 +610,7 @@ mod tests {
         };
         assert_eq!(planned_sample(&r, None), Err(PlanGap::NotRates));
         assert_eq!(
-            planned_sample(&r, Some(100.0)).unwrap().variants[0].1,
+            planned_sample(&r, Some(100.0)).unwrap().variants[0].units,
             1_570
         );
     }

@@ -375,6 +375,14 @@ fn plan_gives_the_sample_each_arm_needs_and_the_progress() {
         (&json["total"], &json["days"], &json["progress"]["total"]),
         (&json!(62468), &json!(13), &json!(30000))
     );
+    assert_eq!(
+        json["variants"],
+        json!([{"name": "control", "units": 31234}, {"name": "short", "units": 31234}])
+    );
+    assert_eq!(
+        json["progress"]["units"],
+        json!([{"name": "control", "units": 15000}, {"name": "short", "units": 15000}])
+    );
     // A continuous metric needs its deviation.
     let env = TestEnv::repo();
     env.experiment("Latency")
