@@ -185,13 +185,17 @@ impl Variant {
         if name.trim().is_empty() {
             return Err(format!("`{text}` has no name before `=`; {how}"));
         }
-        let whole = |part: &str, what: &str| {
-            part.trim().parse::<u64>().map_err(|_| {
-                format!(
-                    "{what} `{}` is not a whole number of 0 or more; {how}",
-                    part.trim()
-                )
-            })
+        let whole = |part: &str, what: &str| match part.trim().parse::<u64>() {
+            Ok(n) if i64::try_from(n).is_ok() => Ok(n),
+            Ok(_) => Err(format!(
+                "{what} `{}` is too large to count exactly; a count is at most {}",
+                part.trim(),
+                i64::MAX
+            )),
+            Err(_) => Err(format!(
+                "{what} `{}` is not a whole number of 0 or more; {how}",
+                part.trim()
+            )),
         };
         let finite = |part: &str, what: &str| match part.trim().parse::<f64>() {
             Ok(x) if x.is_finite() => Ok(x),
@@ -331,6 +335,19 @@ mod tests {
         ] {
             assert!(Variant::parse(bad).is_err(), "{bad}");
         }
+        // The largest count a file holds exactly, and one past it.
+        assert_eq!(
+            Variant::parse("c=9223372036854775807/0").unwrap().units,
+            9_223_372_036_854_775_807
+        );
+        assert_eq!(
+            Variant::parse("c=9223372036854775808/0"),
+            Err(
+                "units `9223372036854775808` is too large to count exactly; a count is at most \
+                 9223372036854775807"
+                    .to_owned()
+            )
+        );
         let r = results(&["control=10000/320", "green=10000/371"]);
         assert_eq!(
             r.to_string(),

@@ -1579,6 +1579,16 @@ mod tests {
             }
         }
         let p = first(&with_results(
+            "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - {name: a, units: 18446744073709551615, conversions: 0}\n  - {name: b, units: 1, conversions: 0}\n",
+        ));
+        assert_eq!(
+            (p.rule, p.message.as_str()),
+            (
+                Rule::WrongType,
+                "`units` is `18446744073709551615`, too large to count exactly; a count is at most 9223372036854775807"
+            )
+        );
+        let p = first(&with_results(
             "  as_of: 2026-03-01T00:00:00Z\n  varients: []\n",
         ));
         assert_eq!(p.message, "unknown key `varients` in results");

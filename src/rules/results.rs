@@ -332,6 +332,19 @@ impl Reader<'_> {
             Value::Float(x) if x.fract() == 0.0 && (0.0..9.007_199_254_740_992e15).contains(&x) => {
                 Some(x as u64)
             }
+            Value::Float(x) if x.fract() == 0.0 && x > 0.0 => {
+                self.found(
+                    self.doc.node(node).start,
+                    Broken::WrongType,
+                    format!(
+                        "`{what}` is {}, too large to count exactly; a count is at most {}",
+                        shown(self.doc, node),
+                        i64::MAX
+                    ),
+                    None,
+                );
+                None
+            }
             Value::Int(_) | Value::Float(_) => {
                 self.found(
                     self.doc.node(node).start,
