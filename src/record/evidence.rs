@@ -615,6 +615,50 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::test_support::cases(200)))]
+
+        /// Any counts of two to four variants, up to 10^12 units: the evidence's JSON holds
+        /// only finite numbers (never a null where a NaN was), every p-value and chance in
+        /// [0, 1], and the planned progress never overflows.
+        #[test]
+        fn any_counts_give_finite_evidence(
+            arms in proptest::collection::vec((0u64..=1_000_000_000_000, 0u64..=1_000), 2..5),
+            split in proptest::collection::vec(1u32..100, 2..5),
+        ) {
+            let variants: Vec<String> = arms
+                .iter()
+                .enumerate()
+                .map(|(i, (units, per_mille))| format!("v{i}={units}/{}", units / 1000 * per_mille))
+                .collect();
+            let refs: Vec<&str> = variants.iter().map(String::as_str).collect();
+            let mut r = with(&refs);
+            r.split = Some(split.iter().map(|s| f64::from(*s)).collect());
+            let e = r.evidence().unwrap();
+            let json = serde_json::to_value(&e).unwrap();
+            fn numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
+                match v {
+                    serde_json::Value::Number(n) => out.push(n.as_f64().unwrap()),
+                    serde_json::Value::Array(items) => items.iter().for_each(|i| numbers(i, out)),
+                    serde_json::Value::Object(map) => map.values().for_each(|i| numbers(i, out)),
+                    _ => {}
+                }
+            }
+            let mut all = Vec::new();
+            numbers(&json, &mut all);
+            proptest::prop_assert!(all.iter().all(|x| x.is_finite()), "{}", json);
+            for v in &e.variants[1..] {
+                let both = v.units > 0 && e.variants[0].units > 0;
+                proptest::prop_assert_eq!(v.p_value.is_some(), both, "{}", json);
+                for x in [v.p_value, v.chance_to_beat_control].into_iter().flatten() {
+                    proptest::prop_assert!((0.0..=1.0).contains(&x), "{}", json);
+                }
+            }
+            let _ = progress(&r);
+            let _ = short_of_plan(&r);
+        }
+    }
+
     #[test]
     fn an_override_counts_after_the_last_results() {
         let entry = |note: &str| LogEntry {
