@@ -423,7 +423,9 @@ pub fn planned_sample(record: &Record, sd: Option<f64>) -> Result<PlannedSample,
         } else {
             return Err(PlanGap::NotRates);
         };
-        (Metric::Conversion, scale, b / divide, t / divide, None)
+        // Rates as people wrote them (3.7% is 0.037, not 0.037000000000000005).
+        let tidy = |x: f64| (x / divide * 1e12).round() / 1e12;
+        (Metric::Conversion, scale, tidy(b), tidy(t), None)
     };
     // The control's units: enough for every treatment at its share.
     let mut control_units: f64 = 0.0;

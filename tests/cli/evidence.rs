@@ -338,6 +338,12 @@ fn plan_gives_the_sample_each_arm_needs_and_the_progress() {
          \x20 run time       - (set expected_daily_units for it)\n\
          ----- stderr -----\n"
     );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["plan", SLUG, "--format", "json"])).unwrap();
+    assert_eq!(
+        (&json["scale"], &json["control"], &json["treatment"]),
+        (&json!("percent"), &json!(0.032), &json!(0.037))
+    );
     // 5% to 5.5% with a 50/50 split and 5,000 units a day: 31,234 per arm, 13 days; results
     // name the arms and count the progress.
     let env = TestEnv::repo();
@@ -374,6 +380,10 @@ fn plan_gives_the_sample_each_arm_needs_and_the_progress() {
     assert_eq!(
         (&json["total"], &json["days"], &json["progress"]["total"]),
         (&json!(62468), &json!(13), &json!(30000))
+    );
+    assert_eq!(
+        (&json["control"], &json["treatment"]),
+        (&json!(0.05), &json!(0.055))
     );
     assert_eq!(
         json["variants"],
