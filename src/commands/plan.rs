@@ -71,6 +71,10 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             "the plan has no effect to find: baseline and target are equal",
             "set minimum_detectable_effect, or a target apart from the baseline",
         ),
+        PlanGap::BeyondCounting => Error::failed(
+            "the effect to find is too small for any sample at this alpha and power",
+            "set a larger minimum_detectable_effect, or a looser alpha or power",
+        ),
         PlanGap::NotRates => Error::failed(
             format!(
                 "baseline {} and target {} are not rates (0 to 1, or 0 to 100 as percentages)",

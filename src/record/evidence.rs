@@ -362,6 +362,9 @@ pub enum PlanGap {
     NoEffect,
     /// The baseline and the value to find are not rates in 0..1 or 0..100.
     NotRates,
+    /// The effect is so small (or alpha and power so strict) that the sample is beyond any
+    /// count.
+    BeyondCounting,
 }
 
 /// The sample each variant needs for the plan: a two-sided test at alpha (divided among
@@ -435,7 +438,8 @@ pub fn planned_sample(record: &Record, sd: Option<f64>) -> Result<PlannedSample,
             (Metric::Mean, Some(sd)) => stats::means_sample(signed, sd, each, power, ratio),
             _ => stats::proportions_sample(control, treatment, each, power, ratio),
         }
-        .ok_or(PlanGap::NoEffect)?;
+        .filter(|n| n.is_finite() && *n < i64::MAX as f64)
+        .ok_or(PlanGap::BeyondCounting)?;
         control_units = control_units.max(n);
     }
     let variants: Vec<Arm> = names
@@ -611,6 +615,11 @@ mod tests {
             ..crate::test_support::sample()
         };
         assert_eq!(planned_sample(&r, None), Err(PlanGap::NotRates));
+        let tiny = Record {
+            minimum_detectable_effect: Some(1e-300),
+            ..crate::test_support::sample()
+        };
+        assert_eq!(planned_sample(&tiny, None), Err(PlanGap::BeyondCounting));
         assert_eq!(
             planned_sample(&r, Some(100.0)).unwrap().variants[0].units,
             1_570
