@@ -262,6 +262,7 @@ pub fn round(
             return Ok(counted(out, repo, target));
         }
         ws.env.crash_point("sync-before-push");
+        ws.env.test_run("sync-before-push");
         match repo.push(&target.remote, tip, &target.push, net) {
             Ok(Pushed::Done) => {
                 repo.set_ref(&seen_ref(target), tip, "xp sync: pushed")?;
