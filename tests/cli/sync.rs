@@ -406,3 +406,34 @@ fn a_teammate_pushing_between_the_fetch_and_the_push_is_replayed_onto() {
     assert_eq!(team.remote_notes(), ["From the mate", "From the server"]);
     linear_one_file_commits(&team);
 }
+
+/// After a round, the clone's own notes are pushed at once; when the remote moved meanwhile
+/// that push is refused, and the round fetches, replays and pushes as usual.
+#[test]
+fn a_push_at_once_that_finds_the_remote_moved_falls_back_to_a_full_round() {
+    let mut team = Team::new();
+    assert_eq!(team.sync().code, 0);
+    team.env.ok(&["note", "cta", "Pushed at once"]);
+    let (run, answer) = team.sync_json();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        (&answer["round"]["replayed"], &answer["round"]["pushed"]),
+        (&json!(0), &json!(true))
+    );
+    team.mate_git(&["pull", "-q"]);
+    team.mate_xp(&["note", "cta", "From the mate"]);
+    team.mate_git(&["push", "-q"]);
+    team.env.now = "2026-02-22T18:40:00Z".into();
+    team.env.ok(&["note", "cta", "From the server"]);
+    let (run, answer) = team.sync_json();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        (&answer["round"]["replayed"], &answer["round"]["pushed"]),
+        (&json!(1), &json!(true))
+    );
+    assert_eq!(
+        team.remote_notes(),
+        ["Pushed at once", "From the mate", "From the server"]
+    );
+    linear_one_file_commits(&team);
+}
