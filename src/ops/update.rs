@@ -29,6 +29,10 @@ pub struct Changes {
     /// log entry `amended: FIELD OLD -> NEW: REASON`.
     pub amend: Option<String>,
     pub who: Option<String>,
+    /// The versions of the record the change was made against (blob ids, as
+    /// [`crate::git::content_id`] gives them): the change is refused when the record is none
+    /// of them any more. Empty: against whatever the record is now.
+    pub against: Vec<String>,
 }
 
 /// Changes the experiment `reference` names and commits it.
@@ -52,6 +56,16 @@ pub fn update_as(
     options: WriteOptions,
 ) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
+        if !changes.against.is_empty() {
+            let now = crate::git::content_id(&loaded.bytes);
+            if !changes.against.contains(&now) {
+                return Err(Error::Refused(vec![Refusal::Stale {
+                    path: loaded.shown.display().to_string(),
+                    seen: changes.against[0].clone(),
+                    now,
+                }]));
+            }
+        }
         let mut new = old.clone();
         let mut edits = apply(&changes, &mut new)?;
         if !changes.fields.iter().any(|(f, _)| f.name == "decision")
