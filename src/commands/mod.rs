@@ -17,9 +17,11 @@ pub mod man;
 pub mod merge_driver;
 pub mod new;
 pub mod note;
+pub mod plan;
 pub mod render;
 pub mod report;
 pub mod resolve;
+pub mod result;
 pub mod schema;
 pub mod search;
 pub mod serve;
@@ -54,6 +56,10 @@ pub enum Command {
     Edit(edit::Args),
     /// Append a note to an experiment's decision log
     Note(note::Args),
+    /// Record an experiment's measured counts; prints the lift, p-value and chance to win
+    Result(result::Args),
+    /// The sample each variant needs for the plan's test, and the run time
+    Plan(plan::Args),
     /// Move log times a clock that ran ahead stamped back to their commits' times
     FixTime(fix_time::Args),
     /// An experiment's decision log beside the commits that added each entry
@@ -120,6 +126,8 @@ pub fn run(
         Command::Update(args) => update::run(args, &ws, ui),
         Command::Edit(args) => edit::run(args, &ws, ui),
         Command::Note(args) => note::run(args, &ws, ui),
+        Command::Result(args) => result::run(args, &ws, ui),
+        Command::Plan(args) => plan::run(args, &ws, ui),
         Command::FixTime(args) => fix_time::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),

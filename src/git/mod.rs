@@ -47,6 +47,14 @@ pub use preflight::Worktree;
 pub use remote::{NetEnv, NetError, Pushed, tracking_ref};
 pub use sync::{Branch, FileChange, LocalCommit};
 
+/// The blob id git gives `bytes` (a file's content as it is in the work tree): a record's
+/// version, which an HTTP `ETag` carries. Works outside a repository too.
+pub fn content_id(bytes: &[u8]) -> String {
+    Oid::hash_object(ObjectType::Blob, bytes)
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
 /// What git needs from the outside world: the `GIT_*` variables (and `EMAIL`), the clock, and
 /// the point where a test wants xp to fail. The caller builds it from its own environment.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ use crate::ops::note::Who;
 use crate::record::Record;
 use crate::serve::body;
 use crate::serve::error::{ApiError, Blame};
-use crate::serve::extract::{JsonBody, Ref};
+use crate::serve::extract::{IfMatch, JsonBody, Ref, etag};
 use crate::serve::query::ListQuery;
 use crate::serve::state::{Shared, blocking};
 use crate::serve::write::{SERVER, Written, write};
@@ -79,15 +79,21 @@ pub async fn list(
     .await
 }
 
-/// `GET /experiments/{ref}`.
-pub async fn get(State(state): State<Shared>, Ref(r): Ref) -> Result<Json<Record>, ApiError> {
+/// `GET /experiments/{ref}`, with the record's version (its blob id) as its `ETag`, which a
+/// `PATCH` may send back in `If-Match`.
+pub async fn get(State(state): State<Shared>, Ref(r): Ref) -> Result<Response, ApiError> {
     let found = blocking(state, move |st| {
         st.fresh();
         let ws = st.workspace()?;
         ops::read::get_in(&ws, &r, || st.cache.load_all(&ws))
     })
     .await?;
-    Ok(Json(found.record))
+    let tag = etag(&crate::git::content_id(&found.loaded.bytes));
+    let mut res = Json(found.record).into_response();
+    if let Ok(tag) = HeaderValue::from_str(&tag) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(res)
 }
 
 /// `POST /experiments`: a record from the origin's payload, committed.
@@ -102,13 +108,16 @@ pub async fn create(State(state): State<Shared>, body: JsonBody) -> Result<Writt
     .await
 }
 
-/// `PATCH /experiments/{ref}`: fields changed as `xp update` changes them, committed.
+/// `PATCH /experiments/{ref}`: fields changed as `xp update` changes them, committed; with
+/// `If-Match`, only while the record is the version its sender read (412 otherwise).
 pub async fn update(
     State(state): State<Shared>,
     Ref(r): Ref,
+    IfMatch(against): IfMatch,
     body: JsonBody,
 ) -> Result<Written, ApiError> {
-    let changes = body::changes(&body)?;
+    let mut changes = body::changes(&body)?;
+    changes.against = against;
     write(state, Blame::Change(body.0), move |ws, notices| {
         ops::update::update_as(ws, notices, &r, changes, Who::AsGiven, SERVER)
     })

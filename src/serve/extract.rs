@@ -1,6 +1,6 @@
 //! What handlers take from a request, refused the way FastAPI refuses it: the experiment a path
-//! names ([`Ref`]), a write's JSON object ([`JsonBody`]), and an import's experiments
-//! ([`ImportBody`]).
+//! names ([`Ref`]), a write's JSON object ([`JsonBody`]), an import's experiments
+//! ([`ImportBody`]), and the versions a change was made against ([`IfMatch`]).
 
 use std::ops::Deref;
 
@@ -119,6 +119,52 @@ async fn json_bytes(req: Request, limit: usize) -> Result<axum::body::Bytes, Api
         .map_err(|_| too_large())
 }
 
+/// The versions of a record a change was made against: the entity tags of `If-Match` (a
+/// record's `ETag` is its blob id). Empty when the header is absent or `*` (any version).
+#[derive(Debug, Clone, Default)]
+pub struct IfMatch(pub Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<IfMatch, ApiError> {
+        let mut tags = Vec::new();
+        for value in parts.headers.get_all(header::IF_MATCH) {
+            let value = value.to_str().map_err(|_| {
+                ApiError::detail(
+                    StatusCode::BAD_REQUEST,
+                    "If-Match is not readable text; send the ETag the record was read with",
+                )
+            })?;
+            tags.extend(entity_tags(value));
+        }
+        if tags.iter().any(|t| t == "*") {
+            tags.clear();
+        }
+        Ok(IfMatch(tags))
+    }
+}
+
+/// The tags of one `If-Match` value, without their quotes; a weak tag keeps its `W/` and so
+/// never matches (`If-Match` compares strongly).
+fn entity_tags(value: &str) -> impl Iterator<Item = String> + '_ {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(
+            |t| match t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(inner) => inner.to_owned(),
+                None => t.to_owned(),
+            },
+        )
+}
+
+/// The `ETag` of a record's version.
+pub fn etag(version: &str) -> String {
+    format!("\"{version}\"")
+}
+
 #[cfg(test)]
 mod tests {
     use axum::body::Body;
@@ -212,5 +258,11 @@ mod tests {
             import_of(MAX_IMPORT_BODY + 1),
             Err(StatusCode::PAYLOAD_TOO_LARGE)
         );
+    }
+
+    #[test]
+    fn entity_tags_lose_their_quotes_and_weak_ones_stay_weak() {
+        let tags: Vec<String> = entity_tags(r#" "abc" ,W/"def", ghi, "*""#).collect();
+        assert_eq!(tags, ["abc", r#"W/"def""#, "ghi", "*"]);
     }
 }

@@ -25,6 +25,7 @@ mod notes;
 pub mod openapi;
 mod page;
 mod query;
+mod signin;
 mod state;
 mod sync;
 mod write;
@@ -110,11 +111,12 @@ pub fn address(options: &Options) -> Result<SocketAddr, Error> {
                 ))
             })?,
     };
-    if !ip.is_loopback() && options.token.is_none() {
+    if !ip.is_loopback() && options.token.is_none() && !options.read_only {
         return Err(Error::failed(
             format!("binding {ip} lets other machines reach the API, and no token guards it"),
             "set a token with `--token T` or the XP_TOKEN variable (clients then send \
-             `Authorization: Bearer T`), or bind 127.0.0.1",
+             `Authorization: Bearer T`; browsers sign in once at /sign-in), add --read-only to \
+             share reads only, or bind 127.0.0.1",
         ));
     }
     Ok(SocketAddr::new(ip, options.port))
@@ -175,6 +177,13 @@ pub fn run(
         .as_ref()
         .map_or_else(|| ws.env.cwd.clone(), |r| r.workdir().to_owned());
     let mut warnings = Vec::new();
+    if !addr.ip().is_loopback() && options.token.is_none() {
+        warnings.push(format!(
+            "anyone who can reach {} reads every experiment (the server is read-only and \
+             no token guards it); set --token to let only the team in",
+            addr.ip()
+        ));
+    }
     if crate::ops::init::driver_registered(&ws) == Some(false) {
         warnings.push(
             "this clone does not merge experiment files with xp's merge driver, so notes \
@@ -278,7 +287,7 @@ fn router(state: Shared) -> Router {
             post(import::import),
         )
     };
-    let routes: [(&str, MethodRouter<Shared>); 15] = [
+    let routes: [(&str, MethodRouter<Shared>); 17] = [
         ("/health", get(health::health)),
         ("/sync", get(sync::status).post(sync::poke)),
         ("/experiments", get(experiments::list).merge(create)),
@@ -290,6 +299,8 @@ fn router(state: Shared) -> Router {
         ("/experiments/{ref}/notes", get(notes::list).merge(note)),
         ("/openapi.json", get(openapi::serve)),
         ("/", get(page::board)),
+        ("/sign-in", get(signin::form).post(signin::sign_in)),
+        ("/sign-out", post(signin::sign_out)),
         ("/e/{name}", get(page::story)),
         ("/assets/xp.css", get(page::css)),
         ("/assets/xp.js", get(page::js)),
@@ -449,5 +460,32 @@ mod tests {
         let (message, hint) = said(ErrorKind::PermissionDenied);
         assert!(message.ends_with("not allowed to use port 80"), "{message}");
         assert!(hint.contains("below 1024"), "{hint}");
+    }
+
+    #[test]
+    fn beyond_loopback_a_token_or_read_only_is_needed() {
+        let options = |read_only: bool, token: Option<&str>| Options {
+            host: "10.1.2.3".into(),
+            port: 8000,
+            token: token.map(str::to_owned),
+            read_only,
+            allowed_hosts: Vec::new(),
+            dir: None,
+            sync: None,
+        };
+        match address(&options(false, None)) {
+            Err(refused) => assert!(
+                refused.hint().is_some_and(|h| h.contains("--read-only")),
+                "{refused}"
+            ),
+            Ok(addr) => panic!("{addr} bound without a token"),
+        }
+        assert!(address(&options(true, None)).is_ok());
+        assert!(address(&options(false, Some("0123456789abcdef"))).is_ok());
+        let local = Options {
+            host: "127.0.0.1".into(),
+            ..options(false, None)
+        };
+        assert!(address(&local).is_ok());
     }
 }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -19,6 +19,7 @@ use crate::ops::write::Writer;
 use crate::ops::{Notice, Saved, WriteOptions};
 use crate::record::Record;
 use crate::serve::error::{ApiError, Blame};
+use crate::serve::extract::etag;
 use crate::serve::state::{Shared, State, blocking};
 
 /// How the server writes: each change committed, and a record with someone's changes not
@@ -37,6 +38,8 @@ pub struct Written {
     pub record: Record,
     pub commit: Option<String>,
     pub sync: Option<&'static str>,
+    /// The record's version as written, sent as its `ETag`.
+    pub version: Option<String>,
 }
 
 impl IntoResponse for Written {
@@ -44,6 +47,12 @@ impl IntoResponse for Written {
         let mut res = Json(self.record).into_response();
         if let Some(value) = self.commit.and_then(|c| HeaderValue::from_str(&c).ok()) {
             res.headers_mut().insert("xp-commit", value);
+        }
+        if let Some(tag) = self
+            .version
+            .and_then(|v| HeaderValue::from_str(&etag(&v)).ok())
+        {
+            res.headers_mut().insert(header::ETAG, tag);
         }
         if let Some(sync) = self.sync {
             res.headers_mut()
@@ -55,7 +64,7 @@ impl IntoResponse for Written {
 
 /// What a write came to, before it is answered.
 enum Outcome {
-    Written(Box<Saved>, Option<Fate>),
+    Written(Box<Saved>, Option<Fate>, Option<String>),
     /// Refused with a body of its own.
     Refused(ApiError),
 }
@@ -82,11 +91,15 @@ pub async fn write(
             sync::unpark(&ws, parked)?;
             return Ok(conflict(&saved, &info));
         }
-        Ok(Outcome::Written(Box::new(saved), fate))
+        let version = std::fs::read(&saved.path)
+            .ok()
+            .map(|bytes| crate::git::content_id(&bytes));
+        Ok(Outcome::Written(Box::new(saved), fate, version))
     })
     .await;
     match outcome {
-        Ok(Outcome::Written(saved, fate)) => Ok(Written {
+        Ok(Outcome::Written(saved, fate, version)) => Ok(Written {
+            version,
             record: saved.record,
             commit: saved.commit.map(|c| c.short),
             sync: fate.map(|f| match f {

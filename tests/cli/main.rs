@@ -14,6 +14,7 @@ mod defects;
 mod edit;
 mod editing;
 mod escaping;
+mod evidence;
 mod examples;
 mod export;
 mod fields;
