@@ -74,9 +74,10 @@ pub const TOKENS: &[&str] = &[
 ];
 
 /// Records in the shapes people write: comments, blank lines, indented or flow lists, quotes,
-/// block scalars, CRLF, a byte-order mark, an empty log.
+/// block scalars, CRLF, a byte-order mark, an empty log, the plan of a test and its results.
 pub const BASES: &[&str] = &[
     SAMPLE,
+    include_str!("../fixtures/valid/signup-button-results.yaml"),
     "# The CTA experiment\nid: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58   # never changes\ntitle: 'Homepage: CTA'\nhypothesis: \"Green\\twins\"\nprimary_metric: signup_rate\nbaseline: 3.2\ntarget: 3.7\nstatus: completed  # review\nconfidence: 96\ndecision: ship\nlearning: |\n  Green won.\n  By a lot.\n\nowner: growth\ntags: [homepage, \"no\"]\ndecision_log:\n  - at: 2026-02-22T18:30:00.000Z\n    who: alice\n    note: Launched\n  - at: 2026-02-22T18:45:00.000Z\n    note: >\n      folded\n      note\n# the end\n",
     "id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\r\ntitle: T\r\nhypothesis: H\r\nprimary_metric: m\r\nbaseline: 1\r\ntarget: 2\r\ndecision_log:\r\n",
     "\u{feff}id: 3f9c2a71-5b1e-4d8a-9c0f-7e2b6d4a1c58\ntitle: T\nhypothesis: H\nprimary_metric: m\nbaseline: -1\ntarget: -2\ndirection: decrease\ntags:\n- a\nlinks:\n  - https://example.com\ndecision_log: []\n",

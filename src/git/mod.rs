@@ -9,6 +9,7 @@
 //! This module knows nothing of record files or of the rest of xp: what it needs from the
 //! outside world comes in a [`GitEnv`], built by the caller.
 
+mod chain;
 mod commit;
 mod discover;
 mod error;
@@ -17,6 +18,7 @@ mod identity;
 mod index;
 mod index_file;
 mod lock;
+mod pack;
 mod preflight;
 mod recover;
 mod remote;
@@ -32,6 +34,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use git2::{ErrorCode, FileMode, ObjectType, Oid, Repository};
 
+pub use chain::ChainedFile;
 pub use commit::Committed;
 pub use discover::init_repo;
 use error::Context;

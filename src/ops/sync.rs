@@ -238,6 +238,26 @@ pub fn round(
 ) -> Result<Round, Error> {
     let repo = repo(ws)?;
     let mut out = Round::new(target);
+    if let Some(local) = only_ours_ahead(ws, repo, target)? {
+        // A remote that takes a fast-forward of xp's own commits has nothing this clone
+        // lacks: no fetch is needed. One that moved refuses, and the round goes on as usual.
+        ws.env.crash_point("sync-before-push");
+        match repo.push(&target.remote, local, &target.push, net) {
+            Ok(Pushed::Done) => {
+                repo.set_ref(&seen_ref(target), local, "xp sync: pushed")?;
+                out.remote_tip = Some(local.to_string());
+                out.pushed = true;
+                return Ok(counted(out, repo, target));
+            }
+            Ok(Pushed::Behind) => {}
+            Ok(Pushed::Refused(reason)) => {
+                out.state = State::PushRefused;
+                out.said = Some(reason);
+                return Ok(counted(out, repo, target));
+            }
+            Err(e) => return Ok(offline(out, e, repo, target)),
+        }
+    }
     for attempt in 0..PUSH_TRIES {
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(50 << attempt));
@@ -262,6 +282,7 @@ pub fn round(
             return Ok(counted(out, repo, target));
         }
         ws.env.crash_point("sync-before-push");
+        ws.env.test_run("sync-before-push");
         match repo.push(&target.remote, tip, &target.push, net) {
             Ok(Pushed::Done) => {
                 repo.set_ref(&seen_ref(target), tip, "xp sync: pushed")?;
@@ -282,6 +303,28 @@ pub fn round(
         "the remote kept moving: {PUSH_TRIES} pushes found it ahead"
     ));
     Ok(counted(out, repo, target))
+}
+
+/// The branch's tip, when all it has beyond the remote tip last seen is xp's own one-file
+/// commits (what writes since the last round made), pushed to the branch integrated from.
+fn only_ours_ahead(ws: &Workspace, repo: &Repo, target: &Target) -> Result<Option<Id>, Error> {
+    if target.push != target.upstream {
+        return Ok(None);
+    }
+    let (Some(local), Some(seen)) = (
+        repo.current_branch()?.and_then(|b| b.tip),
+        repo.ref_id(&seen_ref(target)),
+    ) else {
+        return Ok(None);
+    };
+    if local == seen || !repo.descends(local, seen) {
+        return Ok(None);
+    }
+    let commits = repo.commits_since(Some(seen), local)?;
+    Ok(commits
+        .iter()
+        .all(|c| is_xp_commit(ws, repo, c))
+        .then_some(local))
 }
 
 /// The round as the network failure leaves it.

@@ -76,6 +76,23 @@ pub fn update_as(
             edits.push(("decision", before, decision.as_str().to_owned()));
             edits.sort_by_key(|(name, _, _)| FIELDS.iter().position(|f| f.name == *name));
         }
+        // Results recorded set the confidence to the chance they compute, unless the change
+        // names a confidence of its own.
+        let recorded = new
+            .results
+            .as_ref()
+            .filter(|r| old.results.as_ref() != Some(*r))
+            .map(|r| r.to_string());
+        if recorded.is_some()
+            && !changes.fields.iter().any(|(f, _)| f.name == "confidence")
+            && let Some(computed) = new.evidence().and_then(|e| e.confidence())
+            && computed != new.confidence
+        {
+            let before = shown("confidence", &new.get("confidence"));
+            new.confidence = computed;
+            edits.push(("confidence", before, computed.to_string()));
+            edits.sort_by_key(|(name, _, _)| FIELDS.iter().position(|f| f.name == *name));
+        }
         let note = not_blank(changes.note.as_deref(), Input::Note)?;
         let reason = not_blank(changes.amend.as_deref(), Input::Amend)?;
         let amended = plan::changes(&old, &new);
@@ -95,13 +112,20 @@ pub fn update_as(
             })
             .collect();
         let moved = new.status != old.status;
-        // The entries this change adds: each amendment, then the move or the note.
-        let mut notes: Vec<String> = reason.map_or_else(Vec::new, |reason| {
-            amended
-                .iter()
-                .map(|(field, from, to)| Note::amended(field, from, to, reason))
-                .collect()
-        });
+        // The entries this change adds: the results recorded, each amendment, then the move
+        // or the note.
+        let mut notes: Vec<String> = recorded
+            .as_deref()
+            .map(|results| Note::Results { results }.to_string())
+            .into_iter()
+            .collect();
+        if let Some(reason) = reason {
+            notes.extend(
+                amended
+                    .iter()
+                    .map(|(field, from, to)| Note::amended(field, from, to, reason)),
+            );
+        }
         if moved {
             let why = note;
             notes.push(
@@ -143,10 +167,11 @@ pub fn update_as(
             .into_iter()
             .filter_map(|(label, text)| Some(format!("{label}{}", text?)))
             .collect();
-        let subject = match (moved, reason) {
-            (_, Some(_)) => format!("xp: amend {}", loaded.slug),
-            (true, None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
-            (false, None) => format!("xp: update {}", loaded.slug),
+        let subject = match (moved, reason, &recorded) {
+            (_, Some(_), _) => format!("xp: amend {}", loaded.slug),
+            (true, None, _) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
+            (false, None, Some(_)) => format!("xp: results of {}", loaded.slug),
+            (false, None, None) => format!("xp: update {}", loaded.slug),
         };
         let change = Change {
             subject,

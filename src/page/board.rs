@@ -327,6 +327,9 @@ fn card(f: &Found, names: &Names, ctx: &Context) -> Markup {
             }
             dl.facts {
                 div { dt { "Confidence" } dd { (r.confidence) "%" } }
+                @if let Some(chance) = r.evidence().and_then(|e| e.chance_to_beat_control) {
+                    div { dt { "Chance to win" } dd { (crate::record::derived::share_text(chance)) } }
+                }
                 div { dt { "Decision" } dd { @match r.decision { Some(d) => span class={ "dec dec-" (d.as_str()) } { (d.as_str()) }, None => span.muted { "none" } } } }
                 @if let Some(owner) = &r.owner { div { dt { "Owner" } dd { (owner) } } }
             }

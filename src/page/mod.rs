@@ -10,6 +10,6 @@ pub use board::{Query, board, column_count, index_js};
 pub use forge::Forge;
 pub use layout::{
     Branch, COLUMN_CARDS, COLUMNS, CSP, CSS, Context, JS, Mode, Names, PAGE_CARDS, as_of,
-    duration_words, problem,
+    duration_words, problem, sign_in,
 };
 pub use story::story;

@@ -91,6 +91,17 @@ pub fn routes() -> Vec<Route> {
             write: false,
         },
         Route {
+            method: "post",
+            path: "/experiments/import",
+            summary: "Bring in experiments with their ids and whole logs, as `xp import` does: all checked first, all or nothing (422 with every problem), an id already here left as it is, one commit each",
+            body: Some("ExperimentImport"),
+            answer: Some(reference("Imported")),
+            headers: None,
+            query: &["dry_run"],
+            errors: &[405, 409, 413, 415, 422, 503],
+            write: true,
+        },
+        Route {
             method: "get",
             path: "/experiments/{ref}",
             summary: "One experiment by id, slug or unique id prefix; its ETag is the record's version (blob id)",
@@ -359,6 +370,58 @@ fn schemas() -> Value {
             .collect(),
         "The origin service's payload; unknown keys are refused",
     );
+    // An import keeps what the experiment had: any status, its log, its id (or one made).
+    let mut kept = experiment.clone();
+    kept["required"] = json!(
+        fields
+            .iter()
+            .filter(|f| f.required && f.name != "id")
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+    );
+    kept["description"] = json!(
+        "An experiment as GET /experiments answers it; without `id`, one is made from its keys and values"
+    );
+    let import = json!({
+        "description": "The experiments to bring in, in order (or one experiment); the derived keys are left out",
+        "oneOf": [
+            { "type": "array", "items": reference("ExperimentIn") },
+            reference("ExperimentIn"),
+        ],
+    });
+    let item = |extra: (&'static str, Value), description: &str| {
+        let name = extra.0;
+        object(
+            vec![
+                (
+                    "item",
+                    json!({ "type": "integer", "minimum": 0, "description": "its index in the body" }),
+                ),
+                ("id", json!({ "type": "string", "format": "uuid" })),
+                (
+                    "path",
+                    json!({ "type": "string", "description": "its file, from the repository's root" }),
+                ),
+                extra,
+            ],
+            vec!["item", "id", "path", name],
+            description,
+        )
+    };
+    let imported = object(
+        vec![
+            (
+                "created",
+                json!({ "type": "array", "items": item(("commit", json!({ "type": ["string", "null"], "description": "its commit's short hash; null outside git" })), "An experiment created") }),
+            ),
+            (
+                "present",
+                json!({ "type": "array", "items": item(("same", json!({ "type": "boolean", "description": "whether its file holds exactly what the body sent" })), "An item whose id an experiment here already has: left as it is") }),
+            ),
+        ],
+        vec!["created", "present"],
+        "What the import did",
+    );
     let mut changes: Vec<(&str, Value)> = fields
         .iter()
         .filter(|f| !matches!(f.name, "id" | "decision_log"))
@@ -391,6 +454,9 @@ fn schemas() -> Value {
         "Experiment": experiment,
         "ExperimentCreate": create,
         "ExperimentUpdate": update,
+        "ExperimentIn": kept,
+        "ExperimentImport": import,
+        "Imported": imported,
         "NoteIn": object(vec![("note", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "what happened or was decided; not blank" })), ("who", who.clone())], vec!["note"], "A note; `at` is stamped by the server"),
         "LogEntry": object(vec![("at", json!({ "type": "string", "format": "date-time" })), ("who", who.clone()), ("note", json!({ "type": "string" }))], vec!["at", "who", "note"], "One decision-log entry"),
         "LogLine": {
@@ -467,7 +533,7 @@ fn describe(status: u16) -> &'static str {
             "An ambiguous reference, a busy repository, a refused status move, a record on disk that breaks rules, or on a team server a change the remote contradicts (with `conflicts`: each field, your value and the remote's)"
         }
         412 => "The record changed since the version named in If-Match; nothing was written",
-        413 => "The body is over 1 MiB",
+        413 => "The body is too large: over 1 MiB (64 MiB for an import)",
         415 => "The body is not application/json",
         422 => "Every broken rule at once",
         503 => {
@@ -498,6 +564,9 @@ fn parameter(name: &str) -> Value {
             let names: Vec<&str> = Column::all().iter().map(|c| c.name()).collect();
             let one = format!("{WHITE_SPACE}*({}){WHITE_SPACE}*", names.join("|"));
             json!({ "type": "string", "pattern": format!("^{one}(,{one})*$"), "description": format!("the columns, in order, each once, separated by commas: {}", names.join(", ")) })
+        }
+        "dry_run" => {
+            json!({ "type": "boolean", "default": false, "description": "answer what would be created (each `commit` null) and write nothing" })
         }
         "sync" => {
             json!({ "type": "string", "enum": ["1", "true"], "description": "add `sync`: HEAD, the upstream and ahead/behind as of the last fetch, and a team server's sync state" })

@@ -1,4 +1,4 @@
-//! The query strings of the listing and the export, read into a filter (422 at
+//! The query strings of the listing, the export and the import, read into a filter (422 at
 //! `["query", key]` for a value that is not one the parameter takes); other parameters are
 //! ignored, as FastAPI does.
 
@@ -48,6 +48,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ExportQuery, ApiError> {
         Ok(ExportQuery(parse(parts.uri.query(), Params::Export)?))
+    }
+}
+
+/// `POST /experiments/import`'s query: `dry_run`, to be told what would be created and write
+/// nothing.
+pub struct ImportQuery {
+    pub dry_run: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ImportQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ImportQuery, ApiError> {
+        let mut dry_run = false;
+        for pair in parts.uri.query().unwrap_or("").split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if decode(key) != "dry_run" {
+                continue;
+            }
+            let value = decode(value);
+            dry_run = boolean(&value).ok_or_else(|| {
+                vec![Invalid::new(
+                    "bool_parsing",
+                    &["query", "dry_run"],
+                    "dry_run must be true or false",
+                    Value::from(value.as_str()),
+                )]
+            })?;
+        }
+        Ok(ImportQuery { dry_run })
     }
 }
 

@@ -18,6 +18,10 @@ use crate::serve::rows::Rows;
 /// Largest request body read, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// Largest body of `POST /experiments/import`, in bytes: some 20,000 experiments as
+/// `GET /experiments` answers them.
+pub const MAX_IMPORT_BODY: usize = 64 * 1024 * 1024;
+
 /// What every request shares.
 pub(crate) struct State {
     pub env: Env,

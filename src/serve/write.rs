@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::Error;
 use crate::ops::sync;
@@ -66,7 +66,7 @@ impl IntoResponse for Written {
 enum Outcome {
     Written(Box<Saved>, Option<Fate>, Option<String>),
     /// Refused with a body of its own.
-    Refused(StatusCode, Value),
+    Refused(ApiError),
 }
 
 /// Runs `op` in the request's workspace on a blocking thread and answers what it wrote; its
@@ -78,7 +78,7 @@ pub async fn write(
 ) -> Result<Written, ApiError> {
     let outcome = blocking(state, move |st| {
         if let Some(refused) = refused_by_sync(st) {
-            return Ok(refused);
+            return Ok(Outcome::Refused(refused));
         }
         let ws = st.workspace()?;
         let saved = op(&ws, &mut Vec::new())?;
@@ -107,16 +107,16 @@ pub async fn write(
                 _ => "pending",
             }),
         }),
-        Ok(Outcome::Refused(status, body)) => Err(ApiError::Body(status, body)),
+        Ok(Outcome::Refused(refused)) => Err(refused),
         Err(e) => Err(e.about(blame)),
     }
 }
 
 /// A write refused because of where the sync stands: the remote's history rewritten.
-fn refused_by_sync(st: &State) -> Option<Outcome> {
+pub(crate) fn refused_by_sync(st: &State) -> Option<ApiError> {
     let status = st.syncer.as_ref()?.status();
     (status.state == "diverged-history").then(|| {
-        Outcome::Refused(
+        ApiError::Body(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({
                 "detail": format!(
@@ -144,7 +144,7 @@ fn conflict(saved: &Saved, info: &sync::ConflictInfo) -> Outcome {
         .as_ref()
         .map(|(commit, author)| format!(" (commit {commit} by {author})"))
         .unwrap_or_default();
-    Outcome::Refused(
+    Outcome::Refused(ApiError::Body(
         StatusCode::CONFLICT,
         json!({
             "detail": format!(
@@ -159,5 +159,5 @@ fn conflict(saved: &Saved, info: &sync::ConflictInfo) -> Outcome {
             "remote_commit": info.by.as_ref().map(|(c, _)| c),
             "remote_author": info.by.as_ref().map(|(_, a)| a),
         }),
-    )
+    ))
 }

@@ -272,8 +272,12 @@ fn the_demo_runs_the_whole_story() {
     let _ = demo;
     let (ok, log) = env.git_try(&["-C", "demo-repo", "log", "--format=%an %s"]);
     assert!(ok);
-    assert_eq!(log.lines().count(), 7, "{log}");
+    assert_eq!(log.lines().count(), 8, "{log}");
     assert!(log.contains("bob xp: note on homepage-cta-color"), "{log}");
+    assert!(
+        log.contains("bob xp: results of homepage-cta-color"),
+        "{log}"
+    );
     // `.gitattributes` is committed, as `xp init` asks: nothing is left untracked.
     assert!(
         out.contains("$ git add .gitattributes && git commit -m 'Merge experiment files with xp'"),

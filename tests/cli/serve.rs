@@ -2443,3 +2443,84 @@ fn a_change_made_against_an_old_version_is_refused_and_nothing_is_written() {
         .post(&format!("{path}/notes"), json!({"note": "still fine"}))
         .expect(200);
 }
+
+#[test]
+fn a_browser_without_the_token_gets_the_sign_in_page_and_its_cookie_is_guarded() {
+    let token = "team-token-0123456789";
+    let (_env, server) = served(&["--token", token]);
+    let host = server.addr.clone();
+    let page = server.raw(
+        "GET",
+        "/e/x?y=1",
+        &[("Host", &host), ("Accept", "text/html")],
+        b"",
+    );
+    assert_eq!(page.status, 401);
+    assert!(
+        page.text().contains(r#"name="next" value="/e/x?y=1""#),
+        "{}",
+        page.text()
+    );
+    // An API client still gets FastAPI's JSON.
+    let api = server.raw("GET", "/experiments", &[("Host", &host)], b"");
+    assert_eq!(
+        (api.status, api.header("www-authenticate")),
+        (401, Some("Bearer"))
+    );
+
+    let form = |body: &str| {
+        server.raw(
+            "POST",
+            "/sign-in",
+            &[
+                ("Host", &host),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let wrong = form("token=guess&next=%2Fe%2Fx");
+    assert_eq!((wrong.status, wrong.header("set-cookie")), (401, None));
+    // Another site is never where a sign-in leads.
+    let right = form(&format!("token={token}&next=%2F%2Fevil.example%2F"));
+    assert_eq!((right.status, right.header("location")), (303, Some("/")));
+    let cookie = right.header("set-cookie").unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+
+    // The cookie reads like the token; a write with it must come from this server's pages.
+    let read = server.raw(
+        "GET",
+        "/experiments",
+        &[("Host", &host), ("Cookie", &pair)],
+        b"",
+    );
+    assert_eq!(read.status, 200);
+    let body = cta().to_string();
+    let write = |origin: &str| {
+        server.raw(
+            "POST",
+            "/experiments",
+            &[
+                ("Host", &host),
+                ("Cookie", &pair),
+                ("Origin", origin),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    assert_eq!(write("http://evil.example").status, 403);
+    assert_eq!(write(&format!("http://{host}")).status, 200);
+    // A cookie with another value is no sign-in.
+    let forged = server.raw(
+        "GET",
+        "/experiments",
+        &[("Host", &host), ("Cookie", "xp-token=00")],
+        b"",
+    );
+    assert_eq!(forged.status, 401);
+}
