@@ -73,6 +73,24 @@ impl Env {
         }
     }
 
+    /// Test-only: runs `XP_TEST_RUN` through `sh -c` when `XP_TEST_RUN_AT` names this point,
+    /// so that a test makes something happen exactly there (a teammate's push between a
+    /// sync's fetch and its push); never without the `test-faults` feature.
+    pub fn test_run(&self, point: &str) {
+        if !cfg!(feature = "test-faults") || self.var("XP_TEST_RUN_AT") != Some(point) {
+            return;
+        }
+        if let Some(command) = self.var("XP_TEST_RUN") {
+            let _ = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .env_clear()
+                .envs(self.vars.iter().filter(|(k, _)| !k.starts_with("XP_")))
+                .stdin(std::process::Stdio::null())
+                .status();
+        }
+    }
+
     /// What git needs of this environment: its variables, the time now, the test fault point.
     pub fn git(&self) -> GitEnv {
         let vars = self.vars.iter().map(|(k, v)| (k.clone(), v.clone()));

@@ -84,6 +84,13 @@ pub enum Refusal {
         fields: Vec<&'static str>,
         new: bool,
     },
+    /// The change was made against a version of the record that is no longer the latest
+    /// (`seen`: the version its sender read; `now`: the record's version now).
+    Stale {
+        path: String,
+        seen: String,
+        now: String,
+    },
 }
 
 /// What a person gives with a change besides its fields.
@@ -178,7 +185,18 @@ fn plain(refusal: &Refusal) -> String {
              committed under another name",
             fields.join(", ")
         ),
+        Refusal::Stale { path, seen, now } => format!(
+            "{path} changed since this change was made: it was made against version {}, and \
+             the record is now version {}",
+            short(seen),
+            short(now)
+        ),
     }
+}
+
+/// The first 12 characters of a version, as a person compares them.
+fn short(version: &str) -> &str {
+    version.get(..12).unwrap_or(version)
 }
 
 /// What kind of failure an [`Error`] is, for front-ends that map it (HTTP status codes).

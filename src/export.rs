@@ -100,6 +100,9 @@ impl Column {
                 None => Cow::Borrowed(""),
                 Some(DerivedValue::Number(x)) => Cow::Owned(python_float(x)),
                 Some(DerivedValue::Bool(b)) => Cow::Borrowed(if b { "true" } else { "false" }),
+                Some(DerivedValue::Evidence(e)) => {
+                    Cow::Owned(json_text(serde_json::to_string(&e)?))
+                }
             },
             Column::Field(field) => match record.get(field.name) {
                 None => Cow::Borrowed(""),
@@ -108,6 +111,9 @@ impl Column {
                 Some(FieldValue::Whole(n)) => Cow::Owned(n.to_string()),
                 Some(FieldValue::List(items)) => {
                     Cow::Owned(json_text(serde_json::to_string(&items)?))
+                }
+                Some(value @ (FieldValue::Numbers(_) | FieldValue::Results(_))) => {
+                    Cow::Owned(json_text(serde_json::to_string(&value)?))
                 }
             },
         })
@@ -392,7 +398,7 @@ fn scientific(digits: &str, exponent: i32) -> String {
 }
 
 /// Whether a spreadsheet would run this cell as a formula.
-fn runs_as_formula(cell: &str) -> bool {
+pub fn runs_as_formula(cell: &str) -> bool {
     cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0'])
 }
 
@@ -816,9 +822,11 @@ mod tests {
                 "learning",
                 "owner",
                 "observed",
+                "results",
                 "lift",
                 "target_met",
                 "improved",
+                "evidence",
                 "decision_log"
             ]
         );

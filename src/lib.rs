@@ -5,8 +5,8 @@
 //!
 //! The floors, each importing only from the floors below it: the front-ends ([`commands`],
 //! [`serve`], and [`page`] which both render) over the operations ([`ops`]) over the domain
-//! ([`record`], [`rules`], [`review`], [`learn`], [`export`]) over the adapters and leaves
-//! ([`store`], [`git`], [`yaml`], [`env`], [`error`], [`ui`]).
+//! ([`record`], [`rules`], [`review`], [`learn`], [`export`], [`import`]) over the adapters and leaves
+//! ([`store`], [`git`], [`yaml`], [`env`], [`error`], [`ui`], [`fetch`]).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -15,7 +15,9 @@ pub mod commands;
 pub mod env;
 pub mod error;
 pub mod export;
+pub mod fetch;
 pub mod git;
+pub mod import;
 pub mod learn;
 pub mod lockfile;
 pub mod ops;

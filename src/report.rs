@@ -9,7 +9,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
-use crate::rules::Problem;
+use crate::rules::{Problem, Severity};
 use crate::text;
 
 /// The version of the JSON shape; raised on any change that could break a reader.
@@ -17,6 +17,7 @@ pub const JSON_VERSION: u32 = 1;
 
 const BOLD: Style = Style::new().bold();
 const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 
 /// Most problems shown one by one per file; the rest are counted (JSON lists them all).
 pub const MAX_SHOWN: usize = 100;
@@ -38,10 +39,10 @@ pub fn human<'a>(
     } else {
         Renderer::plain()
     };
-    let (bold, error) = if styled {
-        (BOLD, ERROR)
+    let (bold, error, warning) = if styled {
+        (BOLD, ERROR, WARNING)
     } else {
-        (Style::new(), Style::new())
+        (Style::new(), Style::new(), Style::new())
     };
     let mut out = String::new();
     let mut lines: HashMap<&Path, Option<(&str, Vec<usize>)>> = HashMap::new();
@@ -57,11 +58,16 @@ pub fn human<'a>(
             continue;
         }
         *count += 1;
+        let (level, style) = match p.severity {
+            Severity::Error => (Level::ERROR, error),
+            Severity::Warning => (Level::WARNING, warning),
+        };
         out.push_str(&format!(
-            "{bold}{}:{}:{}:{bold:#} {error}error[{}]{error:#}{bold}: {}{bold:#}\n",
+            "{bold}{}:{}:{}:{bold:#} {style}{}[{}]{style:#}{bold}: {}{bold:#}\n",
             text::terminal(&p.path.to_string_lossy()),
             p.line,
             p.column,
+            p.severity.name(),
             p.rule.name(),
             text::terminal(&p.message)
         ));
@@ -71,7 +77,7 @@ pub fn human<'a>(
         let quoted = indexed
             .as_ref()
             .and_then(|(text, starts)| excerpt(text, starts, p.line, p.column));
-        let mut group = Group::with_level(Level::ERROR);
+        let mut group = Group::with_level(level);
         let mut has_body = false;
         if let Some((window, span)) = quoted {
             let snippet = Snippet::source(window)
@@ -171,7 +177,7 @@ struct JsonProblem<'a> {
 pub fn json(problems: &[Problem], files: usize, warnings: &[String]) -> String {
     let report = JsonReport {
         version: JSON_VERSION,
-        ok: problems.is_empty(),
+        ok: !problems.iter().any(|p| p.severity == Severity::Error),
         files,
         warnings,
         problems: problems
@@ -181,7 +187,7 @@ pub fn json(problems: &[Problem], files: usize, warnings: &[String]) -> String {
                 line: p.line,
                 column: p.column,
                 rule: p.rule.name(),
-                severity: "error",
+                severity: p.severity.name(),
                 message: &p.message,
                 hint: p.hint.as_deref(),
             })
@@ -205,7 +211,8 @@ pub fn github(problems: &[Problem], warnings: &[String]) -> String {
             None => p.message.clone(),
         };
         out.push_str(&format!(
-            "::error file={},line={},col={},title={}::{}\n",
+            "::{} file={},line={},col={},title={}::{}\n",
+            p.severity.name(),
             escape_property(&p.path.to_string_lossy().replace('\\', "/")),
             p.line,
             p.column,
@@ -255,6 +262,7 @@ mod tests {
             rule: Rule::TargetVsBaseline,
             message: "target 3 must be above baseline 3.2".into(),
             hint: Some("if lower is better, add `direction: decrease`".into()),
+            severity: crate::rules::Severity::Error,
         }
     }
 

@@ -2,6 +2,7 @@
 //! records. Writes are atomic (temporary file, fsync, rename); in a git repository the
 //! temporary file lives in the git directory, so that a kill never leaves one among the records.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -250,6 +251,76 @@ impl Store {
         Ok(free_path(&self.dir, &slug(title), 1))
     }
 
+    /// Free paths for new records titled `titles`, in order, as [`Store::new_path`] would give
+    /// them one after the other: none among the folder's names nor `taken` (lower-cased names
+    /// that are not on disk, such as a commit's), nor an earlier one's.
+    pub fn new_paths(&self, titles: &[&str], mut taken: HashSet<String>) -> Vec<PathBuf> {
+        taken.extend(names_in(&self.dir));
+        titles
+            .iter()
+            .map(|title| {
+                let name = free_name(&taken, &slug(title), 1);
+                taken.insert(name.to_lowercase());
+                self.dir.join(name)
+            })
+            .collect()
+    }
+
+    /// Writes many records, each atomically as [`Store::write`] does: every temporary file is
+    /// written, then all are synced at once (file systems sync many files together far faster
+    /// than one after the other), then each is renamed into place and the folders synced. A kill
+    /// leaves each file whole or absent, and temporary files for [`Store::sweep`].
+    pub fn write_many(&self, files: &[(PathBuf, Vec<u8>)]) -> Result<(), Error> {
+        let mut temps = Vec::with_capacity(files.len());
+        let mut dirs = HashSet::new();
+        for (path, bytes) in files {
+            let shown = self.show(path);
+            let io = |e: std::io::Error| Error::io(&shown, e);
+            self.check_inside(path)?;
+            let dir = path.parent().unwrap_or(&self.dir);
+            if dirs.insert(dir.to_owned()) {
+                fs::create_dir_all(dir).map_err(io)?;
+                self.check_inside(path)?;
+            }
+            let scratch = match &self.scratch {
+                Some(scratch) if same_device(scratch, dir) => scratch.as_path(),
+                _ => dir,
+            };
+            let mut temp = tempfile::Builder::new()
+                .prefix(TEMP.0)
+                .suffix(TEMP.1)
+                .tempfile_in(scratch)
+                .map_err(io)?;
+            temp.write_all(bytes).map_err(io)?;
+            set_permissions(temp.as_file(), path).map_err(io)?;
+            temps.push(temp);
+        }
+        let threads = 32.min(temps.len()).max(1);
+        let per = temps.len().div_ceil(threads).max(1);
+        let synced: Result<(), std::io::Error> = std::thread::scope(|scope| {
+            let handles: Vec<_> = temps
+                .chunks(per)
+                .map(|part| {
+                    scope.spawn(move || part.iter().try_for_each(|t| t.as_file().sync_all()))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .try_for_each(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
+        synced.map_err(|e| Error::io(self.show(&self.dir), e))?;
+        for (temp, (path, _)) in temps.into_iter().zip(files) {
+            temp.persist(path)
+                .map_err(|e| Error::io(self.show(path), e.error))?;
+        }
+        for dir in dirs {
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+
     /// A free path beside a record for a second record of the same slug: `<slug>-2.yaml`,
     /// else `<slug>-3.yaml`, ... in the same directory.
     pub fn path_beside(&self, path: &Path) -> PathBuf {
@@ -289,6 +360,21 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Whether two folders are on one file system, so that a file renames from one to the other.
+#[cfg(unix)]
+fn same_device(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_device(_a: &Path, _b: &Path) -> bool {
+    false
 }
 
 /// Writes `bytes` to a new temporary file in `temp_dir`, syncs it and renames it to `path`.
@@ -395,13 +481,23 @@ pub fn write_atomic_with<T>(
 /// The first of `<base>.yaml` (when `from` is 1), `<base>-2.yaml`, ... not taken in `dir`,
 /// comparing names without regard to case, for case-insensitive file systems.
 fn free_path(dir: &Path, base: &str, from: usize) -> PathBuf {
-    let taken: Vec<String> = match fs::read_dir(dir) {
+    dir.join(free_name(&names_in(dir), base, from))
+}
+
+/// The names in a folder, lower-cased.
+fn names_in(dir: &Path) -> HashSet<String> {
+    match fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().to_lowercase())
             .collect(),
-        Err(_) => Vec::new(),
-    };
+        Err(_) => HashSet::new(),
+    }
+}
+
+/// The first of `<base>.yaml` (when `from` is 1), `<base>-2.yaml`, ... whose name (and `.yml`
+/// twin) is not among `taken` (lower-cased names).
+fn free_name(taken: &HashSet<String>, base: &str, from: usize) -> String {
     let is_free = |s: &str| {
         let s = s.to_lowercase();
         !taken.contains(&format!("{s}.yaml")) && !taken.contains(&format!("{s}.yml"))
@@ -417,7 +513,7 @@ fn free_path(dir: &Path, base: &str, from: usize) -> PathBuf {
             format!("{}{suffix}", stem.trim_end_matches('-'))
         };
         if is_free(&candidate) {
-            return dir.join(format!("{candidate}.yaml"));
+            return format!("{candidate}.yaml");
         }
         n += 1;
     }

@@ -53,13 +53,18 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         }
     };
     out(ui.data(&text))?;
-    if found.problems.is_empty() {
+    let errors: Vec<&crate::rules::Problem> = found
+        .problems
+        .iter()
+        .filter(|p| p.severity == crate::rules::Severity::Error)
+        .collect();
+    if errors.is_empty() {
         if found.files == 0 {
             ui.warning(&format!(
                 "no experiment files to check in {}; `xp new` creates one",
                 ws.store.show(&ws.store.dir).display()
             ));
-        } else if args.verbose {
+        } else if args.verbose && found.problems.is_empty() {
             ui.status(&format!(
                 "{} experiment file(s) checked{}, no problems",
                 found.files,
@@ -73,7 +78,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         return Ok(());
     }
     let files = found.files_with_problems();
-    let n = found.problems.len();
+    let n = errors.len();
     Err(Error::failed(
         format!(
             "{n} problem{} in {files} file{}",

@@ -64,6 +64,21 @@ const STORY: &[(&str, &[&str])] = &[
         &["update", "homepage-cta-color", "--status", "running"],
     ),
     (
+        "bob",
+        &[
+            "result",
+            "homepage-cta-color",
+            "--variant",
+            "blue=10000/320",
+            "--variant",
+            "green=10000/371",
+            "--source",
+            "https://dashboard.example/experiments/homepage-cta-color",
+            "--who",
+            "bob",
+        ],
+    ),
+    (
         "alice",
         &[
             "update",

@@ -84,7 +84,32 @@ fn arg(field: &'static Field, mode: Mode) -> Arg {
             )
         }
         FieldKind::TextList => arg.action(ArgAction::Append),
+        FieldKind::Numbers => arg
+            .action(ArgAction::Append)
+            .allow_negative_numbers(true)
+            .value_name("NUMBER")
+            .value_parser(move |text: &str| number(text, clears)),
+        FieldKind::Results => arg
+            .value_name("JSON")
+            .value_parser(move |text: &str| results(field, text, clears)),
     }
+}
+
+/// A `--results` flag: the JSON of results (`{"as_of": .., "variants": [..]}`), as the API
+/// takes them; `null` or an empty text clears them when the field may be null.
+fn results(field: &'static Field, text: &str, clears: bool) -> Result<Given, String> {
+    if clears && matches!(text.trim(), "" | "null") {
+        return Ok(Given(None));
+    }
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        format!("not JSON ({e}); give results as {{\"as_of\": \"...\", \"variants\": [...]}}, or record them with `xp result`")
+    })?;
+    crate::record::json::field_value(field, &json)
+        .map(Given)
+        .map_err(|bad| match bad.path.is_empty() {
+            true => bad.message,
+            false => format!("{} (at {})", bad.message, bad.path.join(".")),
+        })
 }
 
 /// A number flag: finite; `null` or an empty text clears it when the field may be null.
@@ -120,6 +145,14 @@ fn help(field: &Field, mode: Mode) -> String {
             Some("`null` or an empty text clears it".to_owned())
         }
         (FieldKind::Enum(_), Mode::Update) if field.nullable => Some("`null` clears it".to_owned()),
+        (FieldKind::Numbers, Mode::New) => Some("repeat for each, in order".to_owned()),
+        (FieldKind::Numbers, Mode::Update) => Some(format!(
+            "repeat for each, in order; replaces the list; `--{} null` clears it",
+            field.flag()
+        )),
+        (FieldKind::Results, _) => {
+            Some("as JSON, the file's keys; `xp result` records them from counts".to_owned())
+        }
         _ => None,
     };
     if let Some(how) = how {
@@ -156,6 +189,21 @@ fn given(matches: &ArgMatches) -> Vec<(&'static Field, Option<FieldValue>)> {
                     .cloned()
                     .collect();
                 (!items.is_empty()).then_some(FieldValue::List(items))
+            }
+            FieldKind::Numbers => {
+                let given: Vec<&Given> = matches
+                    .get_many::<Given>(field.name)
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let numbers: Option<Vec<f64>> = given
+                    .iter()
+                    .map(|g| match &g.0 {
+                        Some(FieldValue::Number(x)) => Some(*x),
+                        _ => None,
+                    })
+                    .collect();
+                numbers.filter(|n| !n.is_empty()).map(FieldValue::Numbers)
             }
             _ => matches
                 .get_one::<Given>(field.name)

@@ -45,6 +45,8 @@ struct Row {
     lift: Option<f64>,
     target_met: Option<bool>,
     improved: Option<bool>,
+    /// What the results say, as `xp show --format json` answers it.
+    evidence: Option<crate::record::evidence::Evidence>,
 }
 
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
@@ -67,6 +69,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             lift: f.record.lift(),
             target_met: f.record.target_met(),
             improved: f.record.improved(),
+            evidence: f.record.evidence(),
             id: f.record.id,
             title: f.record.title,
         })

@@ -9,6 +9,7 @@ pub mod edit;
 pub mod export;
 pub mod fields;
 pub mod fix_time;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod log;
@@ -16,9 +17,11 @@ pub mod man;
 pub mod merge_driver;
 pub mod new;
 pub mod note;
+pub mod plan;
 pub mod render;
 pub mod report;
 pub mod resolve;
+pub mod result;
 pub mod schema;
 pub mod search;
 pub mod serve;
@@ -53,12 +56,18 @@ pub enum Command {
     Edit(edit::Args),
     /// Append a note to an experiment's decision log
     Note(note::Args),
+    /// Record an experiment's measured counts; prints the lift, p-value and chance to win
+    Result(result::Args),
+    /// The sample each variant needs for the plan's test, and the run time
+    Plan(plan::Args),
     /// Move log times a clock that ran ahead stamped back to their commits' times
     FixTime(fix_time::Args),
     /// An experiment's decision log beside the commits that added each entry
     Log(log::Args),
     /// Validate every experiment against the rules
     Check(check::Args),
+    /// Experiments and their logs from the origin service, an export or a spreadsheet
+    Import(import::Args),
     /// All experiments as CSV or JSON
     Export(export::Args),
     /// What changed in experiments between two commits, for a pull request
@@ -117,9 +126,12 @@ pub fn run(
         Command::Update(args) => update::run(args, &ws, ui),
         Command::Edit(args) => edit::run(args, &ws, ui),
         Command::Note(args) => note::run(args, &ws, ui),
+        Command::Result(args) => result::run(args, &ws, ui),
+        Command::Plan(args) => plan::run(args, &ws, ui),
         Command::FixTime(args) => fix_time::run(args, &ws, ui),
         Command::Log(args) => log::run(args, &ws, ui),
         Command::Check(args) => check::run(args, &ws, ui),
+        Command::Import(args) => import::run(args, &ws, ui),
         Command::Export(args) => export::run(args, &ws, ui),
         Command::Diff(args) => diff::run(args, &ws, ui),
         Command::Resolve(args) => resolve::run(args, &ws, ui),

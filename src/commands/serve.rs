@@ -14,15 +14,15 @@ use crate::ui::Ui;
 const MORE: &str = "\
 Endpoints (the origin service's API; records are JSON with its field names):
 
-  GET /health - {\"status\": \"ok\", \"merge_driver\": true, \"branch\": \"main\"}; merge_driver is false where `xp init` never ran, null outside git; branch is where writes are committed, null on a detached HEAD (writes are refused)
+  GET /health - {\"status\": \"ok\", \"merge_driver\": true, \"branch\": \"main\"}; merge_driver is false where `xp init` never ran, null outside git; branch is where writes are committed, null on a detached HEAD (writes are refused); with ?sync=1 also `sync`: head, upstream, ahead and behind as of the last fetch, and a team server's state
 
   POST /experiments - creates a record from the origin's payload (title, hypothesis, primary_metric, baseline, target; optional status, confidence, decision, learning and xp's optional keys); one commit
 
   GET /experiments - all records; ?status= (repeatable), ?decision= (null: undecided), ?tag=, ?owner=, ?q= (words, as `xp search` finds and ranks them); records that break rules are left out and counted in the xp-broken-files header, or refuse the list (409) with ?strict=true
 
-  GET /experiments/{ref} - one record; {ref} is an id, a slug or a unique id prefix, never a path
+  GET /experiments/{ref} - one record; {ref} is an id, a slug or a unique id prefix, never a path; its ETag is the record's version (the file's blob id)
 
-  PATCH /experiments/{ref} - changes fields with the rules and status moves of `xp update`; optional note, force, amend, who; one commit
+  PATCH /experiments/{ref} - changes fields with the rules and status moves of `xp update`; optional note, force, amend, who; one commit; with If-Match, only while the record is that version (412 otherwise)
 
   POST /experiments/{ref}/notes - {\"note\": ..., \"who\": optional}; the server stamps `at`; one commit
 
@@ -34,21 +34,27 @@ Endpoints (the origin service's API; records are JSON with its field names):
 
   GET /experiments/export.csv - the bytes of `xp export`; ?status=, ?excel=true, ?columns=
 
+  POST /experiments/import - a JSON array of experiments (what GET /experiments answers) brought in as `xp import` does: all checked first, all or nothing (422 with every problem), ids already here left as they are; one commit each; ?dry_run=true writes nothing
+
   GET /openapi.json, GET /docs - the OpenAPI 3.1 document, and Swagger UI served from the binary
 
-  GET /, GET /e/{slug} - the board and each experiment's story, with forms unless --read-only
+  GET /sync, POST /sync - with --sync: where the server stands with its remote; a round at once (202), for a forge's webhook
+
+  GET /, GET /e/{slug} - the board and each experiment's story, with forms unless --read-only; GET /sign-in - where a browser types the token once
 
 Status codes:
 
-  200 success, a create included; 400 a Host header this server does not answer to; 401 a token is set and the request lacks `Authorization: Bearer <token>`; 404 an unknown ref or path
+  200 success, a create included; 202 a sync round asked for; 400 a Host header this server does not answer to; 401 a token is set and the request lacks `Authorization: Bearer <token>`; 404 an unknown ref or path
 
-  405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, a record on disk that breaks rules, or a record with someone's changes not committed (the server never commits them under its name)
+  405 a method the path does not take, and every write on a --read-only server; 409 an ambiguous ref, the repository busy, a change `xp update` refuses, a record on disk that breaks rules, a record with someone's changes not committed (the server never commits them under its name), or with --sync a change the remote contradicts (with each field, your value and the remote's; nothing is written)
 
-  413 a body over 1 MiB; 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)
+  412 a PATCH whose If-Match names a version the record no longer is (nothing is written)
+
+  413 a body over 1 MiB (64 MiB for an import); 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD, or with --sync a remote whose history was rewritten)
 
 Protections:
 
-  It binds 127.0.0.1 unless told otherwise; any other address needs a token (--token or XP_TOKEN) of 16 characters or more, and every request must then carry it as `Authorization: Bearer T` (but /docs and /openapi.json).
+  It binds 127.0.0.1 unless told otherwise; any other address needs a token (--token or XP_TOKEN) of 16 characters or more, or --read-only (reads for anyone who can reach it). With a token every request must carry it as `Authorization: Bearer T` (but /docs, /openapi.json and /sign-in); a browser signs in once at /sign-in and gets an HttpOnly, SameSite=Strict cookie, and a write with that cookie must come from the server's own pages (its Origin).
 
   A request whose Host is not localhost, 127.0.0.1, ::1, the bound address or an --allowed-host is refused (DNS rebinding); writes must be application/json (forms on other sites).
 
@@ -57,7 +63,7 @@ Protections:
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = MORE)]
 pub struct Args {
-    /// Address to bind; any other than loopback needs a token
+    /// Address to bind; any other than loopback needs a token or --read-only
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port to listen on (0 picks a free one; the URL printed has it)

@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::ops;
 use crate::ops::workspace::Workspace;
 use crate::record::edit::format_number;
-use crate::record::texts::Note;
+use crate::record::texts::{Note, shown};
 use crate::record::{Direction, FIELDS, FieldValue, Record};
 use crate::text;
 use crate::ui::Ui;
@@ -55,7 +55,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
 }
 
 /// The fields the lines above the others show, each in its own way.
-const SHOWN_ABOVE: [&str; 11] = [
+const SHOWN_ABOVE: [&str; 12] = [
     "title",
     "status",
     "hypothesis",
@@ -67,6 +67,7 @@ const SHOWN_ABOVE: [&str; 11] = [
     "confidence",
     "decision",
     "learning",
+    "results",
 ];
 
 /// The record for a person to read. Its text is escaped for the terminal ([`crate::text`]): the
@@ -93,6 +94,7 @@ pub fn text(r: &Record, path: &str) -> String {
         line(&mut out, "observed", &observed_text(r, observed));
     }
     line(&mut out, "confidence", &r.confidence.to_string());
+    evidence(&mut out, r);
     line(&mut out, "decision", r.decision.map_or("-", |d| d.as_str()));
     lines(&mut out, "learning", r.learning.as_deref().unwrap_or("-"));
     // The other fields, when set, in the table's order.
@@ -102,6 +104,7 @@ pub fn text(r: &Record, path: &str) -> String {
             Some(FieldValue::Text(t)) => line(&mut out, f.name, &t),
             Some(FieldValue::Number(x)) => line(&mut out, f.name, &format_number(x)),
             Some(FieldValue::Whole(n)) => line(&mut out, f.name, &n.to_string()),
+            Some(value) => line(&mut out, f.name, &shown(f.name, &Some(value))),
             None => {}
         }
     }
@@ -122,7 +125,40 @@ pub fn text(r: &Record, path: &str) -> String {
 
 /// A labelled value on one line.
 fn line(out: &mut String, name: &str, value: &str) {
-    out.push_str(&format!("  {name:<15}{}\n", text::terminal(value)));
+    out.push_str(&format!("  {name:<14} {}\n", text::terminal(value)));
+}
+
+/// The results and what they say: when and where from, each variant's counts and, against the
+/// control, its lift with the interval, the p-value and the chance to beat control; then the
+/// sample-ratio check.
+pub fn evidence(out: &mut String, r: &Record) {
+    let (Some(results), Some(e)) = (&r.results, r.evidence()) else {
+        return;
+    };
+    let source = results
+        .source
+        .as_deref()
+        .map_or_else(String::new, |s| format!(", from {s}"));
+    line(out, "results", &format!("as of {}{source}", results.as_of));
+    for v in &e.variants {
+        let label = if v.name == e.variants[0].name && v.name != "control" {
+            " (control)"
+        } else {
+            ""
+        };
+        let said = match v.summary() {
+            Some(summary) => format!("{}: {summary}", v.measured()),
+            None => v.measured(),
+        };
+        out.push_str(&format!(
+            "    {}{label}: {}\n",
+            text::terminal(&v.name),
+            text::terminal(&said)
+        ));
+    }
+    if let Some(srm) = &e.sample_ratio {
+        line(out, "sample ratio", &srm.summary());
+    }
 }
 
 /// A labelled value that may take several lines, each further one under the first.

@@ -11,7 +11,7 @@ use git2::{Commit, ErrorCode, Oid, Signature, Tree};
 
 use super::identity::signature;
 use super::lock::IndexLock;
-use super::recover::Journal;
+use super::recover::{Journal, JournalFile};
 use super::{Context, GitEnv, GitError, Repo, Tip, check_path};
 
 /// How many times `commit_file` rebuilds its commit when HEAD moved under it.
@@ -75,9 +75,11 @@ impl Repo {
         let index_path = self.index_path();
         let mut journal = Journal {
             token: uuid::Uuid::new_v4().to_string(),
-            path: rel_path.to_owned(),
-            staged: None,
-            blob,
+            files: vec![JournalFile {
+                path: rel_path.to_owned(),
+                staged: None,
+                blob,
+            }],
             swap: None,
         };
         self.write_journal(&journal)?;
@@ -121,8 +123,9 @@ impl Repo {
         unsettled: &mut bool,
         swap: impl FnOnce(&mut Journal) -> Result<Oid, GitError>,
     ) -> Result<Oid, GitError> {
-        let rel_path = journal.path.clone();
-        journal.staged = Some(self.staged(&rel_path)?);
+        let rel_path = journal.files[0].path.clone();
+        let blob = journal.files[0].blob;
+        journal.files[0].staged = Some(self.staged(&rel_path)?);
         self.write_journal(journal)?;
         env.crash_point("before-index");
         let original = self.index_bytes()?;
@@ -133,13 +136,7 @@ impl Repo {
                 source: std::io::Error::other("XP_TEST_FAULT=index-write"),
             });
         }
-        self.write_index(
-            index_path,
-            original.as_deref(),
-            &rel_path,
-            journal.blob,
-            mode,
-        )?;
+        self.write_index(index_path, original.as_deref(), &rel_path, blob, mode)?;
         match swap(journal) {
             Ok(id) => Ok(id),
             Err(e) => {
@@ -168,7 +165,7 @@ impl Repo {
         env: &GitEnv,
         before_swap: &mut dyn FnMut(),
     ) -> Result<Oid, GitError> {
-        let (rel_path, blob) = (journal.path.clone(), journal.blob);
+        let (rel_path, blob) = (journal.files[0].path.clone(), journal.files[0].blob);
         let rel_path = rel_path.as_str();
         let mut tip = self.tip()?;
         let original = self.entry_at(tip.id, rel_path)?;

@@ -163,7 +163,6 @@ impl Repo {
         blob: Oid,
         mode: FileMode,
     ) -> Result<(), GitError> {
-        let io = GitError::io;
         let stamp = original.and_then(|_| {
             fs::metadata(index_path)
                 .and_then(|m| m.modified())
@@ -179,6 +178,45 @@ impl Repo {
         {
             return self.replace_index(index_path, &patched);
         }
+        self.write_through_libgit2(
+            index_path,
+            original,
+            racy_from,
+            std::slice::from_ref(&entry),
+        )
+    }
+
+    /// Points the index entries of many paths at their blobs, each with its work file's stat,
+    /// as [`Repo::write_index`] does for one: on a scratch copy, by libgit2, renamed over it.
+    pub(super) fn write_index_entries(
+        &self,
+        index_path: &Path,
+        original: Option<&[u8]>,
+        entries: &[(String, Oid, FileMode)],
+    ) -> Result<(), GitError> {
+        let racy_from = original.and_then(|_| {
+            fs::metadata(index_path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|stamp| stamp.as_secs() as i64)
+        });
+        let entries: Vec<IndexEntry> = entries
+            .iter()
+            .map(|(path, blob, mode)| self.worktree_entry(path, *blob, *mode))
+            .collect();
+        self.write_through_libgit2(index_path, original, racy_from, &entries)
+    }
+
+    /// Writes `entries` into a scratch copy of the index with libgit2 and renames it into place.
+    fn write_through_libgit2(
+        &self,
+        index_path: &Path,
+        original: Option<&[u8]>,
+        racy_from: Option<i64>,
+        entries: &[IndexEntry],
+    ) -> Result<(), GitError> {
+        let io = GitError::io;
         let scratch = tempfile::Builder::new()
             .prefix("xp-index-")
             .suffix(".tmp")
@@ -188,7 +226,7 @@ impl Repo {
             Some(bytes) => fs::write(scratch.path(), bytes).map_err(io(scratch.path()))?,
             None => fs::remove_file(scratch.path()).map_err(io(scratch.path()))?,
         }
-        write_with_libgit2(scratch.path(), racy_from, &entry)?;
+        write_with_libgit2(scratch.path(), racy_from, entries)?;
         scratch
             .persist(index_path)
             .map_err(|e| io(index_path)(e.error))?;
@@ -211,12 +249,12 @@ impl Repo {
     }
 }
 
-/// Puts `entry` into the index file at `path` with libgit2, smudging the entries modified in
+/// Puts `entries` into the index file at `path` with libgit2, smudging the entries modified in
 /// or after the second `racy_from` first (see [`Repo::write_index`]).
 pub(super) fn write_with_libgit2(
     path: &Path,
     racy_from: Option<i64>,
-    entry: &IndexEntry,
+    entries: &[IndexEntry],
 ) -> Result<(), GitError> {
     let mut index = git2::Index::open(path).context("cannot read the index")?;
     if let Some(old) = racy_from {
@@ -229,10 +267,10 @@ pub(super) fn write_with_libgit2(
             index.add(&entry).context("cannot write the index")?;
         }
     }
-    index
-        .add(entry)
-        .and_then(|()| index.write())
-        .context("cannot write the index")
+    for entry in entries {
+        index.add(entry).context("cannot write the index")?;
+    }
+    index.write().context("cannot write the index")
 }
 
 /// What the index holds for one path.

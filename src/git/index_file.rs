@@ -351,7 +351,7 @@ mod tests {
     fn by_libgit2(fx: &Fx, bytes: &[u8], racy_from: Option<i64>, entry: &IndexEntry) -> Vec<u8> {
         let path = fx.root.join(".git/reference-index");
         fs::write(&path, bytes).unwrap();
-        write_with_libgit2(&path, racy_from, entry).unwrap();
+        write_with_libgit2(&path, racy_from, std::slice::from_ref(entry)).unwrap();
         fs::read(&path).unwrap()
     }
 

@@ -9,6 +9,7 @@
 //! This module knows nothing of record files or of the rest of xp: what it needs from the
 //! outside world comes in a [`GitEnv`], built by the caller.
 
+mod chain;
 mod commit;
 mod discover;
 mod error;
@@ -17,6 +18,7 @@ mod identity;
 mod index;
 mod index_file;
 mod lock;
+mod pack;
 mod preflight;
 mod recover;
 mod remote;
@@ -32,6 +34,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use git2::{ErrorCode, FileMode, ObjectType, Oid, Repository};
 
+pub use chain::ChainedFile;
 pub use commit::Committed;
 pub use discover::init_repo;
 use error::Context;
@@ -43,6 +46,14 @@ pub use lock::WriteLock;
 pub use preflight::Worktree;
 pub use remote::{NetEnv, NetError, Pushed, tracking_ref};
 pub use sync::{Branch, FileChange, LocalCommit};
+
+/// The blob id git gives `bytes` (a file's content as it is in the work tree): a record's
+/// version, which an HTTP `ETag` carries. Works outside a repository too.
+pub fn content_id(bytes: &[u8]) -> String {
+    Oid::hash_object(ObjectType::Blob, bytes)
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
 
 /// What git needs from the outside world: the `GIT_*` variables (and `EMAIL`), the clock, and
 /// the point where a test wants xp to fail. The caller builds it from its own environment.

@@ -73,7 +73,7 @@ impl Repo {
 }
 
 /// The git command whose unfinished run `state` shows, if any.
-fn operation_in_progress(state: RepositoryState) -> Option<&'static str> {
+pub(super) fn operation_in_progress(state: RepositoryState) -> Option<&'static str> {
     use RepositoryState as S;
     match state {
         S::Clean => None,

@@ -20,7 +20,8 @@ impl Repo {
     /// it was before and the one it staged, and the ref it was moving. Its own locks are removed
     /// (a lock of another process is left alone, and the journal kept for later). An entry it
     /// staged for a commit that never landed is put back; an entry still old after a commit that
-    /// landed is refreshed; in both cases only if nobody has changed it since. Scratch files go.
+    /// landed is refreshed; in both cases only if nobody has changed it since. Scratch files go,
+    /// and so does a pack an import was writing when it was killed.
     /// Returns what was repaired.
     pub fn recover(&self) -> Result<Vec<String>, GitError> {
         let mut journals = Vec::new();
@@ -35,6 +36,16 @@ impl Repo {
             }
         }
         journals.sort();
+        // A pack a killed import was writing, never named (its objects are in no other pack).
+        let packs = self.repo.commondir().join("objects").join("pack");
+        if let Ok(entries) = fs::read_dir(&packs) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("tmp_pack_xp_") || name.starts_with("tmp_idx_xp_") {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
         let mut repaired = Vec::new();
         // A branch a killed sync was moving to the remote's tip is moved on first.
         repaired.extend(self.finish_advance()?);
@@ -83,47 +94,61 @@ impl Repo {
             }
             remove(&index_lock, repaired)?;
         }
-        let head = self.entry_at(self.tip()?.id, &journal.path)?;
-        let Some(before) = journal.staged else {
-            // Killed before it looked at the index: it never changed it.
-            self.remove_journal(journal);
-            return Ok(());
-        };
-        let mut index = self.read_index()?;
-        let staged = staged_in(&index, &journal.path);
-        let mode = file_mode(head.map(|(_, mode)| mode));
-        let committed = head.is_some_and(|(id, _)| id == journal.blob);
-        let path = Path::new(&journal.path);
-        if !committed && staged == Some(journal.blob) && before != staged {
-            // Staged, but HEAD never moved: put the entry back as it was.
-            match before {
-                Some(id) => index
-                    .add(&index_entry(&journal.path, id, mode, None))
-                    .context("cannot write the index")?,
-                None => index.remove_path(path).context("cannot write the index")?,
+        let tip = self.tip()?.id;
+        let mut index = None;
+        let (mut put_back, mut refreshed) = (Vec::new(), Vec::new());
+        for file in &journal.files {
+            let Some(before) = file.staged else {
+                // Killed before it looked at the index: it never changed it.
+                continue;
+            };
+            let head = self.entry_at(tip, &file.path)?;
+            let index = match &mut index {
+                Some(index) => index,
+                None => index.insert(self.read_index()?),
+            };
+            let staged = staged_in(index, &file.path);
+            let mode = file_mode(head.map(|(_, mode)| mode));
+            let committed = head.is_some_and(|(id, _)| id == file.blob);
+            let path = Path::new(&file.path);
+            if !committed && staged == Some(file.blob) && before != staged {
+                // Staged, but HEAD never moved: put the entry back as it was.
+                match before {
+                    Some(id) => index
+                        .add(&index_entry(&file.path, id, mode, None))
+                        .context("cannot write the index")?,
+                    None => index.remove_path(path).context("cannot write the index")?,
+                }
+                put_back.push(file.path.as_str());
+            } else if committed && staged == before && before != Some(file.blob) {
+                // Committed, but the index entry was never written.
+                let work_file = self.workdir.join(&file.path);
+                let same = fs::read(&work_file)
+                    .ok()
+                    .and_then(|bytes| self.blob_id(&file.path, &bytes).ok())
+                    == Some(file.blob);
+                let meta = fs::symlink_metadata(&work_file).ok().filter(|_| same);
+                let entry = index_entry(&file.path, file.blob, mode, meta.as_ref());
+                index.add(&entry).context("cannot write the index")?;
+                refreshed.push(file.path.as_str());
             }
+        }
+        if let Some(index) = &mut index
+            && !(put_back.is_empty() && refreshed.is_empty())
+        {
             index.write().context("cannot write the index")?;
-            repaired.push(format!(
-                "put back git's index entry for {} after an interrupted xp command",
-                journal.path
-            ));
-        } else if committed && staged == before && before != Some(journal.blob) {
-            // Committed, but the index entry was never written.
-            let file = self.workdir.join(&journal.path);
-            let same = fs::read(&file)
-                .ok()
-                .and_then(|bytes| self.blob_id(&journal.path, &bytes).ok())
-                == Some(journal.blob);
-            let meta = fs::symlink_metadata(&file).ok().filter(|_| same);
-            let entry = index_entry(&journal.path, journal.blob, mode, meta.as_ref());
-            index
-                .add(&entry)
-                .and_then(|()| index.write())
-                .context("cannot write the index")?;
-            repaired.push(format!(
-                "refreshed git's index entry for {} after an interrupted xp command",
-                journal.path
-            ));
+        }
+        for (paths, done) in [(put_back, "put back"), (refreshed, "refreshed")] {
+            match paths[..] {
+                [] => {}
+                [one] => repaired.push(format!(
+                    "{done} git's index entry for {one} after an interrupted xp command"
+                )),
+                _ => repaired.push(format!(
+                    "{done} git's index entries for {} files after an interrupted xp command",
+                    paths.len()
+                )),
+            }
         }
         self.remove_journal(journal);
         Ok(())
@@ -156,14 +181,21 @@ impl Repo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Journal {
     pub(super) token: String,
+    /// The files being committed: one, or a chain's.
+    pub(super) files: Vec<JournalFile>,
+    /// The ref being moved and the commit it is moved to, once a swap is under way.
+    pub(super) swap: Option<(String, Oid)>,
+}
+
+/// One file of a commit under way, and its index entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct JournalFile {
     pub(super) path: String,
     /// The entry's blob before the commit (None: no entry); not yet known (None) until xp
     /// holds `index.lock`.
     pub(super) staged: Option<Option<Oid>>,
     /// The blob being committed.
     pub(super) blob: Oid,
-    /// The ref being moved and the commit it is moved to, once a swap is under way.
-    pub(super) swap: Option<(String, Oid)>,
 }
 
 impl Journal {
@@ -172,16 +204,21 @@ impl Journal {
         format!("{JOURNAL}{}", self.token)
     }
 
+    /// `xp-journal 1`, the token, then `staged`, `blob` and `path` for each file, and the
+    /// swap once one is under way.
     pub(super) fn to_text(&self) -> String {
-        let staged = match self.staged {
-            None => "?".to_owned(),
-            Some(None) => "-".to_owned(),
-            Some(Some(id)) => id.to_string(),
-        };
-        let mut text = format!(
-            "xp-journal 1\nlock {}\nstaged {staged}\nblob {}\npath {}\n",
-            self.token, self.blob, self.path
-        );
+        let mut text = format!("xp-journal 1\nlock {}\n", self.token);
+        for file in &self.files {
+            let staged = match file.staged {
+                None => "?".to_owned(),
+                Some(None) => "-".to_owned(),
+                Some(Some(id)) => id.to_string(),
+            };
+            text.push_str(&format!(
+                "staged {staged}\nblob {}\npath {}\n",
+                file.blob, file.path
+            ));
+        }
         if let Some((refname, commit)) = &self.swap {
             text.push_str(&format!("swap {commit} {refname}\n"));
         }
@@ -201,31 +238,33 @@ impl Journal {
                 .map(str::to_owned)
         };
         let token = field("lock")?;
-        let staged = match field("staged")?.as_str() {
-            "?" => None,
-            "-" => Some(None),
-            id => Some(Some(Oid::from_str(id).ok()?)),
-        };
-        let blob = Oid::from_str(&field("blob")?).ok()?;
-        let path = field("path")?;
-        check_path(&path).ok()?;
-        let swap = match lines.next() {
-            None => None,
-            Some(line) => {
+        let mut files = Vec::new();
+        loop {
+            let staged = match field("staged").as_deref() {
+                None => break,
+                Some("?") => None,
+                Some("-") => Some(None),
+                Some(id) => Some(Some(Oid::from_str(id).ok()?)),
+            };
+            let blob = Oid::from_str(&field("blob")?).ok()?;
+            let path = field("path")?;
+            check_path(&path).ok()?;
+            files.push(JournalFile { path, staged, blob });
+        }
+        if files.is_empty() {
+            return None;
+        }
+        let swap = match text.lines().last() {
+            Some(line) if line.starts_with("swap ") => {
                 let (commit, refname) = line.strip_prefix("swap ")?.split_once(' ')?;
                 let valid = refname == "HEAD"
                     || (refname.starts_with("refs/") && check_path(refname).is_ok());
                 valid.then_some(())?;
                 Some((refname.to_owned(), Oid::from_str(commit).ok()?))
             }
+            _ => None,
         };
-        Some(Journal {
-            token,
-            path,
-            staged,
-            blob,
-            swap,
-        })
+        Some(Journal { token, files, swap })
     }
 }
 
@@ -256,9 +295,11 @@ mod tests {
             .unwrap();
         let journal = Journal {
             token: token.into(),
-            path: RECORD.into(),
-            staged: Some(staged),
-            blob,
+            files: vec![JournalFile {
+                path: RECORD.into(),
+                staged: Some(staged),
+                blob,
+            }],
             swap: Some((tip.refname.clone(), id)),
         };
         fx.repo.write_journal(&journal).unwrap();
@@ -304,18 +345,21 @@ mod tests {
                 &fx.root.join(".git/index"),
                 original.as_deref(),
                 RECORD,
-                journal.blob,
+                journal.files[0].blob,
                 mode,
             )
             .unwrap();
-        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(journal.blob));
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(journal.files[0].blob));
         let repaired = fx.repo.recover().unwrap();
         assert_eq!(repaired.len(), 2, "{repaired:?}");
         assert!(
             repaired[1].contains("put back git's index entry"),
             "{repaired:?}"
         );
-        assert_eq!(fx.repo.staged(RECORD).unwrap(), journal.staged.unwrap());
+        assert_eq!(
+            fx.repo.staged(RECORD).unwrap(),
+            journal.files[0].staged.unwrap()
+        );
         assert_ne!(
             fs::read(fx.root.join(".git/index")).unwrap(),
             index,
@@ -387,5 +431,23 @@ mod tests {
         fs::write(git.join(format!("{JOURNAL}y")), journal.to_text()).unwrap();
         assert!(fx.repo.recover().unwrap().is_empty());
         assert_eq!(fx.journals(), 0);
+    }
+
+    #[test]
+    fn recover_removes_a_pack_a_killed_import_was_writing_and_nothing_else() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let packs = fx.root.join(".git/objects/pack");
+        fs::create_dir_all(&packs).unwrap();
+        for name in ["tmp_pack_xp_a1b2c3", "tmp_idx_xp_a1b2c3", "tmp_pack_Qx81Zk"] {
+            fs::write(packs.join(name), "PACK").unwrap();
+        }
+        assert!(fx.repo.recover().unwrap().is_empty());
+        assert!(!packs.join("tmp_pack_xp_a1b2c3").exists());
+        assert!(!packs.join("tmp_idx_xp_a1b2c3").exists());
+        // git's own temporary pack (a fetch under way) is not xp's to remove.
+        assert!(packs.join("tmp_pack_Qx81Zk").exists());
+        fs::remove_file(packs.join("tmp_pack_Qx81Zk")).unwrap();
+        fx.fsck();
     }
 }

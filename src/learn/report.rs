@@ -39,10 +39,38 @@ pub struct Learned {
     /// Whether observed moved the way the metric should ([`Record::improved`]).
     pub improved: Option<bool>,
     pub learning: Option<String>,
+    /// What its results measured: the best treatment against the control; null without
+    /// results.
+    pub measured: Option<Measured>,
     /// Why it was killed: the reason logged with its move to killed; null for the others.
     pub reason: Option<String>,
     /// When it reached its status: the log entry of that move, else its last entry.
     pub decided_at: Option<String>,
+}
+
+/// The measured lift of an experiment's best treatment, with its 95% interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measured {
+    pub variant: String,
+    pub lift: Option<f64>,
+    pub lift_interval: Option<[f64; 2]>,
+    pub p_value: Option<f64>,
+    pub chance_to_beat_control: Option<f64>,
+    /// The summary `xp show` gives: `+15.9% better [+0.1%, +34.3%], p = 0.048, ...`.
+    pub summary: Option<String>,
+}
+
+fn measured(r: &Record) -> Option<Measured> {
+    let e = r.evidence()?;
+    let best = e.best()?;
+    Some(Measured {
+        variant: best.name.clone(),
+        lift: best.lift,
+        lift_interval: best.lift_interval,
+        p_value: best.p_value,
+        chance_to_beat_control: best.chance_to_beat_control,
+        summary: best.summary(),
+    })
 }
 
 /// Whether an experiment counts as decided: completed or shipped with a decision, or killed
@@ -105,6 +133,7 @@ pub fn build(experiments: Vec<(String, Record)>, since: Option<DateTime<Utc>>) -
                     target_met: r.target_met(),
                     improved: r.improved(),
                     reason: kill_reason(&r),
+                    measured: measured(&r),
                     id: r.id,
                     slug,
                     title: r.title,
@@ -154,16 +183,34 @@ pub fn markdown(report: &Report) -> String {
     ));
     for m in &report.metrics {
         out.push_str(&format!("\n## {}\n\n", escape(&m.metric)));
-        out.push_str("| experiment | status | decision | lift | target | learning |\n");
-        out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+        // The measured column appears once some experiment of the metric has results.
+        let measured = m.experiments.iter().any(|e| e.measured.is_some());
+        let (head, rule) = if measured {
+            (" measured |", " --- |")
+        } else {
+            ("", "")
+        };
+        out.push_str(&format!(
+            "| experiment | status | decision | lift |{head} target | learning |\n"
+        ));
+        out.push_str(&format!("| --- | --- | --- | --- |{rule} --- | --- |\n"));
         for e in &m.experiments {
             let target = match e.target_met {
                 Some(true) => "met",
                 Some(false) => "missed",
                 None => "-",
             };
+            let said = if measured {
+                let cell = e
+                    .measured
+                    .as_ref()
+                    .and_then(|m| Some(format!("{}: {}", m.variant, m.summary.as_deref()?)));
+                format!(" {} |", cell.map_or("-".to_owned(), |c| escape(&c)))
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "| {} ({}) | {} | {} | {} | {target} | {} |\n",
+                "| {} ({}) | {} | {} | {} |{said} {target} | {} |\n",
                 escape(&e.title),
                 markdown_code_cell(&e.slug),
                 e.status.as_str(),

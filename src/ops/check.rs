@@ -34,9 +34,14 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// How many files have problems.
+    /// How many files have errors (a warning fails nothing).
     pub fn files_with_problems(&self) -> usize {
-        let mut paths: Vec<_> = self.problems.iter().map(|p| &p.path).collect();
+        let mut paths: Vec<_> = self
+            .problems
+            .iter()
+            .filter(|p| p.severity == rules::Severity::Error)
+            .map(|p| &p.path)
+            .collect();
         paths.sort();
         paths.dedup();
         paths.len()
@@ -49,7 +54,21 @@ pub fn check(ws: &Workspace, input: &CheckInput) -> Result<CheckReport, Error> {
         // Without a base nothing but the problems is kept: files are read in parallel and
         // let go of as soon as they are checked.
         let files = files_of(&input.paths, ws)?;
-        let (problems, sources) = crate::ops::read::scan(ws, &files, |_| Ok(()))?;
+        let mut reviewed = Vec::new();
+        let mut reviewed_sources = Vec::new();
+        let (mut problems, mut sources) = crate::ops::read::scan(ws, &files, |loaded| {
+            let found = evidence_problems(&loaded);
+            if !found.is_empty() {
+                reviewed.extend(found);
+                reviewed_sources.push((loaded.shown, loaded.bytes));
+            }
+            Ok(())
+        })?;
+        for (shown, bytes) in &reviewed_sources {
+            sources.add(shown, bytes);
+        }
+        problems.extend(reviewed);
+        sort(&mut problems);
         return Ok(CheckReport {
             files: files.len(),
             problems,
@@ -59,6 +78,7 @@ pub fn check(ws: &Workspace, input: &CheckInput) -> Result<CheckReport, Error> {
     }
     let loaded = load(&input.paths, ws)?;
     let mut problems = problems_of(&loaded);
+    problems.extend(loaded.iter().flat_map(evidence_problems));
     if let Some(rev) = &input.base {
         problems.extend(against_base(ws, rev, &loaded, !input.paths.is_empty())?);
         sort(&mut problems);
@@ -69,6 +89,15 @@ pub fn check(ws: &Workspace, input: &CheckInput) -> Result<CheckReport, Error> {
         problems,
         warnings: driver_warning(ws).into_iter().collect(),
     })
+}
+
+/// What a record's results say against what it claims (`srm-detected` and the others of
+/// [`rules::evidence`]); nothing for a record that breaks a rule.
+fn evidence_problems(loaded: &Loaded) -> Vec<Problem> {
+    match &loaded.checked.record {
+        Some(record) => rules::evidence::review(&loaded.shown, record, loaded.checked.doc.as_ref()),
+        None => Vec::new(),
+    }
 }
 
 /// The append-only rules against the records at `rev`. With explicit paths, only the records

@@ -186,6 +186,7 @@ fn from_payload(shown: &Path, bytes: &[u8], id: &str) -> Result<Record, Error> {
             message,
             hint: Some(hint.to_owned()),
             field: Some(key.to_owned()),
+            severity: crate::rules::Severity::Error,
             item: None,
         };
         if !starts_well(record.status) {

@@ -8,6 +8,8 @@ pub mod create;
 pub mod diff;
 pub mod edit;
 pub mod fix_time;
+pub mod ids;
+pub mod import;
 pub mod init;
 pub mod log;
 pub mod note;

@@ -99,26 +99,36 @@ pub fn resolve_in(
             .bytes()
             .all(|b| b.is_ascii_hexdigit() || b == b'-');
     if could_be_id {
-        let all = load_all()?;
         let wanted = reference.to_ascii_lowercase();
-        let exact: Vec<&Loaded> = all
-            .iter()
-            .filter(|l| id_of(l).is_some_and(|id| id.eq_ignore_ascii_case(&wanted)))
-            .collect();
-        let matches = if exact.is_empty() {
-            all.iter()
-                .filter(|l| id_of(l).is_some_and(|id| id.to_ascii_lowercase().starts_with(&wanted)))
-                .collect()
-        } else {
-            exact
+        // The index of ids finds them without reading every file; without one, or when it
+        // named a file that does not hold the id, every file is read.
+        let matches = match crate::ops::ids::matching(ws, &files, &wanted) {
+            Some(found) => found,
+            None => {
+                let all = load_all()?;
+                let exact: Vec<&Loaded> = all
+                    .iter()
+                    .filter(|l| id_of(l).is_some_and(|id| id.eq_ignore_ascii_case(&wanted)))
+                    .collect();
+                let matches: Vec<&Loaded> = if exact.is_empty() {
+                    all.iter()
+                        .filter(|l| {
+                            id_of(l).is_some_and(|id| id.to_ascii_lowercase().starts_with(&wanted))
+                        })
+                        .collect()
+                } else {
+                    exact
+                };
+                matches.into_iter().cloned().collect()
+            }
         };
         match matches.as_slice() {
             [] => {}
-            [one] => return Ok((*one).clone()),
+            [one] => return Ok(one.clone()),
             many => {
                 return Err(Error::Ambiguous {
                     reference: reference.to_owned(),
-                    candidates: many.iter().map(|l| candidate(l)).collect(),
+                    candidates: many.iter().map(candidate).collect(),
                 });
             }
         }

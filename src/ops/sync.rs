@@ -153,6 +153,53 @@ pub fn target(ws: &Workspace, remote: Option<&str>, push: Option<&str>) -> Resul
     })
 }
 
+/// Where the clone's branch stands with its upstream, from what is here (no network): for
+/// `GET /health?sync=1` and the board, so that a stale clone is never silent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// The branch checked out; None on a detached HEAD.
+    pub branch: Option<String>,
+    /// HEAD's commit (None on an unborn branch).
+    pub head: Option<String>,
+    /// The upstream as `remote/branch`; None when the branch tracks none.
+    pub upstream: Option<String>,
+    /// Commits the upstream lacks, and commits it has that the branch lacks, as of the last
+    /// fetch; None without an upstream or before a first fetch.
+    pub ahead: Option<usize>,
+    pub behind: Option<usize>,
+}
+
+/// The clone's [`Standing`]; None outside git.
+pub fn standing(ws: &Workspace) -> Result<Option<Standing>, Error> {
+    let Some(repo) = ws.repo.as_ref() else {
+        return Ok(None);
+    };
+    let Some(branch) = repo.current_branch()? else {
+        return Ok(Some(Standing {
+            branch: None,
+            head: repo.ref_id("HEAD").map(|id| id.to_string()),
+            upstream: None,
+            ahead: None,
+            behind: None,
+        }));
+    };
+    let upstream = repo.upstream(&branch.name);
+    let tracking = upstream
+        .as_ref()
+        .and_then(|(r, b)| repo.ref_id(&crate::git::tracking_ref(r, b)));
+    let counts = match (branch.tip, tracking) {
+        (Some(tip), Some(theirs)) => Some(repo.ahead_behind(tip, theirs)),
+        _ => None,
+    };
+    Ok(Some(Standing {
+        head: branch.tip.map(|id| id.to_string()),
+        branch: Some(branch.name),
+        upstream: upstream.map(|(r, b)| format!("{r}/{b}")),
+        ahead: counts.map(|(a, _)| a),
+        behind: counts.map(|(_, b)| b),
+    }))
+}
+
 /// A remote given as a path or URL rather than a name.
 fn looks_like_url(remote: &str) -> bool {
     remote.contains(['/', ':'])
@@ -191,6 +238,26 @@ pub fn round(
 ) -> Result<Round, Error> {
     let repo = repo(ws)?;
     let mut out = Round::new(target);
+    if let Some(local) = only_ours_ahead(ws, repo, target)? {
+        // A remote that takes a fast-forward of xp's own commits has nothing this clone
+        // lacks: no fetch is needed. One that moved refuses, and the round goes on as usual.
+        ws.env.crash_point("sync-before-push");
+        match repo.push(&target.remote, local, &target.push, net) {
+            Ok(Pushed::Done) => {
+                repo.set_ref(&seen_ref(target), local, "xp sync: pushed")?;
+                out.remote_tip = Some(local.to_string());
+                out.pushed = true;
+                return Ok(counted(out, repo, target));
+            }
+            Ok(Pushed::Behind) => {}
+            Ok(Pushed::Refused(reason)) => {
+                out.state = State::PushRefused;
+                out.said = Some(reason);
+                return Ok(counted(out, repo, target));
+            }
+            Err(e) => return Ok(offline(out, e, repo, target)),
+        }
+    }
     for attempt in 0..PUSH_TRIES {
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(50 << attempt));
@@ -215,6 +282,7 @@ pub fn round(
             return Ok(counted(out, repo, target));
         }
         ws.env.crash_point("sync-before-push");
+        ws.env.test_run("sync-before-push");
         match repo.push(&target.remote, tip, &target.push, net) {
             Ok(Pushed::Done) => {
                 repo.set_ref(&seen_ref(target), tip, "xp sync: pushed")?;
@@ -235,6 +303,28 @@ pub fn round(
         "the remote kept moving: {PUSH_TRIES} pushes found it ahead"
     ));
     Ok(counted(out, repo, target))
+}
+
+/// The branch's tip, when all it has beyond the remote tip last seen is xp's own one-file
+/// commits (what writes since the last round made), pushed to the branch integrated from.
+fn only_ours_ahead(ws: &Workspace, repo: &Repo, target: &Target) -> Result<Option<Id>, Error> {
+    if target.push != target.upstream {
+        return Ok(None);
+    }
+    let (Some(local), Some(seen)) = (
+        repo.current_branch()?.and_then(|b| b.tip),
+        repo.ref_id(&seen_ref(target)),
+    ) else {
+        return Ok(None);
+    };
+    if local == seen || !repo.descends(local, seen) {
+        return Ok(None);
+    }
+    let commits = repo.commits_since(Some(seen), local)?;
+    Ok(commits
+        .iter()
+        .all(|c| is_xp_commit(ws, repo, c))
+        .then_some(local))
 }
 
 /// The round as the network failure leaves it.

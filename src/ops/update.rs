@@ -29,6 +29,10 @@ pub struct Changes {
     /// log entry `amended: FIELD OLD -> NEW: REASON`.
     pub amend: Option<String>,
     pub who: Option<String>,
+    /// The versions of the record the change was made against (blob ids, as
+    /// [`crate::git::content_id`] gives them): the change is refused when the record is none
+    /// of them any more. Empty: against whatever the record is now.
+    pub against: Vec<String>,
 }
 
 /// Changes the experiment `reference` names and commits it.
@@ -52,6 +56,16 @@ pub fn update_as(
     options: WriteOptions,
 ) -> Result<Saved, Error> {
     write::edit(ws, notices, reference, options, |loaded, old, notices| {
+        if !changes.against.is_empty() {
+            let now = crate::git::content_id(&loaded.bytes);
+            if !changes.against.contains(&now) {
+                return Err(Error::Refused(vec![Refusal::Stale {
+                    path: loaded.shown.display().to_string(),
+                    seen: changes.against[0].clone(),
+                    now,
+                }]));
+            }
+        }
         let mut new = old.clone();
         let mut edits = apply(&changes, &mut new)?;
         if !changes.fields.iter().any(|(f, _)| f.name == "decision")
@@ -60,6 +74,23 @@ pub fn update_as(
             let before = shown("decision", &new.get("decision"));
             new.decision = Some(decision);
             edits.push(("decision", before, decision.as_str().to_owned()));
+            edits.sort_by_key(|(name, _, _)| FIELDS.iter().position(|f| f.name == *name));
+        }
+        // Results recorded set the confidence to the chance they compute, unless the change
+        // names a confidence of its own.
+        let recorded = new
+            .results
+            .as_ref()
+            .filter(|r| old.results.as_ref() != Some(*r))
+            .map(|r| r.to_string());
+        if recorded.is_some()
+            && !changes.fields.iter().any(|(f, _)| f.name == "confidence")
+            && let Some(computed) = new.evidence().and_then(|e| e.confidence())
+            && computed != new.confidence
+        {
+            let before = shown("confidence", &new.get("confidence"));
+            new.confidence = computed;
+            edits.push(("confidence", before, computed.to_string()));
             edits.sort_by_key(|(name, _, _)| FIELDS.iter().position(|f| f.name == *name));
         }
         let note = not_blank(changes.note.as_deref(), Input::Note)?;
@@ -81,13 +112,20 @@ pub fn update_as(
             })
             .collect();
         let moved = new.status != old.status;
-        // The entries this change adds: each amendment, then the move or the note.
-        let mut notes: Vec<String> = reason.map_or_else(Vec::new, |reason| {
-            amended
-                .iter()
-                .map(|(field, from, to)| Note::amended(field, from, to, reason))
-                .collect()
-        });
+        // The entries this change adds: the results recorded, each amendment, then the move
+        // or the note.
+        let mut notes: Vec<String> = recorded
+            .as_deref()
+            .map(|results| Note::Results { results }.to_string())
+            .into_iter()
+            .collect();
+        if let Some(reason) = reason {
+            notes.extend(
+                amended
+                    .iter()
+                    .map(|(field, from, to)| Note::amended(field, from, to, reason)),
+            );
+        }
         if moved {
             let why = note;
             notes.push(
@@ -129,10 +167,11 @@ pub fn update_as(
             .into_iter()
             .filter_map(|(label, text)| Some(format!("{label}{}", text?)))
             .collect();
-        let subject = match (moved, reason) {
-            (_, Some(_)) => format!("xp: amend {}", loaded.slug),
-            (true, None) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
-            (false, None) => format!("xp: update {}", loaded.slug),
+        let subject = match (moved, reason, &recorded) {
+            (_, Some(_), _) => format!("xp: amend {}", loaded.slug),
+            (true, None, _) => format!("xp: status {} on {}", new.status.as_str(), loaded.slug),
+            (false, None, Some(_)) => format!("xp: results of {}", loaded.slug),
+            (false, None, None) => format!("xp: update {}", loaded.slug),
         };
         let change = Change {
             subject,

@@ -711,9 +711,12 @@ fn card(f: &Found, names: &Names, ctx: &Context) -> Markup {
             @if let Some(line) = result_line(r) {
                 p.result-line { (line) }
             }
-            @if r.confidence > 0 || r.decision.is_some() || r.owner.is_some() {
+            @if r.confidence > 0 || r.decision.is_some() || r.owner.is_some() || r.results.is_some() {
                 dl.facts {
                     @if r.confidence > 0 { div { dt { "Confidence" } dd { (r.confidence) "%" } } }
+                    @if let Some(chance) = r.evidence().and_then(|e| e.chance_to_beat_control) {
+                        div { dt { "Chance to win" } dd { (crate::record::derived::share_text(chance)) } }
+                    }
                     @if let Some(d) = r.decision { div { dt { "Decision" } dd { span class={ "dec dec-" (d.as_str()) } { (d.as_str()) } } } }
                     @if let Some(owner) = &r.owner { div { dt { "Owner" } dd { (owner) } } }
                 }

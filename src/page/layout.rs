@@ -274,6 +274,37 @@ pub fn problem(code: u16, message: &str, suggestions: &[(String, String)]) -> St
     layout(title, "/", &ctx, &[], body)
 }
 
+/// The sign-in form of a server guarded by a token, with what went wrong last (`said`), going
+/// on to `next` (a path on this server).
+pub fn sign_in(said: Option<&str>, next: &str) -> String {
+    let ctx = Context {
+        mode: Mode::Served,
+        as_of: None,
+        forge: None,
+        writable: false,
+        branch: None,
+    };
+    let body = html! {
+        div.empty {
+            h1 { "Sign in" }
+            p { "This board is guarded by a token. Type it once; this browser remembers it for 30 days." }
+            form.form method="post" action="/sign-in" {
+                input type="hidden" name="next" value=(next);
+                div.row {
+                    label for="token" { "Token" }
+                    input #token type="password" name="token" autocomplete="current-password"
+                        required aria-describedby=[said.map(|_| "token-problem")];
+                    @if let Some(said) = said {
+                        p.problem #token-problem role="alert" { (said) }
+                    }
+                }
+                div { button type="submit" { "Sign in" } }
+            }
+        }
+    };
+    layout("Sign in", "/", &ctx, &[], body)
+}
+
 /// How long from `from` to `to`, in words a person uses: "3 days", "5 hours".
 pub fn duration_words(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     let secs = (to - from).num_seconds().max(0);

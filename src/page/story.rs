@@ -173,6 +173,12 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 @for (field, value) in others(r) {
                     div { dt { (field.label()) } dd { (value) } }
                 }
+                @if let Some(evidence) = r.evidence_shown() {
+                    div { dt { "Evidence" } dd.nums { (evidence) } }
+                }
+                @if let Some((counted, planned)) = crate::record::evidence::progress(r) {
+                    div { dt { "Sample" } dd.nums { (counted) " of " (planned) " planned units" } }
+                }
             }
             @if !history.amended_plan.is_empty() {
                 section.amended aria-labelledby="h-amended" {
@@ -432,6 +438,7 @@ fn others(r: &Record) -> Vec<(&'static Field, String)> {
                 FieldValue::Number(x) => number(x),
                 FieldValue::Whole(n) => n.to_string(),
                 FieldValue::List(items) => items.join(", "),
+                other => crate::record::texts::shown(f.name, &Some(other)),
             };
             Some((f, text))
         })

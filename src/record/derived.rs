@@ -1,10 +1,11 @@
 //! What a record says beyond its fields: values derived from them and never stored (the lift
-//! and whether the target was met), and the record as JSON, which answers them beside the
-//! fields.
+//! and whether the target was met, the evidence of the results), and the record as JSON, which
+//! answers them beside the fields.
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use crate::record::evidence::{Alert, Evidence, SampleRatioCheck, VariantEvidence};
 use crate::record::fields::{DECISION_LOG, FIELDS, FieldValue, ID, Presence, Record};
 use crate::record::parts::Direction;
 
@@ -12,7 +13,7 @@ use crate::record::parts::Direction;
 #[derive(Clone, Copy)]
 pub struct Derived {
     pub name: &'static str,
-    /// Its JSON Schema type (`number`, `boolean`), always nullable.
+    /// Its JSON Schema type (`number`, `boolean`, `object`), always nullable.
     pub kind: &'static str,
     pub description: &'static str,
     pub value: fn(&Record) -> Option<DerivedValue>,
@@ -34,10 +35,12 @@ impl std::fmt::Debug for Derived {
 }
 
 /// A derived value.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DerivedValue {
     Number(f64),
     Bool(bool),
+    /// What the results say (an object in JSON).
+    Evidence(Box<Evidence>),
 }
 
 /// Every derived value, in the order JSON answers them (after the fields, before the log).
@@ -59,6 +62,12 @@ pub const DERIVED: &[Derived] = &[
         kind: "boolean",
         description: "observed moved the way direction wants: above baseline, below it with direction decrease; null without observed",
         value: |r| r.improved().map(DerivedValue::Bool),
+    },
+    Derived {
+        name: "evidence",
+        kind: "object",
+        description: "what the results say: per variant its rate or mean and, against the control, the difference and relative lift with 95% intervals, the p-value and the chance to beat control; the best treatment; the sample-ratio check; null without results",
+        value: |r| r.evidence().map(|e| DerivedValue::Evidence(Box::new(e))),
     },
 ];
 
@@ -99,6 +108,18 @@ impl Record {
         })
     }
 
+    /// What the results say in one line: the best treatment against the control, and a
+    /// sample-ratio mismatch when there is one; `None` without results.
+    pub fn evidence_shown(&self) -> Option<String> {
+        let e = self.evidence()?;
+        let best = e.best()?;
+        let mut line = format!("{}: {}", best.name, best.summary()?);
+        if e.sample_ratio.as_ref().is_some_and(|s| s.alert.is_some()) {
+            line.push_str("; sample-ratio mismatch");
+        }
+        Some(line)
+    }
+
     /// The lift as a person reads it, with whether that is better or worse: `+16.0% better`,
     /// `+2.2% worse` (see [`judged`]); `None` without a lift.
     pub fn lift_shown(&self) -> Option<String> {
@@ -136,6 +157,90 @@ pub fn judged(lift: f64, improved: Option<bool>) -> String {
     }
 }
 
+/// A p-value as people read it: three decimals, `< 0.001` below that.
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_owned()
+    } else {
+        format!("= {p:.3}")
+    }
+}
+
+/// A fraction as a percentage with one decimal and no sign: `97.6%`.
+pub fn share_text(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+impl VariantEvidence {
+    /// What was measured: `10000 units, 371 conversions (3.71%)`, `5000 units, mean 12.5
+    /// (sd 3.1)`.
+    pub fn measured(&self) -> String {
+        match (self.conversions, self.rate, self.mean, self.sd) {
+            (Some(c), rate, _, _) => {
+                let rate = rate.map_or_else(String::new, |r| format!(" ({:.2}%)", r * 100.0));
+                format!("{} units, {c} conversions{rate}", self.units)
+            }
+            (None, _, Some(mean), Some(sd)) => format!(
+                "{} units, mean {} (sd {})",
+                self.units,
+                crate::record::edit::format_number(mean),
+                crate::record::edit::format_number(sd)
+            ),
+            _ => format!("{} units", self.units),
+        }
+    }
+
+    /// Against the control, on one line: `+15.9% better [+0.1%, +34.3%], p = 0.048, chance to
+    /// beat control 97.6%`; `None` for the control or what cannot be compared.
+    pub fn summary(&self) -> Option<String> {
+        let p = self.p_value?;
+        let chance = self.chance_to_beat_control?;
+        let lift = match (self.lift, self.lift_interval) {
+            (Some(lift), Some([low, high])) => format!(
+                "{} [{}, {}]",
+                judged(lift, self.better),
+                percent(low),
+                percent(high)
+            ),
+            _ => match self.difference {
+                Some(d) => format!("difference {}", crate::record::edit::format_number(d)),
+                None => String::new(),
+            },
+        };
+        Some(format!(
+            "{lift}, p {}, chance to beat control {}",
+            p_text(p),
+            share_text(chance)
+        ))
+    }
+}
+
+impl SampleRatioCheck {
+    /// `p = 0.480 against the planned split 60/40`, `p = 1.000 against an equal split`.
+    pub fn summary(&self) -> String {
+        let against = if self.planned {
+            let shares: Vec<String> = self
+                .split
+                .iter()
+                .map(|s| crate::record::edit::format_number((s * 1000.0).round() / 10.0))
+                .collect();
+            format!("the planned split {}", shares.join("/"))
+        } else {
+            "an equal split".to_owned()
+        };
+        let verdict = match self.alert {
+            Some(Alert::Error) => ": the split is broken (sample-ratio mismatch)",
+            Some(Alert::Warning) => ": the split looks off",
+            None => "",
+        };
+        format!(
+            "chi-square {:.3}, p {} against {against}{verdict}",
+            self.chi_square,
+            p_text(self.p_value)
+        )
+    }
+}
+
 /// A field's value in a record's JSON: numbers as JSON numbers with their fraction (`3.0`), as
 /// the origin service answered them; lists as arrays.
 struct Json<'a>(&'a Option<FieldValue>);
@@ -148,6 +253,8 @@ impl Serialize for Json<'_> {
             Some(FieldValue::Number(x)) => serializer.serialize_f64(*x),
             Some(FieldValue::Whole(n)) => serializer.serialize_i64(*n),
             Some(FieldValue::List(items)) => items.serialize(serializer),
+            Some(FieldValue::Numbers(items)) => items.serialize(serializer),
+            Some(FieldValue::Results(results)) => results.serialize(serializer),
         }
     }
 }
@@ -157,6 +264,7 @@ impl Serialize for DerivedValue {
         match self {
             DerivedValue::Number(x) => serializer.serialize_f64(*x),
             DerivedValue::Bool(b) => serializer.serialize_bool(*b),
+            DerivedValue::Evidence(e) => e.serialize(serializer),
         }
     }
 }
@@ -195,6 +303,12 @@ impl Serialize for FieldValue {
             FieldValue::Number(x) => serializer.serialize_f64(*x),
             FieldValue::Whole(n) => serializer.serialize_i64(*n),
             FieldValue::List(items) => items.serialize(serializer),
+            FieldValue::Numbers(items) => items
+                .iter()
+                .map(|x| FieldValue::Number(*x))
+                .collect::<Vec<_>>()
+                .serialize(serializer),
+            FieldValue::Results(results) => results.serialize(serializer),
         }
     }
 }
@@ -228,6 +342,8 @@ mod tests {
                 FieldKind::Percent => FieldValue::Whole(42),
                 FieldKind::Enum(words) => FieldValue::Text(words[words.len() - 1].into()),
                 FieldKind::TextList => FieldValue::List(vec!["a".into()]),
+                FieldKind::Numbers => FieldValue::Numbers(vec![60.0, 40.0]),
+                FieldKind::Results => FieldValue::Results(Box::new(results())),
             };
             let mut r = record();
             assert!(r.set(field.name, Some(value.clone())), "{}", field.name);
@@ -242,6 +358,53 @@ mod tests {
             assert_eq!(r.set(field.name, None), field.nullable, "{}", field.name);
         }
         assert!(!record().set("id", Some(FieldValue::Text("x".into()))));
+    }
+
+    fn results() -> crate::record::results::Results {
+        crate::record::results::Results {
+            as_of: "2026-03-01T00:00:00.000Z".into(),
+            source: Some("https://dash.example/cta".into()),
+            variants: ["control=10000/320", "green=10000/371"]
+                .iter()
+                .map(|v| crate::record::results::Variant::parse(v).unwrap())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn json_carries_results_and_their_evidence_before_the_log() {
+        let r = Record {
+            results: Some(results()),
+            split: Some(vec![50.0, 50.0]),
+            ..record()
+        };
+        let json = serde_json::to_value(&r).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            keys[keys.len() - 8..],
+            [
+                "observed",
+                "split",
+                "results",
+                "lift",
+                "target_met",
+                "improved",
+                "evidence",
+                "decision_log"
+            ]
+        );
+        assert_eq!(json["split"], serde_json::json!([50.0, 50.0]));
+        assert_eq!(json["results"]["variants"][1]["conversions"], 371);
+        assert_eq!(json["evidence"]["best"], "green");
+        assert_eq!(json["evidence"]["variants"][1]["rate"], 0.0371);
+        let plain = serde_json::to_value(record()).unwrap();
+        assert_eq!(plain["results"], serde_json::Value::Null);
+        assert_eq!(plain["evidence"], serde_json::Value::Null);
     }
 
     fn observed(baseline: f64, target: f64, observed: f64, direction: Direction) -> Record {
@@ -341,8 +504,16 @@ mod tests {
             .map(|k| k.as_str())
             .collect();
         assert_eq!(
-            keys[keys.len() - 5..],
-            ["observed", "lift", "target_met", "improved", "decision_log"]
+            keys[keys.len() - 7..],
+            [
+                "observed",
+                "results",
+                "lift",
+                "target_met",
+                "improved",
+                "evidence",
+                "decision_log"
+            ]
         );
         assert_eq!(json["observed"], 3.0);
         assert_eq!(json["lift"], 0.5);

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use crate::record::fields::{self, FIELDS, Field, FieldKind, FieldValue, Presence, Record};
 use crate::record::parts::LogEntry;
+use crate::record::results::{Measure, Results};
 use crate::yaml::{self, Document, Kind, NodeId, Style, Value};
 
 /// Why an edit was refused.
@@ -22,6 +23,10 @@ pub enum NewValue {
     Scalar(String),
     /// A list of strings, written as a block list.
     List(Vec<String>),
+    /// A block list of values, each written as its own kind (`- 50`, a mapping).
+    Seq(Vec<NewValue>),
+    /// A block mapping of keys to values, indented under its key.
+    Map(Vec<(String, NewValue)>),
 }
 
 /// The YAML text of a string value.
@@ -77,7 +82,7 @@ fn editable<'d>(text: &str, doc: &'d Document) -> Result<&'d [(NodeId, NodeId)],
     }
     let root = doc.node(doc.root);
     match (&root.kind, root.flow) {
-        (Kind::Map(entries), false) => Ok(entries),
+        (Kind::Map(entries), false) => Ok(doc.entries(*entries)),
         _ => Err(EditError(
             "the record is not a block mapping (`key: value` lines), which xp does not edit; \
              make this change by hand"
@@ -194,6 +199,9 @@ pub fn set_field(
         Kind::Alias(_) => return Err(EditError(format!("`{key}` is an alias; change it by hand"))),
     };
     let rendered = render(value, &indent, nl);
+    // A block list or mapping in place of a scalar starts on the key's line, after the colon.
+    let nested = matches!(value, NewValue::Seq(_) | NewValue::Map(_)) && rendered.starts_with(nl);
+    let start = if nested { colon } else { start };
     let replacement = if start == colon {
         format!("{rendered}{tail}")
     } else {
@@ -202,7 +210,9 @@ pub fn set_field(
     Ok(format!("{}{}{}", &text[..start], replacement, &text[end..]))
 }
 
-/// The text of a value as it follows `key:`, for a key indented by `indent`.
+/// The text of a value as it follows `key:`, for a key indented by `indent`. A mapping's keys
+/// are indented two spaces more than its key; a list's dashes line up with its key, as xp
+/// writes top-level lists.
 fn render(value: &NewValue, indent: &str, nl: &str) -> String {
     match value {
         NewValue::Scalar(s) => format!(" {s}"),
@@ -211,6 +221,44 @@ fn render(value: &NewValue, indent: &str, nl: &str) -> String {
             .iter()
             .map(|item| format!("{nl}{indent}- {}", yaml::quote(item)))
             .collect(),
+        NewValue::Seq(items) if items.is_empty() => " []".to_owned(),
+        NewValue::Seq(items) => items
+            .iter()
+            .map(|item| {
+                format!(
+                    "{nl}{indent}-{}",
+                    render_item(item, &format!("{indent}  "), nl)
+                )
+            })
+            .collect(),
+        NewValue::Map(entries) if entries.is_empty() => " {}".to_owned(),
+        NewValue::Map(entries) => {
+            let inner = format!("{indent}  ");
+            entries
+                .iter()
+                .map(|(key, value)| format!("{nl}{inner}{key}:{}", render(value, &inner, nl)))
+                .collect()
+        }
+    }
+}
+
+/// The text of a list item after its `-`: a mapping's first key on the dash's line, its other
+/// keys under it (at `indent`).
+fn render_item(value: &NewValue, indent: &str, nl: &str) -> String {
+    match value {
+        NewValue::Map(entries) if !entries.is_empty() => entries
+            .iter()
+            .enumerate()
+            .map(|(i, (key, value))| {
+                let lead = if i == 0 {
+                    " ".to_owned()
+                } else {
+                    format!("{nl}{indent}")
+                };
+                format!("{lead}{key}:{}", render(value, indent, nl))
+            })
+            .collect(),
+        other => render(other, indent, nl),
     }
 }
 
@@ -244,7 +292,8 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
     };
     let node = doc.node(log_node);
     match (&node.kind, doc.value(log_node)) {
-        (Kind::Seq(items), _) if !items.is_empty() && !node.flow => {
+        (Kind::Seq(items), _) if !doc.items(*items).is_empty() && !node.flow => {
+            let items = doc.items(*items);
             let first = doc.node(items[0]);
             let Kind::Map(_) = first.kind else {
                 return Err(EditError(
@@ -263,7 +312,7 @@ pub fn append_log_entry(text: &str, doc: &Document, entry: &LogEntry) -> Result<
             let at = next_line_start(text, doc.content_end(log_node).byte);
             Ok(insert_lines(text, at, &lines))
         }
-        (Kind::Seq(items), _) if !items.is_empty() => Err(EditError(
+        (Kind::Seq(items), _) if !doc.items(*items).is_empty() => Err(EditError(
             "the decision log is a flow list (`[...]`), which xp does not append to; write it as \
              a block list (`- at: ...`) or add the note by hand"
                 .into(),
@@ -349,7 +398,8 @@ pub fn replace_log(text: &str, doc: &Document, entries: &[LogEntry]) -> Result<S
     }
     let indent = line_indent(text, doc.node(key_node).start.byte);
     let block_entry = match &node.kind {
-        Kind::Seq(items) if !node.flow => items
+        Kind::Seq(items) if !node.flow => doc
+            .items(*items)
             .first()
             .filter(|&&i| matches!(doc.node(i).kind, Kind::Map(_)) && !doc.node(i).flow),
         _ => None,
@@ -462,6 +512,49 @@ pub fn field_value(field: &Field, value: Option<FieldValue>) -> NewValue {
         (_, Some(FieldValue::Whole(n))) => word(&n.to_string()),
         (_, Some(FieldValue::Text(t))) => word(&t),
         (_, Some(FieldValue::List(items))) => NewValue::List(items),
+        (_, Some(FieldValue::Numbers(items))) => {
+            NewValue::Seq(items.into_iter().map(number).collect())
+        }
+        (_, Some(FieldValue::Results(results))) => results_value(&results),
+    }
+}
+
+/// The YAML of results: `as_of`, `source` when there is one, and the variants, each a
+/// mapping of `name`, `units` and `conversions` (or `mean` and `sd`).
+fn results_value(results: &Results) -> NewValue {
+    let whole = |n: u64| NewValue::Scalar(n.to_string());
+    let mut entries = vec![("as_of".to_owned(), as_of(&results.as_of))];
+    if let Some(source) = &results.source {
+        entries.push(("source".to_owned(), scalar(source)));
+    }
+    let variants = results
+        .variants
+        .iter()
+        .map(|v| {
+            let mut fields = vec![
+                ("name".to_owned(), scalar(&v.name)),
+                ("units".to_owned(), whole(v.units)),
+            ];
+            match v.measure {
+                Measure::Conversions(c) => fields.push(("conversions".to_owned(), whole(c))),
+                Measure::Mean { mean, sd } => {
+                    fields.push(("mean".to_owned(), number(mean)));
+                    fields.push(("sd".to_owned(), number(sd)));
+                }
+            }
+            NewValue::Map(fields)
+        })
+        .collect();
+    entries.push(("variants".to_owned(), NewValue::Seq(variants)));
+    NewValue::Map(entries)
+}
+
+/// A time as entries write `at`: plain when it is a UTC time, else quoted.
+fn as_of(time: &str) -> NewValue {
+    if crate::time::parse_utc(time).is_some() {
+        NewValue::Scalar(time.to_owned())
+    } else {
+        scalar(time)
     }
 }
 
@@ -615,6 +708,83 @@ decision_log:
             out,
             TEXT.replace("learning:\n", "learning:\ntags:\n- a\n- \"no\"\n")
         );
+    }
+
+    fn results(units: u64) -> Results {
+        Results {
+            as_of: "2026-03-01T00:00:00.000Z".into(),
+            source: Some("https://dash.example/a: b # c".into()),
+            variants: vec![
+                crate::record::results::Variant {
+                    name: "control".into(),
+                    units,
+                    measure: Measure::Conversions(320),
+                },
+                crate::record::results::Variant {
+                    name: "no".into(),
+                    units: 10_000,
+                    measure: Measure::Conversions(371),
+                },
+            ],
+        }
+    }
+
+    fn results_value(units: u64) -> NewValue {
+        let field = crate::record::fields::field("results").unwrap();
+        field_value(field, Some(FieldValue::Results(Box::new(results(units)))))
+    }
+
+    #[test]
+    fn results_are_written_as_a_nested_block_and_replaced_whole() {
+        let block = "results:\n  as_of: 2026-03-01T00:00:00.000Z\n  source: \"https://dash.example/a: b # c\"\n  variants:\n  - name: control\n    units: 10000\n    conversions: 320\n  - name: \"no\"\n    units: 10000\n    conversions: 371\n";
+        let out = set(TEXT, "results", results_value(10_000));
+        assert_eq!(
+            out,
+            TEXT.replace("learning:\n", &format!("learning:\n{block}"))
+        );
+        // Replaced whole, the text around it kept; a null in its place becomes the block.
+        let again = set(&out, "results", results_value(12_000));
+        assert_eq!(
+            again,
+            out.replacen(
+                "units: 10000\n    conversions",
+                "units: 12000\n    conversions",
+                1
+            )
+        );
+        let null = TEXT.replace("learning:\n", "learning:\nresults: null # none yet\n");
+        let out = set(&null, "results", results_value(10_000));
+        assert!(out.contains("results:\n  as_of: 2026"), "{out}");
+        let cleared = set(&again, "results", NewValue::Scalar("null".into()));
+        assert_eq!(
+            cleared,
+            TEXT.replace("learning:\n", "learning:\nresults: null\n")
+        );
+        // Means are written with their deviation.
+        let mut means = results(5);
+        means.source = None;
+        for v in &mut means.variants {
+            v.measure = Measure::Mean { mean: 2.5, sd: 0.0 };
+        }
+        let field = crate::record::fields::field("results").unwrap();
+        let value = field_value(field, Some(FieldValue::Results(Box::new(means))));
+        assert_eq!(
+            set("id: x\n", "results", value),
+            "id: x\nresults:\n  as_of: 2026-03-01T00:00:00.000Z\n  variants:\n  - name: control\n    units: 5\n    mean: 2.5\n    sd: 0\n  - name: \"no\"\n    units: 10000\n    mean: 2.5\n    sd: 0\n"
+        );
+        // An indented record nests under its own indentation; CRLF stays CRLF.
+        let indented = "  id: x\n  decision_log:\n";
+        assert_eq!(
+            set(
+                indented,
+                "split",
+                NewValue::Seq(vec![number(50.0), number(50.0)])
+            ),
+            "  id: x\n  split:\n  - 50\n  - 50\n  decision_log:\n"
+        );
+        let crlf = TEXT.replace('\n', "\r\n");
+        let out = set(&crlf, "results", results_value(1));
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
     }
 
     #[test]
@@ -882,6 +1052,9 @@ decision_log:
                 let mut r = record.clone();
                 r.confidence = confidence;
                 edits.push(("confidence", NewValue::Scalar(confidence.to_string()), r));
+                let mut r = record.clone();
+                r.results = Some(results(confidence as u64 + 320));
+                edits.push(("results", results_value(confidence as u64 + 320), r));
                 for (key, value, expected) in edits {
                     if let Ok(out) = set_field(&text, &doc, key, &value) {
                         prop_assert_eq!(read(&out), expected, "{}", key);

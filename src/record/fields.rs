@@ -8,6 +8,7 @@
 //! Adding an optional field is one entry in [`record_fields!`]'s list below.
 
 use crate::record::parts::{Decision, Direction, LogEntry, Status};
+use crate::record::results::Results;
 
 /// What kind of value a field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,11 @@ pub enum FieldKind {
     Enum(&'static [&'static str]),
     /// A list of strings.
     TextList,
+    /// A list of finite numbers.
+    Numbers,
+    /// The measured counts: a mapping of `as_of`, `source` and `variants` (see
+    /// [`crate::record::results`]).
+    Results,
 }
 
 /// When a field's key is written in a new record and answered in JSON.
@@ -121,6 +127,8 @@ pub enum FieldValue {
     Number(f64),
     Whole(i64),
     List(Vec<String>),
+    Numbers(Vec<f64>),
+    Results(Box<Results>),
 }
 
 /// Numbers are the same when they are to the bit, as the file and the exports write them:
@@ -132,6 +140,10 @@ impl PartialEq for FieldValue {
             (FieldValue::Number(a), FieldValue::Number(b)) => a.to_bits() == b.to_bits(),
             (FieldValue::Whole(a), FieldValue::Whole(b)) => a == b,
             (FieldValue::List(a), FieldValue::List(b)) => a == b,
+            (FieldValue::Numbers(a), FieldValue::Numbers(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+            }
+            (FieldValue::Results(a), FieldValue::Results(b)) => a == b,
             _ => false,
         }
     }
@@ -188,6 +200,30 @@ impl FieldType for Vec<String> {
     fn put(value: Option<FieldValue>) -> Option<Self> {
         match value? {
             FieldValue::List(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for Vec<f64> {
+    fn get(&self) -> Option<FieldValue> {
+        Some(FieldValue::Numbers(self.clone()))
+    }
+    fn put(value: Option<FieldValue>) -> Option<Self> {
+        match value? {
+            FieldValue::Numbers(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for Results {
+    fn get(&self) -> Option<FieldValue> {
+        Some(FieldValue::Results(Box::new(self.clone())))
+    }
+    fn put(value: Option<FieldValue>) -> Option<Self> {
+        match value? {
+            FieldValue::Results(results) => Some(*results),
             _ => None,
         }
     }
@@ -353,6 +389,50 @@ record_fields! {
         presence: Presence::Answered,
         ..Field::OPTIONAL
     };
+    /// The significance level the plan accepts.
+    alpha: Option<f64> = Field {
+        kind: FieldKind::Number,
+        default: Some("0.05"),
+        description: "the significance level: the chance of a false positive the test accepts, between 0 and 1; absent means 0.05",
+        plan: true,
+        ..Field::OPTIONAL
+    };
+    /// The power the plan wants.
+    power: Option<f64> = Field {
+        kind: FieldKind::Number,
+        default: Some("0.8"),
+        description: "the power: the chance of finding the minimum detectable effect when it is there, between 0 and 1; absent means 0.8",
+        plan: true,
+        ..Field::OPTIONAL
+    };
+    /// Each variant's planned share of units.
+    split: Option<Vec<f64>> = Field {
+        kind: FieldKind::Numbers,
+        description: "each variant's planned share of units, in the order of the results' variants (the control first), as numbers that are normalized (50, 50); absent means equal shares",
+        plan: true,
+        ..Field::OPTIONAL
+    };
+    /// The smallest difference worth finding.
+    minimum_detectable_effect: Option<f64> = Field {
+        kind: FieldKind::Number,
+        description: "the smallest difference of the primary metric worth finding, in the metric's units, above 0; absent means the distance from baseline to target",
+        plan: true,
+        ..Field::OPTIONAL
+    };
+    /// Units expected per day.
+    expected_daily_units: Option<f64> = Field {
+        kind: FieldKind::Number,
+        description: "units (users, sessions) expected per day across all variants, above 0, for the planned run time",
+        plan: true,
+        ..Field::OPTIONAL
+    };
+    /// The measured counts, once there are some.
+    results: Option<Results> = Field {
+        kind: FieldKind::Results,
+        description: "the measured counts: as_of, source, and variants (the control first), each with name, units and conversions, or name, units, mean and sd; the evidence derives from them",
+        presence: Presence::Answered,
+        ..Field::OPTIONAL
+    };
 }
 
 /// The field named `name`, if it is one of [`FIELDS`].
@@ -452,7 +532,12 @@ mod tests {
                 "primary_metric",
                 "baseline",
                 "target",
-                "direction"
+                "direction",
+                "alpha",
+                "power",
+                "split",
+                "minimum_detectable_effect",
+                "expected_daily_units"
             ]
         );
         let flag = |name| field(name).map(Field::flag);

@@ -5,11 +5,15 @@
 
 pub mod derived;
 pub mod edit;
+pub mod evidence;
 pub mod fields;
+pub mod json;
 pub mod lifecycle;
 pub mod parts;
 pub mod plan;
+pub mod results;
 pub mod schema;
+pub mod stats;
 pub mod texts;
 
 pub use derived::{DERIVED, judged, percent};

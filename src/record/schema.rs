@@ -114,6 +114,16 @@ pub fn field_schema(field: &Field) -> Value {
         }
         FieldKind::Number => {
             schema.insert("type".into(), with_null("number"));
+            match field.name {
+                "alpha" | "power" => {
+                    schema.insert("exclusiveMinimum".into(), json!(0));
+                    schema.insert("exclusiveMaximum".into(), json!(1));
+                }
+                "minimum_detectable_effect" | "expected_daily_units" => {
+                    schema.insert("exclusiveMinimum".into(), json!(0));
+                }
+                _ => {}
+            }
         }
         FieldKind::Percent => {
             schema.insert("type".into(), with_null("integer"));
@@ -131,17 +141,94 @@ pub fn field_schema(field: &Field) -> Value {
             schema.insert("type".into(), with_null("array"));
             schema.insert("items".into(), json!({ "type": "string" }));
         }
+        FieldKind::Numbers => {
+            schema.insert("type".into(), with_null("array"));
+            schema.insert("minItems".into(), json!(2));
+            schema.insert(
+                "items".into(),
+                json!({ "type": "number", "exclusiveMinimum": 0 }),
+            );
+        }
+        FieldKind::Results => {
+            if let Value::Object(results) = results_schema() {
+                schema.extend(results);
+            }
+            schema.insert("description".into(), json!(field.description));
+            schema.insert("type".into(), with_null("object"));
+        }
     }
     if let Some(default) = field.default {
         let value = match field.kind {
-            FieldKind::Percent | FieldKind::Number => default
-                .parse::<i64>()
-                .map_or_else(|_| json!(default), |n| json!(n)),
+            FieldKind::Percent | FieldKind::Number => {
+                match (default.parse::<i64>(), default.parse::<f64>()) {
+                    (Ok(n), _) => json!(n),
+                    (_, Ok(x)) => json!(x),
+                    _ => json!(default),
+                }
+            }
             _ => json!(default),
         };
         schema.insert("default".into(), value);
     }
     Value::Object(schema)
+}
+
+/// The schema of `results`: `as_of`, `source` and at least two variants, all counting
+/// conversions or all giving mean and sd. Names unique and conversions at most units are the
+/// rules' to check (`bad-results`).
+pub fn results_schema() -> Value {
+    let name = json!({
+        "description": "the variant's name; the first variant is the control",
+        "type": "string",
+        "pattern": NOT_BLANK_PATTERN,
+    });
+    let count = |what: &str| json!({ "description": what, "type": "integer", "minimum": 0 });
+    let conversion = json!({
+        "type": "object",
+        "properties": {
+            "name": name,
+            "units": count("units (users, sessions) assigned to the variant"),
+            "conversions": count("how many of the units converted, at most units"),
+        },
+        "required": ["name", "units", "conversions"],
+        "additionalProperties": false,
+    });
+    let mean = json!({
+        "type": "object",
+        "properties": {
+            "name": name,
+            "units": count("units (users, sessions) assigned to the variant"),
+            "mean": { "description": "the metric's mean over the units", "type": "number" },
+            "sd": { "description": "the metric's standard deviation over the units", "type": "number", "minimum": 0 },
+        },
+        "required": ["name", "units", "mean", "sd"],
+        "additionalProperties": false,
+    });
+    json!({
+        "type": "object",
+        "properties": {
+            "as_of": {
+                "description": "when the counts were taken, in RFC 3339 UTC",
+                "type": "string",
+                "pattern": UTC_TIME_PATTERN,
+            },
+            "source": {
+                "description": "where the counts come from: a dashboard link, a query",
+                "type": ["string", "null"],
+            },
+            "variants": {
+                "description": "each variant's counts, the control first",
+                "type": "array",
+                "minItems": 2,
+                "anyOf": [
+                    { "items": conversion },
+                    { "items": mean },
+                ],
+            },
+        },
+        "required": ["as_of", "variants"],
+        "additionalProperties": false,
+    })
 }
 
 /// `if status is <status> then decision must be <decision>` (an absent decision is null).
@@ -205,6 +292,7 @@ mod tests {
         Rule::LogOrder,
         Rule::DuplicateId,
         Rule::PlanAmendmentMismatch,
+        Rule::BadResults,
     ];
 
     /// The schema compiled once for all the tests.

@@ -14,6 +14,8 @@ use crate::text;
 const MOVED: &str = "status: ";
 const AMENDED: &str = "amended: ";
 const CORRECTED: &str = "corrected: at ";
+const RESULTS: &str = "results: ";
+const OVERRIDE: &str = "override: ";
 const ARROW: &str = " -> ";
 
 /// A decision-log note, as xp writes it or as a person wrote it.
@@ -35,6 +37,12 @@ pub enum Note<'a> {
         to: &'a str,
         why: Option<&'a str>,
     },
+    /// Results were recorded: `results: control=10000/320, green=10000/371 as of T` (the
+    /// results as [`crate::record::results::Results`] shows them).
+    Results { results: &'a str },
+    /// The team accepts what the evidence says against a decision, with the reason:
+    /// `override: WHY`.
+    Override { why: &'a str },
     /// Anything else: what a person said.
     Said(&'a str),
 }
@@ -60,6 +68,14 @@ impl<'a> Note<'a> {
                     to,
                     why: why.filter(|w| !w.trim().is_empty()),
                 })
+            })
+            .or_else(|| {
+                let results = text.strip_prefix(RESULTS)?;
+                Some(Note::Results { results })
+            })
+            .or_else(|| {
+                let why = text.strip_prefix(OVERRIDE)?;
+                (!why.trim().is_empty()).then_some(Note::Override { why })
             })
             .unwrap_or(Note::Said(text))
     }
@@ -126,7 +142,8 @@ impl<'a> Note<'a> {
         match self {
             Note::Said(text) => !text.trim().is_empty(),
             Note::Moved { why, .. } => why.is_some(),
-            Note::Amended { .. } | Note::Corrected { .. } => false,
+            Note::Override { .. } => true,
+            Note::Amended { .. } | Note::Corrected { .. } | Note::Results { .. } => false,
         }
     }
 }
@@ -149,6 +166,8 @@ impl fmt::Display for Note<'_> {
                     None => Ok(()),
                 }
             }
+            Note::Results { results } => write!(f, "{RESULTS}{results}"),
+            Note::Override { why } => write!(f, "{OVERRIDE}{why}"),
             Note::Said(text) => f.write_str(text),
         }
     }
@@ -196,6 +215,11 @@ pub fn shown(name: &str, value: &Option<FieldValue>) -> String {
         Some(FieldValue::Number(x)) => format_number(*x),
         Some(FieldValue::Whole(n)) => n.to_string(),
         Some(FieldValue::Text(t)) => t.clone(),
+        Some(FieldValue::Numbers(items)) => {
+            let items: Vec<String> = items.iter().map(|x| format_number(*x)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Some(FieldValue::Results(results)) => results.to_string(),
     }
 }
 
@@ -273,6 +297,28 @@ mod tests {
             Note::read("corrected: the typo"),
             Note::Said("corrected: the typo")
         );
+    }
+
+    #[test]
+    fn results_and_overrides_are_written_and_read_back() {
+        let results = Note::Results {
+            results: "control=10000/320, green=10000/371 as of 2026-03-01T00:00:00.000Z",
+        };
+        assert_eq!(Note::read(&results.to_string()), results);
+        assert!(!results.says_why());
+        let text = Note::Override {
+            why: "bot traffic on one arm, filtered",
+        }
+        .to_string();
+        assert_eq!(text, "override: bot traffic on one arm, filtered");
+        assert!(Note::read(&text).says_why());
+        assert_eq!(Note::read("override:  "), Note::Said("override:  "));
+        assert_eq!(
+            shown("split", &Some(FieldValue::Numbers(vec![60.0, 40.5]))),
+            "[60, 40.5]"
+        );
+        assert_eq!(shown("split", &None), "null");
+        assert_eq!(shown("alpha", &None), "0.05");
     }
 
     #[test]

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::record::Record;
+use crate::record::evidence;
 use crate::record::lifecycle::{self, Breach};
+use crate::record::parts::Status;
 use crate::rules::{Checked, Problem, Rule};
 use crate::store::Loaded;
 use crate::yaml::{Document, Pos, Value};
@@ -83,9 +86,13 @@ fn compare_one(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
         },
     };
     let places = entry_positions(doc);
-    breaches
+    let early = match (&old.checked.record, &new.checked.record) {
+        (Some(before), Some(after)) => stopped_early(before, after, doc, &new.shown, rev),
+        _ => None,
+    };
+    early
         .into_iter()
-        .filter_map(|breach| match breach {
+        .chain(breaches.into_iter().filter_map(|breach| match breach {
             Breach::LogRewritten {
                 index,
                 entry,
@@ -138,8 +145,52 @@ fn compare_one(old: &BaseFile, new: &Loaded, rev: &str) -> Vec<Problem> {
             }
             // Ids are matched across files above; moves and kills are the writer's to allow.
             Breach::IdChanged { .. } | Breach::Move { .. } | Breach::KillWithoutReason => None,
-        })
+        }))
         .collect()
+}
+
+/// `stopped-early`: a record that was a draft or running at the base and is completed (or
+/// shipped) now, with results short of the sample its plan needs and no `override:` entry
+/// since the results saying why it stopped.
+fn stopped_early(
+    before: &Record,
+    after: &Record,
+    doc: &Document,
+    path: &Path,
+    rev: &str,
+) -> Option<Problem> {
+    let ended = matches!(after.status, Status::Completed | Status::Shipped);
+    let was_open = matches!(before.status, Status::Draft | Status::Running);
+    if !(ended && was_open) || evidence::overridden(&after.decision_log).is_some() {
+        return None;
+    }
+    let short = evidence::short_of_plan(after);
+    if short.is_empty() {
+        return None;
+    }
+    let said: Vec<String> = short
+        .iter()
+        .map(|(name, units, needed)| format!("`{name}` has {units} units of {needed}"))
+        .collect();
+    let pos = doc
+        .entry(doc.root, "status")
+        .map_or_else(start, |(key, _)| doc.node(key).start);
+    Some(Problem {
+        field: Some("status".to_owned()),
+        ..problem(
+            path,
+            pos,
+            Rule::StoppedEarly,
+            format!(
+                "the experiment was {} at {rev} and is {} now, before the sample its plan needs: \
+                 {}; a test stopped early overstates what it found",
+                before.status.as_str(),
+                after.status.as_str(),
+                said.join(", ")
+            ),
+            "let it run to the planned sample, or log `override: REASON` saying why it stopped",
+        )
+    })
 }
 
 /// A log entry this change added, stamped more than a day after the latest time it can truly
@@ -233,6 +284,7 @@ fn problem(path: &Path, pos: Pos, rule: Rule, message: String, hint: &str) -> Pr
         rule,
         message,
         hint: Some(hint.to_owned()),
+        severity: crate::rules::Severity::Error,
         item: None,
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::record::edit::format_number;
 use crate::record::fields::FIELDS;
 use crate::record::plan;
+use crate::record::texts::Note;
 use crate::record::{FieldValue, LogEntry, Record};
 use crate::text::{markdown as escape, markdown_code};
 
@@ -39,6 +40,9 @@ impl std::fmt::Display for FieldValue {
             FieldValue::Number(x) => f.write_str(&format_number(*x)),
             FieldValue::Whole(n) => write!(f, "{n}"),
             FieldValue::List(items) => f.write_str(&items.join(", ")),
+            FieldValue::Numbers(_) | FieldValue::Results(_) => {
+                f.write_str(&crate::record::texts::shown("", &Some(self.clone())))
+            }
         }
     }
 }
@@ -55,7 +59,45 @@ pub struct ExperimentDiff {
     /// Changes to the plan of an experiment that was already running, with the reason logged
     /// for each (null when none was: `xp check --base` reports those).
     pub amendments: Vec<Amendment>,
+    /// When the results changed: what they say now, a line per treatment (and the sample
+    /// ratio when it alerts).
+    pub evidence: Vec<String>,
+    /// The reasons of the `override:` entries among the new notes: what the team accepts
+    /// against the evidence.
+    pub overrides: Vec<String>,
     pub new_notes: Vec<LogEntry>,
+}
+
+/// What changed results say, for a reviewer: each treatment against the control, then the
+/// sample ratio when it alerts; nothing when the results did not change.
+fn evidence_lines(before: Option<&Record>, after: &Record) -> Vec<String> {
+    if before.and_then(|b| b.results.as_ref()) == after.results.as_ref() {
+        return Vec::new();
+    }
+    let Some(e) = after.evidence() else {
+        return Vec::new();
+    };
+    let mut lines: Vec<String> = e
+        .variants
+        .iter()
+        .skip(1)
+        .filter_map(|v| Some(format!("{}: {}", v.name, v.summary()?)))
+        .collect();
+    if let Some(srm) = e.sample_ratio.as_ref().filter(|s| s.alert.is_some()) {
+        lines.push(format!("sample ratio: {}", srm.summary()));
+    }
+    lines
+}
+
+/// The reasons of the override entries among `notes`.
+fn overrides(notes: &[LogEntry]) -> Vec<String> {
+    notes
+        .iter()
+        .filter_map(|n| match Note::read(&n.note) {
+            Note::Override { why } => Some(why.trim().to_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A change to the plan after the experiment ran.
@@ -108,6 +150,8 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
                 Kind::New
             },
             amendments: amendments(before, record, &new_notes),
+            evidence: evidence_lines(before, record),
+            overrides: overrides(&new_notes),
             fields,
             new_notes,
         });
@@ -121,6 +165,8 @@ pub fn diff(base: &[Version], head: &[Version]) -> Vec<ExperimentDiff> {
                 change: Kind::Deleted,
                 fields: Vec::new(),
                 amendments: Vec::new(),
+                evidence: Vec::new(),
+                overrides: Vec::new(),
                 new_notes: Vec::new(),
             });
         }
@@ -225,6 +271,12 @@ pub fn markdown(diffs: &[ExperimentDiff], base: &str, head: &str) -> String {
                 escape(&a.from),
                 escape(&a.to)
             ));
+        }
+        for line in &d.evidence {
+            out.push_str(&format!("- **evidence**: {}\n", escape(line)));
+        }
+        for why in &d.overrides {
+            out.push_str(&format!("- **override**: {}\n", escape(why)));
         }
         for f in d
             .fields

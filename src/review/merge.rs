@@ -420,12 +420,30 @@ fn new_value(text: &str, doc: &Document, node: NodeId) -> NewValue {
         return NewValue::Scalar(raw.to_owned());
     }
     match doc.value(node) {
-        Value::Seq(items) => NewValue::List(
-            items
+        Value::Seq(items) if items.iter().all(|&i| matches!(doc.value(i), Value::Str(_))) => {
+            NewValue::List(
+                items
+                    .iter()
+                    .map(|&i| match doc.value(i) {
+                        Value::Str(s) => s.to_owned(),
+                        _ => String::new(),
+                    })
+                    .collect(),
+            )
+        }
+        // A list of numbers or mappings (`split`, `results`' variants), item by item.
+        Value::Seq(items) => {
+            NewValue::Seq(items.iter().map(|&i| new_value(text, doc, i)).collect())
+        }
+        Value::Map(entries) => NewValue::Map(
+            entries
                 .iter()
-                .map(|&i| match doc.value(i) {
-                    Value::Str(s) => s.to_owned(),
-                    _ => String::new(),
+                .map(|&(k, v)| {
+                    let key = match doc.value(k) {
+                        Value::Str(s) => s.to_owned(),
+                        _ => String::new(),
+                    };
+                    (key, new_value(text, doc, v))
                 })
                 .collect(),
         ),
@@ -433,7 +451,7 @@ fn new_value(text: &str, doc: &Document, node: NodeId) -> NewValue {
         Value::Int(i) => NewValue::Scalar(i.to_string()),
         Value::Float(x) => yaml_edit::number(x),
         Value::Bool(b) => NewValue::Scalar(b.to_string()),
-        Value::Null | Value::Map(_) | Value::Tagged(_) => NewValue::Scalar("null".into()),
+        Value::Null | Value::Tagged(_) => NewValue::Scalar("null".into()),
     }
 }
 
@@ -692,6 +710,26 @@ decision_log:
             &expected,
             "learning: \"Green\\nwins\\n\"\n",
             "learning: \"Green\\nwins\\n\"\nowner: dan\n",
+        );
+        assert_eq!(text, expected);
+    }
+
+    /// Results recorded on one branch and notes on the other merge cleanly, the block and the
+    /// plan's split copied into ours as they read.
+    #[test]
+    fn results_and_a_split_from_theirs_merge_into_ours() {
+        let ours = note(BASE, "3T09:00:00", "ours");
+        let block = "split: [50, 50]\nresults:\n  as_of: 2026-03-01T00:00:00.000Z  # from the dashboard\n  variants:\n  - {name: control, units: 10000, conversions: 320}\n  - name: green\n    units: 10000\n    conversions: 371\n";
+        let theirs = edit(
+            BASE,
+            "learning: null\n",
+            &format!("learning: null\n{block}"),
+        );
+        let text = clean_merge(BASE, &ours, &theirs);
+        let expected = edit(
+            &ours,
+            "learning: null\n",
+            "learning: null\nsplit:\n- 50\n- 50\nresults:\n  as_of: 2026-03-01T00:00:00.000Z\n  variants:\n  - name: control\n    units: 10000\n    conversions: 320\n  - name: green\n    units: 10000\n    conversions: 371\n",
         );
         assert_eq!(text, expected);
     }

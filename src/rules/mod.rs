@@ -1,6 +1,9 @@
 //! A record's text -> the record and every problem found, each with its rule name and place.
 //! Never stops at the first problem.
 
+pub mod evidence;
+pub mod results;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -8,7 +11,7 @@ use serde::Serialize;
 
 use crate::record::fields::{self, FIELDS, Field, FieldKind, FieldValue, KEYS, REQUIRED};
 use crate::record::{Decision, Direction, LogEntry, Record, Status};
-use crate::yaml::{self, Document, Kind, NodeId, Pos, Value};
+use crate::yaml::{self, Document, NodeId, Pos, Value};
 
 /// Files larger than this are refused unread.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
@@ -41,6 +44,13 @@ pub enum Rule {
     PlanChanged,
     PlanAmendmentMismatch,
     LogTimeAhead,
+    BadResults,
+    PlanRange,
+    SrmDetected,
+    SplitMismatch,
+    ConfidenceVsEvidence,
+    DecisionVsEvidence,
+    StoppedEarly,
 }
 
 impl Rule {
@@ -76,6 +86,31 @@ impl Rule {
             Rule::PlanChanged => "plan-changed",
             Rule::PlanAmendmentMismatch => "plan-amendment-mismatch",
             Rule::LogTimeAhead => "log-time-ahead",
+            Rule::BadResults => "bad-results",
+            Rule::PlanRange => "plan-range",
+            Rule::SrmDetected => "srm-detected",
+            Rule::SplitMismatch => "split-mismatch",
+            Rule::ConfidenceVsEvidence => "confidence-vs-evidence",
+            Rule::DecisionVsEvidence => "decision-vs-evidence",
+            Rule::StoppedEarly => "stopped-early",
+        }
+    }
+}
+
+/// How much a problem weighs: an error fails `xp check`, a warning is said and does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
         }
     }
 }
@@ -93,6 +128,9 @@ pub struct Problem {
     /// `decision_log`, an unknown key as written); front-ends point at it (HTTP's `loc`).
     #[serde(skip)]
     pub field: Option<String>,
+    /// Every rule a record must pass is an error; some review rules warn.
+    #[serde(skip)]
+    pub severity: Severity,
     /// The item of that key's list the problem is about (`tags: [a, 1]`: 1), when it is
     /// about one; HTTP's `loc` ends with it.
     #[serde(skip)]
@@ -149,6 +187,7 @@ pub fn not_a_regular_file(path: &Path, what: &str) -> Checked {
         message: format!("this is {what}, not a regular file; an experiment is a YAML file"),
         hint: Some("remove it, or move it out of the experiments directory".into()),
         field: None,
+        severity: Severity::Error,
         item: None,
     };
     Checked {
@@ -272,6 +311,7 @@ pub fn duplicate_ids(ids: &[(PathBuf, String, Pos)]) -> Vec<Problem> {
                 message: format!("id {id} is also the id of {}", other.display()),
                 hint: Some("each experiment needs its own id; give this copy a new UUID v4".into()),
                 field: Some(fields::ID.to_owned()),
+                severity: Severity::Error,
                 item: None,
             }),
             None => {
@@ -359,6 +399,9 @@ impl Typed {
     }
 }
 
+/// Whether a number is in a plan field's range.
+type Fits = fn(f64) -> bool;
+
 /// A log entry as read, with its time and where `at` was written.
 type ReadEntry = (LogEntry, chrono::DateTime<chrono::Utc>, Pos);
 
@@ -387,6 +430,7 @@ impl Checker<'_> {
             message,
             hint,
             field: self.field.clone(),
+            severity: Severity::Error,
             item: self.item,
         }
     }
@@ -431,6 +475,7 @@ impl Checker<'_> {
         self.about(Some("decision"));
         self.decision_required(&typed);
         self.shipped_needs_ship(&typed);
+        self.plan_ranges(&typed);
         self.about(None);
         let id_at = typed.id.as_ref().map(|f| (f.value.clone(), f.at));
         let places: Vec<(&str, Pos)> = FIELDS
@@ -616,6 +661,36 @@ impl Checker<'_> {
                 self.bad_word(doc, node, field, words);
                 None
             }
+            (FieldKind::Results, _) => match results::read(doc, node) {
+                Ok(read) => placed(Some(FieldValue::Results(Box::new(read)))),
+                Err(findings) => {
+                    for f in findings {
+                        let rule = match f.broken {
+                            results::Broken::WrongType => Rule::WrongType,
+                            results::Broken::UnknownKey => Rule::UnknownKey,
+                            results::Broken::MissingField => Rule::MissingField,
+                            results::Broken::BadResults => Rule::BadResults,
+                        };
+                        self.report(f.at, rule, f.message, f.hint.as_deref());
+                    }
+                    None
+                }
+            },
+            (FieldKind::Numbers, Value::Seq(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for &item in items {
+                    match doc.value(item) {
+                        Value::Int(n) => out.push(n as f64),
+                        Value::Float(x) if x.is_finite() => out.push(x),
+                        Value::Float(_) => self.not_finite(doc, item, name),
+                        _ => self.wrong_type(doc, item, name, "a list of numbers"),
+                    }
+                }
+                (out.len() == items.len()).then_some(Placed {
+                    value: Some(FieldValue::Numbers(out)),
+                    at,
+                })
+            }
             (FieldKind::TextList, Value::Seq(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
@@ -767,6 +842,69 @@ impl Checker<'_> {
                 "status shipped needs `decision: ship`",
                 None,
             );
+        }
+    }
+
+    /// `plan-range`: the test's plan in its ranges: alpha and power between 0 and 1, the
+    /// minimum detectable effect and the daily units above 0, a split of two shares or more,
+    /// each above 0.
+    fn plan_ranges(&mut self, typed: &Typed) {
+        let ranges: [(&str, Fits, &str); 4] = [
+            (
+                "alpha",
+                |x| x > 0.0 && x < 1.0,
+                "between 0 and 1, like 0.05",
+            ),
+            ("power", |x| x > 0.0 && x < 1.0, "between 0 and 1, like 0.8"),
+            (
+                "minimum_detectable_effect",
+                |x| x > 0.0,
+                "above 0, in the metric's units",
+            ),
+            ("expected_daily_units", |x| x > 0.0, "above 0"),
+        ];
+        for (name, fits, range) in ranges {
+            if let Some(v) = typed.number(name)
+                && !fits(v.value)
+            {
+                self.about(Some(name));
+                self.report(
+                    v.at,
+                    Rule::PlanRange,
+                    format!(
+                        "{name} is {}; it must be {range}",
+                        crate::record::edit::format_number(v.value)
+                    ),
+                    None,
+                );
+            }
+        }
+        if let Some(Placed {
+            value: Some(FieldValue::Numbers(split)),
+            at,
+        }) = typed.get("split")
+        {
+            let at = *at;
+            self.about(Some("split"));
+            if split.len() < 2 {
+                self.report(
+                    at,
+                    Rule::PlanRange,
+                    format!(
+                        "split has {} share{}; it has one per variant, at least two",
+                        split.len(),
+                        if split.len() == 1 { "" } else { "s" }
+                    ),
+                    Some("write the control's share first, like `split: [50, 50]`"),
+                );
+            } else if split.iter().any(|s| *s <= 0.0) {
+                self.report(
+                    at,
+                    Rule::PlanRange,
+                    "every share of split must be above 0".to_owned(),
+                    Some("a variant that gets no units is not in the test; leave it out"),
+                );
+            }
         }
     }
 
@@ -1054,6 +1192,8 @@ fn expected(name: &str) -> &'static str {
         Some((FieldKind::Text, true)) => "a string or null",
         Some((FieldKind::Number | FieldKind::Percent, _)) => "a number",
         Some((FieldKind::TextList, _)) => "a list of strings",
+        Some((FieldKind::Numbers, _)) => "a list of numbers",
+        Some((FieldKind::Results, _)) => "a mapping of as_of, source and variants",
         Some((FieldKind::Enum(_), _)) | None => "a value of its own kind",
     }
 }
@@ -1092,19 +1232,16 @@ fn is_not_finite_word(text: &str) -> bool {
 
 /// The text of a quoted scalar that would be null without its quotes (`"null"`, `""`, `'~'`).
 fn quoted_null(doc: &Document, node: NodeId) -> Option<&str> {
-    match &doc.node(doc.target(node)).kind {
-        Kind::Scalar {
-            text,
-            style: yaml::Style::Quoted,
-        } if yaml::resolve_plain(text) == Value::Null => Some(text),
+    match doc.scalar(doc.target(node)) {
+        Some((text, yaml::Style::Quoted)) if yaml::resolve_plain(text) == Value::Null => Some(text),
         _ => None,
     }
 }
 
 /// A value as it appears in a message: the text of a scalar, else what it is.
 fn shown(doc: &Document, node: NodeId) -> String {
-    match &doc.node(doc.target(node)).kind {
-        Kind::Scalar { text, .. } if text.chars().count() <= 40 => format!("`{text}`"),
+    match doc.scalar(doc.target(node)) {
+        Some((text, _)) if text.chars().count() <= 40 => format!("`{text}`"),
         _ => doc.value(node).describe().to_owned(),
     }
 }
@@ -1115,7 +1252,7 @@ pub fn is_uuid(text: &str) -> bool {
 }
 
 /// The known key closest to a misspelt one, when it is close enough to be a likely typo.
-fn nearest_key(name: &str) -> Option<&'static str> {
+pub fn nearest_key(name: &str) -> Option<&'static str> {
     KEYS.iter()
         .map(|k| (strsim::damerau_levenshtein(name, k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))
@@ -1340,6 +1477,157 @@ mod tests {
             "{}",
             problem.message
         );
+    }
+
+    /// Results as `xp result` writes them, after the learning.
+    fn with_results(block: &str) -> String {
+        GOOD.replace(
+            "learning: null\n",
+            &format!("learning: null\nresults:\n{block}"),
+        )
+    }
+
+    const RESULTS: &str = "  as_of: 2026-03-01T00:00:00.000Z\n  variants:\n  - name: control\n    units: 10000\n    conversions: 320\n  - name: green\n    units: 10000\n    conversions: 371\n";
+
+    #[test]
+    fn results_are_read_whole() {
+        let checked = check_bytes(Path::new("x.yaml"), with_results(RESULTS).as_bytes());
+        assert_eq!(checked.problems, vec![]);
+        let results = checked.record.unwrap().results.unwrap();
+        assert_eq!(
+            results.to_string(),
+            "control=10000/320, green=10000/371 as of 2026-03-01T00:00:00.000Z"
+        );
+        let means = "  as_of: 2026-03-01T00:00:00Z\n  source: null\n  variants: [{name: a, units: 50, mean: 12.5, sd: 3}, {name: b, units: 50, mean: 13, sd: 0}]\n";
+        assert_eq!(rules(&with_results(means)), vec![]);
+    }
+
+    /// Every malformed part of a results block is named at its place, all at once.
+    #[test]
+    fn every_malformed_results_block_is_located() {
+        type Case<'a> = (&'a str, &'a str, Vec<(Rule, usize, usize)>);
+        let cases: &[Case] = &[
+            ("not a mapping", "  - a\n", vec![(Rule::WrongType, 12, 3)]),
+            (
+                "no as_of, no variants",
+                "  source: x\n",
+                vec![(Rule::MissingField, 12, 3), (Rule::MissingField, 12, 3)],
+            ),
+            (
+                "as_of not a time, an unknown key",
+                "  as_of: yesterday\n  varients: []\n",
+                vec![
+                    (Rule::UnknownKey, 13, 3),
+                    (Rule::WrongType, 12, 10),
+                    (Rule::MissingField, 12, 3),
+                ],
+            ),
+            (
+                "variants not a list",
+                "  as_of: 2026-03-01T00:00:00Z\n  variants: 2\n",
+                vec![(Rule::WrongType, 13, 13)],
+            ),
+            (
+                "a variant not a mapping, a variant without conversions",
+                "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - 3\n  - name: b\n    units: 4\n",
+                vec![(Rule::WrongType, 14, 5), (Rule::MissingField, 15, 5)],
+            ),
+            (
+                "counts not whole and not positive, sd below 0",
+                "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - name: a\n    units: 1.5\n    conversions: -1\n  - name: b\n    units: '4'\n    mean: 1\n    sd: -2\n",
+                vec![
+                    (Rule::WrongType, 15, 12),
+                    (Rule::WrongType, 16, 18),
+                    (Rule::WrongType, 18, 12),
+                    (Rule::WrongType, 20, 9),
+                ],
+            ),
+            (
+                "both conversions and mean, an unknown variant key",
+                "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - name: a\n    units: 1\n    conversions: 1\n    mean: 1\n    sd: 1\n    colour: red\n",
+                vec![(Rule::UnknownKey, 19, 5), (Rule::BadResults, 16, 18)],
+            ),
+            (
+                "one variant",
+                "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - name: a\n    units: 1\n    conversions: 1\n",
+                vec![(Rule::BadResults, 12, 3)],
+            ),
+            (
+                "a name twice, conversions above units, measured otherwise",
+                "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - name: a\n    units: 10\n    conversions: 11\n  - name: a\n    units: 10\n    conversions: 1\n  - name: c\n    units: 10\n    mean: 1\n    sd: 1\n",
+                vec![
+                    (Rule::BadResults, 14, 5),
+                    (Rule::BadResults, 17, 5),
+                    (Rule::BadResults, 20, 5),
+                ],
+            ),
+            (
+                "a blank name",
+                "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - name: ' '\n    units: 10\n    conversions: 1\n  - name: b\n    units: 10\n    conversions: 1\n",
+                vec![(Rule::BadResults, 14, 5)],
+            ),
+        ];
+        for (what, block, expected) in cases {
+            let text = with_results(block);
+            assert_eq!(&rules(&text), expected, "{what}:\n{text}");
+            let checked = check_bytes(Path::new("x.yaml"), text.as_bytes());
+            for p in &checked.problems {
+                assert_eq!(p.field.as_deref(), Some("results"), "{what}: {p:?}");
+            }
+        }
+        let p = first(&with_results(
+            "  as_of: 2026-03-01T00:00:00Z\n  variants:\n  - {name: a, units: 18446744073709551615, conversions: 0}\n  - {name: b, units: 1, conversions: 0}\n",
+        ));
+        assert_eq!(
+            (p.rule, p.message.as_str()),
+            (
+                Rule::WrongType,
+                "`units` is `18446744073709551615`, too large to count exactly; a count is at most 9223372036854775807"
+            )
+        );
+        let p = first(&with_results(
+            "  as_of: 2026-03-01T00:00:00Z\n  varients: []\n",
+        ));
+        assert_eq!(p.message, "unknown key `varients` in results");
+        assert_eq!(p.hint.as_deref(), Some("did you mean `variants`?"));
+    }
+
+    #[test]
+    fn the_plan_is_held_to_its_ranges() {
+        let with =
+            |lines: &str| GOOD.replace("learning: null\n", &format!("learning: null\n{lines}"));
+        assert_eq!(
+            rules(&with(
+                "alpha: 0.01\npower: 0.9\nsplit: [1, 2]\nminimum_detectable_effect: 0.3\nexpected_daily_units: 900\n"
+            )),
+            vec![]
+        );
+        assert_eq!(
+            rules(&with(
+                "alpha: 1\npower: 0\nsplit: [1]\nminimum_detectable_effect: -1\nexpected_daily_units: 0\n"
+            )),
+            vec![
+                (Rule::PlanRange, 11, 8),
+                (Rule::PlanRange, 12, 8),
+                (Rule::PlanRange, 14, 28),
+                (Rule::PlanRange, 15, 23),
+                (Rule::PlanRange, 13, 8),
+            ]
+        );
+        assert_eq!(
+            rules(&with("split: [50, 0]\n")),
+            vec![(Rule::PlanRange, 11, 8)]
+        );
+        assert_eq!(
+            rules(&with("split: [50, x]\n")),
+            vec![(Rule::WrongType, 11, 13)]
+        );
+        let p = first(&with("alpha: 5\n"));
+        assert_eq!(
+            p.message,
+            "alpha is 5; it must be between 0 and 1, like 0.05"
+        );
+        assert_eq!(p.field.as_deref(), Some("alpha"));
     }
 
     #[test]

@@ -128,6 +128,22 @@ fn one_value(field: &Field, v: &Value) -> Result<Option<FieldValue>, Invalid> {
             v,
         )),
         (FieldKind::TextList, _) => Err(wrong("a list of strings")),
+        (FieldKind::Numbers | FieldKind::Results, _) => {
+            crate::record::json::field_value(field, v).map_err(|bad| {
+                // `loc` goes into the value: `["body", "results", "variants", 1, "units"]`.
+                let mut loc = vec![Value::from("body"), Value::from(k)];
+                loc.extend(bad.path.iter().map(|p| match p.parse::<u64>() {
+                    Ok(i) => Value::from(i),
+                    Err(_) => Value::from(p.as_str()),
+                }));
+                Invalid {
+                    kind: bad.rule.to_owned(),
+                    loc,
+                    msg: bad.message,
+                    input: v.clone(),
+                }
+            })
+        }
     }
 }
 

@@ -43,6 +43,76 @@ impl Stamp {
     }
 }
 
+/// Every record file's path with its stamp, in the directory's order: what the record files
+/// are, without reading them. Equal stamps mean unchanged files, while every file is settled.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stamps {
+    /// The paths from the experiments directory, each ended by a NUL (which no name holds).
+    names: Vec<u8>,
+    stamps: Vec<Stamp>,
+}
+
+impl Stamps {
+    /// The stamps of the workspace's record files now; `None` while one of them changed too
+    /// recently to be told apart from a change to come, or could not be read (the caller
+    /// then reads the files, and says what is wrong).
+    pub fn of(ws: &Workspace) -> Result<Option<Stamps>, Error> {
+        ws.store.check_dir()?;
+        let mut stamps = Stamps {
+            names: Vec::new(),
+            stamps: Vec::new(),
+        };
+        if !ws.store.dir.exists() {
+            return Ok(Some(stamps));
+        }
+        Ok(stamps.walk(&ws.store.dir, &[]).then_some(stamps))
+    }
+
+    /// Adds the stamps of the record files under `dir` (the names
+    /// [`crate::store::Store::files`] lists), `prefix` its path from the experiments directory,
+    /// in the directory's own order: a directory unchanged lists the same order, and another
+    /// order only costs a read. Each file's metadata is read relative to its directory, not by
+    /// its whole path. False when one is not settled or cannot be read.
+    fn walk(&mut self, dir: &std::path::Path, prefix: &[u8]) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        for entry in entries {
+            let Ok(entry) = entry else {
+                return false;
+            };
+            let name = entry.file_name();
+            let name = name.as_encoded_bytes();
+            if name.starts_with(b".") {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else {
+                return false;
+            };
+            if kind.is_dir() {
+                let inner = [prefix, name, b"/"].concat();
+                if !self.walk(&entry.path(), &inner) {
+                    return false;
+                }
+                continue;
+            }
+            if !(name.ends_with(b".yaml") || name.ends_with(b".yml")) {
+                continue;
+            }
+            match entry.metadata().map(|m| Stamp::of(&m)) {
+                Ok(stamp) if stamp.settled() => {
+                    self.names.extend_from_slice(prefix);
+                    self.names.extend_from_slice(name);
+                    self.names.push(0);
+                    self.stamps.push(stamp);
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
 /// Loaded files by path, each with the stamp it had before it was read.
 #[derive(Default)]
 pub struct Cache {

@@ -311,6 +311,17 @@ fn refused(list: &[Refusal], body: Option<&Map<String, Value>>) -> (StatusCode, 
     if !input_problems.is_empty() {
         return unprocessable(&input_problems);
     }
+    if let Some(Refusal::Stale { .. }) = list.first() {
+        return explained(
+            StatusCode::PRECONDITION_FAILED,
+            Error::Refused(list.to_vec()).to_string(),
+            Some(
+                "nothing was written; read the experiment again (its ETag is the version), \
+                 then send the change you still want with that ETag in If-Match"
+                    .into(),
+            ),
+        );
+    }
     let hint = list.first().map(|r| match r {
         Refusal::Breaks(Breach::Move { from, .. }) => {
             let next: Vec<&str> = from.next().iter().map(|s| s.as_str()).collect();

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -12,44 +12,30 @@ use crate::ops;
 use crate::ops::create::Source;
 use crate::ops::log::Line;
 use crate::ops::note::Who;
-use crate::record::Record;
 use crate::serve::body;
 use crate::serve::error::{ApiError, Blame};
-use crate::serve::extract::{JsonBody, Ref};
+use crate::serve::extract::{IfMatch, JsonBody, Ref, etag};
 use crate::serve::query::ListQuery;
 use crate::serve::state::{Shared, blocking};
 use crate::serve::write::{SERVER, Written, write};
 
-/// The records a listing keeps, and how many files break rules (said in `xp-broken-files`).
-pub struct Listed {
-    records: Vec<Record>,
-    broken: usize,
-}
-
-impl IntoResponse for Listed {
-    fn into_response(self) -> Response {
-        let mut res = Json(self.records).into_response();
-        if self.broken > 0 {
-            res.headers_mut()
-                .insert("xp-broken-files", HeaderValue::from(self.broken));
-        }
-        res
-    }
-}
-
 /// `GET /experiments`: every record the query keeps, in path order (with `q`, the ones its words
-/// find, best first, as `xp search` ranks them); the files that break rules
-/// are left out and counted in `xp-broken-files`, or with `strict=true` refuse the list (409
-/// with their problems, as the export does).
+/// find, best first, as `xp search` ranks them), `offset` of them skipped and at most `limit`;
+/// the files that break rules are left out and counted in `xp-broken-files`, or with
+/// `strict=true` refuse the list (409 with their problems, as the export does). The answer has
+/// an `ETag`, and is 304 without a body for a request whose `If-None-Match` names it. Rows are
+/// serialized once per change of the record files (`rows.rs`).
 pub async fn list(
     State(state): State<Shared>,
     ListQuery(query): ListQuery,
-) -> Result<Listed, ApiError> {
-    blocking(state, move |st| {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let answer = blocking(state, move |st| {
         st.fresh();
         let ws = st.workspace()?;
-        let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
-        if query.strict && listing.broken > 0 {
+        let rows = st.rows.current(&ws, &st.cache)?;
+        if query.strict && rows.broken > 0 {
+            let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
             return Err(Error::Problems {
                 message: Some(format!(
                     "{} experiment file(s) break rules, and strict=true lists all or nothing",
@@ -64,30 +50,32 @@ pub async fn list(
                 sources: listing.sources,
             });
         }
-        let found = match &query.search {
-            Some(words) => ops::search::ranked(listing.found, words, usize::MAX)
-                .into_iter()
-                .map(|hit| hit.found)
-                .collect(),
-            None => listing.found,
-        };
-        Ok(Listed {
-            records: found.into_iter().map(|f| f.record).collect(),
-            broken: listing.broken,
-        })
+        Ok(rows.answer(
+            &query.filter,
+            query.search.as_deref(),
+            query.offset,
+            query.limit,
+        ))
     })
-    .await
+    .await?;
+    Ok(answer.respond(&headers))
 }
 
-/// `GET /experiments/{ref}`.
-pub async fn get(State(state): State<Shared>, Ref(r): Ref) -> Result<Json<Record>, ApiError> {
+/// `GET /experiments/{ref}`, with the record's version (its blob id) as its `ETag`, which a
+/// `PATCH` may send back in `If-Match`.
+pub async fn get(State(state): State<Shared>, Ref(r): Ref) -> Result<Response, ApiError> {
     let found = blocking(state, move |st| {
         st.fresh();
         let ws = st.workspace()?;
         ops::read::get_in(&ws, &r, || st.cache.load_all(&ws))
     })
     .await?;
-    Ok(Json(found.record))
+    let tag = etag(&crate::git::content_id(&found.loaded.bytes));
+    let mut res = Json(found.record).into_response();
+    if let Ok(tag) = HeaderValue::from_str(&tag) {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(res)
 }
 
 /// `POST /experiments`: a record from the origin's payload, committed.
@@ -102,13 +90,16 @@ pub async fn create(State(state): State<Shared>, body: JsonBody) -> Result<Writt
     .await
 }
 
-/// `PATCH /experiments/{ref}`: fields changed as `xp update` changes them, committed.
+/// `PATCH /experiments/{ref}`: fields changed as `xp update` changes them, committed; with
+/// `If-Match`, only while the record is the version its sender read (412 otherwise).
 pub async fn update(
     State(state): State<Shared>,
     Ref(r): Ref,
+    IfMatch(against): IfMatch,
     body: JsonBody,
 ) -> Result<Written, ApiError> {
-    let changes = body::changes(&body)?;
+    let mut changes = body::changes(&body)?;
+    changes.against = against;
     write(state, Blame::Change(body.0), move |ws, notices| {
         ops::update::update_as(ws, notices, &r, changes, Who::AsGiven, SERVER)
     })

@@ -4,11 +4,12 @@
 //! route without it.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::serve::error::ApiError;
+use crate::serve::signin::{self, cookie_token, hex};
 use crate::serve::state::Shared;
 
 /// Refuses requests for other hosts and requests without the token.
@@ -23,25 +24,78 @@ pub async fn check(State(state): State<Shared>, mut req: Request, next: Next) ->
         _ => {
             return ApiError::detail(
                 StatusCode::BAD_REQUEST,
-                "Invalid host header: this server answers to localhost and its own address \
-                 (name others with --allowed-host)",
+                "Invalid host header: this server answers to localhost, its own address and \
+                 the names given with --allowed-host; to reach it by another name, start it \
+                 with `--allowed-host NAME` (once per name)",
             )
             .into_response();
         }
     }
     let path = req.uri().path();
-    let public = path == "/openapi.json" || path == "/docs" || path.starts_with("/docs/");
+    let public = matches!(
+        path,
+        "/openapi.json" | "/docs" | "/sign-in" | "/sign-out" | "/assets/xp.css"
+    ) || path.starts_with("/docs/");
     if let Some(token) = &state.token
         && !public
         && !bearer_matches(req.headers(), token)
     {
-        return ApiError::Unauthorized.into_response();
+        let signed_in = cookie_token(req.headers())
+            .is_some_and(|given| constant_time_eq(given.as_bytes(), hex(token).as_bytes()));
+        if !signed_in {
+            return unauthorized(&req);
+        }
+        if req.method() != Method::GET
+            && req.method() != Method::HEAD
+            && !same_origin(req.headers(), &state.hosts)
+        {
+            return ApiError::detail(
+                StatusCode::FORBIDDEN,
+                "a write signed in by cookie must come from this server's own pages",
+            )
+            .into_response();
+        }
     }
     if path == "/docs/" || (path == "/docs" && req.uri().query().is_some()) {
         // Swagger UI's page is built from the request's URI: give it the plain one.
         *req.uri_mut() = Uri::from_static("/docs");
     }
     shape(next.run(req).await)
+}
+
+/// What a request without the token gets: a browser asking for a page, the sign-in form (and
+/// back to the page after); anything else, 401 in JSON.
+fn unauthorized(req: &Request) -> Response {
+    let wants_page = req.method() == Method::GET
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if wants_page {
+        let next = req.uri().path_and_query().map(|p| p.as_str());
+        return signin::page_for(StatusCode::UNAUTHORIZED, None, next);
+    }
+    ApiError::Unauthorized.into_response()
+}
+
+/// Whether a request's `Origin`, when it sends one, is this server (a host it answers to).
+fn same_origin(headers: &HeaderMap, hosts: &[String]) -> bool {
+    match headers.get(header::ORIGIN).and_then(|h| h.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let authority = origin
+                .split_once("://")
+                .map_or(origin, |(_, rest)| rest)
+                .trim_end_matches('/');
+            hosts.contains(&host_name(authority))
+        }
+    }
+}
+
+/// Whether a token given matches the server's, compared in constant time.
+pub fn tokens_match(given: &str, token: &str) -> bool {
+    constant_time_eq(given.as_bytes(), token.as_bytes())
 }
 
 /// The host name of a `Host` header, lower-case, without port or brackets.

@@ -13,12 +13,26 @@ use crate::serve::error::Invalid;
 
 /// The JSON object `bytes` hold, or every reason they are not one, in FastAPI's shape.
 pub fn object(bytes: &[u8]) -> Result<Map<String, Value>, Vec<Invalid>> {
+    match value(bytes, "a JSON object")? {
+        Value::Object(fields) => Ok(fields),
+        other => Err(vec![Invalid::new(
+            "model_attributes_type",
+            &["body"],
+            "Input should be a valid dictionary or object to extract fields from",
+            other,
+        )]),
+    }
+}
+
+/// The JSON value `bytes` hold, read as strictly as [`object`] reads one; an empty body asks
+/// for `wanted`.
+pub fn value(bytes: &[u8], wanted: &str) -> Result<Value, Vec<Invalid>> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(vec![Invalid::new(
             "missing",
             &["body"],
-            "Field required: send a JSON object",
+            format!("Field required: send {wanted}"),
             Value::Null,
         )]);
     }
@@ -31,13 +45,7 @@ pub fn object(bytes: &[u8]) -> Result<Map<String, Value>, Vec<Invalid>> {
     .deserialize(&mut reader)
     .and_then(|value| reader.end().map(|()| value));
     match parsed {
-        Ok(Value::Object(fields)) => Ok(fields),
-        Ok(other) => Err(vec![Invalid::new(
-            "model_attributes_type",
-            &["body"],
-            "Input should be a valid dictionary or object to extract fields from",
-            other,
-        )]),
+        Ok(value) => Ok(value),
         Err(e) => Err(vec![match (twice.into_inner(), lone_surrogate(bytes)) {
             (Some((loc, key)), _) => Invalid {
                 kind: "json_invalid".into(),

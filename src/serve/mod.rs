@@ -19,11 +19,14 @@ mod export;
 mod extract;
 mod guard;
 mod health;
+mod import;
 mod json;
 mod notes;
 pub mod openapi;
 mod page;
 mod query;
+mod rows;
+mod signin;
 mod state;
 mod sync;
 mod write;
@@ -109,11 +112,12 @@ pub fn address(options: &Options) -> Result<SocketAddr, Error> {
                 ))
             })?,
     };
-    if !ip.is_loopback() && options.token.is_none() {
+    if !ip.is_loopback() && options.token.is_none() && !options.read_only {
         return Err(Error::failed(
             format!("binding {ip} lets other machines reach the API, and no token guards it"),
             "set a token with `--token T` or the XP_TOKEN variable (clients then send \
-             `Authorization: Bearer T`), or bind 127.0.0.1",
+             `Authorization: Bearer T`; browsers sign in once at /sign-in), add --read-only to \
+             share reads only, or bind 127.0.0.1",
         ));
     }
     Ok(SocketAddr::new(ip, options.port))
@@ -174,6 +178,13 @@ pub fn run(
         .as_ref()
         .map_or_else(|| ws.env.cwd.clone(), |r| r.workdir().to_owned());
     let mut warnings = Vec::new();
+    if !addr.ip().is_loopback() && options.token.is_none() {
+        warnings.push(format!(
+            "anyone who can reach {} reads every experiment (the server is read-only and \
+             no token guards it); set --token to let only the team in",
+            addr.ip()
+        ));
+    }
     if crate::ops::init::driver_registered(&ws) == Some(false) {
         warnings.push(
             "this clone does not merge experiment files with xp's merge driver, so notes \
@@ -221,6 +232,7 @@ pub fn run(
             read_only: options.read_only,
             hosts,
             cache: cache::Cache::default(),
+            rows: rows::Rows::default(),
             root,
             syncer,
         });
@@ -262,26 +274,35 @@ fn start_sync(
 /// Every route of the API, the pages and the docs, behind the guard. On a `--read-only`
 /// server every write answers 405, allowing the reads.
 fn router(state: Shared) -> Router {
-    let (create, change, note) = if state.read_only {
-        (post(read_only), patch(read_only), post(read_only))
+    let (create, change, note, import) = if state.read_only {
+        (
+            post(read_only),
+            patch(read_only),
+            post(read_only),
+            post(read_only_import),
+        )
     } else {
         (
             post(experiments::create),
             patch(experiments::update),
             post(notes::add),
+            post(import::import),
         )
     };
-    let routes: [(&str, MethodRouter<Shared>); 14] = [
+    let routes: [(&str, MethodRouter<Shared>); 17] = [
         ("/health", get(health::health)),
         ("/sync", get(sync::status).post(sync::poke)),
         ("/experiments", get(experiments::list).merge(create)),
         ("/experiments/export.csv", get(export::csv)),
+        ("/experiments/import", import),
         ("/experiments/{ref}", get(experiments::get).merge(change)),
         ("/experiments/{ref}/log", get(experiments::log)),
         ("/experiments/{ref}/similar", get(experiments::similar)),
         ("/experiments/{ref}/notes", get(notes::list).merge(note)),
         ("/openapi.json", get(openapi::serve)),
         ("/", get(page::board)),
+        ("/sign-in", get(signin::form).post(signin::sign_in)),
+        ("/sign-out", post(signin::sign_out)),
         ("/e/{name}", get(page::story)),
         ("/assets/xp.css", get(page::css)),
         ("/assets/xp.js", get(page::js)),
@@ -306,6 +327,14 @@ async fn read_only() -> ApiError {
     ApiError::NotAllowed {
         detail: "this server is read-only (started with --read-only)".into(),
         allow: Some("GET,HEAD".into()),
+    }
+}
+
+/// An import on a `--read-only` server: 405; the path takes no read.
+async fn read_only_import() -> ApiError {
+    ApiError::NotAllowed {
+        detail: "this server is read-only (started with --read-only)".into(),
+        allow: Some(String::new()),
     }
 }
 
@@ -435,5 +464,32 @@ mod tests {
         let (message, hint) = said(ErrorKind::PermissionDenied);
         assert!(message.ends_with("not allowed to use port 80"), "{message}");
         assert!(hint.contains("below 1024"), "{hint}");
+    }
+
+    #[test]
+    fn beyond_loopback_a_token_or_read_only_is_needed() {
+        let options = |read_only: bool, token: Option<&str>| Options {
+            host: "10.1.2.3".into(),
+            port: 8000,
+            token: token.map(str::to_owned),
+            read_only,
+            allowed_hosts: Vec::new(),
+            dir: None,
+            sync: None,
+        };
+        match address(&options(false, None)) {
+            Err(refused) => assert!(
+                refused.hint().is_some_and(|h| h.contains("--read-only")),
+                "{refused}"
+            ),
+            Ok(addr) => panic!("{addr} bound without a token"),
+        }
+        assert!(address(&options(true, None)).is_ok());
+        assert!(address(&options(false, Some("0123456789abcdef"))).is_ok());
+        let local = Options {
+            host: "127.0.0.1".into(),
+            ..options(false, None)
+        };
+        assert!(address(&local).is_ok());
     }
 }

@@ -14,6 +14,8 @@ pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub summary: &'static str,
+    /// The status of a success (200, or 202 for a request taken to be done later).
+    pub status: u16,
     /// The request body's schema name, for writes.
     pub body: Option<&'static str>,
     /// The answer's schema (`None`: CSV).
@@ -26,6 +28,9 @@ pub struct Route {
     pub write: bool,
 }
 
+/// The reads that answer 304 to an `If-None-Match` naming their answer's ETag.
+const CONDITIONAL: &[&str] = &["/experiments"];
+
 /// Every operation, in the order the docs show them.
 pub fn routes() -> Vec<Route> {
     let record = || Some(reference("Experiment"));
@@ -36,10 +41,11 @@ pub fn routes() -> Vec<Route> {
             method: "get",
             path: "/health",
             summary: "Health check",
+            status: 200,
             body: None,
             answer: Some(reference("Health")),
             headers: None,
-            query: &[],
+            query: &["sync"],
             errors: &[],
             write: false,
         },
@@ -47,9 +53,10 @@ pub fn routes() -> Vec<Route> {
             method: "post",
             path: "/experiments",
             summary: "Create an experiment (one commit)",
+            status: 200,
             body: Some("ExperimentCreate"),
             answer: record(),
-            headers: None,
+            headers: written(),
             query: &[],
             errors: write_errors,
             write: true,
@@ -57,13 +64,17 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: "get",
             path: "/experiments",
-            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=, ?owner=, ?q=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true",
+            summary: "List experiments (filter by ?status=, repeatable, ?decision=, ?tag=, ?owner=, ?q=; page with ?offset= and ?limit=); files that break rules are left out and counted in the xp-broken-files header, or refuse the list with ?strict=true. The ETag names the answer: send it in If-None-Match to get 304 while nothing changed",
+            status: 200,
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("Experiment") })),
-            headers: Some(
-                json!({ "xp-broken-files": { "description": "how many experiment files break rules and were left out (absent when none); strict=true refuses the list instead", "schema": { "type": "integer", "minimum": 1 } } }),
-            ),
-            query: &["status", "decision", "tag", "owner", "q", "strict"],
+            headers: Some(json!({
+                "xp-broken-files": { "description": "how many experiment files break rules and were left out (absent when none); strict=true refuses the list instead", "schema": { "type": "integer", "minimum": 1 } },
+                "ETag": { "description": "names this answer (the list and the files left out); send it back in If-None-Match to get 304 while it is unchanged", "schema": { "type": "string" } }
+            })),
+            query: &[
+                "status", "decision", "tag", "owner", "q", "strict", "offset", "limit",
+            ],
             errors: &[409, 422],
             write: false,
         },
@@ -71,6 +82,7 @@ pub fn routes() -> Vec<Route> {
             method: "get",
             path: "/experiments/export.csv",
             summary: "All experiments as CSV, the bytes of `xp export`",
+            status: 200,
             body: None,
             answer: None,
             headers: None,
@@ -79,12 +91,24 @@ pub fn routes() -> Vec<Route> {
             write: false,
         },
         Route {
+            method: "post",
+            path: "/experiments/import",
+            summary: "Bring in experiments with their ids and whole logs, as `xp import` does: all checked first, all or nothing (422 with every problem), an id already here left as it is, one commit each",
+            body: Some("ExperimentImport"),
+            answer: Some(reference("Imported")),
+            headers: None,
+            query: &["dry_run"],
+            errors: &[405, 409, 413, 415, 422, 503],
+            write: true,
+        },
+        Route {
             method: "get",
             path: "/experiments/{ref}",
-            summary: "One experiment by id, slug or unique id prefix",
+            summary: "One experiment by id, slug or unique id prefix; its ETag is the record's version (blob id)",
+            status: 200,
             body: None,
             answer: record(),
-            headers: None,
+            headers: Some(json!({ "ETag": etag() })),
             query: &[],
             errors: read_errors,
             write: false,
@@ -92,21 +116,23 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: "patch",
             path: "/experiments/{ref}",
-            summary: "Change fields, with the status moves of `xp update` (one commit)",
+            summary: "Change fields, with the status moves of `xp update` (one commit); with If-Match, only while the record is that version (412 otherwise)",
+            status: 200,
             body: Some("ExperimentUpdate"),
             answer: record(),
-            headers: None,
+            headers: written(),
             query: &[],
-            errors: write_errors,
+            errors: &[404, 405, 409, 412, 413, 415, 422, 503],
             write: true,
         },
         Route {
             method: "post",
             path: "/experiments/{ref}/notes",
             summary: "Append a decision-log note; the server stamps `at` (one commit)",
+            status: 200,
             body: Some("NoteIn"),
             answer: record(),
-            headers: None,
+            headers: written(),
             query: &[],
             errors: write_errors,
             write: true,
@@ -115,6 +141,7 @@ pub fn routes() -> Vec<Route> {
             method: "get",
             path: "/experiments/{ref}/notes",
             summary: "The decision log's entries, oldest first",
+            status: 200,
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("LogEntry") })),
             headers: None,
@@ -126,6 +153,7 @@ pub fn routes() -> Vec<Route> {
             method: "get",
             path: "/experiments/{ref}/log",
             summary: "The decision log beside the commits that added each entry",
+            status: 200,
             body: None,
             answer: Some(json!({ "type": "array", "items": reference("LogLine") })),
             headers: None,
@@ -137,6 +165,7 @@ pub fn routes() -> Vec<Route> {
             method: "get",
             path: "/experiments/{ref}/similar",
             summary: "Up to three existing experiments most like this one (was this tried before?)",
+            status: 200,
             body: None,
             answer: Some(json!({
                 "type": "array",
@@ -157,8 +186,33 @@ pub fn routes() -> Vec<Route> {
         },
         Route {
             method: "get",
+            path: "/sync",
+            summary: "Where a team server (`xp serve --sync`) stands with its remote; 404 on a server that does not sync",
+            status: 200,
+            body: None,
+            answer: Some(reference("SyncStatus")),
+            headers: None,
+            query: &[],
+            errors: &[404],
+            write: false,
+        },
+        Route {
+            method: "post",
+            path: "/sync",
+            summary: "Ask for a round with the remote now (for a forge webhook or CI); answers 202 at once with the status so far",
+            status: 202,
+            body: None,
+            answer: Some(reference("SyncStatus")),
+            headers: None,
+            query: &[],
+            errors: &[404],
+            write: true,
+        },
+        Route {
+            method: "get",
             path: "/openapi.json",
             summary: "This document",
+            status: 200,
             body: None,
             answer: Some(json!({ "type": "object" })),
             headers: None,
@@ -167,6 +221,20 @@ pub fn routes() -> Vec<Route> {
             write: false,
         },
     ]
+}
+
+/// The `ETag` header: a record's version.
+fn etag() -> Value {
+    json!({ "description": "the record's version (its git blob id), quoted; send it back in If-Match to change only that version", "schema": { "type": "string" } })
+}
+
+/// The headers of a write's answer.
+fn written() -> Option<Value> {
+    Some(json!({
+        "ETag": etag(),
+        "xp-commit": { "description": "the short hash of the commit made (absent when nothing was committed)", "schema": { "type": "string" } },
+        "xp-sync": { "description": "on a team server (`xp serve --sync`): whether the remote has the commit (`pushed`), or it waits here to be pushed (`pending`)", "schema": { "type": "string", "enum": ["pushed", "pending"] } },
+    }))
 }
 
 /// The name an operation is known by: `get_experiments__ref_`.
@@ -302,6 +370,58 @@ fn schemas() -> Value {
             .collect(),
         "The origin service's payload; unknown keys are refused",
     );
+    // An import keeps what the experiment had: any status, its log, its id (or one made).
+    let mut kept = experiment.clone();
+    kept["required"] = json!(
+        fields
+            .iter()
+            .filter(|f| f.required && f.name != "id")
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+    );
+    kept["description"] = json!(
+        "An experiment as GET /experiments answers it; without `id`, one is made from its keys and values"
+    );
+    let import = json!({
+        "description": "The experiments to bring in, in order (or one experiment); the derived keys are left out",
+        "oneOf": [
+            { "type": "array", "items": reference("ExperimentIn") },
+            reference("ExperimentIn"),
+        ],
+    });
+    let item = |extra: (&'static str, Value), description: &str| {
+        let name = extra.0;
+        object(
+            vec![
+                (
+                    "item",
+                    json!({ "type": "integer", "minimum": 0, "description": "its index in the body" }),
+                ),
+                ("id", json!({ "type": "string", "format": "uuid" })),
+                (
+                    "path",
+                    json!({ "type": "string", "description": "its file, from the repository's root" }),
+                ),
+                extra,
+            ],
+            vec!["item", "id", "path", name],
+            description,
+        )
+    };
+    let imported = object(
+        vec![
+            (
+                "created",
+                json!({ "type": "array", "items": item(("commit", json!({ "type": ["string", "null"], "description": "its commit's short hash; null outside git" })), "An experiment created") }),
+            ),
+            (
+                "present",
+                json!({ "type": "array", "items": item(("same", json!({ "type": "boolean", "description": "whether its file holds exactly what the body sent" })), "An item whose id an experiment here already has: left as it is") }),
+            ),
+        ],
+        vec!["created", "present"],
+        "What the import did",
+    );
     let mut changes: Vec<(&str, Value)> = fields
         .iter()
         .filter(|f| !matches!(f.name, "id" | "decision_log"))
@@ -334,6 +454,9 @@ fn schemas() -> Value {
         "Experiment": experiment,
         "ExperimentCreate": create,
         "ExperimentUpdate": update,
+        "ExperimentIn": kept,
+        "ExperimentImport": import,
+        "Imported": imported,
         "NoteIn": object(vec![("note", json!({ "type": "string", "pattern": NOT_BLANK_PATTERN, "description": "what happened or was decided; not blank" })), ("who", who.clone())], vec!["note"], "A note; `at` is stamped by the server"),
         "LogEntry": object(vec![("at", json!({ "type": "string", "format": "date-time" })), ("who", who.clone()), ("note", json!({ "type": "string" }))], vec!["at", "who", "note"], "One decision-log entry"),
         "LogLine": {
@@ -352,7 +475,26 @@ fn schemas() -> Value {
             },
             "required": ["at", "who", "note", "commit"]
         },
-        "Health": object(vec![("status", json!({ "const": "ok" })), ("merge_driver", json!({ "type": ["boolean", "null"], "description": "this clone merges experiment files with xp's merge driver (`xp init` registers it); null outside git" })), ("branch", json!({ "type": ["string", "null"], "description": "the branch writes are committed to; null on a detached HEAD (writes are refused with 503) and outside git" }))], vec!["status", "merge_driver", "branch"], "Health"),
+        "Health": object(vec![("status", json!({ "const": "ok" })), ("merge_driver", json!({ "type": ["boolean", "null"], "description": "this clone merges experiment files with xp's merge driver (`xp init` registers it); null outside git" })), ("branch", json!({ "type": ["string", "null"], "description": "the branch writes are committed to; null on a detached HEAD (writes are refused with 503) and outside git" })), ("sync", json!({ "type": ["object", "null"], "description": "with ?sync=1: `branch`, `head`, `upstream`, `ahead` and `behind` as of the last fetch, and on a team server `state` and `last_fetch` (null outside git)" }))], vec!["status", "merge_driver", "branch"], "Health"),
+        "SyncStatus": {
+            "type": "object",
+            "description": "Where a team server stands with its remote",
+            "properties": {
+                "remote": { "type": "string" },
+                "branch": { "type": "string", "description": "the local branch" },
+                "push": { "type": "string", "description": "the remote branch pushed to" },
+                "state": { "type": "string", "enum": ["ok", "fetching", "pushing", "offline", "auth-failed", "push-refused", "diverged-history", "needs-attention"] },
+                "last_fetch": { "type": ["string", "null"], "format": "date-time" },
+                "last_push": { "type": ["string", "null"], "format": "date-time" },
+                "last_error": { "type": ["string", "null"], "description": "what went wrong last, in the remote's or git's words" },
+                "hint": { "type": ["string", "null"], "description": "what to do about it" },
+                "ahead": { "type": "integer", "minimum": 0, "description": "commits here the remote lacks (pending)" },
+                "behind": { "type": "integer", "minimum": 0 },
+                "parked": { "type": "array", "description": "changes kept aside under refs/xp/parked/ because the remote contradicts them; `xp sync --resolve` re-applies one", "items": { "type": "object" } },
+                "rounds": { "type": "integer", "minimum": 0 }
+            },
+            "required": ["remote", "branch", "push", "state", "ahead", "behind", "parked"]
+        },
         "Error": {
             "type": "object",
             "properties": {
@@ -388,13 +530,14 @@ fn describe(status: u16) -> &'static str {
         404 => "No experiment matches the reference",
         405 => "Method not allowed (a write on a --read-only server)",
         409 => {
-            "An ambiguous reference, a busy repository, a refused status move, or a record on disk that breaks rules"
+            "An ambiguous reference, a busy repository, a refused status move, a record on disk that breaks rules, or on a team server a change the remote contradicts (with `conflicts`: each field, your value and the remote's)"
         }
-        413 => "The body is over 1 MiB",
+        412 => "The record changed since the version named in If-Match; nothing was written",
+        413 => "The body is too large: over 1 MiB (64 MiB for an import)",
         415 => "The body is not application/json",
         422 => "Every broken rule at once",
         503 => {
-            "Git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD)"
+            "Git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD, or on a team server a remote whose history was rewritten)"
         }
         _ => "Error",
     }
@@ -422,8 +565,20 @@ fn parameter(name: &str) -> Value {
             let one = format!("{WHITE_SPACE}*({}){WHITE_SPACE}*", names.join("|"));
             json!({ "type": "string", "pattern": format!("^{one}(,{one})*$"), "description": format!("the columns, in order, each once, separated by commas: {}", names.join(", ")) })
         }
+        "dry_run" => {
+            json!({ "type": "boolean", "default": false, "description": "answer what would be created (each `commit` null) and write nothing" })
+        }
+        "sync" => {
+            json!({ "type": "string", "enum": ["1", "true"], "description": "add `sync`: HEAD, the upstream and ahead/behind as of the last fetch, and a team server's sync state" })
+        }
         "strict" => {
             json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })
+        }
+        "offset" => {
+            json!({ "type": "integer", "minimum": 0, "default": 0, "description": "skip this many of the experiments the other parameters keep" })
+        }
+        "limit" => {
+            json!({ "type": "integer", "minimum": 0, "description": "at most this many experiments (default: all of them)" })
         }
         _ => json!({ "type": "string" }),
     };
@@ -456,7 +611,7 @@ pub fn document() -> Value {
         if route.write && route.answer == Some(reference("Experiment")) {
             ok["links"] = links(&all);
         }
-        responses.insert("200".into(), ok);
+        responses.insert(route.status.to_string(), ok);
         for &status in route.errors.iter().chain(&[400u16, 401]) {
             let schema = if status == 422 {
                 "HTTPValidationError"
@@ -469,6 +624,16 @@ pub fn document() -> Value {
             );
         }
         let mut parameters: Vec<Value> = route.query.iter().map(|q| parameter(q)).collect();
+        if route.method == "get" && CONDITIONAL.contains(&route.path) {
+            responses.insert(
+                "304".into(),
+                json!({ "description": "Not modified: the answer is still the one If-None-Match names (no body)", "headers": { "ETag": { "schema": { "type": "string" } } } }),
+            );
+            parameters.push(json!({ "name": "If-None-Match", "in": "header", "required": false, "description": "the ETag of an answer already held: 304 without a body while it is unchanged", "schema": { "type": "string" } }));
+        }
+        if route.method == "patch" {
+            parameters.push(json!({ "name": "If-Match", "in": "header", "required": false, "description": "the ETag the record was read with: the change is made only while the record is that version (412 otherwise)", "schema": { "type": "string" } }));
+        }
         if route.path.contains("{ref}") {
             parameters.insert(0, json!({ "name": "ref", "in": "path", "required": true, "description": "id, slug or unique id prefix (4+ characters)", "schema": { "type": "string" } }));
         }

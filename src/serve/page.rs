@@ -49,7 +49,7 @@ fn asset(kind: &'static str, text: impl IntoResponse) -> Response {
     secure(([(header::CONTENT_TYPE, kind)], text).into_response())
 }
 
-fn html(status: StatusCode, text: String) -> Response {
+pub(crate) fn html(status: StatusCode, text: String) -> Response {
     secure(
         (
             status,

@@ -1,4 +1,4 @@
-//! The query strings of the listing and the export, read into a filter (422 at
+//! The query strings of the listing, the export and the import, read into a filter (422 at
 //! `["query", key]` for a value that is not one the parameter takes); other parameters are
 //! ignored, as FastAPI does.
 
@@ -20,12 +20,15 @@ pub struct Query {
     pub search: Option<String>,
     /// The listing: refuse (409) rather than leave out the records that break rules.
     pub strict: bool,
+    /// The listing: at most this many experiments, after skipping `offset` of them.
+    pub limit: Option<usize>,
+    pub offset: usize,
     pub excel: bool,
     pub columns: Vec<Column>,
 }
 
 /// `GET /experiments`'s query: `status` (repeatable), `decision` (`null` for the undecided),
-/// `tag`, `owner`, `q`, `strict`.
+/// `tag`, `owner`, `q`, `strict`, `limit`, `offset`.
 pub struct ListQuery(pub Query);
 
 /// `GET /experiments/export.csv`'s query: the listing's filters (not `q`), and `excel` and
@@ -45,6 +48,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportQuery {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ExportQuery, ApiError> {
         Ok(ExportQuery(parse(parts.uri.query(), Params::Export)?))
+    }
+}
+
+/// `POST /experiments/import`'s query: `dry_run`, to be told what would be created and write
+/// nothing.
+pub struct ImportQuery {
+    pub dry_run: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ImportQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ImportQuery, ApiError> {
+        let mut dry_run = false;
+        for pair in parts.uri.query().unwrap_or("").split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if decode(key) != "dry_run" {
+                continue;
+            }
+            let value = decode(value);
+            dry_run = boolean(&value).ok_or_else(|| {
+                vec![Invalid::new(
+                    "bool_parsing",
+                    &["query", "dry_run"],
+                    "dry_run must be true or false",
+                    Value::from(value.as_str()),
+                )]
+            })?;
+        }
+        Ok(ImportQuery { dry_run })
     }
 }
 
@@ -68,8 +101,27 @@ fn boolean(value: &str) -> Option<bool> {
     }
 }
 
-/// Reads `status` (repeatable), `decision`, `tag`, `owner`; for the listing `q` and `strict`,
-/// for the export `excel` and `columns`. A blank `owner` or `q` filters nothing, as the
+/// A count as FastAPI reads an integer that must not be negative: the kind and the message
+/// of a value that is not one.
+/// A count past `usize` is as good as unlimited.
+fn count(value: &str) -> Result<usize, (&'static str, &'static str)> {
+    let value = value.trim();
+    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+    let (negative, magnitude) = match value.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, value.strip_prefix('+').unwrap_or(value)),
+    };
+    if !digits(magnitude) {
+        return Err(("int_parsing", "must be a whole number"));
+    }
+    if negative && magnitude.bytes().any(|b| b != b'0') {
+        return Err(("greater_than_equal", "must be 0 or more"));
+    }
+    Ok(magnitude.parse().unwrap_or(usize::MAX))
+}
+
+/// Reads `status` (repeatable), `decision`, `tag`, `owner`; for the listing `q`, `strict`,
+/// `limit` and `offset`, for the export `excel` and `columns`. A blank `owner` or `q` filters nothing, as the
 /// board's form sends them; a `q` without a word to search for finds nothing.
 fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
     let export_params = params == Params::Export;
@@ -77,6 +129,8 @@ fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
         filter: Filter::default(),
         search: None,
         strict: false,
+        limit: None,
+        offset: 0,
         excel: false,
         columns: Column::defaults(),
     };
@@ -117,6 +171,14 @@ fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
             "strict" if params == Params::List => match boolean(&value) {
                 Some(b) => q.strict = b,
                 None => bad.push(at("bool_parsing", "strict must be true or false".into())),
+            },
+            "limit" if params == Params::List => match count(&value) {
+                Ok(n) => q.limit = Some(n),
+                Err((kind, msg)) => bad.push(at(kind, format!("limit {msg}"))),
+            },
+            "offset" if params == Params::List => match count(&value) {
+                Ok(n) => q.offset = n,
+                Err((kind, msg)) => bad.push(at(kind, format!("offset {msg}"))),
             },
             "excel" if export_params => match boolean(&value) {
                 Some(b) => q.excel = b,
@@ -203,6 +265,22 @@ mod tests {
         assert!(
             parse(Some("q=%21%21"), Params::Export).is_ok_and(|q| q.search.is_none()),
             "ignored by the export"
+        );
+        let page = parse(Some("limit=2&offset=%2B3"), Params::List)
+            .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!((page.limit, page.offset), (Some(2), 3));
+        let huge = parse(Some("limit=99999999999999999999999"), Params::List)
+            .unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!(huge.limit, Some(usize::MAX));
+        let none = parse(None, Params::List).unwrap_or_else(|_| panic!("a good query"));
+        assert_eq!((none.limit, none.offset), (None, 0));
+        assert!(
+            parse(Some("limit=-1&offset=x&offset=1.5"), Params::List)
+                .is_err_and(|bad| bad.len() == 3)
+        );
+        assert!(
+            parse(Some("limit=x"), Params::Export).is_ok(),
+            "ignored outside the listing"
         );
     }
 }

@@ -13,9 +13,14 @@ use crate::ops::syncer::Syncer;
 use crate::ops::workspace::Workspace;
 use crate::serve::cache::Cache;
 use crate::serve::error::ApiError;
+use crate::serve::rows::Rows;
 
 /// Largest request body read, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Largest body of `POST /experiments/import`, in bytes: some 20,000 experiments as
+/// `GET /experiments` answers them.
+pub const MAX_IMPORT_BODY: usize = 64 * 1024 * 1024;
 
 /// What every request shares.
 pub(crate) struct State {
@@ -26,6 +31,8 @@ pub(crate) struct State {
     /// Lower-case host names the `Host` header may carry.
     pub hosts: Vec<String>,
     pub cache: Cache,
+    /// The listing's rows, serialized once per change of the record files.
+    pub rows: Rows,
     /// The root of the work tree (the working directory outside git): answers name paths
     /// relative to it, never where the server's files are.
     pub root: PathBuf,

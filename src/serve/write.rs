@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::Error;
 use crate::ops::sync;
@@ -19,6 +19,7 @@ use crate::ops::write::Writer;
 use crate::ops::{Notice, Saved, WriteOptions};
 use crate::record::Record;
 use crate::serve::error::{ApiError, Blame};
+use crate::serve::extract::etag;
 use crate::serve::state::{Shared, State, blocking};
 
 /// How the server writes: each change committed, and a record with someone's changes not
@@ -37,6 +38,8 @@ pub struct Written {
     pub record: Record,
     pub commit: Option<String>,
     pub sync: Option<&'static str>,
+    /// The record's version as written, sent as its `ETag`.
+    pub version: Option<String>,
 }
 
 impl IntoResponse for Written {
@@ -44,6 +47,12 @@ impl IntoResponse for Written {
         let mut res = Json(self.record).into_response();
         if let Some(value) = self.commit.and_then(|c| HeaderValue::from_str(&c).ok()) {
             res.headers_mut().insert("xp-commit", value);
+        }
+        if let Some(tag) = self
+            .version
+            .and_then(|v| HeaderValue::from_str(&etag(&v)).ok())
+        {
+            res.headers_mut().insert(header::ETAG, tag);
         }
         if let Some(sync) = self.sync {
             res.headers_mut()
@@ -55,9 +64,9 @@ impl IntoResponse for Written {
 
 /// What a write came to, before it is answered.
 enum Outcome {
-    Written(Box<Saved>, Option<Fate>),
+    Written(Box<Saved>, Option<Fate>, Option<String>),
     /// Refused with a body of its own.
-    Refused(StatusCode, Value),
+    Refused(ApiError),
 }
 
 /// Runs `op` in the request's workspace on a blocking thread and answers what it wrote; its
@@ -69,7 +78,7 @@ pub async fn write(
 ) -> Result<Written, ApiError> {
     let outcome = blocking(state, move |st| {
         if let Some(refused) = refused_by_sync(st) {
-            return Ok(refused);
+            return Ok(Outcome::Refused(refused));
         }
         let ws = st.workspace()?;
         let saved = op(&ws, &mut Vec::new())?;
@@ -82,11 +91,15 @@ pub async fn write(
             sync::unpark(&ws, parked)?;
             return Ok(conflict(&saved, &info));
         }
-        Ok(Outcome::Written(Box::new(saved), fate))
+        let version = std::fs::read(&saved.path)
+            .ok()
+            .map(|bytes| crate::git::content_id(&bytes));
+        Ok(Outcome::Written(Box::new(saved), fate, version))
     })
     .await;
     match outcome {
-        Ok(Outcome::Written(saved, fate)) => Ok(Written {
+        Ok(Outcome::Written(saved, fate, version)) => Ok(Written {
+            version,
             record: saved.record,
             commit: saved.commit.map(|c| c.short),
             sync: fate.map(|f| match f {
@@ -94,16 +107,16 @@ pub async fn write(
                 _ => "pending",
             }),
         }),
-        Ok(Outcome::Refused(status, body)) => Err(ApiError::Body(status, body)),
+        Ok(Outcome::Refused(refused)) => Err(refused),
         Err(e) => Err(e.about(blame)),
     }
 }
 
 /// A write refused because of where the sync stands: the remote's history rewritten.
-fn refused_by_sync(st: &State) -> Option<Outcome> {
+pub(crate) fn refused_by_sync(st: &State) -> Option<ApiError> {
     let status = st.syncer.as_ref()?.status();
     (status.state == "diverged-history").then(|| {
-        Outcome::Refused(
+        ApiError::Body(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({
                 "detail": format!(
@@ -131,7 +144,7 @@ fn conflict(saved: &Saved, info: &sync::ConflictInfo) -> Outcome {
         .as_ref()
         .map(|(commit, author)| format!(" (commit {commit} by {author})"))
         .unwrap_or_default();
-    Outcome::Refused(
+    Outcome::Refused(ApiError::Body(
         StatusCode::CONFLICT,
         json!({
             "detail": format!(
@@ -146,5 +159,5 @@ fn conflict(saved: &Saved, info: &sync::ConflictInfo) -> Outcome {
             "remote_commit": info.by.as_ref().map(|(c, _)| c),
             "remote_author": info.by.as_ref().map(|(_, a)| a),
         }),
-    )
+    ))
 }

@@ -1,278 +1,41 @@
-//! YAML behind one module: a spanned tree built from the parser's events, scalar typing by the
-//! YAML 1.2 core schema, and quoting of values written back.
+//! YAML behind one module: a spanned tree (`tree.rs`) read by a fast reader for the YAML xp
+//! writes (`fast.rs`) or else by the full parser's events, scalar typing by the YAML 1.2 core
+//! schema, and quoting of values written back.
 //!
 //! The tree never expands aliases (an alias is a pointer to its anchored node), so an alias
 //! bomb costs nothing; nesting and node counts are bounded, so hostile input fails fast.
 
+pub mod fast;
+mod tree;
+
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use granit_parser::{Event, Marker, Options, Parser, ScalarStyle, Span, StructureStyle, Tag};
 
-/// Index of a node in a [`Document`].
-pub type NodeId = usize;
+use tree::{Builder, MAX_DEPTH};
+pub use tree::{Document, Kind, Node, NodeId, Pos, Run, Style, SyntaxError, Value, resolve_plain};
 
-/// Deepest nesting accepted; records are three levels deep.
-const MAX_DEPTH: usize = 64;
-/// Most nodes accepted in one file.
-const MAX_NODES: usize = 1_000_000;
-
-/// A place in the text: line and column from 1 (columns count characters), and byte offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-    pub byte: usize,
-}
-
-impl Pos {
-    /// The first character of the text.
-    pub fn start() -> Pos {
-        Pos {
-            line: 1,
-            column: 1,
-            byte: 0,
-        }
-    }
-
-    fn from_marker(marker: &Marker) -> Pos {
-        Pos {
-            line: marker.line(),
-            column: marker.col() + 1,
-            byte: marker.byte_offset().unwrap_or(0),
-        }
-    }
-}
-
-/// How a scalar was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Plain,
-    Quoted,
-    Block,
-}
-
-/// What a node is.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Kind {
-    Scalar { text: String, style: Style },
-    Seq(Vec<NodeId>),
-    Map(Vec<(NodeId, NodeId)>),
-    Alias(NodeId),
-}
-
-/// One node with the text range it was read from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub kind: Kind,
-    pub start: Pos,
-    pub end: Pos,
-    /// Written in flow style (`[a, b]`, `{a: b}`).
-    pub flow: bool,
-    /// The tag as written, e.g. `!!str`.
-    pub tag: Option<String>,
-    pub anchored: bool,
-}
-
-/// A node's value under the core schema.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Value<'a> {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(&'a str),
-    Seq(&'a [NodeId]),
-    Map(&'a [(NodeId, NodeId)]),
-    /// A scalar whose tag xp does not read (e.g. `!!binary`, `!custom`).
-    Tagged(&'a str),
-}
-
-impl Value<'_> {
-    /// How the value is called in messages ("a number", "a list").
-    pub fn describe(&self) -> &'static str {
-        match self {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Int(_) | Value::Float(_) => "a number",
-            Value::Str(_) => "a string",
-            Value::Seq(_) => "a list",
-            Value::Map(_) => "a mapping",
-            Value::Tagged(_) => "a tagged value",
-        }
-    }
-}
-
-/// A parsed YAML document.
-#[derive(Debug, Clone)]
-pub struct Document {
-    pub nodes: Vec<Node>,
-    pub root: NodeId,
-    /// The text uses anchors or aliases somewhere.
-    pub has_anchors: bool,
-}
-
-/// Why the text is not one readable YAML document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub pos: Pos,
-    pub message: String,
-}
-
-impl Document {
-    pub fn node(&self, id: NodeId) -> &Node {
-        &self.nodes[id]
-    }
-
-    /// Follows an alias to the node it names.
-    pub fn target(&self, mut id: NodeId) -> NodeId {
-        // Aliases point backwards to anchors defined earlier, so this ends.
-        while let Kind::Alias(to) = self.nodes[id].kind {
-            id = to;
-        }
-        id
-    }
-
-    /// The node's value under the YAML 1.2 core schema (aliases followed).
-    pub fn value(&self, id: NodeId) -> Value<'_> {
-        let node = &self.nodes[self.target(id)];
-        match &node.kind {
-            Kind::Seq(items) => Value::Seq(items),
-            Kind::Map(entries) => Value::Map(entries),
-            Kind::Alias(_) => Value::Null,
-            Kind::Scalar { text, style } => match node.tag.as_deref() {
-                None if *style == Style::Plain => resolve_plain(text),
-                None | Some("!!str") | Some("!") => Value::Str(text),
-                Some("!!int") | Some("!!float") | Some("!!null") | Some("!!bool") => {
-                    match resolve_plain(text) {
-                        v @ (Value::Int(_) | Value::Float(_))
-                            if matches!(node.tag.as_deref(), Some("!!int" | "!!float")) =>
-                        {
-                            v
-                        }
-                        v @ Value::Null if node.tag.as_deref() == Some("!!null") => v,
-                        v @ Value::Bool(_) if node.tag.as_deref() == Some("!!bool") => v,
-                        _ => Value::Tagged(node.tag.as_deref().unwrap_or_default()),
-                    }
-                }
-                Some(other) => Value::Tagged(other),
-            },
-        }
-    }
-
-    /// The value node of `key` in a mapping node, with the key node.
-    pub fn entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        match &self.nodes[self.target(map)].kind {
-            Kind::Map(entries) => entries
-                .iter()
-                .copied()
-                .find(|(k, _)| self.value(*k) == Value::Str(key)),
-            _ => None,
-        }
-    }
-
-    /// The entries of the top-level mapping, if the root is one.
-    pub fn root_entries(&self) -> Option<&[(NodeId, NodeId)]> {
-        match &self.nodes[self.root].kind {
-            Kind::Map(entries) => Some(entries),
-            _ => None,
-        }
-    }
-
-    /// The last byte of content under a node, following nested collections.
-    pub fn content_end(&self, id: NodeId) -> Pos {
-        let node = &self.nodes[id];
-        if node.flow {
-            return node.end;
-        }
-        match &node.kind {
-            Kind::Seq(items) => items.last().map_or(node.end, |&i| self.content_end(i)),
-            Kind::Map(entries) => entries
-                .last()
-                .map_or(node.end, |&(_, v)| self.content_end(v)),
-            _ => node.end,
-        }
-    }
-}
-
-/// Types a plain scalar by the YAML 1.2 core schema.
-pub fn resolve_plain(text: &str) -> Value<'_> {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
-        _ => {}
-    }
-    if let Some(oct) = text.strip_prefix("0o")
-        && let Ok(n) = i64::from_str_radix(oct, 8)
-    {
-        return Value::Int(n);
-    }
-    if let Some(hex) = text.strip_prefix("0x")
-        && let Ok(n) = i64::from_str_radix(hex, 16)
-    {
-        return Value::Int(n);
-    }
-    if is_decimal_int(text) {
-        if let Ok(n) = text.parse::<i64>() {
-            return Value::Int(n);
-        }
-        if let Ok(x) = text.parse::<f64>() {
-            return Value::Float(x);
-        }
-    }
-    if is_decimal_float(text)
-        && let Ok(x) = text.parse::<f64>()
-    {
-        return Value::Float(x);
-    }
-    Value::Str(text)
-}
-
-fn is_decimal_int(text: &str) -> bool {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
-fn is_decimal_float(text: &str) -> bool {
-    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (mantissa, None),
-    };
-    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match frac {
-        Some(f) => all_digits(int) && all_digits(f) && !(int.is_empty() && f.is_empty()),
-        None => !int.is_empty() && all_digits(int),
-    };
-    let exponent_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !e.is_empty() && all_digits(e)
-    });
-    mantissa_ok && exponent_ok
-}
-
-/// Parses one YAML document into a spanned tree.
+/// Parses one YAML document into a spanned tree: by the fast reader when the text is in the
+/// shape it reads, else by the full parser. Both give the same tree for any text the fast
+/// reader takes (a differential fuzz target and property tests hold them to it).
 pub fn parse(text: &str) -> Result<Document, SyntaxError> {
+    match fast::parse(text) {
+        Some(doc) => Ok(doc),
+        None => parse_full(text),
+    }
+}
+
+/// Parses one YAML document with the full parser, whatever its shape.
+pub fn parse_full(text: &str) -> Result<Document, SyntaxError> {
     let mut options = Options::default();
     options.block_nesting_limit = MAX_DEPTH;
     options.flow_nesting_limit = MAX_DEPTH;
-    let mut builder = Builder::default();
+    let mut builder = Builder::with_capacity(0, 0);
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut documents = 0;
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| SyntaxError {
-            pos: Pos::from_marker(e.marker()),
+            pos: pos(e.marker()),
             message: e.info(),
         })?;
         match event {
@@ -280,7 +43,7 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
                 documents += 1;
                 if documents > 1 {
                     return Err(SyntaxError {
-                        pos: Pos::from_marker(&span.start),
+                        pos: pos(&span.start),
                         message: "a second YAML document starts here; an experiment file holds \
                                   exactly one"
                             .into(),
@@ -294,19 +57,18 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
             | Event::Anchor(..) => {}
             Event::UnresolvedAlias(name) => {
                 return Err(SyntaxError {
-                    pos: Pos::from_marker(&span.start),
+                    pos: pos(&span.start),
                     message: format!("alias `*{name}` names no anchor defined before it"),
                 });
             }
             Event::Alias(anchor) => {
-                let Some(&target) = builder.anchors.get(&anchor) else {
+                let Some(target) = builder.anchored(anchor) else {
                     return Err(SyntaxError {
-                        pos: Pos::from_marker(&span.start),
+                        pos: pos(&span.start),
                         message: "alias names no anchor defined before it".into(),
                     });
                 };
-                builder.has_anchors = true;
-                builder.leaf(Kind::Alias(target), &span, None, 0)?;
+                builder.alias(target, spanned(&span))?;
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let style = match style {
@@ -314,167 +76,40 @@ pub fn parse(text: &str) -> Result<Document, SyntaxError> {
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
                     _ => Style::Block,
                 };
-                let kind = Kind::Scalar {
-                    text: value.into_owned(),
-                    style,
-                };
-                builder.leaf(kind, &span, tag, anchor)?;
+                let tag = tag.map(|t| short_tag(&t));
+                builder.scalar(&value, style, spanned(&span), tag, anchor)?;
             }
             Event::SequenceStart(style, anchor, tag) => {
-                builder.open(Kind::Seq(Vec::new()), style, &span, tag, anchor)?;
+                let flow = style == StructureStyle::Flow;
+                let tag = tag.map(|t| short_tag(&t));
+                builder.open(false, flow, spanned(&span), tag, anchor)?;
             }
             Event::MappingStart(style, anchor, tag) => {
-                builder.open(Kind::Map(Vec::new()), style, &span, tag, anchor)?;
+                let flow = style == StructureStyle::Flow;
+                let tag = tag.map(|t| short_tag(&t));
+                builder.open(true, flow, spanned(&span), tag, anchor)?;
             }
-            Event::SequenceEnd | Event::MappingEnd => builder.close(&span)?,
+            Event::SequenceEnd | Event::MappingEnd => builder.close(spanned(&span))?,
             _ => {}
         }
     }
-    let Some(root) = builder.root else {
-        return Err(SyntaxError {
-            pos: Pos {
-                line: 1,
-                column: 1,
-                byte: 0,
-            },
-            message: "the file is empty".into(),
-        });
-    };
-    Ok(Document {
-        nodes: builder.nodes,
-        root,
-        has_anchors: builder.has_anchors,
+    builder.finish().ok_or_else(|| SyntaxError {
+        pos: Pos::start(),
+        message: "the file is empty".into(),
     })
 }
 
-#[derive(Default)]
-struct Builder {
-    nodes: Vec<Node>,
-    /// Open collections, innermost last, with a pending mapping key.
-    stack: Vec<(NodeId, Option<NodeId>)>,
-    anchors: HashMap<usize, NodeId>,
-    root: Option<NodeId>,
-    has_anchors: bool,
+/// A parser's place as a [`Pos`]: columns from 1.
+fn pos(marker: &Marker) -> Pos {
+    Pos {
+        line: marker.line(),
+        column: marker.col() + 1,
+        byte: marker.byte_offset().unwrap_or(0),
+    }
 }
 
-impl Builder {
-    fn push(
-        &mut self,
-        kind: Kind,
-        span: &Span,
-        flow: bool,
-        tag: Option<Cow<'_, Tag>>,
-        anchor: usize,
-    ) -> Result<NodeId, SyntaxError> {
-        if self.nodes.len() >= MAX_NODES {
-            return Err(SyntaxError {
-                pos: Pos::from_marker(&span.start),
-                message: format!("more than {MAX_NODES} values in one file"),
-            });
-        }
-        let id = self.nodes.len();
-        let tag = tag.map(|t| short_tag(&t));
-        self.nodes.push(Node {
-            kind,
-            start: Pos::from_marker(&span.start),
-            end: Pos::from_marker(&span.end),
-            flow,
-            tag,
-            anchored: anchor != 0,
-        });
-        if anchor != 0 {
-            self.anchors.insert(anchor, id);
-            self.has_anchors = true;
-        }
-        Ok(id)
-    }
-
-    fn leaf(
-        &mut self,
-        kind: Kind,
-        span: &Span,
-        tag: Option<Cow<'_, Tag>>,
-        anchor: usize,
-    ) -> Result<(), SyntaxError> {
-        let id = self.push(kind, span, false, tag, anchor)?;
-        self.attach(id)
-    }
-
-    fn open(
-        &mut self,
-        kind: Kind,
-        style: StructureStyle,
-        span: &Span,
-        tag: Option<Cow<'_, Tag>>,
-        anchor: usize,
-    ) -> Result<(), SyntaxError> {
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(SyntaxError {
-                pos: Pos::from_marker(&span.start),
-                message: format!("nesting deeper than {MAX_DEPTH} levels"),
-            });
-        }
-        let id = self.push(kind, span, style == StructureStyle::Flow, tag, anchor)?;
-        self.stack.push((id, None));
-        Ok(())
-    }
-
-    fn close(&mut self, span: &Span) -> Result<(), SyntaxError> {
-        let Some((id, _)) = self.stack.pop() else {
-            return Ok(());
-        };
-        if self.nodes[id].flow {
-            self.nodes[id].end = Pos::from_marker(&span.end);
-        } else {
-            self.nodes[id].end = Pos::from_marker(&span.start);
-        }
-        self.check_duplicates(id)?;
-        self.attach(id)
-    }
-
-    /// Puts a finished node into its parent (or makes it the root).
-    fn attach(&mut self, id: NodeId) -> Result<(), SyntaxError> {
-        let Some((parent, pending)) = self.stack.last_mut() else {
-            self.root.get_or_insert(id);
-            return Ok(());
-        };
-        let parent = *parent;
-        match pending.take() {
-            Some(key) => {
-                if let Kind::Map(entries) = &mut self.nodes[parent].kind {
-                    entries.push((key, id));
-                }
-            }
-            None => match &mut self.nodes[parent].kind {
-                Kind::Seq(items) => items.push(id),
-                Kind::Map(_) => *pending = Some(id),
-                _ => {}
-            },
-        }
-        Ok(())
-    }
-
-    fn check_duplicates(&self, id: NodeId) -> Result<(), SyntaxError> {
-        let Kind::Map(entries) = &self.nodes[id].kind else {
-            return Ok(());
-        };
-        let mut seen: HashMap<&str, &Node> = HashMap::new();
-        for (key, _) in entries {
-            let node = &self.nodes[*key];
-            if let Kind::Scalar { text, .. } = &node.kind
-                && let Some(first) = seen.insert(text, node)
-            {
-                return Err(SyntaxError {
-                    pos: node.start,
-                    message: format!(
-                        "duplicate key `{text}` (first on line {}); keep one",
-                        first.start.line
-                    ),
-                });
-            }
-        }
-        Ok(())
-    }
+fn spanned(span: &Span) -> (Pos, Pos) {
+    (pos(&span.start), pos(&span.end))
 }
 
 /// The tag as a person writes it: `!!str` for core tags, else the original form.
@@ -698,6 +333,144 @@ mod tests {
         proptest::collection::vec(c, 0..24).prop_map(|v| v.into_iter().collect())
     }
 
+    /// The fast reader's tree, when it takes the text, is the full parser's; says whether it
+    /// took it.
+    fn readers_agree(text: &str) -> bool {
+        let Some(doc) = fast::parse(text) else {
+            return false;
+        };
+        assert_eq!(parse_full(text), Ok(doc), "the readers differ on {text:?}");
+        true
+    }
+
+    #[test]
+    fn the_fast_reader_takes_what_xp_writes() {
+        use crate::record::{Direction, LogEntry, Record, edit};
+        let files = [
+            crate::test_support::SAMPLE,
+            include_str!("../../fixtures/valid/checkout-latency.yaml"),
+            include_str!("../../fixtures/valid/homepage-cta-color.yaml"),
+        ];
+        for text in files {
+            assert!(readers_agree(text), "{text}");
+        }
+        let record = Record {
+            title: "Checkout: one page, \"fast\" #1".into(),
+            hypothesis: "It's quicker; 'really' \\ 100%".into(),
+            direction: Some(Direction::Decrease),
+            owner: Some("Zoë".into()),
+            tags: Some(vec!["q1".into(), "no".into(), "- x".into(), "a: b".into()]),
+            links: Some(vec!["https://example.com/a?b=c#d".into()]),
+            ..crate::test_support::sample()
+        };
+        let mut text = edit::render_record(&record);
+        for note in [
+            "plain",
+            "with: colon",
+            "line\nbreak",
+            "tab\there",
+            "bell\u{7}",
+            "é\u{202e}",
+        ] {
+            let entry = LogEntry {
+                at: "2026-03-01T00:00:00.000Z".into(),
+                who: Some("o'brien".into()),
+                note: note.into(),
+            };
+            assert!(readers_agree(&text), "{text}");
+            text = edit::append_log_entry(&text, &parse(&text).unwrap(), &entry).unwrap();
+        }
+        assert!(readers_agree(&text), "{text}");
+    }
+
+    #[test]
+    fn generated_records_reach_the_fast_reader() {
+        // The differential properties prove little unless the fast reader takes most of the
+        // records they make that YAML reads.
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = crate::test_support::written_record();
+        let (mut read, mut taken) = (0, 0);
+        for _ in 0..2000 {
+            let text = strategy.new_tree(&mut runner).unwrap().current();
+            read += usize::from(parse_full(&text).is_ok());
+            taken += usize::from(readers_agree(&text));
+        }
+        assert!(taken * 2 > read, "the fast reader took {taken} of {read}");
+    }
+
+    #[test]
+    fn the_readers_agree_on_hand_written_shapes() {
+        // In the fast reader's shape: the same tree.
+        for text in [
+            "a: b\n",
+            "a: b",
+            "a: b   \n\n\n",
+            "a:\n",
+            "a:",
+            "a:   \nb: c\n",
+            "a: # c\nb: c\n",
+            "a:\n# c\n  # d\nb: c\n",
+            "# head\n\n  # more\na: 1\n# tail",
+            "a: x # c\nb: 'y' # c\nc: \"z\"  #c\n",
+            "a: x#y\nb: x #\nc: -1\nd: -x\ne: x:y\nf: x - y\ng: x [y\nh: x]\n",
+            "a: []\nb: [] # c\n",
+            "l:\n- a\n-   b\n- 'c'\n- \"d\"\nm: x\n",
+            "l:\n  - a\n  - b\nm:\n    - c\n",
+            "log:\n- at: 1\n  who: x\n\n  # c\n  note: y\n- at: 2\n  note: z\n",
+            "log:\n  - at: 1\n    note: y\n  -   at: 2\n      note: z\nk: v\n",
+            "m:\n  a: 1\n  b:\n    c: 2\nn: 3\n",
+            "a: 'it''s'\nb: ''''\nc: ''\nd: \"\"\n",
+            "a: \"\\0\\a\\b\\t\\n\\v\\f\\r\\e\\ \\\"\\/\\\\\\N\\_\\L\\P\"\n",
+            "a: \"\\x41\\xe9\\u00e9\\U0001F600\\u0085\\ufeff\"\n",
+            "a: é\nb: 'ü' # ä\nc: \"😀\" \nd: x😀y\n",
+            "t: 2026-02-22T18:30:00.000Z\nu: https://x.example/a#b\n",
+        ] {
+            assert!(readers_agree(text), "the fast reader gave up on {text:?}");
+        }
+        // Outside it: the full parser reads them, whatever they are.
+        for text in [
+            "",
+            "# only a comment\n",
+            "\u{feff}a: b\n",
+            "a: b\r\n",
+            "a:\tb\n",
+            "a: &x b\nc: *x\n",
+            "a: !!str 3\n",
+            "a: [b, c]\n",
+            "a: {b: c}\n",
+            "{a: b}\n",
+            "a: |\n  x\n",
+            "a: >\n  x\n",
+            "a: b\n  c\n",
+            "a: 'b\n  c'\n",
+            "a: \"b\\\n  c\"\n",
+            "a: \"\\q\"\n",
+            "a: \"\\ud800\"\n",
+            "a: b\na: c\n",
+            "a: b: c\n",
+            "a: b:\n",
+            "'a': b\n",
+            "a : b\n",
+            "  a: b\n",
+            "- a\n- b\n",
+            "a: b\n- c\n",
+            "a:\n-\n",
+            "a:\n- - b\n",
+            "a:\n  b\n",
+            "---\na: b\n",
+            "a: b\n---\nc: d\n",
+            "a: b\n...\n",
+            "%YAML 1.2\n---\na: b\n",
+            "a: 'x'y\n",
+            "a: x\n   # c\n",
+            "a: \u{84}\n",
+            "a: \u{7f}\n",
+        ] {
+            assert!(!readers_agree(text), "the fast reader took {text:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn any_string_round_trips_through_quote(s in any::<String>()) {
@@ -718,6 +491,26 @@ mod tests {
         #[test]
         fn any_text_parses_without_panic(s in any::<String>()) {
             let _ = parse(&s);
+        }
+
+        #[test]
+        fn written_records_read_the_same_by_both_readers(
+            text in crate::test_support::written_record()
+        ) {
+            readers_agree(&text);
+        }
+
+        #[test]
+        fn edited_records_read_the_same_by_both_readers(
+            text in prop_oneof![
+                crate::test_support::mutated_record(),
+                crate::test_support::mutated_with(crate::test_support::GENTLE, 1..6),
+                crate::test_support::hostile_bytes()
+                    .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+                crate::test_support::written_value().prop_map(|v| format!("k: {v}\nl:\n- {v}\n")),
+            ]
+        ) {
+            readers_agree(&text);
         }
     }
 }

@@ -183,3 +183,66 @@ fn guards_answer_before_any_handler() {
         ),
     );
 }
+
+#[test]
+fn imports_answer_what_was_created_or_every_problem() {
+    let env = repository();
+    let server = Server::start(&env, &[]);
+    let commits = env.commit_count();
+    let log = json!([{"at": "2026-01-05T09:00:00.000Z", "who": "alice", "note": "Launched"}]);
+    // Every problem of every item at once, at its place in the body; nothing written.
+    pin(
+        "import_invalid",
+        server.post(
+            "/experiments/import",
+            json!([
+                {"id": "00000000-0000-4000-8000-000000000001", "title": "Fine", "hypothesis": "h",
+                 "primary_metric": "m", "baseline": 1, "target": 2, "status": "running",
+                 "decision_log": log},
+                {"id": "00000000-0000-4000-8000-000000000002", "title": "x".repeat(201),
+                 "hypothesis": "h", "primary_metric": "m", "baseline": 3.2, "target": 3.0},
+                {"id": "00000000-0000-4000-8000-000000000001", "title": "Twice", "hypothesis": "h",
+                 "primary_metric": "m", "baseline": 1, "target": 2,
+                 "decision_log": [{"at": "yesterday", "who": null, "note": ""}], "colour": "red"},
+                "not an experiment",
+            ]),
+        ),
+    );
+    assert_eq!(env.commit_count(), commits, "nothing written");
+    let body = json!([
+        {"id": "00000000-0000-4000-8000-000000000001", "title": "Checkout latency",
+         "hypothesis": "Inline payment", "primary_metric": "p95", "baseline": 800.0,
+         "target": 650, "direction": "decrease", "status": "completed", "confidence": 97,
+         "decision": "ship", "learning": "Faster", "decision_log": log},
+        {"title": "Homepage CTA Color", "hypothesis": "Green", "primary_metric": "signups",
+         "baseline": 1, "target": 2},
+    ]);
+    // A dry run says what would be created, and writes nothing.
+    pin(
+        "import_dry_run",
+        server.post("/experiments/import?dry_run=true", body.clone()),
+    );
+    assert_eq!(env.commit_count(), commits, "nothing written");
+    pin(
+        "import_bad_query",
+        server.post("/experiments/import?dry_run=maybe", body.clone()),
+    );
+    pin(
+        "import",
+        commits_named(server.post("/experiments/import", body.clone())),
+    );
+    assert_eq!(env.commit_count(), commits + 2);
+    pin("import_again", server.post("/experiments/import", body));
+    assert_eq!(env.commit_count(), commits + 2, "a re-run changes nothing");
+}
+
+/// The answer with each `"commit"` of its body named by its place, as `xp-commit` is.
+fn commits_named(mut resp: Resp) -> Resp {
+    let mut body: Value = serde_json::from_slice(&resp.body).unwrap();
+    for created in body["created"].as_array_mut().unwrap() {
+        assert!(created["commit"].as_str().is_some_and(|c| c.len() == 7));
+        created["commit"] = json!("[commit]");
+    }
+    resp.body = body.to_string().into_bytes();
+    resp
+}

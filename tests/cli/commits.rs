@@ -290,6 +290,10 @@ fn the_demo_runs_the_whole_story() {
         "{log}"
     );
     assert!(log.contains("bob xp: note on homepage-cta-color"), "{log}");
+    assert!(
+        log.contains("bob xp: results of homepage-cta-color"),
+        "{log}"
+    );
     // `.gitattributes` is committed, as `xp init` asks: nothing is left untracked.
     assert!(
         out.contains("$ git add .gitattributes && git commit -m 'Merge experiment files with xp'"),

@@ -16,11 +16,22 @@ fn sample(field: &Field, round: usize) -> Value {
         ("direction", _) => json!(["increase", "decrease"][round]),
         ("baseline", _) => json!([1.5, 9.5][round]),
         ("target", _) => json!([2.5, 1.25][round]),
+        ("alpha", _) => json!([0.05, 0.01][round]),
+        ("power", _) => json!([0.8, 0.9][round]),
         (name, FieldKind::Text) => json!(format!("{name} {round}: ü \"quoted\" # not a comment")),
         (_, FieldKind::Number) => json!(7.125 + round as f64),
         (_, FieldKind::Percent) => json!(42 + round),
         (_, FieldKind::Enum(words)) => json!(words[round % words.len()]),
         (name, FieldKind::TextList) => json!([format!("{name}-{round}"), "b"]),
+        (_, FieldKind::Numbers) => json!([60.5 + round as f64, 39.5]),
+        (_, FieldKind::Results) => json!({
+            "as_of": format!("2026-03-0{}T00:00:00.000Z", round + 1),
+            "source": format!("https://dash.example/{round} \"q\" # not a comment"),
+            "variants": [
+                {"name": "control", "units": 1000 + round, "conversions": 30},
+                {"name": format!("green {round}: ü"), "units": 1000, "conversions": 40 + round},
+            ],
+        }),
     }
 }
 
@@ -40,7 +51,10 @@ fn flags(round: usize) -> Vec<String> {
             Value::Array(items) => {
                 for item in items {
                     out.push(flag.clone());
-                    out.push(item.as_str().unwrap().to_owned());
+                    out.push(match item {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    });
                 }
             }
             Value::String(s) => {

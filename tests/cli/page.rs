@@ -326,11 +326,7 @@ fn a_story_shows_its_timeline_with_the_commits_of_git_log() {
     );
     let git: Vec<&str> = log.lines().collect();
     assert_eq!(hashes, git);
-    assert_eq!(
-        git.len(),
-        6,
-        "new, two notes, three status moves; newest first"
-    );
+    assert_eq!(git.len(), 7, "new, two notes, results, three status moves");
     for text in [
         "Homepage CTA Color",
         "Changing CTA button from blue to green increases signups by 15%",
@@ -338,7 +334,8 @@ fn a_story_shows_its_timeline_with_the_commits_of_git_log() {
         "Launched to 10% of users",
         "p-value dropped below 0.05 after 3 days",
         "Significant at 96% confidence",
-        ">confidence</code>: <span class=\"from\">0</span> → <span class=\"to\">96</span>",
+        ">confidence</code>: <span class=\"from\">98</span> → <span class=\"to\">96</span>",
+        "results: blue=10000/320, green=10000/371",
         "Status <span class=\"badge st-running\">running</span> → <span class=\"badge st-completed\">completed</span>",
         "experiments/homepage-cta-color.yaml",
     ] {
@@ -1389,4 +1386,29 @@ fn the_static_table_filters_its_rows_from_the_index() {
     let dom = dump(&url(&site.out.join("table.html"), "?q=nothing-like-this"));
     assert!(dom.contains("data-live=\"\">No experiment matches<"));
     assert!(table_titles(&dom).is_empty());
+}
+#[test]
+fn a_browser_signs_in_once_with_the_token_and_then_reads_and_writes() {
+    let site = demo_site();
+    let token = "board-token-0123456789";
+    let server = Served::start(&site.env, &site.repo, &["--token", token]);
+    let browser = Browser::start();
+    let before = git(&site.repo, &["rev-list", "--count", "HEAD"]);
+    browser.open(&format!("{}/e/homepage-cta-color", server.url));
+    browser.wait_for("guarded by a token");
+    browser.type_into("#token", "not-the-token-at-all");
+    browser.click("form button");
+    browser.wait_for("That is not this server");
+    browser.type_into("#token", token);
+    browser.click("form button");
+    // Back where the person was going, signed in; the form's writes carry the cookie.
+    browser.wait_for("Launched to 10% of users");
+    browser.type_into("#n-note", "Signed in from the page");
+    browser.click("[data-form=note] button");
+    browser.wait_for("Note added and committed.");
+    let after = git(&site.repo, &["rev-list", "--count", "HEAD"]);
+    assert_eq!(
+        after.trim().parse::<u32>().unwrap(),
+        before.trim().parse::<u32>().unwrap() + 1
+    );
 }

@@ -1,5 +1,7 @@
 //! Creating, finding, listing, showing and checking records, outside git.
 
+use std::io::Write;
+
 use crate::support::{ID_PATTERN, TestEnv};
 
 #[test]
@@ -168,6 +170,82 @@ fn refs_resolve_by_id_prefix_slug_and_path() {
         &["show", "homepage-cta-color.yaml", "--format", "json"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn ids_are_found_through_the_index_and_checked_against_the_files() {
+    let env = TestEnv::repo();
+    let ids = [
+        ("one", "aaaa1111-0000-4000-8000-000000000001"),
+        ("two", "aaaa2222-0000-4000-8000-000000000002"),
+        ("three", "bbbb3333-0000-4000-8000-000000000003"),
+    ];
+    let settle = |slug: &str| {
+        let status = std::process::Command::new("touch")
+            .args(["-d", "2020-01-01T00:00:00"])
+            .arg(env.path(&format!("experiments/{slug}.yaml")))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    for (slug, id) in ids {
+        env.write(
+            &format!("experiments/{slug}.yaml"),
+            &format!("id: {id}\ntitle: {slug}\nhypothesis: h\nprimary_metric: m\nbaseline: 1\ntarget: 2\n"),
+        );
+        settle(slug);
+    }
+    let title = |reference: &str| {
+        let out = env.ok(&["show", reference, "--format", "json"]);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["title"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(title("bbbb"), "three");
+    let index = env.read(".git/xp-ids");
+    assert_eq!(
+        index.lines().count(),
+        4,
+        "a header and a line per file: {index}"
+    );
+    // From the index: the same answers as from the files.
+    assert_eq!(title("BBBB3333-0000-4000-8000-000000000003"), "three");
+    assert_eq!(title("aaaa2"), "two");
+    let run = env.xp(&["show", "aaaa"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("matches 2 experiments"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.xp(&["show", "cccc"]).code, 1);
+
+    // A file changed in place, its size and modification time kept, is read again.
+    let rel = "experiments/three.yaml";
+    let text = env.read(rel).replace("bbbb3333", "cccc3333");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(env.path(rel))
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    settle("three");
+    assert_eq!(title("cccc"), "three");
+    assert_eq!(env.xp(&["show", "bbbb"]).code, 1);
+
+    // An index that names the wrong file is caught by reading the file it names.
+    let swapped = env
+        .read(".git/xp-ids")
+        .replace("aaaa1111", "swap")
+        .replace("aaaa2222", "aaaa1111")
+        .replace("swap", "aaaa2222");
+    env.write(".git/xp-ids", &swapped);
+    assert_eq!(title("aaaa1111"), "one");
+    assert_eq!(title("aaaa2222"), "two");
+    // One that is not an index at all is ignored.
+    env.write(".git/xp-ids", "xp-ids 1\nnonsense\n");
+    assert_eq!(title("aaaa1"), "one");
 }
 
 #[test]

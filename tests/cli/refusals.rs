@@ -122,7 +122,7 @@ fn on_the_command_line_a_refusal_names_the_flag_that_answers_it() {
     assert_eq!(
         run.stderr,
         "error: --amend is for a change to the plan (--hypothesis, --metric, --baseline, \
-         --target, --direction), and none is given\n"
+         --target, --direction, --alpha, --power, --split, --minimum-detectable-effect, --expected-daily-units), and none is given\n"
     );
     env.ok(&["update", "t", "--status", "running"]);
     let run = env.xp(&["update", "t", "--target", "3", "--baseline", "0.5"]);

@@ -2,7 +2,7 @@
 //! server's, a refusing hook, a fake ssh. Every note lands exactly once, history stays linear,
 //! and what cannot be merged is parked, never lost.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::team::{Team, linear_one_file_commits, make_executable};
 
@@ -377,4 +377,63 @@ fn no_tls_library_enters_the_build() {
             "{tls} is in the build"
         );
     }
+}
+
+/// A teammate pushes after the round fetched and before it pushes: the push finds the remote
+/// moved, the round fetches again, replays onto the teammate's commit and pushes; each note
+/// lands once.
+#[test]
+fn a_teammate_pushing_between_the_fetch_and_the_push_is_replayed_onto() {
+    let mut team = Team::new();
+    team.mate_xp(&["note", "cta", "From the mate"]);
+    team.env.now = "2026-02-22T18:40:00Z".into();
+    team.env.ok(&["note", "cta", "From the server"]);
+    let push = format!("git -C '{}' push -q", team.mate.display());
+    team.env
+        .vars
+        .push(("XP_TEST_RUN_AT".into(), "sync-before-push".into()));
+    team.env.vars.push(("XP_TEST_RUN".into(), push));
+    let (run, answer) = team.sync_json();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let round = &answer["round"];
+    // The teammate's commit reached the remote only after the fetch: replaying onto it is
+    // the round finding the remote moved under its push.
+    assert_eq!(
+        (&round["replayed"], &round["pushed"], &round["state"]),
+        (&json!(1), &json!(true), &json!("ok")),
+        "{round}"
+    );
+    assert_eq!(team.remote_notes(), ["From the mate", "From the server"]);
+    linear_one_file_commits(&team);
+}
+
+/// After a round, the clone's own notes are pushed at once; when the remote moved meanwhile
+/// that push is refused, and the round fetches, replays and pushes as usual.
+#[test]
+fn a_push_at_once_that_finds_the_remote_moved_falls_back_to_a_full_round() {
+    let mut team = Team::new();
+    assert_eq!(team.sync().code, 0);
+    team.env.ok(&["note", "cta", "Pushed at once"]);
+    let (run, answer) = team.sync_json();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        (&answer["round"]["replayed"], &answer["round"]["pushed"]),
+        (&json!(0), &json!(true))
+    );
+    team.mate_git(&["pull", "-q"]);
+    team.mate_xp(&["note", "cta", "From the mate"]);
+    team.mate_git(&["push", "-q"]);
+    team.env.now = "2026-02-22T18:40:00Z".into();
+    team.env.ok(&["note", "cta", "From the server"]);
+    let (run, answer) = team.sync_json();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        (&answer["round"]["replayed"], &answer["round"]["pushed"]),
+        (&json!(1), &json!(true))
+    );
+    assert_eq!(
+        team.remote_notes(),
+        ["Pushed at once", "From the mate", "From the server"]
+    );
+    linear_one_file_commits(&team);
 }

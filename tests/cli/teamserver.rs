@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::serve::Published;
 use crate::server::Server;
 use crate::team::{Team, linear_one_file_commits, make_executable};
 
@@ -190,4 +191,178 @@ fn a_clone_with_changes_of_its_own_is_refused_at_start() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn an_import_through_a_team_server_reaches_the_remote_one_commit_each() {
+    let team = Team::new();
+    let server = syncing(&team, &[]);
+    let before = server.get("/sync").expect(200).json()["rounds"]
+        .as_u64()
+        .unwrap();
+    let answer = server
+        .post(
+            "/experiments/import",
+            json!([
+                {"id": "00000000-0000-4000-8000-0000000000a1", "title": "Imported one",
+                 "hypothesis": "h", "primary_metric": "m", "baseline": 1, "target": 2,
+                 "decision_log": [{"at": "2025-06-01T10:00:00.000Z", "who": "ann", "note": "Old news"}]},
+                {"id": "00000000-0000-4000-8000-0000000000a2", "title": "Imported two",
+                 "hypothesis": "h", "primary_metric": "m", "baseline": 1, "target": 2},
+            ]),
+        )
+        .expect(200)
+        .json();
+    assert_eq!(answer["created"].as_array().unwrap().len(), 2, "{answer}");
+    // The import pokes the sync: the next round pushes both commits.
+    wait_sync(&server, |s| {
+        s["rounds"].as_u64() > Some(before) && s["ahead"] == 0 && s["state"] == "ok"
+    });
+    let subjects = team.remote_git(&["log", "-2", "--format=%s|%ad", "--date=short", "main"]);
+    assert_eq!(
+        subjects,
+        format!(
+            "xp: import imported-two|{}\nxp: import imported-one|2025-06-01\n",
+            team.env.now.get(..10).unwrap()
+        )
+    );
+    linear_one_file_commits(&team);
+}
+
+#[test]
+fn health_says_where_the_branch_stands_even_without_sync() {
+    let team = Team::new();
+    let head = team.env.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let plain = Server::start(&team.env, &[]);
+    // Without ?sync=1 the origin's answer stays as it was.
+    assert_eq!(plain.get("/health").json().get("sync"), None);
+    let standing = plain.get("/health?sync=1").expect(200).json();
+    assert_eq!(
+        standing["sync"],
+        json!({
+            "branch": "main", "head": head, "upstream": "origin/main",
+            "ahead": 0, "behind": 0, "state": null, "last_fetch": null,
+        })
+    );
+    // A teammate's push, once fetched, shows as behind; a local commit as ahead.
+    team.mate_xp(&["note", "cta", "Pushed by the mate"]);
+    team.mate_git(&["push", "-q"]);
+    team.env.git(&["fetch", "-q"]);
+    team.env.ok(&["note", "cta", "Only here"]);
+    let standing = plain.get("/health?sync=1").expect(200).json();
+    assert_eq!(
+        (&standing["sync"]["ahead"], &standing["sync"]["behind"]),
+        (&json!(1), &json!(1))
+    );
+    drop(plain);
+
+    // A team server adds its worker's state.
+    let server = syncing(&team, &[]);
+    let standing = server.get("/health?sync=1").expect(200).json();
+    assert_eq!(standing["sync"]["state"], "ok", "{standing}");
+    assert_eq!(
+        (&standing["sync"]["ahead"], &standing["sync"]["behind"]),
+        (&json!(0), &json!(0)),
+        "the round integrated and pushed: {standing}"
+    );
+    assert!(standing["sync"]["last_fetch"].is_string(), "{standing}");
+    // What the team server answers about its sync is what the document says.
+    let mut published = Published::fetch(&server);
+    for (method, path) in [
+        ("GET", "/sync"),
+        ("POST", "/sync"),
+        ("GET", "/health?sync=1"),
+    ] {
+        let answer = server.send(method, path, None);
+        published
+            .check(method, path.split('?').next().unwrap(), &answer)
+            .unwrap();
+    }
+}
+
+/// Twenty writers send notes on five records through a team server while a teammate loops
+/// `xp note && git pull --rebase && git push` on the same records: every note lands on the
+/// remote exactly once, history stays linear, one file per commit.
+#[test]
+fn a_soak_of_writers_and_a_pushing_teammate_loses_nothing() {
+    let team = Team::new();
+    let slugs = ["cta", "two", "three", "four", "five"];
+    for title in ["Two", "Three", "Four", "Five"] {
+        team.env.experiment(title).create();
+    }
+    team.env.git(&["push", "-q"]);
+    team.mate_git(&["pull", "-q"]);
+    team.mate_xp(&["init"]);
+    // The teammate's git runs the merge driver by path (this test's xp is on no PATH).
+    let driver = format!("'{}' merge-driver %O %A %B %P", env!("CARGO_BIN_EXE_xp"));
+    team.mate_git(&["config", "merge.xp.driver", &driver]);
+    let server = Server::start(
+        &team.env,
+        &["--sync", "--sync-interval", "1", "--sync-timeout", "5"],
+    );
+    let mate = team.mate.to_str().unwrap().to_owned();
+    let mut expected: Vec<(String, String)> = Vec::new();
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..20)
+            .map(|w| {
+                let server = &server;
+                scope.spawn(move || {
+                    let mut sent = Vec::new();
+                    for n in 0..2 {
+                        let slug = ["cta", "two", "three", "four", "five"][(w + n) % 5];
+                        let note = format!("server writer {w} note {n}");
+                        server
+                            .post(
+                                &format!("/experiments/{slug}/notes"),
+                                json!({"note": note, "who": format!("w{w}")}),
+                            )
+                            .expect(200);
+                        sent.push((slug.to_owned(), note));
+                    }
+                    sent
+                })
+            })
+            .collect();
+        for i in 0..8 {
+            let slug = slugs[i % 5];
+            let note = format!("mate note {i}");
+            team.mate_xp(&["note", slug, &note]);
+            expected.push((slug.to_owned(), note));
+            let mut said = Vec::new();
+            let pushed = (0..20).any(|_| {
+                let pull = team.env.git_run(&["-C", &mate, "pull", "-q", "--rebase"]);
+                let push = (pull.code == 0).then(|| team.env.git_run(&["-C", &mate, "push", "-q"]));
+                said.push(format!(
+                    "{}{}",
+                    pull.stderr,
+                    push.as_ref().map_or("", |p| &p.stderr)
+                ));
+                push.is_some_and(|p| p.code == 0)
+            });
+            assert!(pushed, "the teammate could not push note {i}: {said:#?}");
+        }
+        for writer in writers {
+            expected.extend(writer.join().unwrap());
+        }
+    });
+    server.send("POST", "/sync", None).expect(202);
+    wait_sync(&server, |s| s["state"] == "ok" && s["ahead"] == 0);
+    for slug in slugs {
+        let text = team.remote_git(&["show", &format!("main:experiments/{slug}.yaml")]);
+        let mut landed: Vec<String> = crate::support::record_of(text.as_bytes())
+            .decision_log
+            .into_iter()
+            .map(|e| e.note)
+            .collect();
+        landed.sort();
+        let mut wanted: Vec<String> = expected
+            .iter()
+            .filter(|(s, _)| s == slug)
+            .map(|(_, n)| n.clone())
+            .collect();
+        wanted.sort();
+        assert_eq!(landed, wanted, "{slug}: every note once");
+    }
+    linear_one_file_commits(&team);
+    assert_eq!(team.env.git(&["status", "--porcelain"]), "");
 }
