@@ -803,7 +803,7 @@ fn cell_value(key: &str, text: String) -> Result<Option<Value>, String> {
     };
     Ok(match field.kind {
         _ if text.is_empty() && field.nullable => None,
-        FieldKind::TextList => Some(json(&text)?),
+        FieldKind::TextList | FieldKind::Numbers | FieldKind::Results => Some(json(&text)?),
         FieldKind::Number | FieldKind::Percent if text.is_empty() => Some(Value::Null),
         FieldKind::Number | FieldKind::Percent => {
             Some(number(&text).unwrap_or(Value::String(text)))

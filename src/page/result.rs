@@ -75,13 +75,15 @@ fn label(name: &str) -> String {
     })
 }
 
-/// A derived value as a person reads it: the lift as a judged percentage, yes or no, a number.
+/// A derived value as a person reads it: the lift as a judged percentage, yes or no, a number;
+/// the evidence as the line the story's summary shows.
 fn derived_text(r: &Record, name: &str, value: DerivedValue) -> String {
     match value {
         DerivedValue::Number(_) if name == "lift" => r.lift_shown().unwrap_or_default(),
         DerivedValue::Number(x) => number((x * 10_000.0).round() / 10_000.0),
         DerivedValue::Bool(true) => "yes".into(),
         DerivedValue::Bool(false) => "no".into(),
+        DerivedValue::Evidence(_) => r.evidence_shown().unwrap_or_default(),
     }
 }
 
@@ -157,12 +159,21 @@ mod tests {
         let html = result_block(&r)
             .map(Markup::into_string)
             .unwrap_or_default();
+        // Without results there is no evidence; every other derived value is there.
         for d in DERIVED {
-            assert!(
+            assert_eq!(
                 html.contains(&format!("<dt>{}</dt>", label(d.name))),
-                "{html}"
+                (d.value)(&r).is_some(),
+                "{}: {html}",
+                d.name
             );
         }
+        let present = DERIVED.iter().filter(|d| (d.value)(&r).is_some()).count();
+        assert_eq!(
+            html.matches("<dt>").count(),
+            1 + present,
+            "Observed and each: {html}"
+        );
         assert!(
             html.contains("<dd class=\"nums\">+16.0% better</dd>"),
             "{html}"

@@ -412,7 +412,9 @@ fn quoted_number(doc: &Document, node: NodeId) -> Option<&'static str> {
 /// A scalar's text as written, in backticks, when short.
 fn shown(doc: &Document, node: NodeId) -> String {
     match &doc.node(doc.target(node)).kind {
-        crate::yaml::Kind::Scalar { text, .. } if text.chars().count() <= 40 => format!("`{text}`"),
+        crate::yaml::Kind::Scalar { text, .. } if doc.text(*text).chars().count() <= 40 => {
+            format!("`{}`", doc.text(*text))
+        }
         _ => doc.value(node).describe().to_owned(),
     }
 }

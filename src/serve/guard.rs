@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::serve::error::ApiError;
-use crate::serve::signin::{self, cookie_token, hex};
+use crate::serve::signin::{self, constant_time_eq, cookie_token, hex};
 use crate::serve::state::Shared;
 
 /// Refuses requests for other hosts and requests without the token.
@@ -93,11 +93,6 @@ fn same_origin(headers: &HeaderMap, hosts: &[String]) -> bool {
     }
 }
 
-/// Whether a token given matches the server's, compared in constant time.
-pub fn tokens_match(given: &str, token: &str) -> bool {
-    constant_time_eq(given.as_bytes(), token.as_bytes())
-}
-
 /// The host name of a `Host` header, lower-case, without port or brackets.
 fn host_name(value: &str) -> String {
     let value = value.trim();
@@ -124,18 +119,6 @@ fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     };
     scheme.eq_ignore_ascii_case("bearer")
         && constant_time_eq(given.trim().as_bytes(), token.as_bytes())
-}
-
-/// Equal bytes, in a time that depends on the lengths only.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a
-        .iter()
-        .zip(b)
-        .fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y));
-    std::hint::black_box(diff) == 0
 }
 
 /// FastAPI's `{"detail": ...}` for the router's own empty 404s and 405s (the router adds

@@ -93,6 +93,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: "post",
             path: "/experiments/import",
+            status: 200,
             summary: "Bring in experiments with their ids and whole logs, as `xp import` does: all checked first, all or nothing (422 with every problem), an id already here left as it is, one commit each",
             body: Some("ExperimentImport"),
             answer: Some(reference("Imported")),

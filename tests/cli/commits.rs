@@ -272,7 +272,7 @@ fn the_demo_runs_the_whole_story() {
     let _ = demo;
     let (ok, log) = env.git_try(&["-C", "demo-repo", "log", "--format=%an %s"]);
     assert!(ok);
-    assert_eq!(log.lines().count(), 16, "{log}");
+    assert_eq!(log.lines().count(), 17, "{log}");
     // One experiment in every status, so that a first board is not empty.
     let statuses: Vec<String> = std::fs::read_dir(env.path("demo-repo/experiments"))
         .unwrap()
