@@ -214,7 +214,31 @@ fn repo(ws: &Workspace) -> Result<&Repo, Error> {
 
 /// The ref holding the remote tip this clone last integrated with and pushed to.
 fn seen_ref(target: &Target) -> String {
-    format!("refs/xp/sync/{}/{}", sanitize(&target.remote), target.push)
+    seen_ref_of(&target.remote, &target.push)
+}
+
+fn seen_ref_of(remote: &str, push: &str) -> String {
+    format!("refs/xp/sync/{}/{push}", sanitize(remote))
+}
+
+/// Which of `commits` (full ids) the remote lacks, as of the tip the sync last saw there
+/// (else the remote-tracking ref): for the page's "not yet pushed" marks. Nothing is marked
+/// before the remote was ever seen.
+pub fn unpushed(ws: &Workspace, remote: &str, push: &str, commits: &[&str]) -> Vec<String> {
+    let Some(repo) = ws.repo.as_ref() else {
+        return Vec::new();
+    };
+    let Some(seen) = repo
+        .ref_id(&seen_ref_of(remote, push))
+        .or_else(|| repo.ref_id(&crate::git::tracking_ref(remote, push)))
+    else {
+        return Vec::new();
+    };
+    commits
+        .iter()
+        .filter(|c| Id::parse(c).is_some_and(|id| !repo.descends(seen, id)))
+        .map(|c| (*c).to_owned())
+        .collect()
 }
 
 fn sanitize(name: &str) -> String {

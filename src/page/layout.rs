@@ -61,6 +61,58 @@ pub struct Context {
     /// Where the server's writes go, said in the header of served pages (None on the static
     /// site, whose bytes depend on the commit alone, and outside git).
     pub branch: Option<Branch>,
+    /// On a team server (`xp serve --sync`): where the sync stands, in one line.
+    pub sync: Option<SyncLine>,
+    /// On a team server: the commits (full ids) the remote does not have yet.
+    pub unpushed: Vec<String>,
+}
+
+/// Where a team server's sync stands, said in one line at the top of its pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncLine {
+    pub text: String,
+    pub level: SyncLevel,
+}
+
+/// How much a sync line asks for attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncLevel {
+    /// In step with the remote (or fetching).
+    Calm,
+    /// Changes wait here: offline, refused, or not pushed yet.
+    Waiting,
+    /// A change was parked, or the server needs a person.
+    Alarm,
+}
+
+impl SyncLine {
+    /// The line for a sync worker's status, its last fetch counted to `now`.
+    pub fn of(status: &crate::ops::syncer::Status, now: Option<DateTime<Utc>>) -> SyncLine {
+        let mut text = crate::ops::syncer::line(status);
+        if status.state == "ok" && status.ahead > 0 {
+            text.push_str(&format!(
+                "; {} change{} not yet pushed",
+                status.ahead,
+                if status.ahead == 1 { "" } else { "s" }
+            ));
+        }
+        let fetched = status.last_fetch.as_deref().and_then(parse_time);
+        if let (Some(at), Some(now)) = (fetched, now) {
+            text.push_str(&format!(", fetched {} ago", duration_words(at, now)));
+        }
+        let level = if !status.parked.is_empty()
+            || matches!(
+                status.state.as_str(),
+                "diverged-history" | "needs-attention"
+            ) {
+            SyncLevel::Alarm
+        } else if status.ahead > 0 || !matches!(status.state.as_str(), "ok" | "fetching") {
+            SyncLevel::Waiting
+        } else {
+            SyncLevel::Calm
+        };
+        SyncLine { text, level }
+    }
 }
 
 /// Where a served page says writes go.
@@ -92,6 +144,8 @@ impl Context {
                 forge,
                 writable: false,
                 branch: None,
+                sync: None,
+                unpushed: Vec::new(),
             },
             Mode::Served => {
                 let branch = ws.repo.as_ref().and_then(|r| match r.branch() {
@@ -105,6 +159,8 @@ impl Context {
                     forge,
                     writable: writable && branch != Some(Branch::Detached),
                     branch,
+                    sync: None,
+                    unpushed: Vec::new(),
                 }
             }
         }
@@ -219,6 +275,13 @@ pub(super) fn layout(
                         }
                         None => {}
                     }
+                    @if let Some(sync) = &ctx.sync {
+                        span class={ "sync sync-" (match sync.level {
+                            SyncLevel::Calm => "calm",
+                            SyncLevel::Waiting => "waiting",
+                            SyncLevel::Alarm => "alarm",
+                        }) } data-sync="" { (sync.text) }
+                    }
                     @if let Some(as_of) = ctx.as_of {
                         @if ctx.mode == Mode::Static {
                             span.asof {
@@ -249,6 +312,8 @@ pub fn problem(code: u16, message: &str, suggestions: &[(String, String)]) -> St
         forge: None,
         writable: false,
         branch: None,
+        sync: None,
+        unpushed: Vec::new(),
     };
     let title = if code == 404 {
         "Not found"
@@ -283,6 +348,8 @@ pub fn sign_in(said: Option<&str>, next: &str) -> String {
         forge: None,
         writable: false,
         branch: None,
+        sync: None,
+        unpushed: Vec::new(),
     };
     let body = html! {
         div.empty {
@@ -428,6 +495,7 @@ mod tests {
             pairs.extend([
                 ("muted".to_owned(), "bg".to_owned()),
                 ("muted".to_owned(), "panel".to_owned()),
+                ("amber".to_owned(), "amber-bg".to_owned()),
             ]);
             for (fg, bg) in pairs {
                 let ratio = contrast(var(&fg), var(&bg));

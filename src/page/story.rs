@@ -215,7 +215,7 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 (timeline_markup(history, ctx))
             }
             @if ctx.mode == Mode::Served && ctx.writable {
-                (forms(r))
+                (forms(r, &crate::git::content_id(&history.found.loaded.bytes)))
             }
         }
     };
@@ -224,11 +224,11 @@ pub fn story(history: &History, ctx: &Context) -> String {
 
 /// The forms that act through the JSON API: a note, a status move. Hidden until the script,
 /// which sends them with `fetch`, shows them.
-fn forms(r: &Record) -> Markup {
+fn forms(r: &Record, version: &str) -> Markup {
     let next = r.status.next();
     html! {
         section.forms aria-label="Act on this experiment" data-actions=""
-            data-api={ "../experiments/" (r.id) } hidden {
+            data-api={ "../experiments/" (r.id) } data-etag={ "\"" (version) "\"" } hidden {
             form.form data-form="note" novalidate {
                 h2 { "Add a note" }
                 div.row {
@@ -284,8 +284,8 @@ fn forms(r: &Record) -> Markup {
                         label for="s-who" { "Your name (optional)" }
                         input #s-who name="who" autocomplete="name";
                     }
-                    p.problem data-problem="" role="alert" hidden {}
-                    p.saved data-saved="" role="status" {}
+                    p.problem data-problem="" role="alert" tabindex="-1" hidden {}
+                    p.saved data-saved="" role="status" tabindex="-1" {}
                     div { button type="submit" { "Move" } }
                 }
             }
@@ -360,6 +360,9 @@ fn step_markup(step: &Step, ctx: &Context) -> Markup {
                         }
                         span.author { (c.author) }
                         time datetime=(c.date) { (c.date) }
+                        @if ctx.unpushed.contains(&c.id) {
+                            span.unpushed data-unpushed="" { "not yet pushed" }
+                        }
                     }
                     div.what {
                         @if created { p.event { "Created" } }

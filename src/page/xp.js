@@ -248,16 +248,58 @@
     return out;
   }
 
-  function refresh(done) {
-    fetch(location.href, { headers: { Accept: "text/html" } })
+  // What is typed in the forms, by field id, to put back after the page is made again.
+  function typed() {
+    var kept = {};
+    Array.prototype.forEach.call(document.querySelectorAll("[data-actions] [id]"), function (f) {
+      if ("value" in f && f.tagName !== "BUTTON") kept[f.id] = f.value;
+    });
+    return kept;
+  }
+
+  function refresh(done, keep) {
+    fetch(location.href, { headers: { Accept: "text/html" }, cache: "no-store" })
       .then(function (res) { return res.text(); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var main = doc.querySelector("main");
         if (main) document.querySelector("main").replaceWith(document.adoptNode(main));
+        if (keep) {
+          Object.keys(keep).forEach(function (id) {
+            var f = document.getElementById(id);
+            if (!f || !("value" in f)) return;
+            // A choice the new version no longer offers stays as the page has it.
+            if (f.tagName === "SELECT" && !f.querySelector('option[value="' + CSS.escape(keep[id]) + '"]')) return;
+            f.value = keep[id];
+          });
+        }
         initActions();
         done();
       });
+  }
+
+  // A change sent against a version that is no longer the record's: say so, keep what was
+  // typed, and offer the latest version with the fields as they are.
+  function stale(form) {
+    var p = form.querySelector('[data-problem=""]');
+    p.textContent = "This experiment changed since this page was loaded, so nothing was saved. ";
+    var again = document.createElement("button");
+    again.type = "button";
+    again.setAttribute("data-reload", "");
+    again.textContent = "Load the latest version (keeps what you typed)";
+    again.addEventListener("click", function () {
+      var kind = form.getAttribute("data-form");
+      refresh(function () {
+        var next = document.querySelector('[data-form="' + kind + '"] [data-saved]');
+        if (next) {
+          next.textContent = "This is the latest version; what you typed is kept. Check it and send it again.";
+          next.focus();
+        }
+      }, typed());
+    });
+    p.appendChild(again);
+    p.hidden = false;
+    p.focus();
   }
 
   function send(form) {
@@ -269,9 +311,14 @@
     button.disabled = true;
     var saved = form.querySelector("[data-saved]");
     if (saved) saved.textContent = "Saving\u2026";
+    var headers = { "Content-Type": "application/json", Accept: "application/json" };
+    // A note needs no precondition (the log only grows); a change is made only to the version
+    // this page shows.
+    var version = actions.getAttribute("data-etag");
+    if (kind !== "note" && version) headers["If-Match"] = version;
     fetch(url, {
       method: kind === "note" ? "POST" : "PATCH",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: headers,
       body: JSON.stringify(body(form))
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
@@ -287,6 +334,7 @@
         }
         button.disabled = false;
         if (saved) saved.textContent = "";
+        if (res.status === 412) return stale(form);
         var detail = data && data.detail;
         if (Array.isArray(detail)) {
           detail.forEach(function (p) {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::error::Error;
 use crate::ops;
 use crate::ops::read::Filter;
-use crate::page::{self, Context, Mode};
+use crate::page::{self, Context, Mode, SyncLine};
 use crate::serve::error::ApiError;
 use crate::serve::extract::Ref;
 use crate::serve::state::{Shared, blocking};
@@ -205,9 +205,13 @@ pub async fn board(
         blocking(state, move |st| {
             let query =
                 page::Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            st.fresh();
             let ws = st.workspace()?;
             let listing = ops::read::listing(st.cache.load_all(&ws)?, &Filter::default());
-            let ctx = Context::new(&ws, Mode::Served, !st.read_only);
+            let mut ctx = Context::new(&ws, Mode::Served, !st.read_only);
+            if let Some(syncer) = &st.syncer {
+                ctx.sync = Some(SyncLine::of(&syncer.status(), ctx.as_of));
+            }
             Ok(page::board(&listing.found, listing.broken, &query, &ctx))
         })
         .await,
@@ -242,12 +246,21 @@ pub async fn story(
     answer_tagged(
         &headers,
         blocking(state, move |st| {
+            st.fresh();
             let ws = st.workspace()?;
             let history = ops::log::log(&ws, &name)?;
-            Ok(page::story(
-                &history,
-                &Context::new(&ws, Mode::Served, !st.read_only),
-            ))
+            let mut ctx = Context::new(&ws, Mode::Served, !st.read_only);
+            if let Some(syncer) = &st.syncer {
+                let status = syncer.status();
+                let commits: Vec<&str> = history
+                    .revisions
+                    .iter()
+                    .map(|r| r.commit.id.as_str())
+                    .collect();
+                ctx.unpushed = ops::sync::unpushed(&ws, &status.remote, &status.push, &commits);
+                ctx.sync = Some(SyncLine::of(&status, ctx.as_of));
+            }
+            Ok(page::story(&history, &ctx))
         })
         .await,
     )

@@ -1412,3 +1412,67 @@ fn a_browser_signs_in_once_with_the_token_and_then_reads_and_writes() {
         before.trim().parse::<u32>().unwrap() + 1
     );
 }
+
+/// A story's forms send the version the page shows: when the record changed since the page
+/// was loaded, the change is refused (412), the page says so and keeps what was typed, and
+/// offers the latest version, from which the change goes through.
+#[test]
+fn a_stale_form_is_refused_and_keeps_what_was_typed() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (_, head, _) = http(&addr, "GET", "/experiments/checkout-one-page-flow", None);
+    let etag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let (_, _, page) = http(&addr, "GET", "/e/checkout-one-page-flow", None);
+    assert!(
+        page.contains(&format!("data-etag=\"{}\"", etag.replace('"', "&quot;"))),
+        "the page carries the record's version {etag}"
+    );
+
+    let browser = Browser::start();
+    browser.open(&format!("{}/e/checkout-one-page-flow", server.url));
+    // Someone else changes the record after the page was loaded.
+    let run = site.env.xp_in(
+        &site.repo,
+        &["update", "checkout-one-page-flow", "--owner", "dave"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let record = site.repo.join("experiments/checkout-one-page-flow.yaml");
+    let file = std::fs::read(&record).unwrap();
+    browser.script(
+        "var s = document.getElementById('s-status'); s.value = 'killed'; \
+         s.dispatchEvent(new Event('change', {bubbles: true}));",
+    );
+    browser.type_into("#s-note", "No lift after two weeks");
+    browser.click("[data-form=status] button[type=submit]");
+    browser.wait_for("changed since this page was loaded");
+    assert_eq!(std::fs::read(&record).unwrap(), file, "nothing written");
+    assert_eq!(
+        browser.script("return document.getElementById('s-note').value"),
+        "No lift after two weeks"
+    );
+    assert_eq!(
+        browser.script("return document.activeElement.getAttribute('data-problem')"),
+        ""
+    );
+    browser.click("[data-reload]");
+    browser.wait_for("This is the latest version");
+    let page = browser.source();
+    assert!(page.contains("dave"), "the latest version shows");
+    assert_eq!(
+        browser.script("return [document.getElementById('s-status').value, document.getElementById('s-note').value]"),
+        serde_json::json!(["killed", "No lift after two weeks"])
+    );
+    browser.click("[data-form=status] button[type=submit]");
+    browser.wait_for("Status moved and committed.");
+    let text = std::fs::read_to_string(&record).unwrap();
+    assert!(
+        text.contains("status: killed") && text.contains("owner: dave"),
+        "{text}"
+    );
+}

@@ -366,3 +366,53 @@ fn a_soak_of_writers_and_a_pushing_teammate_loses_nothing() {
     linear_one_file_commits(&team);
     assert_eq!(team.env.git(&["status", "--porcelain"]), "");
 }
+
+/// The pages of a team server say where the sync stands in one line, amber while a change
+/// waits for the remote, and mark on a story the commits the remote does not have yet; a
+/// server without `--sync` says nothing of it.
+#[test]
+fn the_board_says_where_the_sync_stands_and_a_story_marks_what_is_not_pushed() {
+    let team = Team::new();
+    let plain = Server::start(&team.env, &[]);
+    let board = plain.get("/").expect(200).text();
+    assert!(!board.contains("data-sync"), "{board}");
+    drop(plain);
+
+    let server = syncing(&team, &[]);
+    let board = server.get("/").expect(200).text();
+    let at = board.find("data-sync").expect("a sync line");
+    let line = &board[board[..at].rfind('<').unwrap()..at + board[at..].find("</span>").unwrap()];
+    assert!(line.contains("sync-calm"), "{line}");
+    assert!(line.contains("in sync with origin/main, fetched"), "{line}");
+    let story = server.get("/e/cta").expect(200).text();
+    assert!(!story.contains("not yet pushed"), "{story}");
+
+    let moved = team.remote.with_extension("away");
+    std::fs::rename(&team.remote, &moved).unwrap();
+    server
+        .post("/experiments/cta/notes", json!({"note": "Written offline"}))
+        .expect(200);
+    wait_sync(&server, |s| s["state"] == "offline");
+    let board = server.get("/").expect(200).text();
+    assert!(
+        board.contains(
+            "class=\"sync sync-waiting\" data-sync=\"\">sync offline with origin/main: 1 pending"
+        ),
+        "{board}"
+    );
+    let story = server.get("/e/cta").expect(200).text();
+    assert_eq!(story.matches("data-unpushed").count(), 1, "{story}");
+    let head = team.env.git(&["rev-parse", "--short", "HEAD"]);
+    let mark = story.find("data-unpushed").unwrap();
+    let step = &story[story[..mark].rfind("<li").unwrap()..mark];
+    assert!(
+        step.contains(head.trim()),
+        "the new commit is marked: {step}"
+    );
+
+    std::fs::rename(&moved, &team.remote).unwrap();
+    server.send("POST", "/sync", None).expect(202);
+    wait_sync(&server, |s| s["state"] == "ok" && s["ahead"] == 0);
+    let story = server.get("/e/cta").expect(200).text();
+    assert!(!story.contains("data-unpushed"), "pushed now");
+}
