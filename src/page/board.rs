@@ -8,11 +8,12 @@ use super::layout::{
     COLUMN_CARDS, COLUMNS, Context, Mode, Names, PAGE_CARDS, age, layout, number, status_badge,
 };
 use super::result::result_line;
+use crate::learn::search::{self, Excerpt};
 use crate::ops::read::Found;
 use crate::record::{Decision, Status};
 
 /// What the board shows: the filters of its form, and which column page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Query {
     /// Words that must all appear in the card's text (any case).
     pub q: String,
@@ -30,6 +31,62 @@ pub struct Query {
     pub sort: Option<Sort>,
     /// The table's direction (`dir=asc|desc`); `None`: the column's natural one.
     pub descending: Option<bool>,
+    /// What the words of `q` found, once [`Query::searched`] looked.
+    pub matched: Option<std::sync::Arc<Matched>>,
+}
+
+/// The experiments the search words find, as `xp search` ranks them (BM25 over the record's
+/// texts), then those whose owner, name, status or decision hold every word, with where each
+/// matched.
+#[derive(Debug, Default)]
+pub struct Matched {
+    /// By record id: the place in the ranking and the excerpt that matched.
+    by_id: std::collections::HashMap<String, (usize, Option<Excerpt>)>,
+    /// The query's terms (word stems), to mark in titles.
+    terms: Vec<String>,
+}
+
+impl Matched {
+    fn new(found: &[Found], q: &str) -> Matched {
+        let records: Vec<&crate::record::Record> = found.iter().map(|f| &f.record).collect();
+        let mut by_id = std::collections::HashMap::new();
+        for (rank, hit) in search::search(&records, q, usize::MAX)
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(f) = found.get(hit.index) {
+                by_id.insert(f.record.id.clone(), (rank, Some(hit.excerpt)));
+            }
+        }
+        let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
+        let mut rank = by_id.len();
+        for f in found {
+            if by_id.contains_key(&f.record.id) || words.is_empty() {
+                continue;
+            }
+            let r = &f.record;
+            let text = [
+                r.owner.as_deref().unwrap_or_default(),
+                &f.loaded.slug,
+                &r.id,
+                r.status.as_str(),
+                r.decision.map_or("", Decision::as_str),
+            ]
+            .join(" ")
+            .to_lowercase();
+            if words.iter().all(|w| text.contains(w.as_str())) {
+                by_id.insert(f.record.id.clone(), (rank, None));
+                rank += 1;
+            }
+        }
+        let mut terms = search::Terms::default();
+        let (terms, _) = search::query_terms(q, &mut terms);
+        Matched { by_id, terms }
+    }
+
+    fn rank(&self, f: &Found) -> usize {
+        self.by_id.get(&f.record.id).map_or(usize::MAX, |(r, _)| *r)
+    }
 }
 
 /// How the board shows its experiments.
@@ -141,8 +198,21 @@ impl Query {
         query
     }
 
+    /// The query with what its words find among `found` (nothing to find without words).
+    pub fn searched(&self, found: &[Found]) -> Query {
+        let mut query = self.clone();
+        query.matched =
+            (!self.q.trim().is_empty()).then(|| std::sync::Arc::new(Matched::new(found, &self.q)));
+        query
+    }
+
     /// Whether the record's card passes every filter but the status.
     fn keeps(&self, f: &Found) -> bool {
+        if let Some(m) = &self.matched
+            && !m.by_id.contains_key(&f.record.id)
+        {
+            return false;
+        }
         let r = &f.record;
         // The card's text is made only when there are words to look for.
         let words = || {
@@ -151,7 +221,7 @@ impl Query {
                 .split_whitespace()
                 .all(|w| text.contains(&w.to_lowercase()))
         };
-        (self.q.trim().is_empty() || words())
+        (self.q.trim().is_empty() || self.matched.is_some() || words())
             && (self.tag.is_empty() || r.has_tag(&self.tag))
             && (self.owner.is_empty()
                 || r.owner
@@ -279,7 +349,10 @@ fn column<'a>(found: &'a [Found], status: Status, query: &Query) -> Vec<&'a Foun
         .iter()
         .filter(|f| f.record.status == status && query.keeps(f))
         .collect();
-    cards.sort_by(|a, b| last_at(b).cmp(last_at(a)));
+    match &query.matched {
+        Some(m) => cards.sort_by_key(|f| m.rank(f)),
+        None => cards.sort_by(|a, b| last_at(b).cmp(last_at(a))),
+    }
     cards
 }
 
@@ -328,10 +401,17 @@ fn column_href(status: Status, page: usize, query: &Query, ctx: &Context) -> Str
 /// The board page: the table, every column of cards, or one column's own view.
 pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> String {
     let names = Names::new(found);
+    let query = &query.searched(found);
     let view = query.view_of(found.len());
     let body = html! {
         h1.visually-hidden { "Experiments board" }
         (filters(found, query, view, ctx))
+        @if query.matched.is_some() {
+            (match_count(found, query))
+        } @else if ctx.mode == Mode::Static {
+            // The count of a search in the static site, which the script fills.
+            p.matches data-shown="" hidden {}
+        }
         @if broken > 0 {
             p.notice role="status" {
                 (broken) " experiment file" (if broken == 1 { "" } else { "s" })
@@ -366,6 +446,83 @@ pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> St
         None => "Board".into(),
     };
     layout(&title, "", ctx, &["xp.js"], body)
+}
+
+/// How many experiments the search finds (with the other filters), or that none does.
+fn match_count(found: &[Found], query: &Query) -> Markup {
+    let n = found
+        .iter()
+        .filter(|f| query.keeps(f) && query.status.is_none_or(|s| f.record.status == s))
+        .count();
+    html! {
+        p.matches role="status" data-matches="" {
+            @if n == 0 {
+                "Nothing matches \u{201c}" (query.q) "\u{201d}. Search looks through titles, "
+                "hypotheses, metrics, tags, learnings and notes; try fewer or other words, or "
+                a href="./" { "see every experiment" } "."
+            } @else {
+                strong { (n) } " experiment" (if n == 1 { " matches" } else { "s match" })
+                " \u{201c}" (query.q) "\u{201d}, best match first"
+            }
+        }
+    }
+}
+
+/// `text` with the words whose stem is one of `terms` marked; all of it escaped.
+fn marked(text: &str, terms: &[String]) -> Markup {
+    let mut stems = search::Terms::default();
+    let mut pieces: Vec<(&str, bool)> = Vec::new();
+    let mut at = 0;
+    for (range, word) in search::words(text) {
+        if terms.iter().any(|t| t == stems.term(word)) {
+            pieces.push((&text[at..range.start], false));
+            pieces.push((word, true));
+            at = range.end;
+        }
+    }
+    pieces.push((&text[at..], false));
+    html! {
+        @for (piece, hit) in pieces {
+            @if hit { mark { (piece) } } @else { (piece) }
+        }
+    }
+}
+
+/// Where a search found an experiment, its words marked: "note: …half of <mark>EU</mark>…".
+fn excerpt_line(f: &Found, query: &Query) -> Option<Markup> {
+    let m = query.matched.as_ref()?;
+    let (_, Some(e)) = m.by_id.get(&f.record.id)? else {
+        return None;
+    };
+    if e.place == search::Place::Title {
+        return None;
+    }
+    let mut pieces: Vec<(&str, bool)> = Vec::new();
+    let mut at = 0;
+    for r in &e.marks {
+        if r.start >= at {
+            pieces.push((e.text.get(at..r.start).unwrap_or_default(), false));
+            pieces.push((e.text.get(r.clone()).unwrap_or_default(), true));
+            at = r.end;
+        }
+    }
+    pieces.push((e.text.get(at..).unwrap_or_default(), false));
+    Some(html! {
+        p.excerpt {
+            span.place { (e.place.as_str()) ": " }
+            @for (piece, hit) in pieces {
+                @if hit { mark { (piece) } } @else { (piece) }
+            }
+        }
+    })
+}
+
+/// A title, its matched words marked while searching.
+fn title_text(f: &Found, query: &Query) -> Markup {
+    match &query.matched {
+        Some(m) => marked(&f.record.title, &m.terms),
+        None => html! { (f.record.title) },
+    }
 }
 
 /// Links between the two views, the current one marked.
@@ -464,7 +621,10 @@ fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> M
         .collect();
     let sort = query.sort.unwrap_or(Sort::Updated);
     let descending = query.descending.unwrap_or(sort.descending());
-    sort_rows(&mut rows, sort, descending);
+    match (&query.matched, query.sort) {
+        (Some(m), None) => rows.sort_by_key(|f| m.rank(f)),
+        _ => sort_rows(&mut rows, sort, descending),
+    }
     let pages = rows.len().div_ceil(PAGE_CARDS).max(1);
     let page = query.page.clamp(1, pages);
     let from = (page - 1) * PAGE_CARDS;
@@ -524,7 +684,9 @@ fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> M
             aria-label="Experiments" {
             p.summary-line {
                 span data-count="" { (rows.len()) } " experiment" (if rows.len() == 1 { "" } else { "s" })
-                @if ctx.mode == Mode::Served || sort != Sort::Updated {
+                @if query.matched.is_some() && query.sort.is_none() {
+                    ", best match first"
+                } @else if ctx.mode == Mode::Served || sort != Sort::Updated {
                     ", by " (sort.heading().to_lowercase()) " " (order)
                 } @else {
                     ", most recently updated first"
@@ -550,7 +712,7 @@ fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> M
                     }
                 }
                 tbody data-cards="" {
-                    @for f in shown { (row(f, names, ctx)) }
+                    @for f in shown { (row(f, names, query, ctx)) }
                 }
             }
             p.col-empty data-empty="" hidden[!rows.is_empty()] { "No experiment matches." }
@@ -570,12 +732,15 @@ fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> M
 }
 
 /// One experiment as a line of the table.
-fn row(f: &Found, names: &Names, ctx: &Context) -> Markup {
+fn row(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
     let r = &f.record;
     let last = r.decision_log.last();
     html! {
         tr {
-            th scope="row" class="c-title" { a href=(story_href(names.of(&r.id), ctx)) { (r.title) } }
+            th scope="row" class="c-title" {
+                a href=(story_href(names.of(&r.id), ctx)) { (title_text(f, query)) }
+                @if let Some(e) = excerpt_line(f, query) { (e) }
+            }
             td.c-status data-label="Status" { (status_badge(r.status)) }
             td.c-owner data-label="Owner" {
                 @match &r.owner { Some(o) => (o), None => span.muted { "—" } }
@@ -629,7 +794,7 @@ fn board_column(
                 span.visually-hidden { " experiments" }
             }
             ol.cards data-cards="" {
-                @for f in shown { li { (card(f, names, ctx)) } }
+                @for f in shown { li { (card(f, names, query, ctx)) } }
             }
             p.col-empty data-empty="" hidden[total > 0] { "None" }
             p.more data-more="" hidden[total <= COLUMN_CARDS] {
@@ -675,7 +840,7 @@ fn column_page(
                 span.visually-hidden { " experiments" }
             }
             ol.cards.grid data-cards="" {
-                @for f in shown { li { (card(f, names, ctx)) } }
+                @for f in shown { li { (card(f, names, query, ctx)) } }
             }
             p.col-empty data-empty="" hidden[!cards.is_empty()] { "None" }
             @if pages > 1 {
@@ -694,7 +859,7 @@ fn column_page(
 }
 
 /// One experiment's card.
-fn card(f: &Found, names: &Names, ctx: &Context) -> Markup {
+fn card(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
     let r = &f.record;
     let arrow = if r.direction() == crate::record::Direction::Decrease {
         "↘"
@@ -703,7 +868,8 @@ fn card(f: &Found, names: &Names, ctx: &Context) -> Markup {
     };
     html! {
         article.card {
-            h3 { a href=(story_href(names.of(&r.id), ctx)) { (r.title) } }
+            h3 { a href=(story_href(names.of(&r.id), ctx)) { (title_text(f, query)) } }
+            @if let Some(e) = excerpt_line(f, query) { (e) }
             p.metric {
                 code { (r.primary_metric) }
                 " " span.nums { (number(r.baseline)) " " span aria-hidden="true" { (arrow) } span.visually-hidden { "to" } " " (number(r.target)) }
@@ -850,7 +1016,7 @@ pub fn index_js(found: &[Found], ctx: &Context) -> String {
         .into_iter()
         .flat_map(|s| column(found, s, &all))
         .map(|f| IndexEntry {
-            h: card(f, &names, ctx).into_string(),
+            h: card(f, &names, &all, ctx).into_string(),
             u: last_at(f),
             s: f.record.status.as_str(),
             k: search_text(f),

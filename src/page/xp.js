@@ -44,6 +44,28 @@
     return tr;
   }
 
+  // Wraps what `pattern` finds in the text of `el` in <mark>, as text nodes (never as HTML).
+  function markIn(el, pattern) {
+    Array.prototype.slice.call(el.childNodes).forEach(function (node) {
+      if (node.nodeType !== 3) return;
+      var text = node.nodeValue;
+      var parts = text.split(pattern);
+      if (parts.length < 2) return;
+      var frag = document.createDocumentFragment();
+      parts.forEach(function (part, i) {
+        if (!part) return;
+        if (i % 2 === 1) {
+          var m = document.createElement("mark");
+          m.textContent = part;
+          frag.appendChild(m);
+        } else {
+          frag.appendChild(document.createTextNode(part));
+        }
+      });
+      el.replaceChild(frag, node);
+    });
+  }
+
   function boardFilters() {
     var form = document.querySelector("[data-filters]");
     var columns = Array.prototype.slice.call(document.querySelectorAll("[data-col]"));
@@ -131,6 +153,7 @@
         all.sort(function (a, b) { return a.u < b.u ? 1 : a.u > b.u ? -1 : 0; });
       }
       var matched = all.length;
+      var words = v.q.split(/\s+/).filter(Boolean);
       columns.forEach(function (col, i) {
         var status = col.getAttribute("data-col");
         var list = col.querySelector("[data-cards]");
@@ -165,6 +188,21 @@
           });
         }
       });
+      if (words.length) {
+        var pattern = new RegExp("(" + words.map(function (w) {
+          return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        }).join("|") + ")", "gi");
+        Array.prototype.forEach.call(document.querySelectorAll("[data-cards] h3 a, [data-cards] .c-title a"), function (a) {
+          markIn(a, pattern);
+        });
+      }
+      var shown = document.querySelector("[data-shown]");
+      if (shown) {
+        shown.hidden = !v.q;
+        shown.textContent = matched === 0
+          ? "Nothing matches \u201c" + v.q + "\u201d. Search looks through titles, hypotheses, metrics, tags, owners and learnings; try fewer or other words."
+          : matched + (matched === 1 ? " experiment matches" : " experiments match") + " \u201c" + v.q + "\u201d";
+      }
       if (live) live.textContent = active ? (matched === 0 ? "No experiment matches" : matched + (matched === 1 ? " experiment matches" : " experiments match")) : "";
     }
 

@@ -226,7 +226,7 @@ fn column(dom: &str, status: &str) -> (Vec<String>, String, bool) {
         .split("<h3>")
         .skip(1)
         .filter_map(|h| h.split("\">").nth(1)?.split("</a>").next())
-        .map(str::to_owned)
+        .map(|t| t.replace("<mark>", "").replace("</mark>", ""))
         .collect();
     (titles, count, hidden)
 }
@@ -761,7 +761,10 @@ fn served_pages_carry_the_security_headers_and_read_only_has_no_forms() {
     assert!(body.contains("No experiment is called “no-such-thing”."));
     // The plain GET form filters on the server, without the script.
     let (_, _, body) = http(&addr, "GET", "/?q=checkout", None);
-    assert!(body.contains("Checkout one-page flow") && !body.contains("Homepage CTA Color"));
+    assert!(
+        body.contains("<mark>Checkout</mark> one-page flow")
+            && !body.contains("Homepage CTA Color")
+    );
     let (_, _, body) = http(&addr, "GET", "/e/homepage-cta-color", None);
     assert!(body.contains("data-form=\"note\""));
     drop(server);
@@ -1385,7 +1388,17 @@ fn the_static_table_filters_its_rows_from_the_index() {
     assert!(dom.contains("aria-current=\"page\">Killed <span class=\"count\">2</span>"));
     let dom = dump(&url(&site.out.join("table.html"), "?q=nothing-like-this"));
     assert!(dom.contains("data-live=\"\">No experiment matches<"));
+    assert!(
+        dom.contains("data-shown=\"\">Nothing matches “nothing-like-this”."),
+        "{dom}"
+    );
     assert!(table_titles(&dom).is_empty());
+    // The words found are marked in the titles, and the count is shown.
+    let dom = dump(&url(&site.out.join("index.html"), "?q=checkout"));
+    assert!(dom.contains("<mark>Checkout</mark> one-page flow"), "{dom}");
+    assert!(dom.contains("experiments match “checkout”</p>"), "{dom}");
+    let dom = dump(&url(&site.out.join("index.html"), "?q=%3Cscript"));
+    assert!(dom.contains("<mark>&lt;script</mark>&gt;alert(1)"), "{dom}");
 }
 #[test]
 fn a_browser_signs_in_once_with_the_token_and_then_reads_and_writes() {
@@ -1475,4 +1488,49 @@ fn a_stale_form_is_refused_and_keeps_what_was_typed() {
         text.contains("status: killed") && text.contains("owner: dave"),
         "{text}"
     );
+}
+
+/// A served board searches on the server, ranked as `xp search` ranks: the count, the words
+/// marked in titles and in where they matched (escaped), best match first, and a line that
+/// says when nothing matches.
+#[test]
+fn a_served_search_counts_marks_and_says_when_nothing_matches() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (status, _, page) = http(&addr, "GET", "/?q=eu", None);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<strong>2</strong> experiments match “eu”, best match first"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Rolled out to half of <mark>EU</mark> traffic</p>"),
+        "{page}"
+    );
+    // Stems match: "checkouts" finds "checkout", marked in the title.
+    let (_, _, page) = http(&addr, "GET", "/?view=table&q=checkouts", None);
+    assert!(
+        page.contains("<mark>Checkout</mark> one-page flow"),
+        "{page}"
+    );
+    let titles = table_titles(&page);
+    assert_eq!(
+        titles.first().map(String::as_str),
+        Some("<mark>Checkout</mark> one-page flow"),
+        "{titles:?}"
+    );
+    assert!(page.contains("best match first"));
+    // Record text and the query are escaped.
+    let (_, _, page) = http(&addr, "GET", "/?q=script", None);
+    assert!(
+        page.contains("&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;"),
+        "{page}"
+    );
+    let (_, _, page) = http(&addr, "GET", "/?q=%3Czzqx%3Eyyqz", None);
+    assert!(
+        page.contains("Nothing matches “&lt;zzqx&gt;yyqz”."),
+        "{page}"
+    );
+    assert!(!page.contains("<zzqx>"));
 }
