@@ -113,7 +113,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         write(
             &out,
             Path::new(&rel),
-            page::story(&history, &ctx).as_bytes(),
+            page::story(&history, &ctx, false).as_bytes(),
         )?;
     }
     let stale = remove_stale(&out, &before, &written)?;

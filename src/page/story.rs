@@ -125,8 +125,9 @@ fn running_time(record: &Record, ctx: &Context) -> Option<String> {
     }
 }
 
-/// The story page of the experiment the history is of; `name` is its page name.
-pub fn story(history: &History, ctx: &Context) -> String {
+/// The story page of the experiment the history is of, its timeline newest first, or oldest
+/// first with `oldest_first`.
+pub fn story(history: &History, ctx: &Context, oldest_first: bool) -> String {
     let r = &history.found.record;
     let last = history.revisions.last();
     let path = last.map_or_else(
@@ -211,8 +212,17 @@ pub fn story(history: &History, ctx: &Context) -> String {
                 " · id " code { (r.id) }
             }
             section.history aria-labelledby="h-log" {
-                h2 #h-log { "Decision log" span.muted.order { " · newest first" } }
-                (timeline_markup(history, ctx))
+                div.log-head {
+                    h2 #h-log { "Decision log" }
+                    p.order {
+                        span data-order-now="" { @if oldest_first { "Oldest first" } @else { "Newest first" } }
+                        " · "
+                        a data-order-toggle="" href=(if oldest_first { "?order=newest" } else { "?order=oldest" }) {
+                            @if oldest_first { "Show newest first" } @else { "Show oldest first" }
+                        }
+                    }
+                }
+                (timeline_markup(history, ctx, oldest_first))
             }
             @if ctx.mode == Mode::Served && ctx.writable {
                 (forms(r, &crate::git::content_id(&history.found.loaded.bytes)))
@@ -242,6 +252,7 @@ fn forms(r: &Record, version: &str) -> Markup {
                 }
                 p.problem data-problem="" role="alert" tabindex="-1" hidden {}
                 p.saved data-saved="" role="status" tabindex="-1" {}
+                p.visually-hidden data-announce="" aria-live="assertive" {}
                 div { button type="submit" { "Add note" } }
             }
             @if !next.is_empty() {
@@ -286,6 +297,7 @@ fn forms(r: &Record, version: &str) -> Markup {
                     }
                     p.problem data-problem="" role="alert" tabindex="-1" hidden {}
                     p.saved data-saved="" role="status" tabindex="-1" {}
+                    p.visually-hidden data-announce="" aria-live="assertive" {}
                     div { button type="submit" { "Move" } }
                 }
             }
@@ -301,13 +313,17 @@ fn link(l: &str) -> Markup {
     }
 }
 
-fn timeline_markup(history: &History, ctx: &Context) -> Markup {
+fn timeline_markup(history: &History, ctx: &Context, oldest_first: bool) -> Markup {
     let steps = timeline(history);
     html! {
         @if steps.is_empty() {
             p.muted { "Nothing in the decision log yet." }
+        } @else if oldest_first {
+            ol.timeline data-timeline="" {
+                @for step in &steps { (step_markup(step, ctx)) }
+            }
         } @else {
-            ol.timeline reversed {
+            ol.timeline data-timeline="" reversed {
                 @for step in steps.iter().rev() { (step_markup(step, ctx)) }
             }
         }

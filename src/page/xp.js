@@ -255,6 +255,52 @@
     if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
   }
 
+  // Every problem of the form said at once to a screen reader (the live region is emptied
+  // first, so that the same words said twice are said again).
+  function announce(form) {
+    var region = form.querySelector("[data-announce]");
+    if (!region) return;
+    var said = [];
+    Array.prototype.forEach.call(form.querySelectorAll("[data-problem]"), function (p) {
+      if (!p.hidden && p.textContent) said.push(p.textContent);
+    });
+    region.textContent = "";
+    setTimeout(function () {
+      region.textContent = said.length ? "Not saved. " + said.join(" ") : "";
+    }, 50);
+  }
+
+  // The decision log newest first (as the page comes) or oldest first (`?order=oldest`),
+  // turned around in place.
+  function order(oldest) {
+    var list = document.querySelector("[data-timeline]");
+    var toggle = document.querySelector("[data-order-toggle]");
+    var now = document.querySelector("[data-order-now]");
+    if (!list || !toggle) return;
+    var isOldest = !list.hasAttribute("reversed");
+    if (isOldest !== oldest) {
+      Array.prototype.slice.call(list.children).reverse().forEach(function (li) { list.appendChild(li); });
+      if (oldest) list.removeAttribute("reversed"); else list.setAttribute("reversed", "");
+    }
+    toggle.textContent = oldest ? "Show newest first" : "Show oldest first";
+    toggle.setAttribute("href", oldest ? "?order=newest" : "?order=oldest");
+    if (now) now.textContent = oldest ? "Oldest first" : "Newest first";
+  }
+
+  document.addEventListener("click", function (ev) {
+    var toggle = ev.target.closest && ev.target.closest("[data-order-toggle]");
+    if (!toggle) return;
+    ev.preventDefault();
+    var oldest = toggle.getAttribute("href") === "?order=oldest";
+    order(oldest);
+    var p = new URLSearchParams(location.search);
+    if (oldest) p.set("order", "oldest"); else p.delete("order");
+    var qs = p.toString();
+    try {
+      history.replaceState(null, "", location.pathname + (qs ? "?" + qs : "") + location.hash);
+    } catch (err) { /* some browsers refuse it on file:// pages */ }
+  });
+
   // Focus goes to the first field in error (its problem is read out with it, through
   // aria-describedby), else to the form's own problem.
   function focusProblem(form) {
@@ -312,6 +358,7 @@
           });
         }
         initActions();
+        if (new URLSearchParams(location.search).get("order") === "oldest") order(true);
         done();
       });
   }
@@ -382,12 +429,14 @@
         } else {
           showProblem(form, "", detail ? String(detail) : "The server refused it (" + res.status + ").");
         }
+        announce(form);
         focusProblem(form);
       });
     }).catch(function () {
       button.disabled = false;
       if (saved) saved.textContent = "";
       showProblem(form, "", "The server could not be reached; nothing was saved.");
+      announce(form);
       focusProblem(form);
     });
   }
@@ -421,6 +470,7 @@
   function start() {
     boardFilters();
     initActions();
+    if (new URLSearchParams(location.search).get("order") === "oldest") order(true);
   }
 
   if (document.readyState === "loading") {

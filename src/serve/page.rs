@@ -238,7 +238,14 @@ pub async fn story(
     State(state): State<Shared>,
     headers: HeaderMap,
     name: Result<Ref, ApiError>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
+    // `?order=oldest` turns the timeline around; anything else keeps the newest first.
+    let oldest_first = query.is_ok_and(|Query(pairs)| {
+        pairs
+            .iter()
+            .any(|(k, v)| k == "order" && v.as_str() == "oldest")
+    });
     let Ref(name) = match name {
         Ok(name) => name,
         Err(e) => return answer(Err(e)),
@@ -260,7 +267,7 @@ pub async fn story(
                 ctx.unpushed = ops::sync::unpushed(&ws, &status.remote, &status.push, &commits);
                 ctx.sync = Some(SyncLine::of(&status, ctx.as_of));
             }
-            Ok(page::story(&history, &ctx))
+            Ok(page::story(&history, &ctx, oldest_first))
         })
         .await,
     )

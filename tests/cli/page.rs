@@ -1534,3 +1534,65 @@ fn a_served_search_counts_marks_and_says_when_nothing_matches() {
     );
     assert!(!page.contains("<zzqx>"));
 }
+
+/// The first step of a story's timeline, as the page shows it.
+fn first_step(html: &str) -> &str {
+    let at = html.find("data-timeline").unwrap();
+    let from = at + html[at..].find("<li").unwrap();
+    let to = from + html[from..].find("</li>").unwrap();
+    &html[from..to]
+}
+
+/// The timeline turns around, with a link that works without the script (served), in place
+/// with it, and from `?order=oldest` in the static site; a refused form's problems are said
+/// at once in a live region.
+#[test]
+fn the_timeline_turns_around_and_problems_are_announced() {
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (_, _, page) = http(&addr, "GET", "/e/checkout-one-page-flow", None);
+    assert!(first_step(&page).contains("71</span>"), "newest first");
+    assert!(page.contains("href=\"?order=oldest\">Show oldest first</a>"));
+    let (_, _, page) = http(&addr, "GET", "/e/checkout-one-page-flow?order=oldest", None);
+    assert!(
+        first_step(&page).contains("Created"),
+        "{}",
+        first_step(&page)
+    );
+    assert!(page.contains("href=\"?order=newest\">Show newest first</a>"));
+
+    let browser = Browser::start();
+    browser.open(&format!("{}/e/checkout-one-page-flow", server.url));
+    browser.click("[data-order-toggle]");
+    let page = browser.wait_for("Show newest first");
+    assert!(
+        first_step(&page).contains("Created"),
+        "{}",
+        first_step(&page)
+    );
+    assert_eq!(browser.script("return location.search"), "?order=oldest");
+    browser.click("[data-order-toggle]");
+    let page = browser.wait_for("Show oldest first");
+    assert!(first_step(&page).contains("71</span>"));
+
+    browser.click("[data-form=status] button[type=submit]");
+    browser.wait_for("Not saved. Choose a decision");
+    let region = browser.script(
+        "var r = document.querySelector('[data-form=status] [data-announce]'); \
+         return [r.getAttribute('aria-live'), r.textContent]",
+    );
+    assert_eq!(
+        region,
+        serde_json::json!([
+            "assertive",
+            "Not saved. Choose a decision: a completed experiment needs one."
+        ])
+    );
+
+    let dom = dump(&url(
+        &site.out.join("e/checkout-one-page-flow.html"),
+        "?order=oldest",
+    ));
+    assert!(first_step(&dom).contains("Created"), "{}", first_step(&dom));
+}
