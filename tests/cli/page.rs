@@ -1596,3 +1596,85 @@ fn the_timeline_turns_around_and_problems_are_announced() {
     ));
     assert!(first_step(&dom).contains("Created"), "{}", first_step(&dom));
 }
+
+/// axe-core's script, from its npm package: installed under `target/axe-core` when missing
+/// (with `npm`); a test that needs it fails, saying how to install it, when it cannot be had.
+fn axe_source() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/axe-core");
+    let file = dir.join("node_modules/axe-core/axe.min.js");
+    if !file.exists() {
+        static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+        if !file.exists() {
+            std::fs::create_dir_all(&dir).unwrap();
+            let _ = Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .arg("axe-core@4")
+                .output();
+        }
+    }
+    std::fs::read_to_string(&file).unwrap_or_else(|_| {
+        panic!(
+            "the accessibility test needs axe-core: `npm install --prefix {} axe-core@4`",
+            dir.display()
+        )
+    })
+}
+
+impl Browser {
+    /// axe-core's violations on the page open now, one line each: rule, impact, where.
+    fn axe(&self, source: &str) -> Vec<String> {
+        self.script(&format!("{source}\nreturn true;"));
+        let found = self.call(
+            "POST",
+            "/execute/async",
+            serde_json::json!({ "script": "var done = arguments[arguments.length - 1]; \
+                axe.run(document, { resultTypes: ['violations'] }).then(function (r) { \
+                  done({ passes: r.passes.length, violations: r.violations.map(function (v) { \
+                    return v.id + ' (' + v.impact + '): ' + \
+                    v.nodes.map(function (n) { return n.target.join(' ') + ' ' + \
+                      (n.failureSummary || '').replace(/\\s+/g, ' '); }).join(' | '); }) }); \
+                }, function (e) { done({ passes: 0, violations: ['axe failed: ' + e] }); });", "args": [] }),
+        );
+        // axe ran its rules: some passed.
+        assert!(found["passes"].as_u64() > Some(5), "{found}");
+        found["violations"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// axe-core finds no violation on the demo's board (cards and table), a search, a story (its
+/// forms shown) and the 404 page, served; nor on the static board and a static story.
+#[test]
+fn axe_finds_no_accessibility_violations() {
+    let source = axe_source();
+    let site = demo_site();
+    let server = Served::start(&site.env, &site.repo, &[]);
+    let browser = Browser::start();
+    let mut found = Vec::new();
+    let pages = [
+        format!("{}/?view=cards", server.url),
+        format!("{}/?view=table", server.url),
+        format!("{}/?view=table&q=checkout", server.url),
+        format!("{}/?q=nothing-like-this-anywhere", server.url),
+        format!("{}/e/checkout-one-page-flow", server.url),
+        format!("{}/e/homepage-cta", server.url),
+        url(&site.out.join("index.html"), "?q=checkout"),
+        url(&site.out.join("table.html"), ""),
+        url(&site.out.join("e/homepage-cta-color.html"), ""),
+    ];
+    for page in &pages {
+        browser.open(page);
+        for v in browser.axe(&source) {
+            found.push(format!("{page}: {v}"));
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
