@@ -1651,7 +1651,8 @@ impl Browser {
 }
 
 /// axe-core finds no violation on the demo's board (cards and table), a search, a story (its
-/// forms shown) and the 404 page, served; nor on the static board and a static story.
+/// forms shown) and the 404 page, served; nor on the static board and a static story; in the
+/// light and the dark scheme.
 #[test]
 fn axe_finds_no_accessibility_violations() {
     let source = axe_source();
@@ -1670,10 +1671,22 @@ fn axe_finds_no_accessibility_violations() {
         url(&site.out.join("table.html"), ""),
         url(&site.out.join("e/homepage-cta-color.html"), ""),
     ];
-    for page in &pages {
-        browser.open(page);
-        for v in browser.axe(&source) {
-            found.push(format!("{page}: {v}"));
+    for scheme in ["light", "dark"] {
+        browser.call(
+            "POST",
+            "/goog/cdp/execute",
+            serde_json::json!({ "cmd": "Emulation.setEmulatedMedia", "params": {
+                "features": [{ "name": "prefers-color-scheme", "value": scheme }] } }),
+        );
+        for page in &pages {
+            browser.open(page);
+            assert_eq!(
+                browser.script("return matchMedia('(prefers-color-scheme: dark)').matches"),
+                scheme == "dark"
+            );
+            for v in browser.axe(&source) {
+                found.push(format!("{scheme} {page}: {v}"));
+            }
         }
     }
     assert!(found.is_empty(), "{found:#?}");
