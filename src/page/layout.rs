@@ -65,6 +65,9 @@ pub struct Context {
     pub sync: Option<SyncLine>,
     /// On a team server: the commits (full ids) the remote does not have yet.
     pub unpushed: Vec<String>,
+    /// On a team server, on a story: the changes to this experiment kept aside because the
+    /// remote set the same keys differently.
+    pub parked: Vec<crate::ops::sync::Parked>,
 }
 
 /// Where a team server's sync stands, said in one line at the top of its pages.
@@ -146,6 +149,7 @@ impl Context {
                 branch: None,
                 sync: None,
                 unpushed: Vec::new(),
+                parked: Vec::new(),
             },
             Mode::Served => {
                 let branch = ws.repo.as_ref().and_then(|r| match r.branch() {
@@ -161,6 +165,7 @@ impl Context {
                     branch,
                     sync: None,
                     unpushed: Vec::new(),
+                    parked: Vec::new(),
                 }
             }
         }
@@ -314,6 +319,7 @@ pub fn problem(code: u16, message: &str, suggestions: &[(String, String)]) -> St
         branch: None,
         sync: None,
         unpushed: Vec::new(),
+        parked: Vec::new(),
     };
     let title = if code == 404 {
         "Not found"
@@ -350,6 +356,7 @@ pub fn sign_in(said: Option<&str>, next: &str) -> String {
         branch: None,
         sync: None,
         unpushed: Vec::new(),
+        parked: Vec::new(),
     };
     let body = html! {
         div.empty {

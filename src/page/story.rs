@@ -211,6 +211,22 @@ pub fn story(history: &History, ctx: &Context, oldest_first: bool) -> String {
                 }
                 " · id " code { (r.id) }
             }
+            @if !ctx.parked.is_empty() {
+                section.parked aria-labelledby="h-parked" data-parked="" {
+                    h2 #h-parked { "Parked changes" }
+                    p.muted { "Made here while the remote set the same keys differently: the remote's values stand, and these wait aside until someone keeps one side." }
+                    ul {
+                        @for p in &ctx.parked {
+                            li {
+                                code { (p.commit.get(..7).unwrap_or(&p.commit)) } " " (p.subject)
+                                @if !p.fields.is_empty() { " · differs on " (p.fields.join(", ")) }
+                                br;
+                                code { "xp sync --resolve " (p.commit) " --keep local" } " or " code { "--keep remote" }
+                            }
+                        }
+                    }
+                }
+            }
             section.history aria-labelledby="h-log" {
                 div.log-head {
                     h2 #h-log { "Decision log" }

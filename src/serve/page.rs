@@ -265,6 +265,16 @@ pub async fn story(
                     .map(|r| r.commit.id.as_str())
                     .collect();
                 ctx.unpushed = ops::sync::unpushed(&ws, &status.remote, &status.push, &commits);
+                let record = &history.found;
+                ctx.parked = status
+                    .parked
+                    .iter()
+                    .filter(|p| {
+                        p.experiment.as_deref() == Some(record.record.id.as_str())
+                            || record.loaded.path.ends_with(&p.path)
+                    })
+                    .cloned()
+                    .collect();
                 ctx.sync = Some(SyncLine::of(&status, ctx.as_of));
             }
             Ok(page::story(&history, &ctx, oldest_first))

@@ -416,3 +416,50 @@ fn the_board_says_where_the_sync_stands_and_a_story_marks_what_is_not_pushed() {
     let story = server.get("/e/cta").expect(200).text();
     assert!(!story.contains("data-unpushed"), "pushed now");
 }
+
+#[test]
+fn a_parked_change_is_shown_on_its_story_with_how_to_keep_a_side() {
+    let team = Team::new();
+    let server = syncing(&team, &[]);
+    let story = server.get("/e/cta").expect(200).text();
+    assert!(!story.contains("data-parked"), "{story}");
+
+    // Answered while the remote was away; meanwhile a teammate set the same key differently.
+    let moved = team.remote.with_extension("away");
+    std::fs::rename(&team.remote, &moved).unwrap();
+    let answer = server
+        .patch("/experiments/cta", json!({"owner": "server-team"}))
+        .expect(200);
+    assert_eq!(answer.header("xp-sync"), Some("pending"));
+    std::fs::rename(&moved, &team.remote).unwrap();
+    team.mate_xp(&["update", "cta", "--owner", "mate-team"]);
+    team.mate_git(&["push", "-q"]);
+    server.send("POST", "/sync", None).expect(202);
+    let status = wait_sync(&server, |s| {
+        s["parked"].as_array().is_some_and(|p| !p.is_empty())
+    });
+    let commit = status["parked"][0]["commit"].as_str().unwrap().to_owned();
+
+    let story = server.get("/e/cta").expect(200).text();
+    let at = story.find("data-parked").expect("a parked section");
+    let section = &story[at..at + story[at..].find("</section>").unwrap()];
+    assert!(section.contains("differs on owner"), "{section}");
+    assert!(
+        section.contains(&format!("xp sync --resolve {commit} --keep local")),
+        "{section}"
+    );
+    assert_eq!(
+        server.get("/experiments/cta").expect(200).json()["owner"],
+        "mate-team",
+        "the remote's value stands"
+    );
+    // Another experiment's story says nothing of it.
+    server
+        .post(
+            "/experiments",
+            json!({"title": "Other", "hypothesis": "h", "primary_metric": "m", "baseline": 1, "target": 2}),
+        )
+        .expect(200);
+    let other = server.get("/e/other").expect(200).text();
+    assert!(!other.contains("data-parked"), "{other}");
+}
