@@ -106,7 +106,7 @@ pub fn result_block(r: &Record) -> Option<Markup> {
                 div { dt { "Observed" } dd.nums { (number(observed)) } }
                 @for d in DERIVED {
                     @if let Some(value) = (d.value)(r) {
-                        div { dt { (label(d.name)) } dd.nums { (derived_text(r, d.name, value)) } }
+                        div class=[(d.name == "evidence").then_some("wide")] { dt { (label(d.name)) } dd.nums { (derived_text(r, d.name, value)) } }
                     }
                 }
             }

@@ -172,10 +172,11 @@ pub fn story(history: &History, ctx: &Context, oldest_first: bool) -> String {
                     div { dt { "Tags" } dd { ul.tags { @for t in tags { li { (t) } } } } }
                 }
                 @for (field, value) in others(r) {
-                    div { dt { (field.label()) } dd { (value) } }
+                    div class=[(field.name == "results").then_some("wide")] { dt { (field.label()) } dd { (value) } }
                 }
-                @if let Some(evidence) = r.evidence_shown() {
-                    div { dt { "Evidence" } dd.nums { (evidence) } }
+                // With an observed value the result block above shows the evidence.
+                @if let Some(evidence) = r.evidence_shown().filter(|_| r.observed.is_none()) {
+                    div.wide { dt { "Evidence" } dd.nums { (evidence) } }
                 }
                 @if let Some((counted, planned)) = crate::record::evidence::progress(r) {
                     div { dt { "Sample" } dd.nums { (counted) " of " (planned) " planned units" } }
