@@ -196,8 +196,12 @@ impl<'o> Trees<'o> {
         if let Some(found) = self.entries.get(&key) {
             return Ok(*found);
         }
-        // Kept: a commit named by its trailer compares the same folder whole next.
-        let found = find(self.raw(tree)?.data(), name.as_bytes())?;
+        // Read for this lookup only: kept, the trees of thousands of commits cost more in
+        // memory than reading them again when a commit named by its trailer is compared.
+        let found = match self.raw.get(&tree) {
+            Some(raw) => find(raw.data(), name.as_bytes())?,
+            None => find(self.odb.read(tree)?.data(), name.as_bytes())?,
+        };
         self.entries.insert(key, found);
         Ok(found)
     }
