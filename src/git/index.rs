@@ -435,6 +435,24 @@ mod tests {
     use super::*;
     use crate::git::tests_support::*;
 
+    #[test]
+    fn the_index_kept_from_a_read_gives_way_to_any_change_on_disk() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let blob = |text: &str| fx.repo.repo.blob(text.as_bytes()).unwrap();
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(blob("v1\n")));
+        let first = fx.repo.index_file().unwrap().unwrap();
+        assert!(Rc::ptr_eq(&first, &fx.repo.index_file().unwrap().unwrap()));
+        // git changes the index behind it.
+        fx.write(RECORD, "v2\n");
+        fx.git(&["add", RECORD]);
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(blob("v2\n")));
+        assert!(!Rc::ptr_eq(&first, &fx.repo.index_file().unwrap().unwrap()));
+        fs::remove_file(fx.root.join(".git/index")).unwrap();
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), None);
+        assert!(fx.repo.index_file().unwrap().is_none());
+    }
+
     /// `main` and `side` each change `rel` from `base`, then `side` is merged into `main`.
     fn conflicted_merge(fx: &Fx, rel: &str, [base, ours, theirs]: [Option<&str>; 3]) {
         fx.write("README", "x\n");
