@@ -2,6 +2,7 @@
 """Makes a deterministic git repository of xp records for the benchmarks (see BENCHMARKS.md).
 
     bench/corpus.py --records N --entries E --other-files F --commits C [--seed S] OUT_DIR
+    bench/corpus.py --shape long [--hot H] [--hot-commits K] [--cold-edits M] ... OUT_DIR
 
 The same arguments give the same commits (HEAD's hash, printed at the end, is the
 fingerprint): every name, date and text comes from a seeded generator, the history is fed to
@@ -15,6 +16,14 @@ system config. The repository holds:
   `Experiment-Id: <id>`) that build some records entry by entry. The first of those records
   is the one the benchmark uses as REF; its name is printed and written to
   `.git/xp-bench-ref`.
+
+`--shape long` gives the other history shape instead (the default shape's commits are
+unchanged by it): every record but H is in the import commit, created early; M commits
+after it each add one entry to a record of the import (one to three to a record: rarely
+edited); H records are created by `xp: new` in the first twentieth of the history and
+given K entries each, one commit each (hundreds of commits for one record); the other
+commits edit other files. `.git/xp-bench-ref` names the first hot record,
+`.git/xp-bench-ref-cold` the first of the rarely edited ones.
 
 Python 3.11, standard library only.
 """
@@ -325,10 +334,21 @@ def main() -> int:
     ap.add_argument("--other-files", type=int, default=0)
     ap.add_argument("--commits", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--shape", choices=["default", "long"], default="default")
+    ap.add_argument("--hot", type=int, default=3, help="long shape: records with K commits")
+    ap.add_argument("--hot-commits", type=int, default=300, help="long shape: K")
+    ap.add_argument("--cold-edits", type=int, default=300,
+                    help="long shape: commits adding an entry to an imported record")
     ap.add_argument("out_dir")
     a = ap.parse_args()
     if a.records < 1 or a.entries < 1 or a.commits < 1 or a.other_files < 0:
         ap.error("--records, --entries and --commits must be at least 1")
+    if a.shape == "long" and (
+        a.hot < 1 or a.hot >= a.records or a.hot_commits < 1 or a.cold_edits < 0
+        or a.hot * a.hot_commits + a.cold_edits + 1 > a.commits
+    ):
+        ap.error("--shape long needs 1 <= --hot < --records, --hot-commits >= 1 and "
+                 "--commits > hot x hot-commits + cold-edits")
 
     env = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
                GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.com",
@@ -350,6 +370,9 @@ def main() -> int:
                        ("merge.xp.driver", "xp merge-driver %O %A %B %P"),
                        ("gc.auto", "0")]:
         git("config", key, value)
+
+    if a.shape == "long":
+        return long_shape(a, out, env, git)
 
     rng = random.Random(a.seed)
     used: set[str] = set()
@@ -440,6 +463,117 @@ def main() -> int:
     count = git("rev-list", "--count", "HEAD", capture_output=True, text=True).stdout.strip()
     print(f"corpus: {out}: {a.records} records, {a.other_files} other files, {count} commits, "
           f"HEAD {head}, ref {ref}")
+    return 0
+
+
+def long_shape(a, out: str, env: dict, git) -> int:
+    """The other history shape (see the module's text): records created early and rarely
+    edited, a few records with hundreds of commits, other files' commits between."""
+    rng = random.Random(a.seed)
+    used: set[str] = set()
+    hot = [Record(rng, i, used, a.hot_commits - 1) for i in range(a.hot)]
+    cold = [Record(rng, a.hot + i, used, a.entries) for i in range(a.records - a.hot)]
+    others = [f"{rng.choice(DIRS)}/{'_'.join(rng.choices(WORDS, k=2))}_{i}{rng.choice(EXT)}"
+              for i in range(a.other_files)]
+
+    # Rarely edited: each chosen record gets its last one to three entries after the import.
+    edits: list[Record] = []
+    late: dict[int, int] = {}
+    pool = list(cold)
+    rng.shuffle(pool)
+    for r in pool:
+        if len(edits) >= a.cold_edits:
+            break
+        n = min(rng.randint(1, 3), a.cold_edits - len(edits), a.entries)
+        late[id(r)] = n
+        edits += [r] * n
+    rng.shuffle(edits)
+
+    n_after = a.commits - 1
+    steps: list[tuple[str, Record | None]] = [("other", None)] * n_after
+    # Hot records: `xp: new` in the first twentieth, then their entries spread after it.
+    free = list(range(n_after))
+    early = max(len(hot), n_after // 20)
+    for r in hot:
+        start = rng.choice([p for p in free if p < early] or free[:1])
+        free.remove(start)
+        rest = sorted(rng.sample([p for p in free if p > start], a.hot_commits - 1))
+        for p in [start] + rest:
+            steps[p] = ("hot", r)
+            if p in free and p != start:
+                free.remove(p)
+    for r, p in zip(edits, sorted(rng.sample(free, len(edits)))):
+        steps[p] = ("cold", r)
+
+    when = [START + timedelta(minutes=i * 47 + rng.randint(0, 40)) for i in range(a.commits)]
+    before = START - timedelta(days=365)
+    proc = subprocess.Popen(["git", "-C", out, "fast-import", "--quiet", "--done"],
+                            stdin=subprocess.PIPE, env=env)
+    stream = Stream(proc.stdin)
+    files: dict[str, bytes] = {
+        ".gitattributes": b"experiments/*.yaml merge=xp\nexperiments/*.yml merge=xp\n",
+    }
+    for path in others:
+        files[path] = other_file(rng, path, 0)
+    times_of: dict[int, list[datetime]] = {}
+    done: dict[int, int] = {}
+    for r in cold:
+        t0 = before + timedelta(minutes=rng.randint(0, 200 * 24 * 60))
+        times = [t0 + timedelta(hours=h * 7, minutes=rng.randint(0, 300))
+                 for h in range(a.entries)]
+        k = a.entries - late.get(id(r), 0)
+        times_of[id(r)] = times[:k]
+        done[id(r)] = k
+        files[f"experiments/{r.slug}.yaml"] = r.render(times[:k], k)
+    stream.commit("alice", when[0], "Import experiments from the origin service\n", files)
+
+    for r in hot:
+        times_of[id(r)] = []
+        done[id(r)] = -1
+    revision = 0
+    for i, (kind, r) in enumerate(steps, start=1):
+        t = when[i]
+        if r is None:
+            revision += 1
+            picks = rng.sample(others, min(len(others), rng.randint(1, 3))) if others else []
+            changed = {p: other_file(rng, p, revision) for p in picks}
+            if not changed:
+                changed = {"CHANGELOG.md": f"revision {revision}\n".encode()}
+            who = rng.choice(PEOPLE)
+            subject = f"{rng.choice(['Fix', 'Tidy', 'Speed up', 'Document', 'Refactor'])} " \
+                      f"{rng.choice(WORDS)} {rng.choice(WORDS)}"
+            stream.commit(who, t, subject + "\n", changed)
+            continue
+        k = done[id(r)] + 1
+        done[id(r)] = k
+        path = f"experiments/{r.slug}.yaml"
+        if k == 0:
+            who = r.who[0] if r.who and r.who[0] else "alice"
+            message = f"xp: new {r.slug}\n\n{r.title}\n\nExperiment-Id: {r.id}\n"
+        else:
+            times_of[id(r)].append(t)
+            who = r.who[k - 1] or "alice"
+            note, to = r.plan[k - 1]
+            verb = f"status {to} on" if to else "note on"
+            message = f"xp: {verb} {r.slug}\n\n{note}\n\nExperiment-Id: {r.id}\n"
+        stream.commit(who, t, message, {path: r.render(times_of[id(r)], k)})
+
+    proc.stdin.write(b"done\n")
+    proc.stdin.close()
+    if proc.wait() != 0:
+        print("corpus: git fast-import failed", file=sys.stderr)
+        return 1
+    git("reset", "-q", "--hard", "main")
+    ref = hot[0].slug
+    cold_ref = next((r.slug for r in cold if id(r) in late), cold[0].slug)
+    for name, value in [("xp-bench-ref", ref), ("xp-bench-ref-cold", cold_ref)]:
+        with open(os.path.join(out, ".git", name), "w") as f:
+            f.write(value + "\n")
+    head = git("rev-parse", "HEAD", capture_output=True, text=True).stdout.strip()
+    count = git("rev-list", "--count", "HEAD", capture_output=True, text=True).stdout.strip()
+    print(f"corpus: {out}: {a.records} records ({a.hot} with {a.hot_commits} commits, "
+          f"{len(late)} edited after the import), {a.other_files} other files, {count} commits, "
+          f"HEAD {head}, ref {ref}, cold ref {cold_ref}")
     return 0
 
 

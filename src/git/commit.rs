@@ -128,7 +128,7 @@ impl Repo {
         journal.files[0].staged = Some(self.staged(&rel_path)?);
         self.write_journal(journal)?;
         env.crash_point("before-index");
-        let original = self.index_bytes()?;
+        let original = self.index_file()?;
         let mode = self.mode_at(self.tip()?.id, &rel_path)?;
         if env.fault("index-write") {
             return Err(GitError::Io {
@@ -136,13 +136,13 @@ impl Repo {
                 source: std::io::Error::other("XP_TEST_FAULT=index-write"),
             });
         }
-        self.write_index(index_path, original.as_deref(), &rel_path, blob, mode)?;
+        self.write_index_over(index_path, original.as_deref(), &rel_path, blob, mode)?;
         match swap(journal) {
             Ok(id) => Ok(id),
             Err(e) => {
                 // Nobody else can have changed the index: xp holds its lock.
                 let restored = match &original {
-                    Some(bytes) => self.replace_index(index_path, bytes),
+                    Some(read) => self.replace_index(index_path, read.bytes()),
                     None => fs::remove_file(index_path).map_err(GitError::io(index_path)),
                 };
                 *unsettled = restored.is_err();

@@ -70,6 +70,8 @@ impl Repo {
             repo,
             workdir,
             filters: std::cell::OnceCell::new(),
+            index: std::cell::RefCell::default(),
+            entries: std::cell::RefCell::default(),
         }))
     }
 }

@@ -109,7 +109,8 @@ impl Repo {
         for path in following.keys() {
             add_folder(&mut folders, path);
         }
-        let mut trees = Trees::new(&self.repo)?;
+        let odb = self.repo.odb().context("cannot open the object database")?;
+        let mut trees = Trees::new(&odb);
         for oid in walk {
             let commit = oid
                 .and_then(|oid| self.repo.find_commit(oid))
@@ -663,6 +664,64 @@ mod tests {
         assert_eq!(
             summary(&all[6]),
             [s("import", &rec(6)), s("plain edit", &rec(6))]
+        );
+    }
+
+    #[test]
+    fn history_keeps_the_first_life_of_a_record_deleted_and_made_again_and_skips_a_merge() {
+        let fx = fx();
+        // Enough records beside it that the folder is compared around each change.
+        for i in 0..40 {
+            fx.write(
+                &format!("experiments/r{i:02}.yaml"),
+                &format!("id: id{i:02}\n"),
+            );
+        }
+        fx.write("experiments/b.yaml", "id: aaaa\n");
+        fx.git(&["add", "-A"]);
+        fx.git(&["commit", "-q", "-m", "import"]);
+        let note = "xp: note on b\n\nExperiment-Id: aaaa\n";
+        fx.xp_commit("experiments/b.yaml", "id: aaaa\nnote: 1\n", note);
+        fx.git(&["rm", "-q", "experiments/b.yaml"]);
+        fx.git(&["commit", "-q", "-m", "delete b"]);
+        fx.write("src/x.txt", "x\n");
+        fx.cli_commit(&["src/x.txt"], "unrelated");
+        fx.write("experiments/b.yaml", "id: aaaa\nnote: again\n");
+        fx.cli_commit(&["experiments/b.yaml"], "b again");
+        fx.git(&["checkout", "-q", "-b", "side"]);
+        fx.xp_commit("experiments/b.yaml", "id: aaaa\nnote: side\n", note);
+        fx.git(&["checkout", "-q", "main"]);
+        fx.write("experiments/r05.yaml", "id: id05\nv: 1\n");
+        fx.cli_commit(&["experiments/r05.yaml"], "r05 on main");
+        fx.git(&["merge", "-q", "--no-ff", "-m", "merge side", "side"]);
+        // The merge takes the side's version as it was: it made nothing of the record.
+        fx.write("experiments/a0.yaml", "id: aaaa\nnote: a copy\n");
+        fx.write("experiments/b.yaml", "id: aaaa\nnote: both\n");
+        fx.git(&["add", "-A"]);
+        fx.git(&["commit", "-q", "-m", "copy b\n\nExperiment-Id: aaaa"]);
+
+        let seen: Vec<(String, String, String)> = history_of(&fx, "aaaa")
+            .into_iter()
+            .map(|h| {
+                (
+                    h.info.message.lines().next().unwrap().to_owned(),
+                    h.path,
+                    String::from_utf8(h.content).unwrap(),
+                )
+            })
+            .collect();
+        let at =
+            |m: &str, p: &str, c: &str| (m.to_owned(), format!("experiments/{p}"), c.to_owned());
+        assert_eq!(
+            seen,
+            [
+                at("import", "b.yaml", "id: aaaa\n"),
+                at("xp: note on b", "b.yaml", "id: aaaa\nnote: 1\n"),
+                at("b again", "b.yaml", "id: aaaa\nnote: again\n"),
+                at("xp: note on b", "b.yaml", "id: aaaa\nnote: side\n"),
+                // By its trailer, the first file of the folder it changed that holds the id.
+                at("copy b", "a0.yaml", "id: aaaa\nnote: a copy\n"),
+            ]
         );
     }
 

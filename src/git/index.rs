@@ -2,13 +2,35 @@
 //! without disturbing the others.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use git2::{ErrorCode, FileMode, Index, IndexEntry, IndexTime, Oid};
 
 use super::index_file::IndexFile;
 use super::{Context, GitError, Repo, check_path, file_mode};
+
+/// The index file as read: parsed when [`IndexFile`] reads its layout, else its bytes.
+pub(super) struct ReadIndex {
+    file: Result<IndexFile, Vec<u8>>,
+}
+
+impl ReadIndex {
+    pub(super) fn bytes(&self) -> &[u8] {
+        match &self.file {
+            Ok(file) => file.bytes(),
+            Err(bytes) => bytes,
+        }
+    }
+
+    pub(super) fn file(&self) -> Option<&IndexFile> {
+        self.file.as_ref().ok()
+    }
+}
+
+/// How many bytes an index's checksum takes, at its end.
+const ID: usize = 20;
 
 /// One path git left conflicted in the index, with its staged versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,10 +128,56 @@ impl Repo {
     /// The stage-0 entries of the index on disk for `.gitattributes` files; None when its
     /// layout is one [`IndexFile`] does not read.
     pub(super) fn attribute_entries(&self) -> Result<Option<Vec<IndexEntry>>, GitError> {
-        let Some(bytes) = self.index_bytes()? else {
+        let Some(read) = self.index_file()? else {
             return Ok(Some(Vec::new()));
         };
-        Ok(IndexFile::parse(bytes).map(|file| file.entries_named(".gitattributes")))
+        Ok(read.file().map(|file| file.entries_named(".gitattributes")))
+    }
+
+    /// The index as it is on disk now; None when there is none yet.
+    ///
+    /// A write looks at the index several times (the preflight, the filters' attributes, the
+    /// staged entry for the journal, the bytes to patch under `index.lock`), and a large index
+    /// costs a read and a SHA-1 of megabytes each time. The file is read and its checksum
+    /// verified once; each later look reads its length and last 20 bytes (its checksum, which
+    /// any change of content changes) and reads it again only when they differ, as libgit2
+    /// does for its own index. An index whose checksum is all zeros (`index.skipHash`) is read
+    /// every time.
+    pub(super) fn index_file(&self) -> Result<Option<Rc<ReadIndex>>, GitError> {
+        let index_path = self.index_path();
+        let io = GitError::io(&index_path);
+        let mut file = match fs::File::open(&index_path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.index.replace(None);
+                return Ok(None);
+            }
+            Err(e) => return Err(io(e)),
+        };
+        let cached = self.index.borrow().clone();
+        if let Some(cached) = cached {
+            let bytes = cached.bytes();
+            let len = file.metadata().map_err(GitError::io(&index_path))?.len();
+            if len == bytes.len() as u64 && bytes.len() >= ID {
+                let mut sum = [0u8; ID];
+                file.seek(SeekFrom::End(-(ID as i64)))
+                    .and_then(|_| file.read_exact(&mut sum))
+                    .map_err(GitError::io(&index_path))?;
+                if sum != [0u8; ID] && sum[..] == bytes[bytes.len() - ID..] {
+                    return Ok(Some(cached));
+                }
+                file.seek(SeekFrom::Start(0))
+                    .map_err(GitError::io(&index_path))?;
+            }
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(GitError::io(&index_path))?;
+        let read = Rc::new(ReadIndex {
+            file: IndexFile::parse_or_keep(bytes),
+        });
+        self.index.replace(Some(read.clone()));
+        Ok(Some(read))
     }
 
     /// The bytes of the index file; None when there is none yet.
@@ -125,10 +193,10 @@ impl Repo {
     /// What the index on disk holds for `rel_path`: read by a scan of the file when its layout
     /// allows (see [`IndexFile`]), else by libgit2.
     pub(super) fn in_index(&self, rel_path: &str) -> Result<InIndex, GitError> {
-        let Some(bytes) = self.index_bytes()? else {
+        let Some(read) = self.index_file()? else {
             return Ok(InIndex::default());
         };
-        if let Some(file) = IndexFile::parse(bytes) {
+        if let Some(file) = read.file() {
             let stages = file.stages(rel_path);
             return Ok(InIndex {
                 conflicted: stages.conflicted(),
@@ -155,10 +223,26 @@ impl Repo {
     /// and renamed over it. Entries git would have taken for "racily clean" (changed within the
     /// old index file's timestamp) are smudged so git checks their content again: the new
     /// index is newer than they are, and would otherwise vouch for them.
+    #[cfg(test)]
     pub(super) fn write_index(
         &self,
         index_path: &Path,
         original: Option<&[u8]>,
+        rel_path: &str,
+        blob: Oid,
+        mode: FileMode,
+    ) -> Result<(), GitError> {
+        let original = original.map(|bytes| ReadIndex {
+            file: IndexFile::parse_or_keep(bytes.to_vec()),
+        });
+        self.write_index_over(index_path, original.as_ref(), rel_path, blob, mode)
+    }
+
+    /// [`Repo::write_index`] over the index as [`Repo::index_file`] read it.
+    pub(super) fn write_index_over(
+        &self,
+        index_path: &Path,
+        original: Option<&ReadIndex>,
         rel_path: &str,
         blob: Oid,
         mode: FileMode,
@@ -172,15 +256,14 @@ impl Repo {
         // By the second, as git compares them unless built with USE_NSEC.
         let racy_from = stamp.map(|stamp| stamp.as_secs() as i64);
         let entry = self.worktree_entry(rel_path, blob, mode);
-        if let Some(bytes) = original
-            && let Some(file) = IndexFile::parse(bytes.to_vec())
-            && let Some(patched) = file.with_entry(&entry, racy_from)
+        if let Some(file) = original.and_then(ReadIndex::file)
+            && let Some(patched) = file.clone().with_entry(&entry, racy_from)
         {
             return self.replace_index(index_path, &patched);
         }
         self.write_through_libgit2(
             index_path,
-            original,
+            original.map(ReadIndex::bytes),
             racy_from,
             std::slice::from_ref(&entry),
         )
@@ -351,6 +434,24 @@ mod tests {
 
     use super::*;
     use crate::git::tests_support::*;
+
+    #[test]
+    fn the_index_kept_from_a_read_gives_way_to_any_change_on_disk() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "v1\n", "xp: one\n");
+        let blob = |text: &str| fx.repo.repo.blob(text.as_bytes()).unwrap();
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(blob("v1\n")));
+        let first = fx.repo.index_file().unwrap().unwrap();
+        assert!(Rc::ptr_eq(&first, &fx.repo.index_file().unwrap().unwrap()));
+        // git changes the index behind it.
+        fx.write(RECORD, "v2\n");
+        fx.git(&["add", RECORD]);
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), Some(blob("v2\n")));
+        assert!(!Rc::ptr_eq(&first, &fx.repo.index_file().unwrap().unwrap()));
+        fs::remove_file(fx.root.join(".git/index")).unwrap();
+        assert_eq!(fx.repo.staged(RECORD).unwrap(), None);
+        assert!(fx.repo.index_file().unwrap().is_none());
+    }
 
     /// `main` and `side` each change `rel` from `base`, then `side` is merged into `main`.
     fn conflicted_merge(fx: &Fx, rel: &str, [base, ours, theirs]: [Option<&str>; 3]) {

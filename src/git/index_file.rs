@@ -7,7 +7,7 @@
 //! and 3 with only the cache-tree and resolve-undo extensions, the path already staged) xp
 //! finds that entry by a scan, overwrites it in place, invalidates the cache tree along its
 //! path as git does, and writes the checksum again. Every other layout goes to libgit2, as
-//! before: [`IndexFile::parse`] answers None for it.
+//! before: [`IndexFile::parse_or_keep`] gives the bytes back for it.
 
 use git2::{IndexEntry, IndexTime, Oid};
 use sha1::{Digest, Sha1};
@@ -23,6 +23,7 @@ const INTENT_TO_ADD: u16 = 0x2000;
 const NAME_MASK: u16 = 0x0fff;
 
 /// An index file whose entries this module can walk, checksum verified.
+#[derive(Clone)]
 pub(super) struct IndexFile {
     bytes: Vec<u8>,
     count: usize,
@@ -56,10 +57,33 @@ impl Stages {
 }
 
 impl IndexFile {
-    /// The index in `bytes`, when it has a layout this module handles and its checksum and
-    /// structure hold; None sends the caller to libgit2, which also names what is broken.
+    /// [`IndexFile::parse_or_keep`], for tests.
+    #[cfg(test)]
     pub(super) fn parse(bytes: Vec<u8>) -> Option<IndexFile> {
-        if bytes.len() < 12 + ID || &bytes[..4] != b"DIRC" || !matches!(be32(&bytes, 4), 2 | 3) {
+        IndexFile::parse_or_keep(bytes).ok()
+    }
+
+    /// The index in `bytes`, when it has a layout this module handles and its checksum and
+    /// structure hold; else the bytes back, for libgit2, which also names what is broken.
+    pub(super) fn parse_or_keep(bytes: Vec<u8>) -> Result<IndexFile, Vec<u8>> {
+        match IndexFile::layout(&bytes) {
+            Some((count, entries_end)) => Ok(IndexFile {
+                bytes,
+                count,
+                entries_end,
+            }),
+            None => Err(bytes),
+        }
+    }
+
+    /// The whole file.
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// How many entries the index has and where they end, when this module reads its layout.
+    fn layout(bytes: &[u8]) -> Option<(usize, usize)> {
+        if bytes.len() < 12 + ID || &bytes[..4] != b"DIRC" || !matches!(be32(bytes, 4), 2 | 3) {
             return None;
         }
         let (body, sum) = bytes.split_at(bytes.len() - ID);
@@ -67,7 +91,7 @@ impl IndexFile {
         if Sha1::digest(body)[..] != *sum {
             return None;
         }
-        let count = be32(&bytes, 8) as usize;
+        let count = be32(bytes, 8) as usize;
         let mut at = 12;
         for _ in 0..count {
             at = entry_at(body, at)?.end;
@@ -80,11 +104,7 @@ impl IndexFile {
             }
             at = at.checked_add(8 + size).filter(|&end| end <= body.len())?;
         }
-        Some(IndexFile {
-            bytes,
-            count,
-            entries_end,
-        })
+        Some((count, entries_end))
     }
 
     /// Each entry: its offset, flags, second flags word (if any) and path.

@@ -144,7 +144,15 @@ pub struct Repo {
     workdir: PathBuf,
     /// The handle filters run in, made when first needed (see [`Repo::filtering`]).
     filters: std::cell::OnceCell<Repository>,
+    /// The index file as last read, kept while its checksum on disk is the same (see
+    /// [`Repo::index_file`]).
+    index: std::cell::RefCell<Option<std::rc::Rc<index::ReadIndex>>>,
+    /// Files' entries in commits' trees, looked up once: a commit never changes.
+    entries: std::cell::RefCell<std::collections::HashMap<(Oid, String), Option<FileAt>>>,
 }
+
+/// A file's blob and mode in a tree.
+type FileAt = (Oid, i32);
 
 impl std::fmt::Debug for Repo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -297,6 +305,7 @@ impl Repo {
     }
 
     /// The blob id and file mode of `rel_path` in `commit`'s tree, when it is a file there.
+    /// Each is looked up once: a commit never changes.
     fn entry_at(
         &self,
         commit: Option<Oid>,
@@ -305,6 +314,22 @@ impl Repo {
         let Some(commit) = commit else {
             return Ok(None);
         };
+        let key = (commit, rel_path.to_owned());
+        if let Some(found) = self.entries.borrow().get(&key) {
+            return Ok(*found);
+        }
+        let found = self.look_up(commit, rel_path)?;
+        let mut entries = self.entries.borrow_mut();
+        // A server's handle lives long: what it looked up for past writes goes.
+        if entries.len() >= 1024 {
+            entries.clear();
+        }
+        entries.insert(key, found);
+        Ok(found)
+    }
+
+    /// [`Repo::entry_at`] read from the tree.
+    fn look_up(&self, commit: Oid, rel_path: &str) -> Result<Option<(Oid, i32)>, GitError> {
         let tree = self
             .repo
             .find_commit(commit)

@@ -13,8 +13,6 @@ use std::rc::Rc;
 
 use git2::{ObjectType, Oid};
 
-use super::{Context, GitError};
-
 const ID: usize = 20;
 
 /// How many bytes of raw trees are kept before the cache starts again.
@@ -45,22 +43,38 @@ enum Kind {
     Commit,
 }
 
-pub(super) struct Trees<'r> {
-    odb: git2::Odb<'r>,
-    raw: HashMap<Oid, Rc<[u8]>>,
+pub(super) struct Trees<'o> {
+    odb: &'o git2::Odb<'o>,
+    /// Trees as read from the object database, kept without a copy.
+    raw: HashMap<Oid, Rc<Raw<'o>>>,
     raw_bytes: usize,
     /// (tree, name) -> the entry of that name: its id and kind.
     entries: HashMap<(Oid, String), Option<(Oid, Kind)>>,
 }
 
-impl<'r> Trees<'r> {
-    pub(super) fn new(repo: &'r git2::Repository) -> Result<Trees<'r>, GitError> {
-        Ok(Trees {
-            odb: repo.odb().context("cannot open the object database")?,
+/// A tree's raw entries, as the object database gave them (none for an object not a tree).
+enum Raw<'o> {
+    Tree(git2::OdbObject<'o>),
+    Empty,
+}
+
+impl Raw<'_> {
+    fn data(&self) -> &[u8] {
+        match self {
+            Raw::Tree(object) => object.data(),
+            Raw::Empty => &[],
+        }
+    }
+}
+
+impl<'o> Trees<'o> {
+    pub(super) fn new(odb: &'o git2::Odb<'o>) -> Trees<'o> {
+        Trees {
+            odb,
             raw: HashMap::new(),
             raw_bytes: 0,
             entries: HashMap::new(),
-        })
+        }
     }
 
     /// The blob at `path` (relative, with `/`) in `tree`, when it is a file there.
@@ -107,14 +121,29 @@ impl<'r> Trees<'r> {
         if old == new {
             return Ok(());
         }
-        let empty: Rc<[u8]> = Rc::from(&b""[..]);
-        let old_raw = old.map_or_else(|| Ok(empty.clone()), |id| self.raw(id))?;
-        let new_raw = new.map_or_else(|| Ok(empty.clone()), |id| self.raw(id))?;
-        let (mut a, mut b) = (Entries::new(&old_raw), Entries::new(&new_raw));
+        let empty = Rc::new(Raw::Empty);
+        let old_object = old.map_or_else(|| Ok(empty.clone()), |id| self.raw(id))?;
+        let new_object = new.map_or_else(|| Ok(empty.clone()), |id| self.raw(id))?;
+        let (old_raw, new_raw) = (old_object.data(), new_object.data());
+        // The entries before the first byte that differs are the same on both sides, and so
+        // are those of the longest common end: a folder of 10,000 records where one changed
+        // is compared around that one, as a memory comparison elsewhere.
+        let start = same_start(old_raw, new_raw);
+        let same_end = common_end(&old_raw[start..], &new_raw[start..]);
+        let (mut a, mut b) = (
+            Entries::new(&old_raw[start..]),
+            Entries::new(&new_raw[start..]),
+        );
         let (mut x, mut y) = (a.next().transpose()?, b.next().transpose()?);
+        // Where the entries x and y start, counted from the end of each side.
+        let (mut x_end, mut y_end) = (old_raw.len() - start, new_raw.len() - start);
         // Folders to open once this level is done: (path, old tree, new tree).
         let mut below = Vec::new();
         loop {
+            if x.is_some() && x_end == y_end && x_end <= same_end {
+                // The rest of both sides is the same bytes from an entry's start.
+                break;
+            }
             let order = match (&x, &y) {
                 (None, None) => break,
                 (Some(_), None) => Ordering::Less,
@@ -127,9 +156,11 @@ impl<'r> Trees<'r> {
                 Ordering::Equal => (x.take(), y.take()),
             };
             if x.is_none() && order != Ordering::Greater {
+                x_end = a.rest.len();
                 x = a.next().transpose()?;
             }
             if y.is_none() && order != Ordering::Less {
+                y_end = b.rest.len();
                 y = b.next().transpose()?;
             }
             if before == after {
@@ -165,39 +196,84 @@ impl<'r> Trees<'r> {
         if let Some(found) = self.entries.get(&key) {
             return Ok(*found);
         }
-        // Read for this lookup only (a copy into the cache costs as much as the scan).
+        // Read for this lookup only: kept, the trees of thousands of commits cost more in
+        // memory than reading them again when a commit named by its trailer is compared.
         let found = match self.raw.get(&tree) {
-            Some(raw) => find(raw, name.as_bytes())?,
-            None => {
-                let object = self.odb.read(tree)?;
-                match object.kind() {
-                    ObjectType::Tree => find(object.data(), name.as_bytes())?,
-                    _ => None,
-                }
-            }
+            Some(raw) => find(raw.data(), name.as_bytes())?,
+            None => find(self.odb.read(tree)?.data(), name.as_bytes())?,
         };
         self.entries.insert(key, found);
         Ok(found)
     }
 
     /// The raw entries of the tree `id` (empty when the object is not a tree).
-    fn raw(&mut self, id: Oid) -> Result<Rc<[u8]>, git2::Error> {
+    fn raw(&mut self, id: Oid) -> Result<Rc<Raw<'o>>, git2::Error> {
         if let Some(raw) = self.raw.get(&id) {
             return Ok(raw.clone());
         }
         let object = self.odb.read(id)?;
-        let raw: Rc<[u8]> = match object.kind() {
-            ObjectType::Tree => Rc::from(object.data()),
-            _ => Rc::from(&b""[..]),
-        };
-        if self.raw_bytes + raw.len() > CACHE_BYTES {
+        let raw = Rc::new(match object.kind() {
+            ObjectType::Tree => Raw::Tree(object),
+            _ => Raw::Empty,
+        });
+        let len = raw.data().len();
+        if self.raw_bytes + len > CACHE_BYTES {
             self.raw.clear();
             self.raw_bytes = 0;
         }
-        self.raw_bytes += raw.len();
+        self.raw_bytes += len;
         self.raw.insert(id, raw.clone());
         Ok(raw)
     }
+}
+
+/// Where the entries two raw trees start to differ: the start of the first entry whose bytes
+/// are not all the same on both sides (the whole length when neither side has one).
+fn same_start(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let differ = a[..n]
+        .chunks(64)
+        .zip(b[..n].chunks(64))
+        .position(|(p, q)| p != q)
+        .map_or(n, |chunk| {
+            let at = chunk * 64;
+            at + a[at..n]
+                .iter()
+                .zip(&b[at..n])
+                .position(|(p, q)| p != q)
+                .unwrap_or(n - at)
+        });
+    // Entries end 20 bytes after the NUL that ends their name (a mode and a name hold no
+    // NUL); identical bytes split into the same entries on both sides.
+    let mut at = 0;
+    while let Some(nul) = memchr::memchr(0, &a[at..differ]) {
+        let end = at + nul + 1 + ID;
+        if end > differ {
+            break;
+        }
+        at = end;
+    }
+    at
+}
+
+/// How many bytes at the end of `a` and `b` are the same.
+fn common_end(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    a.rchunks(64)
+        .zip(b.rchunks(64))
+        .position(|(p, q)| p != q)
+        .map_or(n, |chunk| {
+            let end = n - chunk * 64;
+            let from = end.saturating_sub(64);
+            chunk * 64
+                + a[from..end]
+                    .iter()
+                    .rev()
+                    .zip(b[from..end].iter().rev())
+                    .position(|(p, q)| p != q)
+                    .unwrap_or(end - from)
+        })
 }
 
 /// The entry called `name` in a raw tree: its id and kind. Names are compared before an
@@ -314,7 +390,8 @@ mod tests {
         root.insert("module", elsewhere, 0o160000).unwrap();
         let root = root.write().unwrap();
 
-        let mut trees = Trees::new(repo).unwrap();
+        let odb = repo.odb().unwrap();
+        let mut trees = Trees::new(&odb);
         let tree = repo.find_tree(root).unwrap();
         for path in [
             "experiments/b.yaml",
@@ -352,6 +429,83 @@ mod tests {
         update.create_updated(repo, &base).unwrap()
     }
 
+    /// The files libgit2 finds changed between two trees, in path order.
+    fn libgit2_changes(repo: &git2::Repository, old: Option<Oid>, new: Option<Oid>) -> Vec<Change> {
+        let find = |id: Option<Oid>| id.map(|id| repo.find_tree(id).unwrap());
+        let (a, b) = (find(old), find(new));
+        let diff = repo
+            .diff_tree_to_tree(a.as_ref(), b.as_ref(), None)
+            .unwrap();
+        let mut expected: Vec<Change> = Vec::new();
+        for delta in diff.deltas() {
+            let side = |f: git2::DiffFile| (!f.id().is_zero()).then(|| f.id());
+            let path = delta.new_file().path().or(delta.old_file().path()).unwrap();
+            expected.push(Change {
+                path: path.to_string_lossy().into_owned(),
+                old: side(delta.old_file()),
+                new: side(delta.new_file()),
+            });
+        }
+        expected.sort_by(|p, q| p.path.cmp(&q.path));
+        expected
+    }
+
+    #[test]
+    fn a_large_folder_compared_around_its_changes_gives_what_libgit2_finds() {
+        let fx = fx();
+        let repo = &fx.repo.repo;
+        // Names that share long beginnings and are each other's prefixes, as records' are.
+        let name = |i: usize| match i % 4 {
+            0 => format!("e/r{i:03}.yaml"),
+            1 => format!("e/r{:03}.yaml-{i}", i - 1),
+            2 => format!("e/r{i:03}"),
+            _ => format!("e/r{i:03}/inner.yaml"),
+        };
+        let base: Vec<(String, String)> = (0..240).map(|i| (name(i), format!("v0 {i}"))).collect();
+        let mut seed = 7u64;
+        let mut random = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let as_tree = |files: &[(String, String)]| {
+            let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (&p[..], &c[..])).collect();
+            tree_of(repo, &files)
+        };
+        let odb = repo.odb().unwrap();
+        let mut trees = Trees::new(&odb);
+        for round in 0..60 {
+            let mut files = base.clone();
+            // One to three edits: the first, the last, or any file; added, changed or gone.
+            for _ in 0..1 + random(3) {
+                let at = match random(4) {
+                    0 => 0,
+                    1 => files.len() - 1,
+                    _ => random(files.len()),
+                };
+                match random(3) {
+                    0 => files[at].1 = format!("v{round}"),
+                    1 => {
+                        files.remove(at);
+                    }
+                    _ => files.push((format!("{}x", files[at].0), "new".into())),
+                }
+            }
+            let (old, new) = (as_tree(&base), as_tree(&files));
+            for (a, b) in [(old, new), (new, old)] {
+                assert_eq!(
+                    trees.diff(Some(a), Some(b), &|_| true).unwrap(),
+                    libgit2_changes(repo, Some(a), Some(b)),
+                    "round {round}"
+                );
+            }
+        }
+        assert_eq!(common_end(b"xabc", b"abc"), 3);
+        assert_eq!(common_end(b"", b"abc"), 0);
+        assert_eq!(same_start(b"", b"100644 a\0"), 0);
+    }
+
     #[test]
     fn diff_finds_the_files_libgit2_finds() {
         let fx = fx();
@@ -382,7 +536,8 @@ mod tests {
                 ("z.txt", "z"),
             ],
         );
-        let mut trees = Trees::new(repo).unwrap();
+        let odb = repo.odb().unwrap();
+        let mut trees = Trees::new(&odb);
         for (old, new) in [
             (Some(before), Some(after)),
             (Some(after), Some(before)),
@@ -390,22 +545,7 @@ mod tests {
             (Some(before), None),
             (Some(before), Some(before)),
         ] {
-            let find = |id: Option<Oid>| id.map(|id| repo.find_tree(id).unwrap());
-            let (a, b) = (find(old), find(new));
-            let diff = repo
-                .diff_tree_to_tree(a.as_ref(), b.as_ref(), None)
-                .unwrap();
-            let mut expected: Vec<Change> = Vec::new();
-            for delta in diff.deltas() {
-                let side = |f: git2::DiffFile| (!f.id().is_zero()).then(|| f.id());
-                let path = delta.new_file().path().or(delta.old_file().path()).unwrap();
-                expected.push(Change {
-                    path: path.to_string_lossy().into_owned(),
-                    old: side(delta.old_file()),
-                    new: side(delta.new_file()),
-                });
-            }
-            expected.sort_by(|p, q| p.path.cmp(&q.path));
+            let expected = libgit2_changes(repo, old, new);
             assert_eq!(
                 trees.diff(old, new, &|_| true).unwrap(),
                 expected,

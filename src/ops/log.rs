@@ -2,7 +2,9 @@
 //! `Experiment-Id` trailer and the file's path history, so that it survives renames and
 //! commits made with plain `git commit`.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -111,8 +113,41 @@ pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
     Ok(histories.remove(0))
 }
 
+/// Each version of a record file met in the history, read once: by its bytes, the id as
+/// written and the record when every rule holds. The walk asks whether a version is the
+/// experiment's, and its entries are then attributed from the same reading.
+#[derive(Default)]
+struct Versions {
+    read: RefCell<HashMap<Vec<u8>, Rc<Version>>>,
+}
+
+struct Version {
+    id: Option<String>,
+    record: Option<Record>,
+}
+
+impl Versions {
+    fn get(&self, bytes: &[u8]) -> Rc<Version> {
+        if let Some(version) = self.read.borrow().get(bytes) {
+            return version.clone();
+        }
+        // The path is used in messages only, and no message is kept.
+        let checked = rules::check_bytes(std::path::Path::new(""), bytes);
+        let version = Rc::new(Version {
+            id: checked.id.map(|(id, _)| id),
+            record: checked.record,
+        });
+        self.read
+            .borrow_mut()
+            .insert(bytes.to_vec(), version.clone());
+        version
+    }
+}
+
 /// [`log`] for each of `found`, from one walk over the history.
 pub fn logs(ws: &Workspace, found: Vec<Found>) -> Result<Vec<History>, Error> {
+    let versions = Versions::default();
+    let versions = &versions;
     let commits = match &ws.repo {
         Some(repo) => {
             let rels: Vec<Option<String>> = found
@@ -123,8 +158,7 @@ pub fn logs(ws: &Workspace, found: Vec<Found>) -> Result<Vec<History>, Error> {
                 .iter()
                 .map(|f| -> Box<IsIt> {
                     Box::new(move |bytes: &[u8]| {
-                        let checked = rules::check_bytes(&f.loaded.shown, bytes);
-                        checked.id.is_some_and(|(id, _)| id == f.record.id)
+                        versions.get(bytes).id.as_deref() == Some(f.record.id.as_str())
                     })
                 })
                 .collect();
@@ -146,12 +180,12 @@ pub fn logs(ws: &Workspace, found: Vec<Found>) -> Result<Vec<History>, Error> {
     Ok(found
         .into_iter()
         .zip(commits)
-        .map(|(found, history)| history_of(found, history))
+        .map(|(found, history)| history_of(found, history, versions))
         .collect())
 }
 
 /// The experiment's history from the commits that made it, oldest first.
-fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
+fn history_of(found: Found, history: Vec<HistoryCommit>, versions: &Versions) -> History {
     let revisions = history
         .iter()
         .map(|c| Revision {
@@ -159,10 +193,10 @@ fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
             path: c.path.clone(),
             message: c.info.message.clone(),
             time: c.info.time,
-            merge: (!c.merged.is_empty()).then(|| set_by_merge(c)),
+            merge: (!c.merged.is_empty()).then(|| set_by_merge(c, versions)),
         })
         .collect();
-    let (added, registered, held) = attribute(history);
+    let (added, registered, held) = attribute(history, versions);
     let amended_plan = registered.map_or_else(Vec::new, |r| plan::changes(&r, &found.record));
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let lines = found
@@ -190,15 +224,19 @@ fn history_of(found: Found, history: Vec<HistoryCommit>) -> History {
 }
 
 /// The fields a merge commit set to a value that none of its parents had.
-fn set_by_merge(commit: &HistoryCommit) -> Vec<MergedField> {
-    let read = |bytes: &[u8]| rules::check_bytes(std::path::Path::new(&commit.path), bytes).record;
-    let Some(merged) = read(&commit.content) else {
+fn set_by_merge(commit: &HistoryCommit, versions: &Versions) -> Vec<MergedField> {
+    let merged = versions.get(&commit.content);
+    let Some(merged) = &merged.record else {
         return Vec::new();
     };
-    let parents: Vec<Option<Record>> = commit
+    let parents: Vec<Option<Rc<Version>>> = commit
         .merged
         .iter()
-        .map(|bytes| bytes.as_deref().and_then(read))
+        .map(|bytes| bytes.as_deref().map(|b| versions.get(b)))
+        .collect();
+    let parents: Vec<Option<&Record>> = parents
+        .iter()
+        .map(|p| p.as_ref().and_then(|v| v.record.as_ref()))
         .collect();
     let Some(Some(first)) = parents.first() else {
         return Vec::new();
@@ -235,17 +273,17 @@ type Attributed = (
 /// For each entry (by content), the commits that added a copy of it, oldest first; the record
 /// as first committed with its plan locked (when it first ran); and for each entry the
 /// earliest time of a commit that holds it.
-fn attribute(history: Vec<HistoryCommit>) -> Attributed {
+fn attribute(history: Vec<HistoryCommit>, versions: &Versions) -> Attributed {
     let mut registered = None;
     let mut held: HashMap<Key, DateTime<Utc>> = HashMap::new();
     let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
     let mut before: HashMap<Key, usize> = HashMap::new();
     for commit in &history {
-        let checked = rules::check_bytes(std::path::Path::new(&commit.path), &commit.content);
-        let Some(record) = checked.record else {
+        let version = versions.get(&commit.content);
+        let Some(record) = &version.record else {
             continue;
         };
-        if registered.is_none() && plan::locked(&record) {
+        if registered.is_none() && plan::locked(record) {
             registered = Some(record.clone());
         }
         let mut now: HashMap<Key, usize> = HashMap::new();
