@@ -21,6 +21,7 @@ mod guard;
 mod health;
 mod import;
 mod json;
+mod kept;
 mod notes;
 pub mod openapi;
 mod page;
@@ -233,6 +234,8 @@ pub fn run(
             hosts,
             cache: cache::Cache::default(),
             rows: rows::Rows::default(),
+            histories: kept::Histories::default(),
+            boards: kept::Boards::default(),
             root,
             syncer,
         });

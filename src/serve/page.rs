@@ -207,12 +207,25 @@ pub async fn board(
                 page::Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             st.fresh();
             let ws = st.workspace()?;
-            let listing = ops::read::listing(st.cache.load_all(&ws)?, &Filter::default());
             let mut ctx = Context::new(&ws, Mode::Served, !st.read_only);
             if let Some(syncer) = &st.syncer {
                 ctx.sync = Some(SyncLine::of(&syncer.status(), ctx.as_of));
             }
-            Ok(page::board(&listing.found, listing.broken, &query, &ctx))
+            // Everything the board shows besides the records, which the rows' version stands
+            // for; times to the minute, as the board words them.
+            let key = st.boards.version(&ws)?.map(|version| {
+                format!(
+                    "{version}|{pairs:?}|{:?}|{:?}|{:?}|{}",
+                    ctx.sync.as_ref().map(|s| &s.text),
+                    ctx.as_of.map(|t| t.format("%Y-%m-%dT%H:%M").to_string()),
+                    ctx.branch,
+                    ctx.writable,
+                )
+            });
+            st.boards.of(key, || {
+                let listing = ops::read::listing(st.cache.load_all(&ws)?, &Filter::default());
+                Ok(page::board(&listing.found, listing.broken, &query, &ctx))
+            })
         })
         .await,
     )
@@ -255,7 +268,7 @@ pub async fn story(
         blocking(state, move |st| {
             st.fresh();
             let ws = st.workspace()?;
-            let history = ops::log::log(&ws, &name)?;
+            let history = st.histories.of(&ws, &name)?;
             let mut ctx = Context::new(&ws, Mode::Served, !st.read_only);
             if let Some(syncer) = &st.syncer {
                 let status = syncer.status();

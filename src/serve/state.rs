@@ -33,6 +33,10 @@ pub(crate) struct State {
     pub cache: Cache,
     /// The listing's rows, serialized once per change of the record files.
     pub rows: Rows,
+    /// Stories' histories, kept per branch tip and file content.
+    pub histories: crate::serve::kept::Histories,
+    /// Boards as rendered, kept per version of the record files and query.
+    pub boards: crate::serve::kept::Boards,
     /// The root of the work tree (the working directory outside git): answers name paths
     /// relative to it, never where the server's files are.
     pub root: PathBuf,

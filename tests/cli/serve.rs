@@ -2524,3 +2524,113 @@ fn a_browser_without_the_token_gets_the_sign_in_page_and_its_cookie_is_guarded()
     );
     assert_eq!(forged.status, 401);
 }
+
+#[test]
+fn a_story_is_never_served_from_a_history_that_changed() {
+    let (env, server) = served(&[]);
+    server.post("/experiments", cta()).expect(200);
+    let slug = "homepage-cta-color";
+    let story = |server: &Server| server.get(&format!("/e/{slug}")).expect(200).text();
+    assert!(!story(&server).contains("Launched to ten percent"));
+    // Asked twice, so that a kept history would be answered.
+    story(&server);
+
+    // A note from the command line: a new commit and a new file.
+    env.ok(&["note", slug, "Launched to ten percent"]);
+    let after_note = story(&server);
+    assert!(
+        after_note.contains("Launched to ten percent"),
+        "{after_note}"
+    );
+
+    // The note's commit made again: the same file, another commit; the story names the new one.
+    env.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--date",
+        "2026-01-01T00:00:00Z",
+    ]);
+    let head = env.git(&["rev-parse", "--short", "HEAD"]);
+    let remade = story(&server);
+    assert!(remade.contains(head.trim()), "{head}: {remade}");
+
+    // A commit that leaves the file as it is: the tip moves, the story stays whole.
+    env.git(&["commit", "-q", "--allow-empty", "-m", "Unrelated"]);
+    assert!(story(&server).contains("Launched to ten percent"));
+
+    // A hand edit of the file, not committed: the story shows the file as it is.
+    let path = env.path(&format!("experiments/{slug}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("learning: null"), "{text}");
+    std::fs::write(
+        &path,
+        text.replace("learning: null", "learning: Typed by hand"),
+    )
+    .unwrap();
+    let edited = story(&server);
+    assert!(edited.contains("Typed by hand"), "{edited}");
+
+    // A commit that rewrites history under the same file: the story follows the new tip.
+    env.git(&["checkout", "-q", "--", "."]);
+    env.git(&["reset", "-q", "--hard", "HEAD~2"]);
+    let reset = story(&server);
+    assert!(!reset.contains("Launched to ten percent"), "{reset}");
+}
+
+/// The column of the board a title is shown in.
+fn column_of<'a>(board: &'a str, title: &str) -> &'a str {
+    let at = board
+        .find(&format!(">{title}<"))
+        .expect("the title on the board");
+    let col = board[..at].rfind("data-col=\"").expect("a column") + "data-col=\"".len();
+    &board[col..col + board[col..].find('"').unwrap()]
+}
+
+#[test]
+fn a_kept_board_gives_way_to_any_change_of_the_records() {
+    let (env, server) = served(&[]);
+    for title in ["Alpha", "Beta"] {
+        env.experiment(title).create();
+    }
+    let settle_all = || {
+        for f in [
+            "experiments/alpha.yaml",
+            "experiments/beta.yaml",
+            "experiments",
+        ] {
+            if env.path(f).exists() {
+                settle(&env, f);
+            }
+        }
+    };
+    settle_all();
+    let board = || server.get("/").expect(200).text();
+    let first = board();
+    assert!(first.contains("Alpha") && first.contains("Beta"), "{first}");
+    assert_eq!(
+        board(),
+        first,
+        "the same records, query and minute: the same page"
+    );
+
+    // A status change from the command line, settled at once: the board shows it.
+    env.ok(&["update", "alpha", "--status", "running"]);
+    settle_all();
+    let moved = board();
+    assert_ne!(moved, first);
+    assert_eq!(column_of(&first, "Alpha"), "draft");
+    assert_eq!(column_of(&moved, "Alpha"), "running");
+
+    // A title edited by hand, settled: the board shows the new title.
+    let path = env.path("experiments/beta.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("title: Beta", "title: Beta renamed")).unwrap();
+    settle_all();
+    assert!(board().contains("Beta renamed"));
+
+    // Another query is another page.
+    let table = server.get("/?view=table").expect(200).text();
+    assert_ne!(table, board());
+}
