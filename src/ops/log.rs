@@ -108,7 +108,11 @@ pub struct History {
 
 /// The decision log of the experiment `reference` names, beside its commits.
 pub fn log(ws: &Workspace, reference: &str) -> Result<History, Error> {
-    let found = read::get(ws, reference)?;
+    history(ws, read::get(ws, reference)?)
+}
+
+/// The decision log of one experiment already found, beside its commits.
+pub fn history(ws: &Workspace, found: Found) -> Result<History, Error> {
     let mut histories = logs(ws, vec![found])?;
     Ok(histories.remove(0))
 }

@@ -133,6 +133,21 @@ impl Context {
     /// same bytes); served ones count
     /// to the clock, say which branch writes go to, and have forms when `writable` and HEAD is
     /// on a branch.
+    /// A page that knows nothing of a repository: no forge, no branch, no team server, no
+    /// clock; what every other context starts from.
+    pub fn bare(mode: Mode) -> Context {
+        Context {
+            mode,
+            as_of: None,
+            forge: None,
+            writable: false,
+            branch: None,
+            sync: None,
+            unpushed: Vec::new(),
+            parked: Vec::new(),
+        }
+    }
+
     pub fn new(ws: &Workspace, mode: Mode, writable: bool) -> Context {
         let forge = ws
             .repo
@@ -140,16 +155,10 @@ impl Context {
             .and_then(|r| r.config_value("remote.origin.url"))
             .and_then(|url| Forge::from_remote(&url));
         match mode {
+            // The site counts to the newest entry no wrong clock stamped: [`as_of`].
             Mode::Static => Context {
-                mode,
-                // The site counts to the newest entry no wrong clock stamped: [`as_of`].
-                as_of: None,
                 forge,
-                writable: false,
-                branch: None,
-                sync: None,
-                unpushed: Vec::new(),
-                parked: Vec::new(),
+                ..Context::bare(mode)
             },
             Mode::Served => {
                 let branch = ws.repo.as_ref().and_then(|r| match r.branch() {
@@ -158,14 +167,11 @@ impl Context {
                     Err(_) => None,
                 });
                 Context {
-                    mode,
                     as_of: Some(ws.env.now()),
                     forge,
                     writable: writable && branch != Some(Branch::Detached),
                     branch,
-                    sync: None,
-                    unpushed: Vec::new(),
-                    parked: Vec::new(),
+                    ..Context::bare(mode)
                 }
             }
         }
@@ -311,16 +317,7 @@ pub(super) fn layout(
 /// A page that says what went wrong (an unknown experiment, a broken file), for the server;
 /// `suggestions` are stories (page name, title) the reader may have meant.
 pub fn problem(code: u16, message: &str, suggestions: &[(String, String)]) -> String {
-    let ctx = Context {
-        mode: Mode::Served,
-        as_of: None,
-        forge: None,
-        writable: false,
-        branch: None,
-        sync: None,
-        unpushed: Vec::new(),
-        parked: Vec::new(),
-    };
+    let ctx = Context::bare(Mode::Served);
     let title = if code == 404 {
         "Not found"
     } else {
@@ -348,16 +345,7 @@ pub fn problem(code: u16, message: &str, suggestions: &[(String, String)]) -> St
 /// The sign-in form of a server guarded by a token, with what went wrong last (`said`), going
 /// on to `next` (a path on this server).
 pub fn sign_in(said: Option<&str>, next: &str) -> String {
-    let ctx = Context {
-        mode: Mode::Served,
-        as_of: None,
-        forge: None,
-        writable: false,
-        branch: None,
-        sync: None,
-        unpushed: Vec::new(),
-        parked: Vec::new(),
-    };
+    let ctx = Context::bare(Mode::Served);
     let body = html! {
         div.empty {
             h1 { "Sign in" }

@@ -38,7 +38,7 @@ impl Histories {
         };
         let found = read::get(ws, name)?;
         let Some(tip) = tip else {
-            return Ok(Arc::new(walk(ws, found)?));
+            return Ok(Arc::new(log::history(ws, found)?));
         };
         let key = (
             found.loaded.path.clone(),
@@ -48,7 +48,7 @@ impl Histories {
         if let Some(kept) = self.lock().get(&key) {
             return Ok(Arc::clone(kept));
         }
-        let history = Arc::new(walk(ws, found)?);
+        let history = Arc::new(log::history(ws, found)?);
         let mut kept = self.lock();
         if kept.len() >= KEPT {
             kept.clear();
@@ -60,11 +60,6 @@ impl Histories {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<History>>> {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-fn walk(ws: &Workspace, found: read::Found) -> Result<History, Error> {
-    let mut histories = log::logs(ws, vec![found])?;
-    Ok(histories.remove(0))
 }
 
 /// How many rendered boards are kept (one per query, sync line and minute).
