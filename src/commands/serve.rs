@@ -50,7 +50,7 @@ Status codes:
 
   412 a PATCH whose If-Match names a version the record no longer is (nothing is written)
 
-  413 a body over 1 MiB (64 MiB for an import); 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD, or with --sync a remote whose history was rewritten)
+  413 a body over 1 MiB (64 MiB for an import); 415 a write that is not application/json; 422 {\"detail\": [{type, loc, msg, input}]} with every problem, `type` the rule's name; 503 git's state forbids writes (a merge in progress, a foreign index.lock, a detached HEAD, or with --sync a remote whose history was rewritten), or with --sync-mode strict the remote did not take the write (nothing was written)
 
 Protections:
 
@@ -94,6 +94,20 @@ pub struct Args {
     /// With --sync: seconds a fetch or a push may take before it is stopped
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub sync_timeout: u64,
+    /// With --sync: `queue` commits a write here and pushes it (answering `xp-sync: pending`
+    /// when the remote does not take it at once); `strict` answers a write only once the
+    /// remote has it, and changes nothing here when it cannot (503)
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = SyncMode::Queue, requires = "sync")]
+    pub sync_mode: SyncMode,
+}
+
+/// What a write on a team server waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncMode {
+    /// The local commit; the push follows.
+    Queue,
+    /// The remote taking the commit.
+    Strict,
 }
 
 /// Prints the URL on stdout once listening, and serves until Ctrl-C or SIGTERM.
@@ -112,6 +126,7 @@ pub fn run(args: Args, dir: Option<&Path>, env: &Env, ui: &mut Ui) -> Result<(),
             branch: args.sync_branch,
             interval: Duration::from_secs(args.sync_interval),
             timeout: Duration::from_secs(args.sync_timeout.max(1)),
+            strict: args.sync_mode == SyncMode::Strict,
         }),
     };
     let read_only = options.read_only;

@@ -12,7 +12,7 @@ use git2::{Commit, ErrorCode, Oid, Signature, Tree};
 use super::identity::signature;
 use super::lock::IndexLock;
 use super::recover::{Journal, JournalFile};
-use super::{Context, GitEnv, GitError, Repo, Tip, check_path};
+use super::{Context, GitEnv, GitError, Id, Repo, Tip, check_path};
 
 /// How many times `commit_file` rebuilds its commit when HEAD moved under it.
 const MAX_TRIES: usize = 20;
@@ -53,17 +53,19 @@ impl Repo {
         message: &str,
         env: &GitEnv,
     ) -> Result<Committed, GitError> {
-        self.commit_file_with(rel_path, content, message, env, &mut || {})
+        self.commit_file_with(rel_path, content, message, env, &mut |_| Ok(()))
     }
 
-    /// `commit_file`, calling `before_swap` between making each commit and moving the ref.
-    pub(super) fn commit_file_with(
+    /// `commit_file`, calling `before_swap` with each commit it makes before the ref moves to
+    /// it: an error there leaves the ref and the index as they were (a team server's strict
+    /// mode pushes the commit there, and the branch moves only once the remote has it).
+    pub fn commit_file_with(
         &self,
         rel_path: &str,
         content: &[u8],
         message: &str,
         env: &GitEnv,
-        before_swap: &mut dyn FnMut(),
+        before_swap: &mut dyn FnMut(Id) -> Result<(), GitError>,
     ) -> Result<Committed, GitError> {
         check_path(rel_path)?;
         let (name, email) = (self.config("user.name"), self.config("user.email"));
@@ -163,7 +165,7 @@ impl Repo {
         message: &str,
         subject: &str,
         env: &GitEnv,
-        before_swap: &mut dyn FnMut(),
+        before_swap: &mut dyn FnMut(Id) -> Result<(), GitError>,
     ) -> Result<Oid, GitError> {
         let (rel_path, blob) = (journal.files[0].path.clone(), journal.files[0].blob);
         let rel_path = rel_path.as_str();
@@ -174,7 +176,7 @@ impl Repo {
             let id = self.build_commit(&tip, rel_path, blob, signatures, message)?;
             journal.swap = Some((tip.refname.clone(), id));
             self.write_journal(journal)?;
-            before_swap();
+            before_swap(Id(id))?;
             env.crash_point("before-swap");
             match self.swap(&tip, id, subject) {
                 Ok(()) => return Ok(id),
@@ -429,11 +431,12 @@ mod tests {
         let outside = Cell::new(None);
         let done = fx
             .repo
-            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut |_| {
                 tries.set(tries.get() + 1);
                 if tries.get() == 1 {
                     outside.set(Some(outside_commit(&fx.root, "other.txt", "other\n")));
                 }
+                Ok(())
             })
             .unwrap();
 
@@ -455,10 +458,11 @@ mod tests {
         let outside = Cell::new(None);
         let err = fx
             .repo
-            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut |_| {
                 if outside.get().is_none() {
                     outside.set(Some(outside_commit(&fx.root, RECORD, "theirs\n")));
                 }
+                Ok(())
             })
             .unwrap_err();
         assert!(
@@ -550,10 +554,11 @@ mod tests {
         let blob = Oid::hash_object(ObjectType::Blob, b"v2\n").unwrap();
         let seen = Cell::new((false, 0, None));
         fx.repo
-            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut |_| {
                 let lock = fx.root.join(".git/index.lock");
                 let staged = fx.repo.staged(RECORD).unwrap();
                 seen.set((lock.exists(), fx.journals(), staged));
+                Ok(())
             })
             .unwrap();
         assert_eq!(
@@ -574,10 +579,11 @@ mod tests {
         let index = fs::read(fx.root.join(".git/index")).unwrap();
         let err = fx
             .repo
-            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut || {
+            .commit_file_with(RECORD, b"v2\n", "xp: two\n", &fx.env, &mut |_| {
                 if fx.git(&["log", "-1", "--format=%s"]) != "outside\n" {
                     outside_commit(&fx.root, RECORD, "theirs\n");
                 }
+                Ok(())
             })
             .unwrap_err();
         assert!(matches!(err, GitError::HeadMoved { .. }), "{err:?}");

@@ -36,6 +36,16 @@ pub enum GitError {
     BadDate { var: String, value: String },
     #[error("`{path}` is not a valid path inside the repository")]
     BadPath { path: String },
+    /// A team server's strict write the remote did not take: `reason` in the remote's or git's
+    /// words; nothing moved here.
+    #[error("the remote did not take the change: {reason}")]
+    Unpublished { reason: String, hint: String },
+    /// A strict write whose push found the remote's branch moved since it was fetched.
+    #[error("the remote's branch moved while the change was pushed")]
+    RemoteMoved,
+    /// A strict write the remote took, while this clone's branch moved under it.
+    #[error("the remote took the change, but this clone's branch moved while it was pushed")]
+    MovedAfterPush,
     #[error("{context}: {}", .source.message())]
     Git {
         context: String,
@@ -90,6 +100,12 @@ impl GitError {
             GitError::Git { source, .. } if source.code() == ErrorCode::Owner => {
                 "if you trust this repository, run \
                  `git config --global --add safe.directory <its work tree>`"
+                    .into()
+            }
+            GitError::Unpublished { hint, .. } => hint.clone(),
+            GitError::RemoteMoved => "send the change again".into(),
+            GitError::MovedAfterPush => {
+                "the change is on the remote; the server's next sync brings it here (`POST /sync`)"
                     .into()
             }
             GitError::BadPath { .. } | GitError::Git { .. } | GitError::Io { .. } => return None,

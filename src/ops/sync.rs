@@ -61,6 +61,26 @@ impl State {
             State::NeedsAttention => "needs-attention",
         }
     }
+
+    /// What the person running the server does about a state.
+    pub fn hint(self) -> &'static str {
+        match self {
+            State::Ok => "",
+            State::Offline => "writes wait here and go out once the remote answers",
+            State::AuthFailed => "check the credentials git uses for this remote; writes wait here",
+            State::PushRefused => {
+                "the remote's rules refused the push; writes wait here. Sync to a branch of its own \
+                 (`--sync-branch`) and merge through a pull request"
+            }
+            State::DivergedHistory => {
+                "the remote's branch was rewritten; writes are refused until someone runs \
+                 `xp sync --reset-to-remote` in the server's clone or pushes by hand"
+            }
+            State::NeedsAttention => {
+                "the server's clone holds changes xp will not move on its own; fix it by hand"
+            }
+        }
+    }
 }
 
 /// A commit kept aside because its change conflicts with the remote's.
@@ -327,6 +347,82 @@ pub fn round(
         "the remote kept moving: {PUSH_TRIES} pushes found it ahead"
     ));
     Ok(counted(out, repo, target))
+}
+
+/// Brings the branch in step with the remote before a strict write (a round: fetch,
+/// integrate, push what waits); an error, with the remote's words, when the branch cannot be
+/// in step, which the write answers without changing anything.
+pub fn in_step(
+    ws: &Workspace,
+    notices: &mut Vec<Notice>,
+    target: &Target,
+    net: &NetEnv,
+) -> Result<Round, Error> {
+    let round = round(ws, notices, target, net)?;
+    if round.state != State::Ok {
+        return Err(crate::git::GitError::Unpublished {
+            reason: round
+                .said
+                .clone()
+                .unwrap_or_else(|| format!("the sync is {}", round.state.as_str())),
+            hint: strict_hint(round.state).into(),
+        }
+        .into());
+    }
+    if round.ahead > 0 {
+        return Err(crate::git::GitError::Unpublished {
+            reason: format!(
+                "{} earlier change(s) of this clone are not on the remote yet",
+                round.ahead
+            ),
+            hint: "nothing was written; `GET /sync` says why they wait".into(),
+        }
+        .into());
+    }
+    Ok(round)
+}
+
+/// What to do when a strict write could not reach the remote: nothing was written.
+fn strict_hint(state: State) -> &'static str {
+    match state {
+        State::Offline => "nothing was written; send it again once the remote answers",
+        State::AuthFailed => "nothing was written; check the credentials git uses for this remote",
+        State::PushRefused => {
+            "nothing was written; the remote's rules refuse the push: allow it, or sync to a \
+             branch of its own (`--sync-branch`)"
+        }
+        State::Ok | State::DivergedHistory | State::NeedsAttention => state.hint(),
+    }
+}
+
+/// The gate of a strict write ([`Workspace::gate`]): each commit is pushed, exactly, before the
+/// branch moves to it. The remote moved since the fetch: [`crate::git::GitError::RemoteMoved`],
+/// to try again after another round; refused or unreachable: the remote's words. A second
+/// commit after one was taken (this clone's branch moved meanwhile) is not pushed.
+pub fn push_first(ws: &Workspace, target: &Target, net: &NetEnv) -> crate::ops::workspace::Gate {
+    use crate::git::GitError;
+    let (target, net, env) = (target.clone(), net.clone(), ws.env.clone());
+    let taken = std::sync::atomic::AtomicBool::new(false);
+    Box::new(move |repo: &Repo, commit: Id| {
+        if taken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(GitError::MovedAfterPush);
+        }
+        env.test_run("strict-before-push");
+        let unpublished = |reason: String, state: State| GitError::Unpublished {
+            reason,
+            hint: strict_hint(state).into(),
+        };
+        match repo.push(&target.remote, commit, &target.push, &net) {
+            Ok(Pushed::Done) => {
+                taken.store(true, std::sync::atomic::Ordering::SeqCst);
+                repo.set_ref(&seen_ref(&target), commit, "xp sync: pushed")
+            }
+            Ok(Pushed::Behind) => Err(GitError::RemoteMoved),
+            Ok(Pushed::Refused(reason)) => Err(unpublished(reason, State::PushRefused)),
+            Err(e @ NetError::AuthFailed(_)) => Err(unpublished(e.to_string(), State::AuthFailed)),
+            Err(e) => Err(unpublished(e.to_string(), State::Offline)),
+        }
+    })
 }
 
 /// The branch's tip, when all it has beyond the remote tip last seen is xp's own one-file

@@ -55,6 +55,8 @@ pub struct Settings {
     pub net: NetEnv,
     /// Between two rounds when nothing pokes it; zero: only when poked.
     pub interval: Duration,
+    /// `--sync-mode strict`: a write is answered only once the remote has it.
+    pub strict: bool,
 }
 
 struct Shared {
@@ -67,11 +69,15 @@ struct Shared {
     stop: Mutex<bool>,
     /// When the last fetch started, to let reads poke only when it is old.
     fetched_at: Mutex<Option<Instant>>,
+    /// Held through each round and each strict write, so that they talk to the remote one
+    /// at a time.
+    network: Mutex<()>,
 }
 
 /// The running worker; stopped when dropped.
 pub struct Syncer {
     shared: Arc<Shared>,
+    settings: Settings,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -103,13 +109,27 @@ impl Syncer {
             done: Condvar::new(),
             stop: Mutex::new(false),
             fetched_at: Mutex::new(None),
+            network: Mutex::new(()),
         });
         let inner = shared.clone();
+        let kept = settings.clone();
         let thread = std::thread::spawn(move || work(&inner, &settings, &workspace, &said));
         Syncer {
             shared,
+            settings: kept,
             thread: Some(thread),
         }
+    }
+
+    /// How the worker runs: its remote, branches and mode.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The remote to oneself until the guard is dropped (a strict write's fetch and push):
+    /// waits for a round under way to end, and holds the next one off.
+    pub fn exclusive(&self) -> std::sync::MutexGuard<'_, ()> {
+        lock(&self.shared.network)
     }
 
     /// Where the sync stands now.
@@ -192,12 +212,14 @@ fn work(
         }
         *lock(&shared.poked) = false;
         *lock(&shared.fetched_at) = Some(Instant::now());
+        let network = lock(&shared.network);
         let outcome = workspace().and_then(|ws| {
             let mut notices = Vec::new();
             let round = sync::round(&ws, &mut notices, &settings.target, &settings.net)?;
             let parked = sync::parked(&ws)?;
             Ok((round, parked))
         });
+        drop(network);
         let state = {
             let mut status = lock(&shared.status);
             record(&mut status, outcome);
@@ -254,7 +276,7 @@ fn record(status: &mut Status, outcome: Result<(Round, Vec<Parked>), Error>) {
                 status.last_push = now;
             }
             status.last_error = round.said.clone();
-            status.hint = (round.state != State::Ok).then(|| hint(round.state).to_owned());
+            status.hint = (round.state != State::Ok).then(|| round.state.hint().to_owned());
             status.ahead = round.ahead;
             status.behind = round.behind;
             status.parked = parked;
@@ -275,26 +297,6 @@ fn record(status: &mut Status, outcome: Result<(Round, Vec<Parked>), Error>) {
 
 fn now() -> DateTime<Utc> {
     Utc::now()
-}
-
-/// What the person running the server does about a state.
-fn hint(state: State) -> &'static str {
-    match state {
-        State::Ok => "",
-        State::Offline => "writes wait here and go out once the remote answers",
-        State::AuthFailed => "check the credentials git uses for this remote; writes wait here",
-        State::PushRefused => {
-            "the remote's rules refused the push; writes wait here. Sync to a branch of its own \
-             (`--sync-branch`) and merge through a pull request"
-        }
-        State::DivergedHistory => {
-            "the remote's branch was rewritten; writes are refused until someone runs \
-             `xp sync --reset-to-remote` in the server's clone or pushes by hand"
-        }
-        State::NeedsAttention => {
-            "the server's clone holds changes xp will not move on its own; fix it by hand"
-        }
-    }
 }
 
 /// One line on where the sync stands, for the server's log and the board.

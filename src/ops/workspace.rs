@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::git::{Repo, WriteLock};
+use crate::git::{GitError, Id, Repo, WriteLock};
 use crate::ops::notice::Notice;
 use crate::store::Store;
 
@@ -21,7 +21,13 @@ pub struct Workspace {
     /// The experiments directory as the user named it (`--dir`, `XP_DIR`), when it was named
     /// rather than found.
     pub dir_given: Option<PathBuf>,
+    /// What each commit must pass before the branch moves to it: a team server's strict mode
+    /// pushes it there, so that the branch moves only once the remote has it.
+    pub gate: Option<Gate>,
 }
+
+/// See [`Workspace::gate`]: an error leaves the branch, the index and the file as they were.
+pub type Gate = Box<dyn Fn(&Repo, Id) -> Result<(), GitError> + Send + Sync>;
 
 impl Workspace {
     /// Finds the repository around the current directory and the experiments directory
@@ -50,6 +56,7 @@ impl Workspace {
             repo,
             store,
             dir_given: named,
+            gate: None,
         })
     }
 

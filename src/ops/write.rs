@@ -194,7 +194,13 @@ pub(crate) fn save(
         return Ok(None);
     };
     let message = commit_message(&change);
-    match repo.commit_file(rel, new, &message, &ws.env.git()) {
+    let committed = match &ws.gate {
+        Some(gate) => {
+            repo.commit_file_with(rel, new, &message, &ws.env.git(), &mut |id| gate(repo, id))
+        }
+        None => repo.commit_file(rel, new, &message, &ws.env.git()),
+    };
+    match committed {
         Ok(done) => {
             notices.push(Notice::Committed {
                 short: done.short.clone(),

@@ -85,7 +85,7 @@ pub async fn create(State(state): State<Shared>, body: JsonBody) -> Result<Writt
         bytes: body::payload_text(&body).into_bytes(),
     };
     write(state, Blame::Payload(body.0), move |ws, notices| {
-        ops::create::create_as(ws, notices, source, Who::AsGiven, SERVER)
+        ops::create::create_as(ws, notices, source.clone(), Who::AsGiven, SERVER)
     })
     .await
 }
@@ -101,7 +101,7 @@ pub async fn update(
     let mut changes = body::changes(&body)?;
     changes.against = against;
     write(state, Blame::Change(body.0), move |ws, notices| {
-        ops::update::update_as(ws, notices, &r, changes, Who::AsGiven, SERVER)
+        ops::update::update_as(ws, notices, &r, changes.clone(), Who::AsGiven, SERVER)
     })
     .await
 }

@@ -90,6 +90,8 @@ pub struct SyncOptions {
     pub interval: Duration,
     /// How long a fetch or a push may take.
     pub timeout: Duration,
+    /// `--sync-mode strict`: answer a write only once the remote has it, else change nothing.
+    pub strict: bool,
 }
 
 /// The address to bind, refusing one other machines can reach unless a token guards it.
@@ -265,6 +267,7 @@ fn start_sync(
         target,
         net: env.net(sync.timeout),
         interval: sync.interval,
+        strict: sync.strict,
     };
     let env = env.clone();
     Ok(Syncer::start(

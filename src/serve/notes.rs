@@ -34,7 +34,7 @@ pub async fn add(
 ) -> Result<Written, ApiError> {
     let note = body::note(&body)?;
     write(state, Blame::Change(body.0), move |ws, notices| {
-        ops::note::append(ws, notices, &r, note, Who::AsGiven, SERVER)
+        ops::note::append(ws, notices, &r, note.clone(), Who::AsGiven, SERVER)
     })
     .await
 }

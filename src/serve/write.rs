@@ -74,11 +74,14 @@ enum Outcome {
 pub async fn write(
     state: Shared,
     blame: Blame,
-    op: impl FnOnce(&Workspace, &mut Vec<Notice>) -> Result<Saved, Error> + Send + 'static,
+    op: impl Fn(&Workspace, &mut Vec<Notice>) -> Result<Saved, Error> + Send + 'static,
 ) -> Result<Written, ApiError> {
     let outcome = blocking(state, move |st| {
         if let Some(refused) = refused_by_sync(st) {
             return Ok(Outcome::Refused(refused));
+        }
+        if let Some(syncer) = st.syncer.as_ref().filter(|s| s.settings().strict) {
+            return strict(st, syncer, &op);
         }
         let ws = st.workspace()?;
         let saved = op(&ws, &mut Vec::new())?;
@@ -110,6 +113,44 @@ pub async fn write(
         Ok(Outcome::Refused(refused)) => Err(refused),
         Err(e) => Err(e.about(blame)),
     }
+}
+
+/// How many times a strict write is made again on a remote that moved under its push.
+const STRICT_TRIES: usize = 4;
+
+/// A write of `--sync-mode strict`: with the remote to itself, a round brings the branch in
+/// step, then the write's commit is pushed before the branch moves to it ([`sync::push_first`]).
+/// Answered only once the remote has it; when it cannot, nothing changed here (503 with the
+/// remote's words). A remote that moved meanwhile is fetched again and the write made again on
+/// it, where a stale `If-Match` is refused as usual.
+fn strict(
+    st: &State,
+    syncer: &crate::ops::syncer::Syncer,
+    op: impl Fn(&Workspace, &mut Vec<Notice>) -> Result<Saved, Error>,
+) -> Result<Outcome, Error> {
+    let settings = syncer.settings();
+    let network = syncer.exclusive();
+    let mut tries = 0;
+    let saved = loop {
+        tries += 1;
+        let mut ws = st.workspace()?;
+        let mut notices = Vec::new();
+        sync::in_step(&ws, &mut notices, &settings.target, &settings.net)?;
+        ws.gate = Some(sync::push_first(&ws, &settings.target, &settings.net));
+        match op(&ws, &mut notices) {
+            Err(Error::Git(crate::git::GitError::RemoteMoved)) if tries < STRICT_TRIES => {}
+            done => break done,
+        }
+    };
+    drop(network);
+    // The worker's status catches up with the push (ahead, last push).
+    syncer.poke();
+    let saved = saved?;
+    let version = std::fs::read(&saved.path)
+        .ok()
+        .map(|bytes| crate::git::content_id(&bytes));
+    let fate = saved.commit.as_ref().map(|_| Fate::Pushed);
+    Ok(Outcome::Written(Box::new(saved), fate, version))
 }
 
 /// A write refused because of where the sync stands: the remote's history rewritten.

@@ -36,6 +36,7 @@ mod schema;
 mod serve;
 mod snapshots;
 mod states;
+mod strictsync;
 mod sync;
 mod teamserver;
 mod toolbox;
