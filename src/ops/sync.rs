@@ -351,7 +351,8 @@ pub fn round(
 
 /// Brings the branch in step with the remote before a strict write (a round: fetch,
 /// integrate, push what waits); an error, with the remote's words, when the branch cannot be
-/// in step, which the write answers without changing anything.
+/// in step, which the write answers without changing anything. A round that ends `ok` has
+/// pushed everything: the branch's tip is the remote's.
 pub fn in_step(
     ws: &Workspace,
     notices: &mut Vec<Notice>,
@@ -366,16 +367,6 @@ pub fn in_step(
                 .clone()
                 .unwrap_or_else(|| format!("the sync is {}", round.state.as_str())),
             hint: strict_hint(round.state).into(),
-        }
-        .into());
-    }
-    if round.ahead > 0 {
-        return Err(crate::git::GitError::Unpublished {
-            reason: format!(
-                "{} earlier change(s) of this clone are not on the remote yet",
-                round.ahead
-            ),
-            hint: "nothing was written; `GET /sync` says why they wait".into(),
         }
         .into());
     }

@@ -307,3 +307,38 @@ fn a_kill_between_the_push_and_the_branch_move_loses_nothing_and_doubles_nothing
         ["Pushed, then killed", "After the restart"]
     );
 }
+
+/// A remote that moves under every push: the write is made again on each new tip four times,
+/// then answered 503, and nothing of it is anywhere.
+#[test]
+fn a_remote_that_keeps_moving_refuses_the_write_after_four_tries() {
+    let mut team = Team::new();
+    let count = team.env.root.parent().unwrap().join("pushes");
+    let push = format!(
+        "echo >> '{count}' && git -C '{mate}' commit -q --allow-empty -m 'Moves main' && \
+         git -C '{mate}' push -q",
+        count = count.display(),
+        mate = team.mate.display()
+    );
+    team.env
+        .vars
+        .push(("XP_TEST_RUN_AT".into(), "strict-before-push".into()));
+    team.env.vars.push(("XP_TEST_RUN".into(), push));
+    let server = strict(&team);
+    let refused = server
+        .post("/experiments/cta/notes", json!({"note": "Never lands"}))
+        .expect(503)
+        .json();
+    assert_eq!(
+        (&refused["detail"], &refused["hint"]),
+        (
+            &json!("the remote's branch moved while the change was pushed"),
+            &json!("send the change again")
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 4);
+    assert_eq!(team.remote_notes(), Vec::<String>::new());
+    let record = server.get("/experiments/cta").expect(200).json();
+    assert_eq!(record["decision_log"], json!([]));
+    assert_eq!(team.env.git(&["status", "--porcelain"]), "");
+}
