@@ -77,6 +77,15 @@ impl Store {
     /// Refuses a path outside the experiments directory, or reached through a symbolic link
     /// (the directory itself, a folder inside it, or the file).
     fn check_inside(&self, path: &Path) -> Result<(), Error> {
+        self.check_parents(path)?;
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => Err(self.link(path)),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Store::check_inside`] but for the last component, which the caller looks at itself.
+    fn check_parents(&self, path: &Path) -> Result<(), Error> {
         let shown = self.show(path);
         let rel = match path.strip_prefix(&self.dir) {
             Ok(rel) if rel.components().all(|c| matches!(c, Component::Normal(_))) => rel,
@@ -89,21 +98,28 @@ impl Store {
         };
         self.check_dir()?;
         let mut at = self.dir.clone();
-        for part in rel.components() {
+        let mut parts = rel.components();
+        parts.next_back();
+        for part in parts {
             at.push(part);
             if let Ok(meta) = fs::symlink_metadata(&at)
                 && meta.file_type().is_symlink()
             {
-                return Err(Error::failed(
-                    format!(
-                        "{} is a symbolic link; xp does not read or write through links",
-                        self.show(&at).display()
-                    ),
-                    "replace the link with the file or folder itself",
-                ));
+                return Err(self.link(&at));
             }
         }
         Ok(())
+    }
+
+    /// The refusal of a path that is a symbolic link.
+    fn link(&self, at: &Path) -> Error {
+        Error::failed(
+            format!(
+                "{} is a symbolic link; xp does not read or write through links",
+                self.show(at).display()
+            ),
+            "replace the link with the file or folder itself",
+        )
     }
 
     /// A path as the user should see it: relative to the current directory where possible.
@@ -159,7 +175,7 @@ impl Store {
     pub fn load(&self, path: &Path) -> Result<Loaded, Error> {
         let shown = self.show(path);
         if path.starts_with(&self.dir) {
-            self.check_inside(path)?;
+            self.check_parents(path)?;
         }
         let meta = fs::symlink_metadata(path).map_err(|e| Error::io(&shown, e))?;
         if meta.file_type().is_symlink() {
@@ -183,12 +199,16 @@ impl Store {
                 checked,
             });
         }
-        let (bytes, checked) = match read_at_most(path, rules::MAX_FILE_BYTES) {
+        let (bytes, checked) = match read_regular(path, meta.len(), rules::MAX_FILE_BYTES) {
             Ok(Some(bytes)) => {
                 let checked = rules::check_bytes(&shown, &bytes);
                 (bytes, checked)
             }
             Ok(None) => (Vec::new(), rules::oversized(&shown, meta.len())),
+            Err(e) if is_link_error(&e) => {
+                // Made a link since it was looked at: refused as any link.
+                return Err(self.link(path));
+            }
             Err(e) => return Err(Error::io(&shown, e)),
         };
         Ok(Loaded {
@@ -443,6 +463,38 @@ fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
         .take(limit as u64 + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() <= limit).then_some(bytes))
+}
+
+/// The bytes of a file just seen to be a regular file of `len` bytes, or None when it holds
+/// more than `limit`: one open that never follows a link (on unix), and reads into a buffer
+/// of the size seen, as `cat` reads.
+fn read_regular(path: &Path, len: u64, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
+    let cap = usize::try_from(len).map_or(limit, |len| len.min(limit)) + 1;
+    let mut bytes = Vec::with_capacity(cap);
+    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
+
+/// Whether opening failed because the path is a symbolic link (`O_NOFOLLOW`).
+fn is_link_error(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// Writes any file atomically (exports, `.gitattributes`): temporary file beside it, fsync,

@@ -56,14 +56,24 @@ pub fn check(ws: &Workspace, input: &CheckInput) -> Result<CheckReport, Error> {
         let files = files_of(&input.paths, ws)?;
         let mut reviewed = Vec::new();
         let mut reviewed_sources = Vec::new();
-        let (mut problems, mut sources) = crate::ops::read::scan(ws, &files, |loaded| {
-            let found = evidence_problems(&loaded);
-            if !found.is_empty() {
-                reviewed.extend(found);
-                reviewed_sources.push((loaded.shown, loaded.bytes));
-            }
-            Ok(())
-        })?;
+        let (mut problems, mut sources) = crate::ops::read::scan(
+            ws,
+            &files,
+            |loaded| {
+                // Reviewed beside the read; the record is not needed after it.
+                let found = evidence_problems(loaded);
+                loaded.checked.record = None;
+                let text = (!found.is_empty()).then(|| loaded.bytes.clone());
+                (found, text)
+            },
+            |loaded, (found, text)| {
+                if let Some(text) = text {
+                    reviewed.extend(found);
+                    reviewed_sources.push((loaded.shown, text));
+                }
+                Ok(())
+            },
+        )?;
         for (shown, bytes) in &reviewed_sources {
             sources.add(shown, bytes);
         }

@@ -85,20 +85,27 @@ pub fn list_each(
     let mut broken = 0;
     ws.need_dir()?;
     let files = ws.store.files()?;
-    let (problems, sources) = scan(ws, &files, |loaded| {
-        match &loaded.checked.record {
-            Some(record) if filter.keeps(record) => {
-                let record = record.clone();
-                each(Found {
+    let (problems, sources) = scan(
+        ws,
+        &files,
+        |loaded| {
+            // Kept: the record moves out of the file; left out: it is freed here, on the
+            // reading thread; broken: there is none.
+            let record = loaded.checked.record.take()?;
+            Some(filter.keeps(&record).then_some(record))
+        },
+        |loaded, read| {
+            match read {
+                Some(Some(record)) => each(Found {
                     loaded: slim(loaded),
                     record,
-                });
+                }),
+                Some(None) => {}
+                None => broken += 1,
             }
-            Some(_) => {}
-            None => broken += 1,
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(Listing {
         found: Vec::new(),
         broken,
@@ -107,9 +114,11 @@ pub fn list_each(
     })
 }
 
-/// A loaded file without its text and parse tree (its path, slug, id and record stay).
+/// A loaded file without its text, parse tree and record (its path, slug and id stay; the
+/// record is the `Found`'s own).
 fn slim(loaded: Loaded) -> Loaded {
     let mut loaded = loaded;
+    loaded.checked.record = None;
     loaded.bytes = Vec::new();
     loaded.checked.doc = None;
     loaded.checked.log = None;
@@ -124,8 +133,8 @@ pub fn listing(all: Vec<Loaded>, filter: &Filter) -> Listing {
     let broken = all.iter().filter(|l| l.checked.record.is_none()).count();
     let found = all
         .into_iter()
-        .filter_map(|loaded| {
-            let record = loaded.checked.record.clone()?;
+        .filter_map(|mut loaded| {
+            let record = loaded.checked.record.take()?;
             filter.keeps(&record).then(|| Found {
                 loaded: slim(loaded),
                 record,
@@ -175,17 +184,22 @@ pub fn export_each(
     let files = ws.store.files()?;
     let mut count = 0;
     let mut broken = false;
-    let (problems, sources) = scan(ws, &files, |loaded| {
-        match &loaded.checked.record {
-            Some(record) if !broken && filter.keeps(record) => {
-                count += 1;
-                sink(record).map_err(|e| Error::io("export", e))?;
+    let (problems, sources) = scan(
+        ws,
+        &files,
+        |_| (),
+        |loaded, ()| {
+            match &loaded.checked.record {
+                Some(record) if !broken && filter.keeps(record) => {
+                    count += 1;
+                    sink(record).map_err(|e| Error::io("export", e))?;
+                }
+                Some(_) => {}
+                None => broken = true,
             }
-            Some(_) => {}
-            None => broken = true,
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     if !problems.is_empty() {
         return Err(Error::Problems {
             problems,
@@ -200,20 +214,36 @@ pub fn export_each(
 /// Reads and checks `files` in parallel, handing each loaded file to `each` in path order,
 /// and keeping only what the cross-file rule needs (ids) and the texts of files with
 /// problems; returns every problem, duplicate ids included, with those texts.
-pub fn scan(
+///
+/// `prepare` runs on the reading threads, beside the read, and its answer goes to `each` with
+/// the file: work per file belongs there, and whatever it takes out of the file (the record,
+/// say) is freed there too. The file reaches `each` without its parse tree and log, and
+/// without its text unless it has problems.
+pub fn scan<T: Send>(
     ws: &Workspace,
     files: &[std::path::PathBuf],
-    mut each: impl FnMut(Loaded) -> Result<(), Error>,
+    prepare: impl Fn(&mut Loaded) -> T + Sync,
+    mut each: impl FnMut(Loaded, T) -> Result<(), Error>,
 ) -> Result<(Vec<Problem>, Sources), Error> {
     let mut problems = Vec::new();
     let mut sources = Sources::default();
     let mut ids = Vec::new();
     ws.store.load_chunked(
         files,
-        |loaded| loaded,
+        |loaded| {
+            loaded.map(|mut loaded| {
+                let prepared = prepare(&mut loaded);
+                loaded.checked.doc = None;
+                loaded.checked.log = None;
+                if loaded.checked.problems.is_empty() {
+                    loaded.bytes = Vec::new();
+                }
+                (loaded, prepared)
+            })
+        },
         |chunk| {
-            for loaded in chunk {
-                let loaded = loaded?;
+            for read in chunk {
+                let (loaded, prepared) = read?;
                 if let Some((id, pos)) = &loaded.checked.id {
                     ids.push((loaded.shown.clone(), id.clone(), *pos));
                 }
@@ -221,7 +251,7 @@ pub fn scan(
                     problems.extend(loaded.checked.problems.iter().cloned());
                     sources.add(&loaded.shown, &loaded.bytes);
                 }
-                each(loaded)?;
+                each(loaded, prepared)?;
             }
             Ok(())
         },
