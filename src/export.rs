@@ -8,7 +8,7 @@ use std::io;
 
 use crate::record::derived::{DERIVED, Derived, DerivedValue};
 use crate::record::fields::{self, FIELDS, Field, FieldKind};
-use crate::record::{FieldValue, LogEntry, Record};
+use crate::record::{FieldValue, Record};
 
 /// The origin service's header, in its order: a contract the default CSV keeps.
 const ORIGIN: [&str; 11] = [
@@ -155,6 +155,40 @@ pub enum Shape {
     Jsonl,
 }
 
+/// One record as an export holds it, made apart from the writing (on the threads that read
+/// the records) and written by [`Stream::write`].
+pub enum Rendered {
+    /// A CSV row's cells.
+    Cells(Vec<String>),
+    /// An element of the JSON array, indented, without its separator.
+    Element(String),
+    /// A JSON Lines line, without its line break.
+    Line(String),
+}
+
+impl Shape {
+    /// One record as this shape writes it.
+    pub fn render(&self, record: &Record) -> io::Result<Rendered> {
+        let record = normalised(record);
+        Ok(match self {
+            Shape::Csv { columns, excel } => Rendered::Cells(
+                columns
+                    .iter()
+                    .map(|&c| Ok(guard(*excel, c, c.cell(&record)?)))
+                    .collect::<io::Result<Vec<_>>>()?,
+            ),
+            Shape::Json => {
+                // The bytes of the whole array pretty-printed at once: each element indented
+                // by two spaces (strings hold no raw line breaks), separated by `,`.
+                let text = json_text(serde_json::to_string_pretty(&record)?);
+                let lines: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+                Rendered::Element(lines.join("\n"))
+            }
+            Shape::Jsonl => Rendered::Line(json_text(serde_json::to_string(&record)?)),
+        })
+    }
+}
+
 /// An export written record by record, so that memory does not grow with the records.
 pub struct Stream<W: io::Write> {
     shape: Shape,
@@ -198,30 +232,25 @@ impl<W: io::Write> Stream<W> {
 
     /// Writes one record.
     pub fn row(&mut self, record: &Record) -> io::Result<()> {
-        let record = normalised(record);
+        let rendered = self.shape.render(record)?;
+        self.write(rendered)
+    }
+
+    /// Writes one record made by [`Shape::render`].
+    pub fn write(&mut self, rendered: Rendered) -> io::Result<()> {
         let first = self.rows == 0;
         self.rows += 1;
-        match (&self.shape, &mut self.csv, &mut self.out) {
-            (Shape::Csv { columns, excel }, Some(csv), _) => {
-                let row = columns
-                    .iter()
-                    .map(|&c| Ok(guard(*excel, c, c.cell(&record)?)))
-                    .collect::<io::Result<Vec<_>>>()?;
-                csv.write_record(&row).map_err(into_io)
-            }
-            (Shape::Json, _, Some(out)) => {
-                // The bytes of the whole array pretty-printed at once: each element indented
-                // by two spaces (strings hold no raw line breaks), separated by `,`.
+        match (rendered, &mut self.csv, &mut self.out) {
+            (Rendered::Cells(row), Some(csv), _) => csv.write_record(&row).map_err(into_io),
+            (Rendered::Element(text), _, Some(out)) => {
                 out.write_all(if first { b"[\n" } else { b",\n" })?;
-                let text = json_text(serde_json::to_string_pretty(&record)?);
-                let lines: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
-                out.write_all(lines.join("\n").as_bytes())
+                out.write_all(text.as_bytes())
             }
-            (Shape::Jsonl, _, Some(out)) => {
-                out.write_all(json_text(serde_json::to_string(&record)?).as_bytes())?;
+            (Rendered::Line(text), _, Some(out)) => {
+                out.write_all(text.as_bytes())?;
                 out.write_all(b"\n")
             }
-            _ => Ok(()),
+            _ => Err(io::Error::other("a record made for another export shape")),
         }
     }
 
@@ -284,23 +313,37 @@ pub fn write_jsonl<W: io::Write>(out: W, records: &[Record]) -> io::Result<()> {
 }
 
 /// The record with each log entry's `at` in one form, UTC with milliseconds
-/// (`2026-02-22T18:30:00.000Z`), however the file wrote it.
-fn normalised(record: &Record) -> Record {
-    Record {
-        decision_log: record.decision_log.iter().map(normalised_entry).collect(),
-        ..record.clone()
+/// (`2026-02-22T18:30:00.000Z`), however the file wrote it; the record itself when every
+/// entry already is in that form, as xp writes them.
+fn normalised(record: &Record) -> Cow<'_, Record> {
+    if record.decision_log.iter().all(|e| in_form(&e.at)) {
+        return Cow::Borrowed(record);
     }
+    let mut record = record.clone();
+    for entry in &mut record.decision_log {
+        entry.at = normalised_at(&entry.at);
+    }
+    Cow::Owned(record)
 }
 
-fn normalised_entry(entry: &LogEntry) -> LogEntry {
-    let at = crate::time::parse_utc(&entry.at).map_or_else(
-        || entry.at.clone(),
-        |time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-    );
-    LogEntry {
-        at,
-        ..entry.clone()
-    }
+/// A time in the one form, or the text as it is when it is not a UTC time.
+fn normalised_at(at: &str) -> String {
+    crate::time::parse_utc(at).map_or_else(|| at.to_owned(), crate::time::format_time)
+}
+
+/// Whether a text has the shape of the one form (`dddd-dd-ddTdd:dd:dd.dddZ`): then
+/// [`normalised_at`] gives it back unchanged, a valid time being written as it was read and
+/// an invalid one kept.
+fn in_form(at: &str) -> bool {
+    const SHAPE: &[u8; 24] = b"0000-00-00T00:00:00.000Z";
+    at.len() == SHAPE.len()
+        && at.bytes().zip(SHAPE).all(|(b, &s)| {
+            if s == b'0' {
+                b.is_ascii_digit()
+            } else {
+                b == s
+            }
+        })
 }
 
 /// JSON text with DEL and the C1 control characters escaped (`\u007f`), which serde_json
@@ -427,6 +470,43 @@ mod tests {
     use proptest::prelude::*;
 
     const BOM: &str = "\u{feff}";
+
+    /// A time already in the one form is given back by the fast path exactly as the full
+    /// normalisation gives it: valid, a leap second, impossible dates and hours.
+    #[test]
+    fn times_in_the_one_form_are_kept_as_normalising_keeps_them() {
+        for at in [
+            "2026-02-22T18:30:00.000Z",
+            "2016-12-31T23:59:60.500Z",
+            "2026-02-30T18:30:00.000Z",
+            "2026-13-01T00:00:00.000Z",
+            "2026-02-22T25:00:00.000Z",
+            "0000-01-01T00:00:00.000Z",
+        ] {
+            assert!(in_form(at), "{at}");
+            assert_eq!(normalised_at(at), at);
+        }
+        for (at, expected) in [
+            ("2026-02-22T18:30:00Z", "2026-02-22T18:30:00.000Z"),
+            ("2026-02-22t18:30:00.000z", "2026-02-22T18:30:00.000Z"),
+            ("2026-02-22T18:30:00.000+00:00", "2026-02-22T18:30:00.000Z"),
+            ("2026-02-22T18:30:00.1234Z", "2026-02-22T18:30:00.123Z"),
+            ("2026-02-22 18:30:00.000Z", "2026-02-22T18:30:00.000Z"),
+        ] {
+            assert!(!in_form(at), "{at}");
+            assert_eq!(normalised_at(at), expected, "{at}");
+        }
+    }
+
+    proptest! {
+        /// Any text of the one form's length made of its characters: the fast path and the
+        /// full normalisation agree.
+        #[test]
+        fn the_fast_path_agrees_with_normalising(at in "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-2][0-9]:[0-6][0-9]:[0-6][0-9]\\.[0-9]{3}Z") {
+            prop_assert!(in_form(&at));
+            prop_assert_eq!(normalised_at(&at), at);
+        }
+    }
 
     fn seed_record() -> Record {
         Record {
@@ -964,7 +1044,7 @@ mod tests {
         fn streamed_json_is_the_whole_array(records in proptest::collection::vec(record(), 0..4)) {
             let mut streamed = Vec::new();
             write_json(&mut streamed, &records).unwrap();
-            let whole: Vec<Record> = records.iter().map(normalised).collect();
+            let whole: Vec<Record> = records.iter().map(|r| normalised(r).into_owned()).collect();
             let expected = format!("{}\n", json_text(serde_json::to_string_pretty(&whole).unwrap()));
             prop_assert_eq!(String::from_utf8(streamed).unwrap(), expected);
         }

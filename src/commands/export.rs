@@ -64,7 +64,12 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     // file, or on stdout) only once every record has passed the rules.
     let export = |out: &mut dyn std::io::Write| -> Result<usize, Error> {
         let mut stream = Stream::start(out, shape.clone()).map_err(|e| Error::io("export", e))?;
-        let count = ops::read::export_each(ws, &filter, |r| stream.row(r))?;
+        let count = ops::read::export_each(
+            ws,
+            &filter,
+            |record| shape.render(record),
+            |rendered| stream.write(rendered?),
+        )?;
         stream.finish().map_err(|e| Error::io("export", e))?;
         Ok(count)
     };

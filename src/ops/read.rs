@@ -165,20 +165,22 @@ pub fn export_of(listing: Listing) -> Result<Vec<Record>, Error> {
 /// The records to export, in path order: refused whole while any file breaks a rule.
 pub fn export(ws: &Workspace, filter: &Filter) -> Result<Vec<Record>, Error> {
     let mut records = Vec::new();
-    export_each(ws, filter, |r| {
-        records.push(r.clone());
+    export_each(ws, filter, Record::clone, |r| {
+        records.push(r);
         Ok(())
     })?;
     Ok(records)
 }
 
-/// Hands each record the filter keeps to `sink` as soon as it is read, in path order, and
-/// returns how many. When a file breaks a rule the result is an error and the caller must
-/// throw away what `sink` was given (export writes it to a temporary file first).
-pub fn export_each(
+/// Hands each record the filter keeps, made into what `render` makes of it on the reading
+/// threads, to `sink` as soon as it is read, in path order, and returns how many. When a file
+/// breaks a rule the result is an error and the caller must throw away what `sink` was given
+/// (export writes it to a temporary file first).
+pub fn export_each<T: Send>(
     ws: &Workspace,
     filter: &Filter,
-    mut sink: impl FnMut(&Record) -> std::io::Result<()>,
+    render: impl Fn(&Record) -> T + Sync,
+    mut sink: impl FnMut(T) -> std::io::Result<()>,
 ) -> Result<usize, Error> {
     ws.need_dir()?;
     let files = ws.store.files()?;
@@ -187,12 +189,15 @@ pub fn export_each(
     let (problems, sources) = scan(
         ws,
         &files,
-        |_| (),
-        |loaded, ()| {
-            match &loaded.checked.record {
-                Some(record) if !broken && filter.keeps(record) => {
+        |loaded| {
+            let record = loaded.checked.record.as_ref()?;
+            Some(filter.keeps(record).then(|| render(record)))
+        },
+        |_, made| {
+            match made {
+                Some(Some(made)) if !broken => {
                     count += 1;
-                    sink(record).map_err(|e| Error::io("export", e))?;
+                    sink(made).map_err(|e| Error::io("export", e))?;
                 }
                 Some(_) => {}
                 None => broken = true,
