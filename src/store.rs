@@ -77,15 +77,17 @@ impl Store {
     /// Refuses a path outside the experiments directory, or reached through a symbolic link
     /// (the directory itself, a folder inside it, or the file).
     fn check_inside(&self, path: &Path) -> Result<(), Error> {
-        self.check_parents(path)?;
+        self.check_parents(path, true)?;
         match fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => Err(self.link(path)),
             _ => Ok(()),
         }
     }
 
-    /// [`Store::check_inside`] but for the last component, which the caller looks at itself.
-    fn check_parents(&self, path: &Path) -> Result<(), Error> {
+    /// [`Store::check_inside`] but for the last component, which the caller looks at itself;
+    /// and for the experiments directory itself only when `dir` (a caller reading many files
+    /// looks at it once for them all).
+    fn check_parents(&self, path: &Path, dir: bool) -> Result<(), Error> {
         let shown = self.show(path);
         let rel = match path.strip_prefix(&self.dir) {
             Ok(rel) if rel.components().all(|c| matches!(c, Component::Normal(_))) => rel,
@@ -96,7 +98,9 @@ impl Store {
                 ));
             }
         };
-        self.check_dir()?;
+        if dir {
+            self.check_dir()?;
+        }
         let mut at = self.dir.clone();
         let mut parts = rel.components();
         parts.next_back();
@@ -173,9 +177,14 @@ impl Store {
     /// Reads and checks one record file; a symbolic link is refused, a file over
     /// [`rules::MAX_FILE_BYTES`] is not read.
     pub fn load(&self, path: &Path) -> Result<Loaded, Error> {
+        self.load_from(path, true)
+    }
+
+    /// [`Store::load`], looking at the experiments directory itself only when `dir`.
+    fn load_from(&self, path: &Path, dir: bool) -> Result<Loaded, Error> {
         let shown = self.show(path);
         if path.starts_with(&self.dir) {
-            self.check_parents(path)?;
+            self.check_parents(path, dir)?;
         }
         let meta = fs::symlink_metadata(path).map_err(|e| Error::io(&shown, e))?;
         if meta.file_type().is_symlink() {
@@ -234,6 +243,8 @@ impl Store {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut ready: Option<Vec<T>> = None;
         for chunk in files.chunks(CHUNK) {
+            // The experiments directory is looked at once a chunk, not once a file.
+            self.check_dir()?;
             let per = chunk.len().div_ceil(threads).max(1);
             let (results, sunk) = std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
@@ -241,7 +252,9 @@ impl Store {
                     .map(|part| {
                         let each = &each;
                         scope.spawn(move || {
-                            part.iter().map(|p| each(self.load(p))).collect::<Vec<T>>()
+                            part.iter()
+                                .map(|p| each(self.load_from(p, false)))
+                                .collect::<Vec<T>>()
                         })
                     })
                     .collect();

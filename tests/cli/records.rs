@@ -473,6 +473,18 @@ fn symlinked_records_and_directories_are_refused() {
     let run = env.xp(&["note", "a", "x"]);
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    // Every command that reads all records refuses the link too, beside a real record.
+    env.fixture("valid/homepage-cta-color.yaml", "experiments/b.yaml");
+    for args in [&["list"][..], &["check"], &["export", "-o", "out.csv"]] {
+        let run = env.xp(args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(
+            run.stderr.contains("experiments/a.yaml is a symbolic link"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert!(!env.path("out.csv").exists());
     std::fs::remove_dir_all(env.path("experiments")).unwrap();
     std::os::unix::fs::symlink(env.path("outside"), env.path("experiments")).unwrap();
     let run = env.xp(&["list"]);
