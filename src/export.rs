@@ -158,8 +158,8 @@ pub enum Shape {
 /// One record as an export holds it, made apart from the writing (on the threads that read
 /// the records) and written by [`Stream::write`].
 pub enum Rendered {
-    /// A CSV row's cells.
-    Cells(Vec<String>),
+    /// A CSV row, quoted and ended.
+    Row(Vec<u8>),
     /// An element of the JSON array, indented, without its separator.
     Element(String),
     /// A JSON Lines line, without its line break.
@@ -171,12 +171,15 @@ impl Shape {
     pub fn render(&self, record: &Record) -> io::Result<Rendered> {
         let record = normalised(record);
         Ok(match self {
-            Shape::Csv { columns, excel } => Rendered::Cells(
-                columns
-                    .iter()
-                    .map(|&c| Ok(guard(*excel, c, c.cell(&record)?)))
-                    .collect::<io::Result<Vec<_>>>()?,
-            ),
+            Shape::Csv { columns, excel } => {
+                let mut row = csv_writer(Vec::with_capacity(1024));
+                for &c in columns {
+                    let cell = guard(*excel, c, c.cell(&record)?);
+                    row.write_field(cell.as_bytes()).map_err(into_io)?;
+                }
+                row.write_record(None::<&[u8]>).map_err(into_io)?;
+                Rendered::Row(row.into_inner().map_err(|e| e.into_error())?)
+            }
             Shape::Json => {
                 // The bytes of the whole array pretty-printed at once: each element indented
                 // by two spaces (strings hold no raw line breaks), separated by `,`.
@@ -189,44 +192,40 @@ impl Shape {
     }
 }
 
+/// How every CSV row is written: quoted where needed, lines ended by CRLF.
+fn csv_writer<W: io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .buffer_capacity(1024)
+        .from_writer(out)
+}
+
 /// An export written record by record, so that memory does not grow with the records.
 pub struct Stream<W: io::Write> {
-    shape: Shape,
-    csv: Option<csv::Writer<W>>,
-    out: Option<W>,
+    out: W,
     rows: usize,
+    shape: Shape,
 }
 
 impl<W: io::Write> Stream<W> {
     /// Starts an export: the byte-order mark and header for CSV.
     pub fn start(mut out: W, shape: Shape) -> io::Result<Stream<W>> {
-        let csv = match &shape {
-            Shape::Csv { columns, excel } => {
-                if *excel {
-                    out.write_all("\u{feff}".as_bytes())?;
-                }
-                let mut csv = csv::WriterBuilder::new()
-                    .terminator(csv::Terminator::CRLF)
-                    .quote_style(csv::QuoteStyle::Necessary)
-                    .from_writer(out);
-                let header = columns
-                    .iter()
-                    .map(|&c| guard(*excel, c, Cow::Borrowed(c.name())));
-                csv.write_record(header).map_err(into_io)?;
-                return Ok(Stream {
-                    shape,
-                    csv: Some(csv),
-                    out: None,
-                    rows: 0,
-                });
+        if let Shape::Csv { columns, excel } = &shape {
+            if *excel {
+                out.write_all("\u{feff}".as_bytes())?;
             }
-            _ => None,
-        };
+            let mut csv = csv_writer(out);
+            let header = columns
+                .iter()
+                .map(|&c| guard(*excel, c, Cow::Borrowed(c.name())).into_owned());
+            csv.write_record(header).map_err(into_io)?;
+            out = csv.into_inner().map_err(|e| e.into_error())?;
+        }
         Ok(Stream {
-            shape,
-            csv,
-            out: Some(out),
+            out,
             rows: 0,
+            shape,
         })
     }
 
@@ -236,46 +235,40 @@ impl<W: io::Write> Stream<W> {
         self.write(rendered)
     }
 
-    /// Writes one record made by [`Shape::render`].
+    /// Writes one record made by [`Shape::render`] of this stream's shape.
     pub fn write(&mut self, rendered: Rendered) -> io::Result<()> {
         let first = self.rows == 0;
         self.rows += 1;
-        match (rendered, &mut self.csv, &mut self.out) {
-            (Rendered::Cells(row), Some(csv), _) => csv.write_record(&row).map_err(into_io),
-            (Rendered::Element(text), _, Some(out)) => {
-                out.write_all(if first { b"[\n" } else { b",\n" })?;
-                out.write_all(text.as_bytes())
+        match rendered {
+            Rendered::Row(bytes) => self.out.write_all(&bytes),
+            Rendered::Element(text) => {
+                self.out.write_all(if first { b"[\n" } else { b",\n" })?;
+                self.out.write_all(text.as_bytes())
             }
-            (Rendered::Line(text), _, Some(out)) => {
-                out.write_all(text.as_bytes())?;
-                out.write_all(b"\n")
+            Rendered::Line(text) => {
+                self.out.write_all(text.as_bytes())?;
+                self.out.write_all(b"\n")
             }
-            _ => Err(io::Error::other("a record made for another export shape")),
         }
     }
 
     /// Ends the export (the JSON array's end) and flushes; gives back the writer.
-    pub fn finish(self) -> io::Result<W> {
-        if let Some(csv) = self.csv {
-            return csv.into_inner().map_err(|e| e.into_error());
-        }
-        let Some(mut out) = self.out else {
-            return Err(io::Error::other("the export has no writer"));
-        };
+    pub fn finish(mut self) -> io::Result<W> {
         if self.shape == Shape::Json {
-            out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+            self.out
+                .write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
         }
-        out.flush()?;
-        Ok(out)
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
 
 /// A text cell made inert for a spreadsheet (`'` before a formula) when `excel` asks for it.
-fn guard(excel: bool, column: Column, cell: Cow<'_, str>) -> String {
+fn guard(excel: bool, column: Column, cell: Cow<'_, str>) -> Cow<'_, str> {
     if excel && !column.is_number() && runs_as_formula(&cell) {
-        format!("'{cell}")
+        Cow::Owned(format!("'{cell}"))
     } else {
-        cell.into_owned()
+        cell
     }
 }
 
