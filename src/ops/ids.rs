@@ -9,6 +9,15 @@
 //! it was (git's "racily clean" case). The index is never trusted without a check: every file
 //! it names as the match is read, and when the file does not hold that id the caller reads
 //! every file instead. An index that cannot be read or written is ignored.
+//!
+//! A complete index also keeps the stamp of each folder it walked (lines whose path starts
+//! with `/`). While no folder's stamp has changed, no record file was added, removed or renamed
+//! (an atomic save, `git checkout` and `git pull` all make a new file), so an id is looked for
+//! in the index's lines without looking at each file's metadata; every file it names is still
+//! read and checked, and an id it does not know sends the lookup through every file. What this
+//! cannot see is a file rewritten in place (an editor saving over the same inode) to hold an
+//! id that another file's prefix also matches: that lookup finds the other file alone rather
+//! than calling the prefix ambiguous.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -82,8 +91,12 @@ pub fn matching(ws: &Workspace, files: &[PathBuf], wanted: &str) -> Option<Vec<L
     let index = ws.repo.as_ref()?.git_dir().join(FILE);
     let dir = &ws.store.dir;
     let wanted = wanted.to_ascii_lowercase();
+    if let Some(found) = unchanged_folders(ws, &index, files, &wanted) {
+        return found;
+    }
     let mut seen = Vec::with_capacity(files.len());
-    walk(dir, "", &mut seen)?;
+    let mut folders = Folders::new();
+    walk(dir, "", &mut seen, &mut folders)?;
     if seen.len() != files.len() {
         // The directory changed while it was listed.
         return None;
@@ -125,8 +138,14 @@ pub fn matching(ws: &Workspace, files: &[PathBuf], wanted: &str) -> Option<Vec<L
             picked_prefix.push(i);
         }
     }
-    if new != old {
-        write(&index, &new);
+    // The folders' stamps are kept only beside a line for every file.
+    let folders = if new.len() == seen.len() && folders.values().all(Stamp::settled) {
+        folders
+    } else {
+        Folders::new()
+    };
+    if new != old || read_folders(&index) != folders {
+        write_with(&index, &new, &folders);
     }
     let picked = if picked_exact.is_empty() {
         picked_prefix
@@ -158,10 +177,89 @@ pub fn matching(ws: &Workspace, files: &[PathBuf], wanted: &str) -> Option<Vec<L
     Some(found.into_iter().map(|(_, loaded)| loaded).collect())
 }
 
+/// The folders of the experiments directory by their path from it (`""` for itself, then
+/// `sub/`), with their stamps.
+type Folders = HashMap<String, Stamp>;
+
+/// The lookup through the index alone, when it holds the stamps of the folders and none has
+/// changed: `Some(answer)` (`None` inside: a file it named did not hold the id, and every
+/// file must be read); `None` when the index cannot answer so and the files' metadata must be
+/// looked at (no folder stamps, a folder changed, or no file it knows holds the id).
+#[allow(clippy::option_option)]
+fn unchanged_folders(
+    ws: &Workspace,
+    index: &Path,
+    files: &[PathBuf],
+    wanted: &str,
+) -> Option<Option<Vec<Loaded>>> {
+    let dir = &ws.store.dir;
+    let (lines, folders) = read_all(index)?;
+    if folders.is_empty() || lines.len() != files.len() {
+        return None;
+    }
+    for (name, stamp) in &folders {
+        let meta = std::fs::symlink_metadata(dir.join(name)).ok()?;
+        if !meta.is_dir() || Stamp::of(&meta) != Some(*stamp) {
+            return None;
+        }
+    }
+    let pick = |exact: bool| -> Vec<&String> {
+        lines
+            .iter()
+            .filter(|(_, (_, id))| {
+                let id = id.to_ascii_lowercase();
+                if exact {
+                    id == wanted
+                } else {
+                    id.starts_with(wanted)
+                }
+            })
+            .map(|(name, _)| name)
+            .collect()
+    };
+    let exact = pick(true);
+    let picked = if exact.is_empty() { pick(false) } else { exact };
+    if picked.is_empty() {
+        // Perhaps a file rewritten in place holds it: every file's metadata tells.
+        return None;
+    }
+    let mut found = Vec::with_capacity(picked.len());
+    for name in picked {
+        let path = dir.join(name);
+        let Some(place) = files.iter().position(|f| *f == path) else {
+            return Some(None);
+        };
+        let Ok(loaded) = ws.store.load(&path) else {
+            return Some(None);
+        };
+        let holds = loaded
+            .checked
+            .id
+            .as_ref()
+            .is_some_and(|(id, _)| id.to_ascii_lowercase().starts_with(wanted));
+        if !holds {
+            let _ = std::fs::remove_file(index);
+            return Some(None);
+        }
+        found.push((place, loaded));
+    }
+    found.sort_by_key(|(place, _)| *place);
+    Some(Some(found.into_iter().map(|(_, loaded)| loaded).collect()))
+}
+
 /// Adds the record files under `dir` (`prefix` its path from the experiments directory), the
 /// names [`crate::store::Store::files`] lists, with their stamps, each read relative to its
 /// directory. `None` when a directory cannot be read or a name is not UTF-8.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<Seen>) -> Option<()> {
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<Seen>, folders: &mut Folders) -> Option<()> {
+    // Looked at before it is listed: a change while it is listed leaves the folder newer
+    // than its stamp here.
+    if let Some(stamp) = std::fs::symlink_metadata(dir)
+        .ok()
+        .as_ref()
+        .and_then(Stamp::of)
+    {
+        folders.insert(prefix.to_owned(), stamp);
+    }
     for entry in std::fs::read_dir(dir).ok()? {
         let entry = entry.ok()?;
         let name = entry.file_name();
@@ -170,7 +268,7 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Seen>) -> Option<()> {
             continue;
         }
         if entry.file_type().ok()?.is_dir() {
-            walk(&entry.path(), &format!("{prefix}{name}/"), out)?;
+            walk(&entry.path(), &format!("{prefix}{name}/"), out, folders)?;
         } else if crate::store::is_record_name(name) {
             out.push(Seen {
                 name: format!("{prefix}{name}"),
@@ -189,12 +287,25 @@ fn writable(name: &str, id: &str) -> bool {
 
 /// The index's lines; `None` when it is missing or not one this version wrote.
 fn read(index: &Path) -> Option<Lines> {
+    read_all(index).map(|(lines, _)| lines)
+}
+
+/// The folders' stamps the index keeps (none when it keeps none, or cannot be read).
+fn read_folders(index: &Path) -> Folders {
+    read_all(index)
+        .map(|(_, folders)| folders)
+        .unwrap_or_default()
+}
+
+/// The index's file lines and folder lines (a path starting with `/`).
+fn read_all(index: &Path) -> Option<(Lines, Folders)> {
     let text = std::fs::read_to_string(index).ok()?;
     let mut lines = text.lines();
     if lines.next()? != HEADER {
         return None;
     }
     let mut out = Lines::new();
+    let mut folders = Folders::new();
     for line in lines {
         let mut fields = line.split('\t');
         let mut stamp = [0i128; 6];
@@ -206,21 +317,28 @@ fn read(index: &Path) -> Option<Lines> {
         if fields.next().is_some() || id.is_empty() {
             return None;
         }
-        out.insert(path.to_owned(), (Stamp(stamp), id.to_owned()));
+        match path.strip_prefix('/') {
+            Some(folder) => {
+                folders.insert(folder.to_owned(), Stamp(stamp));
+            }
+            None => {
+                out.insert(path.to_owned(), (Stamp(stamp), id.to_owned()));
+            }
+        }
     }
-    Some(out)
+    Some((out, folders))
 }
 
 /// Writes the index whole, through a temporary file renamed over it; a failure leaves the
 /// old one or none, which only costs reading the files next time.
-fn write(index: &Path, lines: &Lines) {
+fn write_with(index: &Path, lines: &Lines, folders: &Folders) {
     let Some(dir) = index.parent() else {
         return;
     };
     let mut text = String::with_capacity(lines.len() * 160);
     text.push_str(HEADER);
     text.push('\n');
-    for (path, (stamp, id)) in lines {
+    let mut line = |stamp: &Stamp, id: &str, path: &str| {
         for n in stamp.0 {
             text.push_str(&n.to_string());
             text.push('\t');
@@ -229,6 +347,14 @@ fn write(index: &Path, lines: &Lines) {
         text.push('\t');
         text.push_str(path);
         text.push('\n');
+    };
+    for (path, (stamp, id)) in lines {
+        line(stamp, id, path);
+    }
+    for (folder, stamp) in folders {
+        if writable(folder, "folder") {
+            line(stamp, "folder", &format!("/{folder}"));
+        }
     }
     let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
         return;
@@ -253,8 +379,13 @@ mod tests {
             (Stamp([1, 2, 3, 4, 5, -6]), "61495970-5bfe".into()),
         );
         lines.insert("c.yaml".to_owned(), (Stamp([7; 6]), "x".into()));
-        write(&index, &lines);
+        let folders = Folders::from([
+            (String::new(), Stamp([9; 6])),
+            ("sub/".to_owned(), Stamp([8; 6])),
+        ]);
+        write_with(&index, &lines, &folders);
         assert_eq!(read(&index), Some(lines));
+        assert_eq!(read_folders(&index), folders);
         std::fs::write(&index, "xp-ids 2\n").unwrap();
         assert_eq!(read(&index), None);
         std::fs::write(&index, "xp-ids 1\n1\t2\tid\tpath\n").unwrap();

@@ -205,7 +205,7 @@ fn ids_are_found_through_the_index_and_checked_against_the_files() {
     assert_eq!(title("bbbb"), "three");
     let index = env.read(".git/xp-ids");
     assert_eq!(
-        index.lines().count(),
+        index.lines().filter(|l| !l.contains("\t/")).count(),
         4,
         "a header and a line per file: {index}"
     );
@@ -246,6 +246,93 @@ fn ids_are_found_through_the_index_and_checked_against_the_files() {
     // One that is not an index at all is ignored.
     env.write(".git/xp-ids", "xp-ids 1\nnonsense\n");
     assert_eq!(title("aaaa1"), "one");
+}
+
+/// While no folder of the experiments changed, an id is looked for in the index's lines
+/// alone; a file added, moved or removed changes a folder, and an id the index does not know
+/// is looked for through every file.
+#[test]
+fn ids_are_found_from_the_index_alone_while_the_folders_are_unchanged() {
+    let env = TestEnv::repo();
+    let settle = |rel: &str| {
+        let status = std::process::Command::new("touch")
+            .args(["-d", "2020-01-01T00:00:00"])
+            .arg(env.path(rel))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let record = |id: &str, title: &str| {
+        format!(
+            "id: {id}\ntitle: {title}\nhypothesis: h\nprimary_metric: m\nbaseline: 1\ntarget: 2\n"
+        )
+    };
+    for (slug, id) in [
+        ("one", "aaaa1111-0000-4000-8000-000000000001"),
+        ("two", "aaaa2222-0000-4000-8000-000000000002"),
+        ("three", "bbbb3333-0000-4000-8000-000000000003"),
+    ] {
+        env.write(&format!("experiments/{slug}.yaml"), &record(id, slug));
+        settle(&format!("experiments/{slug}.yaml"));
+    }
+    settle("experiments");
+    let title = |reference: &str| {
+        let run = env.xp(&["show", reference, "--format", "json"]);
+        if run.code != 0 {
+            return run.stderr;
+        }
+        serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["title"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(title("bbbb"), "three");
+    assert!(
+        env.read(".git/xp-ids").contains("\tfolder\t/\n"),
+        "the settled folder's stamp is kept: {}",
+        env.read(".git/xp-ids")
+    );
+    assert_eq!(title("aaaa2"), "two");
+    assert!(title("aaaa").contains("matches 2 experiments"));
+
+    // Rewritten in place (same size, same time), `two` now holds an id that `bbbb` also
+    // starts: the folder did not change, so the index alone answers `bbbb` with `three`
+    // (the one case it cannot see); the new id itself is not in the index, so it is looked
+    // for through every file, which writes the index again.
+    let text = record("bbbb2222-0000-4000-8000-000000000002", "two");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(env.path("experiments/two.yaml"))
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    settle("experiments/two.yaml");
+    assert_eq!(title("bbbb"), "three");
+    assert_eq!(title("bbbb2"), "two");
+    assert!(title("bbbb").contains("matches 2 experiments"));
+    assert!(
+        title("aaaa2").contains("no experiment"),
+        "{}",
+        title("aaaa2")
+    );
+
+    // A file added, moved into a folder, or removed changes a folder: found as it is now.
+    env.write(
+        "experiments/four.yaml",
+        &record("cccc4444-0000-4000-8000-000000000004", "four"),
+    );
+    assert_eq!(title("cccc"), "four");
+    settle("experiments");
+    assert_eq!(title("cccc"), "four");
+    std::fs::create_dir(env.path("experiments/old")).unwrap();
+    std::fs::rename(
+        env.path("experiments/one.yaml"),
+        env.path("experiments/old/one.yaml"),
+    )
+    .unwrap();
+    assert_eq!(title("aaaa1"), "one");
+    std::fs::remove_file(env.path("experiments/four.yaml")).unwrap();
+    assert!(title("cccc").contains("no experiment"), "{}", title("cccc"));
 }
 
 #[test]
