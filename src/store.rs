@@ -701,7 +701,7 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 /// A key that sorts paths as `Path`'s own order does (component by component) by plain byte
 /// comparison: separators become the lowest byte, so `a/x` comes before `a-b/x`. Comparing
 /// `Path`s themselves takes each apart again for every comparison.
-fn path_order(path: &Path) -> Vec<u8> {
+pub(crate) fn path_order(path: &Path) -> Vec<u8> {
     path.as_os_str()
         .as_encoded_bytes()
         .iter()

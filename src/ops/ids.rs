@@ -177,6 +177,77 @@ pub fn matching(ws: &Workspace, files: &[PathBuf], wanted: &str) -> Option<Vec<L
     Some(found.into_iter().map(|(_, loaded)| loaded).collect())
 }
 
+/// An id or prefix found from the index alone, before the experiments directory is listed:
+/// when the index keeps every folder's stamp and none changed, no folder holds a file named
+/// `<reference>.yaml` or `.yml` (a slug, which a reference names first), and the index names
+/// files holding the id (else an id starting with it): those files, each read and checked,
+/// in path order. `None`: look the ordinary way.
+pub fn quick(ws: &Workspace, reference: &str) -> Option<Vec<Loaded>> {
+    let index = ws.repo.as_ref()?.git_dir().join(FILE);
+    let text = std::fs::read_to_string(&index).ok()?;
+    let mut lines = text.lines();
+    if lines.next()? != HEADER {
+        return None;
+    }
+    let wanted = reference.as_bytes();
+    let (mut folders, mut exact, mut prefix) = (Vec::new(), Vec::new(), Vec::new());
+    for line in lines {
+        let mut fields = line.rsplitn(3, '\t');
+        let (path, id, stamp) = (fields.next()?, fields.next()?, fields.next()?);
+        if let Some(folder) = path.strip_prefix('/') {
+            folders.push((folder, stamp));
+        } else if id.len() >= wanted.len()
+            && id.as_bytes()[..wanted.len()].eq_ignore_ascii_case(wanted)
+        {
+            if id.len() == wanted.len() {
+                exact.push(path);
+            } else {
+                prefix.push(path);
+            }
+        }
+    }
+    if folders.is_empty() {
+        return None;
+    }
+    let dir = &ws.store.dir;
+    for (folder, kept) in folders {
+        let at = dir.join(folder);
+        let meta = std::fs::symlink_metadata(&at).ok()?;
+        let stamp = Stamp::of(&meta)?;
+        let kept = kept
+            .split('\t')
+            .map(|n| n.parse().ok())
+            .collect::<Option<Vec<i128>>>()?;
+        if !meta.is_dir() || stamp.0[..] != kept[..] {
+            return None;
+        }
+        let slug = ["yaml", "yml"]
+            .iter()
+            .any(|ext| std::fs::symlink_metadata(at.join(format!("{reference}.{ext}"))).is_ok());
+        if slug {
+            return None;
+        }
+    }
+    let mut picked = if exact.is_empty() { prefix } else { exact };
+    if picked.is_empty() {
+        return None;
+    }
+    picked.sort_by_cached_key(|p| crate::store::path_order(&dir.join(p)));
+    let mut found = Vec::with_capacity(picked.len());
+    for path in picked {
+        let loaded = ws.store.load(&dir.join(path)).ok()?;
+        let holds = loaded.checked.id.as_ref().is_some_and(|(id, _)| {
+            id.len() >= wanted.len() && id.as_bytes()[..wanted.len()].eq_ignore_ascii_case(wanted)
+        });
+        if !holds {
+            let _ = std::fs::remove_file(&index);
+            return None;
+        }
+        found.push(loaded);
+    }
+    Some(found)
+}
+
 /// The folders of the experiments directory by their path from it (`""` for itself, then
 /// `sub/`), with their stamps.
 type Folders = HashMap<String, Stamp>;

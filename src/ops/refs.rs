@@ -72,6 +72,12 @@ pub fn resolve_in(
             }
         }
     }
+    // An id the index finds while no folder changed needs no listing of the folders.
+    if could_be_id(reference)
+        && let Some(found) = crate::ops::ids::quick(ws, reference)
+    {
+        return one_of(reference, found);
+    }
     // Else a slug names files by their stem in the folders below; only file names are read.
     let files = store.files()?;
     if is_slug {
@@ -94,11 +100,7 @@ pub fn resolve_in(
         }
     }
     // Only a reference that can be an id prefix needs the ids, and so the files' contents.
-    let could_be_id = reference.len() >= 4
-        && reference
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b'-');
-    if could_be_id {
+    if could_be_id(reference) {
         let wanted = reference.to_ascii_lowercase();
         // The index of ids finds them without reading every file; without one, or when it
         // named a file that does not hold the id, every file is read.
@@ -122,20 +124,32 @@ pub fn resolve_in(
                 matches.into_iter().cloned().collect()
             }
         };
-        match matches.as_slice() {
-            [] => {}
-            [one] => return Ok(one.clone()),
-            many => {
-                return Err(Error::Ambiguous {
-                    reference: reference.to_owned(),
-                    candidates: many.iter().map(candidate).collect(),
-                });
-            }
+        if !matches.is_empty() {
+            return one_of(reference, matches);
         }
     }
     Err(Error::NotFound {
         reference: reference.to_owned(),
         candidates: closest(ws, &files, reference)?,
+    })
+}
+
+/// Whether a reference can be an id or an id's prefix: four or more hex digits and dashes.
+fn could_be_id(reference: &str) -> bool {
+    reference.len() >= 4
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+/// The one file an id names, or the ambiguity of several (`found` is not empty).
+fn one_of(reference: &str, mut found: Vec<Loaded>) -> Result<Loaded, Error> {
+    if found.len() == 1 {
+        return Ok(found.remove(0));
+    }
+    Err(Error::Ambiguous {
+        reference: reference.to_owned(),
+        candidates: found.iter().map(candidate).collect(),
     })
 }
 

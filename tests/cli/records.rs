@@ -333,6 +333,24 @@ fn ids_are_found_from_the_index_alone_while_the_folders_are_unchanged() {
     assert_eq!(title("aaaa1"), "one");
     std::fs::remove_file(env.path("experiments/four.yaml")).unwrap();
     assert!(title("cccc").contains("no experiment"), "{}", title("cccc"));
+
+    // A file in a folder below named like an id is a slug, and a slug comes first, also
+    // while the index alone could answer.
+    env.write(
+        "experiments/old/bbbb2.yaml",
+        &record("eeee5555-0000-4000-8000-000000000005", "slugged"),
+    );
+    for rel in [
+        "experiments/old/bbbb2.yaml",
+        "experiments/old",
+        "experiments",
+    ] {
+        settle(rel);
+    }
+    assert_eq!(title("eeee"), "slugged");
+    assert!(env.read(".git/xp-ids").contains("\tfolder\t/old/\n"));
+    assert_eq!(title("bbbb2"), "slugged");
+    assert_eq!(title("bbbb22"), "two");
 }
 
 #[test]
