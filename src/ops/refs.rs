@@ -21,6 +21,32 @@ pub fn resolve_in(
     reference: &str,
     load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
 ) -> Result<Loaded, Error> {
+    resolve_known(
+        ws,
+        reference,
+        None::<fn() -> Result<Box<Known>, Error>>,
+        load_all,
+    )
+}
+
+/// What a front-end knows of the record files and holds as current (a server proves it with
+/// its watch): every record file, in [`crate::store::Store::files`]'s order, with its id
+/// lower-cased (`None` for a file without one). An id it gives is still checked against the
+/// file it names before it is believed.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub files: Vec<std::path::PathBuf>,
+    pub ids: Vec<Option<String>>,
+}
+
+/// [`resolve_in`], with the record files and their ids from `known` (asked only when a
+/// reference needs the list of files) instead of a walk of the experiments directory.
+pub fn resolve_known<K: std::ops::Deref<Target = Known>>(
+    ws: &Workspace,
+    reference: &str,
+    known: Option<impl FnOnce() -> Result<K, Error>>,
+    load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
+) -> Result<Loaded, Error> {
     let reference = reference.trim();
     if reference.is_empty() {
         return Err(Error::usage("the experiment reference is empty"));
@@ -73,7 +99,15 @@ pub fn resolve_in(
         }
     }
     // Else a slug names files by their stem in the folders below; only file names are read.
-    let files = store.files()?;
+    let known = known.map(|k| k()).transpose()?;
+    let listed;
+    let files: &[PathBuf] = match &known {
+        Some(known) => &known.files,
+        None => {
+            listed = store.files()?;
+            &listed
+        }
+    };
     if is_slug {
         let named: Vec<&PathBuf> = files
             .iter()
@@ -102,7 +136,11 @@ pub fn resolve_in(
         let wanted = reference.to_ascii_lowercase();
         // The index of ids finds them without reading every file; without one, or when it
         // named a file that does not hold the id, every file is read.
-        let matches = match crate::ops::ids::matching(ws, &files, &wanted) {
+        let indexed = match &known {
+            Some(known) => by_known(ws, known, &wanted),
+            None => crate::ops::ids::matching(ws, files, &wanted),
+        };
+        let matches = match indexed {
             Some(found) => found,
             None => {
                 let all = load_all()?;
@@ -135,8 +173,47 @@ pub fn resolve_in(
     }
     Err(Error::NotFound {
         reference: reference.to_owned(),
-        candidates: closest(ws, &files, reference)?,
+        candidates: closest(ws, files, reference)?,
     })
+}
+
+/// The files `known` gives the id `wanted` (else an id starting with it), each read and
+/// checked to hold it; `None` when one does not, and every file must be read.
+fn by_known(ws: &Workspace, known: &Known, wanted: &str) -> Option<Vec<Loaded>> {
+    let named = |exact: bool| -> Vec<&PathBuf> {
+        known
+            .files
+            .iter()
+            .zip(&known.ids)
+            .filter(|(_, id)| {
+                id.as_deref().is_some_and(|id| {
+                    if exact {
+                        id == wanted
+                    } else {
+                        id.starts_with(wanted)
+                    }
+                })
+            })
+            .map(|(path, _)| path)
+            .collect()
+    };
+    let exact = named(true);
+    let picked = if exact.is_empty() {
+        named(false)
+    } else {
+        exact
+    };
+    let mut found = Vec::with_capacity(picked.len());
+    for path in picked {
+        let loaded = ws.store.load(path).ok()?;
+        let holds = id_of(&loaded).is_some_and(|id| id.to_ascii_lowercase().starts_with(wanted));
+        if !holds {
+            crate::ops::ids::forget(ws);
+            return None;
+        }
+        found.push(loaded);
+    }
+    Some(found)
 }
 
 fn id_of(loaded: &Loaded) -> Option<&str> {
