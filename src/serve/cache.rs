@@ -120,8 +120,9 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Every record file of the workspace, as [`crate::store::Store::load_all`] gives them: from
-    /// the cache when the file's stamp is unchanged, else read and checked again.
+    /// Every record file of the workspace, as [`crate::store::Store::load_all`] gives them but
+    /// slim (see [`slim`]): from the cache when the file's stamp is unchanged, else read and
+    /// checked again.
     pub fn load_all(&self, ws: &Workspace) -> Result<Vec<Loaded>, Error> {
         let paths = ws.store.files()?;
         let mut out = Vec::with_capacity(paths.len());
@@ -138,9 +139,11 @@ impl Cache {
                 None => {
                     // The stamp is taken before the read: a change during the read shows as a
                     // different stamp next time.
-                    let loaded = ws.store.load(path)?;
+                    // Slimmed at once: 10,000 parse trees held together until the last file
+                    // is read were most of a server's memory.
+                    let loaded = slim(ws.store.load(path)?);
                     if let Some(stamp) = stamp.filter(Stamp::settled) {
-                        fresh.push((path.clone(), stamp, Arc::new(slim(&loaded))));
+                        fresh.push((path.clone(), stamp, Arc::new(loaded.clone())));
                     }
                     out.push(loaded);
                 }
@@ -162,27 +165,12 @@ impl Cache {
 /// What reads need of a loaded file, so that a hit is a cheap copy: no parse tree (edits
 /// re-read the file under the lock, never from here), and for a valid record neither its
 /// bytes (kept only to quote the lines of problems) nor the second copy of its log.
-fn slim(loaded: &Loaded) -> Loaded {
+fn slim(mut loaded: Loaded) -> Loaded {
     let valid = loaded.checked.record.is_some() && loaded.checked.problems.is_empty();
-    Loaded {
-        path: loaded.path.clone(),
-        shown: loaded.shown.clone(),
-        slug: loaded.slug.clone(),
-        bytes: if valid {
-            Vec::new()
-        } else {
-            loaded.bytes.clone()
-        },
-        checked: crate::rules::Checked {
-            record: loaded.checked.record.clone(),
-            problems: loaded.checked.problems.clone(),
-            id: loaded.checked.id.clone(),
-            doc: None,
-            log: if valid {
-                None
-            } else {
-                loaded.checked.log.clone()
-            },
-        },
+    loaded.checked.doc = None;
+    if valid {
+        loaded.bytes = Vec::new();
+        loaded.checked.log = None;
     }
+    loaded
 }
