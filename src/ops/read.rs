@@ -130,15 +130,16 @@ fn slim(loaded: Loaded) -> Loaded {
 }
 
 /// [`list`] over files already loaded (every file of the store, in path order), for a
-/// front-end that keeps parsed files.
+/// front-end that keeps parsed files. Each record is moved into its `Found`, not copied: the
+/// `Found`'s file no longer holds it.
 pub fn listing(all: Vec<Loaded>, filter: &Filter) -> Listing {
     let problems = problems_of(&all);
     let sources = sources_of(&all, &problems);
     let broken = all.iter().filter(|l| l.checked.record.is_none()).count();
     let found = all
         .into_iter()
-        .filter_map(|loaded| {
-            let record = loaded.checked.record.clone()?;
+        .filter_map(|mut loaded| {
+            let record = loaded.checked.record.take()?;
             filter.keeps(&record).then(|| Found {
                 loaded: slim(loaded),
                 record,
