@@ -27,12 +27,15 @@ struct Inner {
     #[cfg(target_os = "linux")]
     live: Option<linux::Live>,
     /// The last number given; each version is a new one, never given twice.
+    #[cfg(target_os = "linux")]
     last: u64,
     /// When setting the watch last failed.
+    #[cfg(target_os = "linux")]
     failed: Option<std::time::Instant>,
 }
 
 /// How long after a failure the watch is not set again (each try walks every folder).
+#[cfg(target_os = "linux")]
 const RETRY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Watch {
@@ -81,8 +84,8 @@ impl Inner {
     }
 
     #[cfg(not(target_os = "linux"))]
+    #[allow(clippy::unused_self)]
     fn version(&mut self, _dir: &Path) -> Option<u64> {
-        let _ = (self.last, self.failed);
         None
     }
 }

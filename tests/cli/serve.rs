@@ -2730,7 +2730,9 @@ fn ids_and_the_list_are_never_served_stale(watch: bool) {
     std::fs::remove_file(env.path("elsewhere.yaml")).unwrap();
 
     // A file added by hand, then moved into a new folder, renamed there, its id changed, gone.
-    let other = if id.starts_with('0') { "1" } else { "0" };
+    // Two more ids, each differing from alpha's in its first character.
+    let mut firsts = ['0', '1', '2'].into_iter().filter(|c| !id.starts_with(*c));
+    let (other, third) = (firsts.next().unwrap(), firsts.next().unwrap());
     let gamma_id = format!("{other}{}", &id[1..]);
     let gamma = env
         .read(alpha)
@@ -2756,7 +2758,6 @@ fn ids_and_the_list_are_never_served_stale(watch: bool) {
     server.get("/e/gamma").expect(404);
     let before = tag();
     let delta = "experiments/team/delta.yaml";
-    let third = if other == "0" { "2" } else { "3" };
     let delta_id = format!("{third}{}", &id[1..]);
     env.write(delta, &env.read(delta).replace(&gamma_id, &delta_id));
     by_id(&gamma_id).expect(404);
