@@ -318,6 +318,71 @@ fn unchanged_folders(
     Some(Some(found.into_iter().map(|(_, loaded)| loaded).collect()))
 }
 
+/// The id of every file of `files` (the experiments directory's record files, in their
+/// order), lower-cased, `None` for a file without one, from the index where a file's stamp is
+/// unchanged and read otherwise (and the index written again); `None` when there is no index
+/// to use (outside git) or the directory changed while it was listed. What it gives is a
+/// guide, never trusted without a check: a caller reads the file an id names and checks it.
+pub fn all(ws: &Workspace, files: &[PathBuf]) -> Option<Vec<Option<String>>> {
+    let index = ws.repo.as_ref()?.git_dir().join(FILE);
+    let dir = &ws.store.dir;
+    let mut seen = Vec::with_capacity(files.len());
+    let mut folders = Folders::new();
+    walk(dir, "", &mut seen, &mut folders)?;
+    if seen.len() != files.len() {
+        return None;
+    }
+    let place: HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_path(), i))
+        .collect();
+    let old = read(&index).unwrap_or_default();
+    let mut new = Lines::with_capacity(seen.len());
+    let mut ids = vec![None; files.len()];
+    for file in &seen {
+        let path = dir.join(&file.name);
+        let i = *place.get(path.as_path())?;
+        let known = file
+            .stamp
+            .and_then(|s| old.get(&file.name).filter(|(kept, _)| *kept == s));
+        ids[i] = match known {
+            Some((stamp, id)) => {
+                new.insert(file.name.clone(), (*stamp, id.clone()));
+                Some(id.to_ascii_lowercase())
+            }
+            None => {
+                let loaded = ws.store.load(&path).ok()?;
+                let Some((id, _)) = loaded.checked.id else {
+                    continue;
+                };
+                if let Some(stamp) = file.stamp.filter(Stamp::settled)
+                    && writable(&file.name, &id)
+                {
+                    new.insert(file.name.clone(), (stamp, id.clone()));
+                }
+                Some(id.to_ascii_lowercase())
+            }
+        };
+    }
+    let folders = if new.len() == seen.len() && folders.values().all(Stamp::settled) {
+        folders
+    } else {
+        Folders::new()
+    };
+    if new != old || read_folders(&index) != folders {
+        write_with(&index, &new, &folders);
+    }
+    Some(ids)
+}
+
+/// Removes the index, after it named a file that did not hold the id it gave.
+pub fn forget(ws: &Workspace) {
+    if let Some(repo) = ws.repo.as_ref() {
+        let _ = std::fs::remove_file(repo.git_dir().join(FILE));
+    }
+}
+
 /// Adds the record files under `dir` (`prefix` its path from the experiments directory), the
 /// names [`crate::store::Store::files`] lists, with their stamps, each read relative to its
 /// directory. `None` when a directory cannot be read or a name is not UTF-8.

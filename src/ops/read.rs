@@ -56,6 +56,19 @@ pub fn get_in(
     Ok(Found { loaded, record })
 }
 
+/// [`get_in`], with the record files and their ids from `known` when the reference needs
+/// them (see [`crate::ops::refs::resolve_known`]).
+pub fn get_known<K: std::ops::Deref<Target = crate::ops::refs::Known>>(
+    ws: &Workspace,
+    reference: &str,
+    known: Option<impl FnOnce() -> Result<K, Error>>,
+    load_all: impl FnOnce() -> Result<Vec<Loaded>, Error>,
+) -> Result<Found, Error> {
+    let loaded = crate::ops::refs::resolve_known(ws, reference, known, load_all)?;
+    let record = valid(&loaded, "`xp check` lists every problem")?;
+    Ok(Found { loaded, record })
+}
+
 /// Every record the filter keeps, in path order, and the problems of the files that break
 /// rules (those are left out). Each `Found` keeps its file's path and slug, but not its text
 /// or parse tree, so that a listing stays small.
@@ -126,7 +139,8 @@ fn slim(loaded: Loaded) -> Loaded {
 }
 
 /// [`list`] over files already loaded (every file of the store, in path order), for a
-/// front-end that keeps parsed files.
+/// front-end that keeps parsed files. Each record is moved into its `Found`, not copied: the
+/// `Found`'s file no longer holds it.
 pub fn listing(all: Vec<Loaded>, filter: &Filter) -> Listing {
     let problems = problems_of(&all);
     let sources = sources_of(&all, &problems);

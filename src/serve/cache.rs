@@ -120,32 +120,39 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Every record file of the workspace, as [`crate::store::Store::load_all`] gives them: from
-    /// the cache when the file's stamp is unchanged, else read and checked again.
+    /// Every record file of the workspace, as [`crate::store::Store::load_all`] gives them but
+    /// slim (see [`slim`]): from the cache when the file's stamp is unchanged, else read and
+    /// checked again.
     pub fn load_all(&self, ws: &Workspace) -> Result<Vec<Loaded>, Error> {
         let paths = ws.store.files()?;
-        let mut out = Vec::with_capacity(paths.len());
-        let mut fresh = Vec::new();
-        for path in &paths {
+        // The stamp of each file is taken before it is read: a change during the read shows
+        // as a different stamp next time.
+        let mut slots: Vec<Option<Loaded>> = Vec::with_capacity(paths.len());
+        let mut stamps = Vec::with_capacity(paths.len());
+        let mut missed = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
             let stamp = std::fs::symlink_metadata(path).ok().map(|m| Stamp::of(&m));
             let hit = stamp.as_ref().and_then(|stamp| {
                 let files = self.files.lock().ok()?;
                 let (kept, loaded) = files.get(path)?;
                 (kept == stamp).then(|| Arc::clone(loaded))
             });
-            match hit {
-                Some(loaded) => out.push(Loaded::clone(&loaded)),
-                None => {
-                    // The stamp is taken before the read: a change during the read shows as a
-                    // different stamp next time.
-                    let loaded = ws.store.load(path)?;
-                    if let Some(stamp) = stamp.filter(Stamp::settled) {
-                        fresh.push((path.clone(), stamp, Arc::new(slim(&loaded))));
-                    }
-                    out.push(loaded);
-                }
+            if hit.is_none() {
+                missed.push(i);
             }
+            slots.push(hit.map(|loaded| Loaded::clone(&loaded)));
+            stamps.push(stamp);
         }
+        let mut fresh = Vec::new();
+        for (i, loaded) in read_all(&ws.store, &paths, &missed) {
+            // The first file that cannot be read, in path order, is the error.
+            let loaded = loaded?;
+            if let Some(stamp) = stamps[i].take().filter(Stamp::settled) {
+                fresh.push((paths[i].clone(), stamp, Arc::new(loaded.clone())));
+            }
+            slots[i] = Some(loaded);
+        }
+        let out: Vec<Loaded> = slots.into_iter().flatten().collect();
         if let Ok(mut files) = self.files.lock() {
             if files.len() > paths.len() {
                 let keep: std::collections::HashSet<&PathBuf> = paths.iter().collect();
@@ -159,30 +166,49 @@ impl Cache {
     }
 }
 
+/// The files of `paths` at the places `missed` names, read, checked and slimmed (10,000 parse
+/// trees held together until the last file is read were most of a server's memory), in the
+/// order of `missed`: on as many threads as the machine has cores when there are many (a
+/// first board reads every file).
+fn read_all(
+    store: &crate::store::Store,
+    paths: &[PathBuf],
+    missed: &[usize],
+) -> Vec<(usize, Result<Loaded, Error>)> {
+    let read = |i: usize| (i, store.load(&paths[i]).map(slim));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(missed.len() / 256 + 1);
+    if threads <= 1 {
+        return missed.iter().map(|&i| read(i)).collect();
+    }
+    let chunk = missed.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = missed
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|&i| read(i)).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::with_capacity(missed.len());
+        for (worker, part) in workers.into_iter().zip(missed.chunks(chunk)) {
+            match worker.join() {
+                Ok(done) => out.extend(done),
+                // A worker that panicked: its files are read here instead.
+                Err(_) => out.extend(part.iter().map(|&i| read(i))),
+            }
+        }
+        out
+    })
+}
+
 /// What reads need of a loaded file, so that a hit is a cheap copy: no parse tree (edits
 /// re-read the file under the lock, never from here), and for a valid record neither its
 /// bytes (kept only to quote the lines of problems) nor the second copy of its log.
-fn slim(loaded: &Loaded) -> Loaded {
+fn slim(mut loaded: Loaded) -> Loaded {
     let valid = loaded.checked.record.is_some() && loaded.checked.problems.is_empty();
-    Loaded {
-        path: loaded.path.clone(),
-        shown: loaded.shown.clone(),
-        slug: loaded.slug.clone(),
-        bytes: if valid {
-            Vec::new()
-        } else {
-            loaded.bytes.clone()
-        },
-        checked: crate::rules::Checked {
-            record: loaded.checked.record.clone(),
-            problems: loaded.checked.problems.clone(),
-            id: loaded.checked.id.clone(),
-            doc: None,
-            log: if valid {
-                None
-            } else {
-                loaded.checked.log.clone()
-            },
-        },
+    loaded.checked.doc = None;
+    if valid {
+        loaded.bytes = Vec::new();
+        loaded.checked.log = None;
     }
+    loaded
 }

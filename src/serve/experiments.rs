@@ -33,7 +33,7 @@ pub async fn list(
     let answer = blocking(state, move |st| {
         st.fresh();
         let ws = st.workspace()?;
-        let rows = st.rows.current(&ws, &st.cache)?;
+        let rows = st.rows.current(&ws, &st.cache, st.watched(&ws))?;
         if query.strict && rows.broken > 0 {
             let listing = ops::read::listing(st.cache.load_all(&ws)?, &query.filter);
             return Err(Error::Problems {
@@ -67,7 +67,7 @@ pub async fn get(State(state): State<Shared>, Ref(r): Ref) -> Result<Response, A
     let found = blocking(state, move |st| {
         st.fresh();
         let ws = st.workspace()?;
-        ops::read::get_in(&ws, &r, || st.cache.load_all(&ws))
+        st.get(&ws, &r)
     })
     .await?;
     let tag = etag(&crate::git::content_id(&found.loaded.bytes));

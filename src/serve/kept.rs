@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::error::Error;
 use crate::git::Id;
 use crate::ops::log::{self, History};
-use crate::ops::read;
+use crate::ops::read::Found;
 use crate::ops::workspace::Workspace;
 use crate::serve::cache::Stamps;
 
@@ -27,16 +27,20 @@ pub struct Histories {
 }
 
 impl Histories {
-    /// The history of the experiment `name` names, walked again unless one made from the same
+    /// The history of the experiment `find` finds, walked again unless one made from the same
     /// tip and the same file is kept. Outside git, or on a branch without a tip (or a
     /// detached HEAD), it is always walked.
-    pub fn of(&self, ws: &Workspace, name: &str) -> Result<Arc<History>, Error> {
+    pub fn of(
+        &self,
+        ws: &Workspace,
+        find: impl FnOnce() -> Result<Found, Error>,
+    ) -> Result<Arc<History>, Error> {
         // The tip first: a commit landing after it makes a key that is never asked again.
         let tip = match ws.repo.as_ref() {
             Some(repo) => repo.current_branch()?.and_then(|b| b.tip),
             None => None,
         };
-        let found = read::get(ws, name)?;
+        let found = find()?;
         let Some(tip) = tip else {
             return Ok(Arc::new(log::history(ws, found)?));
         };
@@ -74,9 +78,14 @@ pub struct Boards {
 }
 
 impl Boards {
-    /// A number for the record files as they are now, the same while no file changes (a
-    /// `stat` of each); `None` while one changed too recently for its stamp to be trusted.
-    pub fn version(&self, ws: &Workspace) -> Result<Option<u64>, Error> {
+    /// A name for the record files as they are now, the same while no file changes: the
+    /// watch's version (`watched`) when it holds, else a number kept while every file's
+    /// metadata is unchanged (a `stat` of each); `None` while one changed too recently for its
+    /// stamp to be trusted.
+    pub fn version(&self, ws: &Workspace, watched: Option<u64>) -> Result<Option<String>, Error> {
+        if let Some(version) = watched {
+            return Ok(Some(format!("w{version}")));
+        }
         let Some(stamps) = Stamps::of(ws)? else {
             return Ok(None);
         };
@@ -84,7 +93,7 @@ impl Boards {
         if seen.0.as_ref() != Some(&stamps) {
             *seen = (Some(stamps), seen.1 + 1);
         }
-        Ok(Some(seen.1))
+        Ok(Some(format!("s{}", seen.1)))
     }
 
     /// The board kept under `key`, else `render`'s, kept. A `key` of `None` (the record files

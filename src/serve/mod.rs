@@ -30,6 +30,7 @@ mod rows;
 mod signin;
 mod state;
 mod sync;
+mod watch;
 mod write;
 
 pub use state::MAX_BODY;
@@ -238,6 +239,8 @@ pub fn run(
             rows: rows::Rows::default(),
             histories: kept::Histories::default(),
             boards: kept::Boards::default(),
+            watch: watch::Watch::default(),
+            known: std::sync::Mutex::default(),
             root,
             syncer,
         });

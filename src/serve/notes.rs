@@ -20,7 +20,7 @@ pub async fn list(
 ) -> Result<Json<Vec<LogEntry>>, ApiError> {
     let found = blocking(state, move |st| {
         let ws = st.workspace()?;
-        ops::read::get_in(&ws, &r, || st.cache.load_all(&ws))
+        st.get(&ws, &r)
     })
     .await?;
     Ok(Json(found.record.decision_log))

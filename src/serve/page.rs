@@ -213,7 +213,7 @@ pub async fn board(
             }
             // Everything the board shows besides the records, which the rows' version stands
             // for; times to the minute, as the board words them.
-            let key = st.boards.version(&ws)?.map(|version| {
+            let key = st.boards.version(&ws, st.watched(&ws))?.map(|version| {
                 format!(
                     "{version}|{pairs:?}|{:?}|{:?}|{:?}|{}",
                     ctx.sync.as_ref().map(|s| &s.text),
@@ -268,7 +268,7 @@ pub async fn story(
         blocking(state, move |st| {
             st.fresh();
             let ws = st.workspace()?;
-            let history = st.histories.of(&ws, &name)?;
+            let history = st.histories.of(&ws, || st.get(&ws, &name))?;
             let mut ctx = Context::new(&ws, Mode::Served, !st.read_only);
             if let Some(syncer) = &st.syncer {
                 let status = syncer.status();

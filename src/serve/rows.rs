@@ -22,29 +22,47 @@ use crate::ops::workspace::Workspace;
 use crate::record::Record;
 use crate::serve::cache::{Cache, Stamps};
 
-/// The rows of the last listing read, while its files are unchanged.
+/// The rows of the last listing read, while its files are unchanged, with the watch's version
+/// they were read at (when the watch holds).
 #[derive(Default)]
 pub struct Rows {
-    kept: Mutex<Option<Arc<Generation>>>,
+    kept: Mutex<Option<(Arc<Generation>, Option<u64>)>>,
 }
 
 impl Rows {
     /// The rows of the record files as they are now: the kept ones when no file changed, else
-    /// read again (through the file cache, which parses only the files that changed).
-    pub fn current(&self, ws: &Workspace, cache: &Cache) -> Result<Arc<Generation>, Error> {
-        let stamps = Stamps::of(ws)?;
+    /// read again (through the file cache, which parses only the files that changed). With
+    /// `watched` (the watch's version, taken before anything is read), no file's metadata is
+    /// read to know that none changed.
+    pub fn current(
+        &self,
+        ws: &Workspace,
+        cache: &Cache,
+        watched: Option<u64>,
+    ) -> Result<Arc<Generation>, Error> {
+        if let Some(version) = watched
+            && let Ok(kept) = self.kept.lock()
+            && let Some((generation, Some(at))) = kept.as_ref()
+            && *at == version
+        {
+            return Ok(Arc::clone(generation));
+        }
+        let stamps = match watched {
+            Some(_) => None,
+            None => Stamps::of(ws)?,
+        };
         if let Some(stamps) = &stamps
             && let Ok(kept) = self.kept.lock()
-            && let Some(generation) = kept.as_ref()
+            && let Some((generation, _)) = kept.as_ref()
             && generation.stamps.as_ref() == Some(stamps)
         {
             return Ok(Arc::clone(generation));
         }
         let generation = Arc::new(Generation::of(cache.load_all(ws)?, stamps)?);
-        if generation.stamps.is_some()
+        if (watched.is_some() || generation.stamps.is_some())
             && let Ok(mut kept) = self.kept.lock()
         {
-            *kept = Some(Arc::clone(&generation));
+            *kept = Some((Arc::clone(&generation), watched));
         }
         Ok(generation)
     }

@@ -2634,3 +2634,172 @@ fn a_kept_board_gives_way_to_any_change_of_the_records() {
     let table = server.get("/?view=table").expect(200).text();
     assert_ne!(table, board());
 }
+
+/// Every change to the record files between two requests, by any means, is seen by the next
+/// lookup by id or id prefix, the next list (a held ETag is no longer 304) and the next story:
+/// with the server's watch on the files, and with it off (`XP_SERVE_WATCH=off`, a check of
+/// every file's metadata).
+fn ids_and_the_list_are_never_served_stale(watch: bool) {
+    let env = {
+        let mut env = TestEnv::repo();
+        if !watch {
+            env.vars.push(("XP_SERVE_WATCH".into(), "off".into()));
+        }
+        env
+    };
+    env.ok(&["init"]);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-qm", "init"]);
+    for title in ["Alpha", "Beta"] {
+        env.experiment(title).create();
+    }
+    let server = Server::start(&env, &[]);
+    let alpha = "experiments/alpha.yaml";
+    let id_of = |rel: &str| {
+        env.read(rel)
+            .lines()
+            .find_map(|l| l.strip_prefix("id: ").map(str::to_owned))
+            .unwrap()
+    };
+    let id = id_of(alpha);
+    let by_id = |id: &str| server.get(&format!("/experiments/{id}"));
+    let title = |id: &str| by_id(id).expect(200).json()["title"].clone();
+    let titles = || -> Vec<Value> {
+        let list = server.get("/experiments").expect(200).json();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].clone())
+            .collect()
+    };
+    let tag = || {
+        server
+            .get("/experiments")
+            .expect(200)
+            .header("etag")
+            .unwrap()
+            .to_owned()
+    };
+    let held = |tag: &str| {
+        server
+            .raw(
+                "GET",
+                "/experiments",
+                &[("Host", &server.addr), ("If-None-Match", tag)],
+                b"",
+            )
+            .status
+    };
+    let story = |name: &str| server.get(&format!("/e/{name}")).expect(200).text();
+    // Asked twice each, so that what is kept answers.
+    for _ in 0..2 {
+        assert_eq!(title(&id), "Alpha");
+        assert_eq!(title(&id[..8]), "Alpha");
+        assert!(story(&id[..8]).contains("Alpha"));
+        assert_eq!(titles(), ["Alpha", "Beta"]);
+    }
+    let first = tag();
+    assert_eq!(held(&first), 304);
+
+    // Changed in place by hand, its size and modification time kept.
+    let rewrite = |path: &std::path::Path, from: &str, to: &str| {
+        let text = std::fs::read_to_string(path).unwrap().replace(from, to);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    };
+    rewrite(&env.path(alpha), "title: Alpha", "title: Alpho");
+    settle(&env, alpha);
+    assert_eq!(title(&id), "Alpho");
+    assert_eq!(title(&id[..8]), "Alpho");
+    assert!(story(&id[..8]).contains("Alpho"));
+    assert_eq!(held(&first), 200);
+    assert_eq!(titles(), ["Alpho", "Beta"]);
+
+    // Changed through another name of the same file, outside the experiments folder.
+    std::fs::hard_link(env.path(alpha), env.path("elsewhere.yaml")).unwrap();
+    let linked = tag();
+    assert_eq!(held(&linked), 304);
+    rewrite(&env.path("elsewhere.yaml"), "title: Alpho", "title: Alphi");
+    settle(&env, "elsewhere.yaml");
+    assert_eq!(title(&id), "Alphi");
+    assert_eq!(held(&linked), 200);
+    std::fs::remove_file(env.path("elsewhere.yaml")).unwrap();
+
+    // A file added by hand, then moved into a new folder, renamed there, its id changed, gone.
+    // Two more ids, each differing from alpha's in its first character.
+    let mut firsts = ['0', '1', '2'].into_iter().filter(|c| !id.starts_with(*c));
+    let (other, third) = (firsts.next().unwrap(), firsts.next().unwrap());
+    let gamma_id = format!("{other}{}", &id[1..]);
+    let gamma = env
+        .read(alpha)
+        .replace(&id, &gamma_id)
+        .replace("title: Alphi", "title: Gamma");
+    env.write("experiments/gamma.yaml", &gamma);
+    assert_eq!(title(&gamma_id), "Gamma");
+    assert_eq!(titles(), ["Alphi", "Beta", "Gamma"]);
+    std::fs::create_dir(env.path("experiments/team")).unwrap();
+    std::fs::rename(
+        env.path("experiments/gamma.yaml"),
+        env.path("experiments/team/gamma.yaml"),
+    )
+    .unwrap();
+    assert_eq!(title(&gamma_id), "Gamma");
+    assert!(story("gamma").contains("Gamma"));
+    std::fs::rename(
+        env.path("experiments/team/gamma.yaml"),
+        env.path("experiments/team/delta.yaml"),
+    )
+    .unwrap();
+    assert!(story(&gamma_id[..8]).contains("Gamma"));
+    server.get("/e/gamma").expect(404);
+    let before = tag();
+    let delta = "experiments/team/delta.yaml";
+    let delta_id = format!("{third}{}", &id[1..]);
+    env.write(delta, &env.read(delta).replace(&gamma_id, &delta_id));
+    by_id(&gamma_id).expect(404);
+    assert_eq!(title(&delta_id), "Gamma");
+    assert_eq!(held(&before), 200);
+    std::fs::remove_file(env.path(delta)).unwrap();
+    by_id(&delta_id).expect(404);
+    assert_eq!(titles(), ["Alphi", "Beta"]);
+
+    // A commit, then a reset that takes it back.
+    env.git(&["checkout", "-q", "--", "."]);
+    assert_eq!(title(&id), "Alpha");
+    env.ok(&["note", "alpha", "Seen by the next lookup"]);
+    let noted = by_id(&id).expect(200).json();
+    assert_eq!(noted["decision_log"][0]["note"], "Seen by the next lookup");
+    let committed = tag();
+    env.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    assert_eq!(by_id(&id).expect(200).json()["decision_log"], json!([]));
+    assert_eq!(held(&committed), 200);
+
+    // The whole folder replaced by another.
+    std::fs::rename(env.path("experiments"), env.path("old")).unwrap();
+    std::fs::create_dir(env.path("experiments")).unwrap();
+    for name in ["alpha.yaml", "beta.yaml"] {
+        std::fs::copy(
+            env.path(&format!("old/{name}")),
+            env.path(&format!("experiments/{name}")),
+        )
+        .unwrap();
+    }
+    rewrite(&env.path(alpha), "title: Alpha", "title: Alpho");
+    settle(&env, alpha);
+    assert_eq!(title(&id[..8]), "Alpho");
+    assert_eq!(titles(), ["Alpho", "Beta"]);
+}
+
+#[test]
+fn ids_and_the_list_are_never_served_stale_with_the_watch() {
+    ids_and_the_list_are_never_served_stale(true);
+}
+
+#[test]
+fn ids_and_the_list_are_never_served_stale_without_the_watch() {
+    ids_and_the_list_are_never_served_stale(false);
+}
