@@ -83,8 +83,24 @@ impl Repo {
         within: Option<&str>,
     ) -> Result<Vec<Vec<HistoryCommit>>, GitError> {
         let mut found: Vec<Vec<HistoryCommit>> = vec![Vec::new(); wanted.len()];
+        self.histories_each(wanted, within, &mut |i, commit| found[i].push(commit))?;
+        for history in &mut found {
+            history.reverse();
+        }
+        Ok(found)
+    }
+
+    /// [`Repo::histories`], handing each commit found to `each` with the index of the
+    /// experiment in `wanted` as the walk meets it (newest first), so that a caller keeps only
+    /// what it needs of the file's content.
+    pub fn histories_each(
+        &self,
+        wanted: &[Wanted],
+        within: Option<&str>,
+        each: &mut dyn FnMut(usize, HistoryCommit),
+    ) -> Result<(), GitError> {
         let Some(head) = self.tip()?.id else {
-            return Ok(found);
+            return Ok(());
         };
         let context = "cannot walk the history";
         let mut walk = self.repo.revwalk().context(context)?;
@@ -221,19 +237,19 @@ impl Repo {
                             });
                         }
                     }
-                    found[i].push(HistoryCommit {
-                        info: commit_info(&commit),
-                        path,
-                        content,
-                        merged,
-                    });
+                    each(
+                        i,
+                        HistoryCommit {
+                            info: commit_info(&commit),
+                            path,
+                            content,
+                            merged,
+                        },
+                    );
                 }
             }
         }
-        for history in &mut found {
-            history.reverse();
-        }
-        Ok(found)
+        Ok(())
     }
 
     /// The content of `rel_path` in HEAD's tree, if it is a file there.

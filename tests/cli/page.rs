@@ -1691,3 +1691,80 @@ fn axe_finds_no_accessibility_violations() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Each story of `xp site` is the page its whole history makes, byte for byte, however the
+/// site gathers the histories: the pages are pinned as the site wrote them when it still held
+/// every history at once. The repository has notes from xp and from plain commits, a record
+/// renamed, one deleted and made again, a plan amended after it ran, and a merge that set a
+/// field itself.
+#[test]
+fn site_stories_are_the_pages_their_histories_make() {
+    let mut env = TestEnv::repo();
+    env.pin_ids();
+    env.new_cta();
+    env.ok(&["note", "homepage-cta-color", "Kickoff", "--who", "alice"]);
+    env.ok(&["update", "homepage-cta-color", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--target",
+        "3.9",
+        "--amend",
+        "Target raised after the first week",
+    ]);
+    env.experiment("Checkout one page").create();
+    env.experiment("Pricing page copy").create();
+    env.experiment("Onboarding emails").create();
+    // Renamed by hand, then noted under its new name.
+    env.git(&[
+        "mv",
+        "experiments/checkout-one-page.yaml",
+        "experiments/checkout-single-page.yaml",
+    ]);
+    env.git(&["commit", "-q", "-m", "Shorter name"]);
+    env.ok(&["note", "checkout-single-page", "Renamed, same test"]);
+    // Deleted, then made again from its last version with an entry added by hand.
+    let text = env.read("experiments/pricing-page-copy.yaml");
+    env.git(&["rm", "-q", "experiments/pricing-page-copy.yaml"]);
+    env.git(&["commit", "-q", "-m", "Drop pricing for now"]);
+    env.write(
+        "experiments/pricing-page-copy.yaml",
+        &format!("{text}  - at: 2026-02-22T12:00:00Z\n    note: Back on the roadmap\n"),
+    );
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "Pricing is back"]);
+    // Two branches note on the same record; the merge sets the title to a third value.
+    env.git(&["checkout", "-q", "-b", "side"]);
+    env.ok(&["note", "onboarding-emails", "From the side"]);
+    env.git(&["checkout", "-q", "main"]);
+    env.ok(&["note", "homepage-cta-color", "From main"]);
+    env.git(&["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    let merged = env
+        .read("experiments/onboarding-emails.yaml")
+        .replace("title: Onboarding emails", "title: Onboarding email series");
+    env.write("experiments/onboarding-emails.yaml", &merged);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "Merge side"]);
+    env.ok(&["site", "-o", "site"]);
+
+    let stories = [
+        "homepage-cta-color",
+        "checkout-single-page",
+        "pricing-page-copy",
+        "onboarding-emails",
+    ];
+    let written: Vec<String> = env
+        .files_under("site/e")
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    let mut wanted: Vec<String> = stories.iter().map(|s| format!("site/e/{s}.html")).collect();
+    wanted.sort();
+    assert_eq!(written, wanted);
+    for slug in stories {
+        insta::assert_snapshot!(
+            format!("site_story_{slug}"),
+            env.read(&format!("site/e/{slug}.html"))
+        );
+    }
+}
