@@ -36,11 +36,16 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let histories = ops::log::histories(ws, found)?;
     let mut as_of = page::AsOf::default();
     histories.each_part(|lines, revisions| as_of.add(lines, revisions));
-    let ctx = Context {
+    let found = histories.found();
+    let mut ctx = Context {
         as_of: as_of.get(),
         ..Context::new(ws, Mode::Static, false)
     };
-    let found = histories.found();
+    // The search index is named by its content, so that browsers may keep it: the board's
+    // pages name it, and the script loads it on the first search.
+    let index = page::index_js(found, &ctx);
+    let index_name = page::index_name(&index);
+    ctx.index = Some(index_name.clone());
     let pages = board_pages(found);
     let names = Names::new(found);
     let stories: Vec<String> = found
@@ -53,7 +58,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         "cards.html",
         "assets/xp.css",
         "assets/xp.js",
-        "assets/index.js",
+        &index_name,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -75,7 +80,8 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     )?;
     put("assets/xp.css", page::CSS.as_bytes())?;
     put("assets/xp.js", page::JS.as_bytes())?;
-    put("assets/index.js", page::index_js(found, &ctx).as_bytes())?;
+    put(&index_name, index.as_bytes())?;
+    drop(index);
     // Both views of the whole board (`index.html` is the one that suits its size), and the
     // table's pages: all experiments, then each status.
     let cards = Query {

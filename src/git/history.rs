@@ -1,6 +1,6 @@
 //! Reading history: an experiment's commits, files at a revision, revisions and branches.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
@@ -182,12 +182,28 @@ impl Repo {
                     read: HashMap::new(),
                 },
             };
-            let mut hits: Vec<Option<(String, Vec<u8>)>> = vec![None; wanted.len()];
+            // Each experiment's commit is handed on as soon as it is found (its first file
+            // here), so that a commit that adds thousands of records never holds them all.
+            let mut handed: HashSet<usize> = HashSet::new();
+            let mut info = None;
             for &i in &named {
-                if hits[i].is_none() {
-                    hits[i] = seen
+                if !handed.contains(&i)
+                    && let Some((path, content)) = seen
                         .first_changed(&mut trees, false, wanted[i].is_it)
-                        .context(context())?;
+                        .context(context())?
+                {
+                    handed.insert(i);
+                    let found = found_commit(
+                        &commit,
+                        &mut info,
+                        &parents,
+                        &mut trees,
+                        &mut seen.blobs,
+                        path,
+                        content,
+                    )
+                    .context(context())?;
+                    each(i, found);
                 }
             }
             // A path counts when the commit changed it against every parent.
@@ -209,7 +225,8 @@ impl Repo {
                 if unchanged {
                     continue;
                 }
-                let content = seen.blobs.get(now).context(context())?;
+                // Read without keeping: each path changes once in a commit.
+                let content = seen.blobs.peek(now).context(context())?;
                 for i in followers {
                     if !(wanted[i].is_it)(&content) {
                         continue;
@@ -223,29 +240,19 @@ impl Repo {
                         add_folder(&mut folders, &from);
                         following.entry(from).or_default().push(i);
                     }
-                    hits[i].get_or_insert_with(|| (change.path.clone(), content.clone()));
-                }
-            }
-            for (i, hit) in hits.into_iter().enumerate() {
-                if let Some((path, content)) = hit {
-                    let mut merged = Vec::new();
-                    if parents.len() > 1 {
-                        for &parent in &parents {
-                            merged.push(match trees.blob_at(parent, &path).context(context())? {
-                                Some(blob) => Some(seen.blobs.get(blob).context(context())?),
-                                None => None,
-                            });
-                        }
+                    if handed.insert(i) {
+                        let found = found_commit(
+                            &commit,
+                            &mut info,
+                            &parents,
+                            &mut trees,
+                            &mut seen.blobs,
+                            change.path.clone(),
+                            content.clone(),
+                        )
+                        .context(context())?;
+                        each(i, found);
                     }
-                    each(
-                        i,
-                        HistoryCommit {
-                            info: commit_info(&commit),
-                            path,
-                            content,
-                            merged,
-                        },
-                    );
                 }
             }
         }
@@ -391,6 +398,35 @@ struct Seen<'r> {
     blobs: Blobs<'r>,
 }
 
+/// The commit of an experiment's history the walk found in `commit`: its record at `path`
+/// with `content`, and for a merge the file at that path in each parent. `info` keeps the
+/// commit's details once made, for the other experiments it made.
+fn found_commit(
+    commit: &Commit,
+    info: &mut Option<CommitInfo>,
+    parents: &[Oid],
+    trees: &mut Trees,
+    blobs: &mut Blobs,
+    path: String,
+    content: Vec<u8>,
+) -> Result<HistoryCommit, git2::Error> {
+    let mut merged = Vec::new();
+    if parents.len() > 1 {
+        for &parent in parents {
+            merged.push(match trees.blob_at(parent, &path)? {
+                Some(blob) => Some(blobs.get(blob)?),
+                None => None,
+            });
+        }
+    }
+    Ok(HistoryCommit {
+        info: info.get_or_insert_with(|| commit_info(commit)).clone(),
+        path,
+        content,
+        merged,
+    })
+}
+
 /// Files' contents by blob id, each read once.
 struct Blobs<'r> {
     repo: &'r git2::Repository,
@@ -405,6 +441,14 @@ impl Blobs<'_> {
         let bytes = self.repo.find_blob(id)?.content().to_vec();
         self.read.insert(id, bytes.clone());
         Ok(bytes)
+    }
+
+    /// [`Blobs::get`] without keeping the content when it was not read before.
+    fn peek(&mut self, id: Oid) -> Result<Vec<u8>, git2::Error> {
+        match self.read.get(&id) {
+            Some(bytes) => Ok(bytes.clone()),
+            None => Ok(self.repo.find_blob(id)?.content().to_vec()),
+        }
     }
 }
 

@@ -68,6 +68,9 @@ pub struct Context {
     /// On a team server, on a story: the changes to this experiment kept aside because the
     /// remote set the same keys differently.
     pub parked: Vec<crate::ops::sync::Parked>,
+    /// The search index the board's script loads on the first search, relative to the board
+    /// (`assets/index.js` when not set; the static site names it by its content).
+    pub index: Option<String>,
 }
 
 /// Where a team server's sync stands, said in one line at the top of its pages.
@@ -145,6 +148,7 @@ impl Context {
             sync: None,
             unpushed: Vec::new(),
             parked: Vec::new(),
+            index: None,
         }
     }
 
