@@ -154,13 +154,18 @@ fn board_pages(found: &[Found]) -> Vec<(String, Query)> {
     pages
 }
 
-/// Writes `bytes` at `rel` under `out`, making its folder.
+/// Writes `bytes` at `rel` under `out`, making its folder; the marker is synced to the disk,
+/// the pages (which the next run writes again) are not.
 fn write(out: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
     let path = out.join(rel);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    store::write_atomic(&path, bytes)
+    if rel == Path::new(MARKER) {
+        store::write_atomic(&path, bytes)
+    } else {
+        store::write_replace(&path, bytes)
+    }
 }
 
 /// The file `xp site` leaves in its folder, listing the files it wrote there: the folder is
