@@ -23,13 +23,10 @@ pub struct Args {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let out = ws.user_path(&args.out);
     let before = earlier_site(ws, &args.out, &out)?;
-    let listing = ops::read::list(ws, &Filter::default())?;
+    // Each record is kept once: the pages read `record`, not the loaded file's copy.
+    let listing = ops::read::list_moved(ws, &Filter::default())?;
     let broken = listing.broken;
-    let mut found = listing.found;
-    for f in &mut found {
-        // The record is kept once: the page reads `record`, not the loaded file's copy.
-        f.loaded.checked.record = None;
-    }
+    let found = listing.found;
     let count = found.len();
     // Every story from one walk over the history, kept small (what the pages show, each
     // commit once); ages count to the newest entry no wrong clock stamped.

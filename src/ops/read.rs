@@ -80,15 +80,38 @@ pub fn list(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
 pub fn list_each(
     ws: &Workspace,
     filter: &Filter,
+    each: impl FnMut(Found),
+) -> Result<Listing, Error> {
+    list_with(ws, filter, true, each)
+}
+
+/// [`list`], each record moved out of its loaded file rather than copied (`loaded.checked`
+/// holds no record), for a caller that reads only `record` and keeps them all: half the
+/// memory.
+pub fn list_moved(ws: &Workspace, filter: &Filter) -> Result<Listing, Error> {
+    let mut found = Vec::new();
+    let mut listing = list_with(ws, filter, false, |f| found.push(f))?;
+    listing.found = found;
+    Ok(listing)
+}
+
+fn list_with(
+    ws: &Workspace,
+    filter: &Filter,
+    copy: bool,
     mut each: impl FnMut(Found),
 ) -> Result<Listing, Error> {
     let mut broken = 0;
     ws.need_dir()?;
     let files = ws.store.files()?;
-    let (problems, sources) = scan(ws, &files, |loaded| {
+    let (problems, sources) = scan(ws, &files, |mut loaded| {
         match &loaded.checked.record {
             Some(record) if filter.keeps(record) => {
-                let record = record.clone();
+                let record = if copy {
+                    record.clone()
+                } else {
+                    loaded.checked.record.take().unwrap_or_default()
+                };
                 each(Found {
                     loaded: slim(loaded),
                     record,
