@@ -92,8 +92,8 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     for (name, query) in &pages {
         put(name, page::board(found, broken, query, &ctx).as_bytes())?;
     }
-    for (history, rel) in histories.into_histories().zip(&stories) {
-        put(rel, page::story(&history, &ctx, false).as_bytes())?;
+    for (history, rel) in histories.into_histories(ws).zip(&stories) {
+        put(rel, page::story(&history?, &ctx, false).as_bytes())?;
     }
     let stale = remove_stale(&out, &before, &written)?;
     write_marker(&out, &written)?;

@@ -13,7 +13,7 @@ use crate::error::Error;
 use git2::Oid;
 use sha1::{Digest, Sha1};
 
-use crate::git::{CommitInfo, HistoryCommit, IsIt, Wanted};
+use crate::git::{CommitInfo, HistoryCommit, Id, IsIt, Wanted};
 use crate::ops::read::{self, Found};
 use crate::ops::workspace::Workspace;
 use crate::record::fields::FIELDS;
@@ -131,15 +131,18 @@ struct Versions {
 
 struct Version {
     id: Option<String>,
+    /// Its blob, to read its plan again when the plan was amended since.
+    oid: Option<Oid>,
     /// What a version that passes every rule says; `None` when one fails.
     record: Option<Kept>,
 }
 
-/// What the attribution reads of a version: its entries' keys in order, and the plan's
-/// values when the plan is locked.
+/// What the attribution reads of a version: its entries' keys in order, and a digest of the
+/// plan's values when the plan is locked (the values themselves are read again from the blob
+/// only for a plan amended since, rarely).
 struct Kept {
     keys: Vec<Key>,
-    plan: Option<Vec<(&'static str, String)>>,
+    plan: Option<Key>,
 }
 
 impl Versions {
@@ -152,9 +155,10 @@ impl Versions {
         let checked = rules::check_bytes(std::path::Path::new(""), bytes);
         let version = Rc::new(Version {
             id: checked.id.map(|(id, _)| id),
+            oid,
             record: checked.record.map(|r| Kept {
                 keys: r.decision_log.iter().map(key_of).collect(),
-                plan: plan::locked(&r).then(|| plan::values(&r)),
+                plan: plan::locked(&r).then(|| plan_key(&plan::values(&r))),
             }),
         });
         if let Some(oid) = oid {
@@ -191,23 +195,23 @@ impl Histories {
     /// without keeping them.
     pub fn each_part(&self, mut each: impl FnMut(&[Line], &[Revision])) {
         for (found, hits) in self.found.iter().zip(&self.hits) {
-            let (lines, _, revisions) = parts_of(&found.record, hits);
+            let (lines, revisions) = lines_of(&found.record, hits);
             each(&lines, &revisions);
         }
     }
 
-    /// Each experiment's [`History`], made as it is asked for.
-    pub fn into_histories(self) -> impl Iterator<Item = History> {
+    /// Each experiment's [`History`], made as it is asked for; `ws` is where the walk was.
+    pub fn into_histories(self, ws: &Workspace) -> impl Iterator<Item = Result<History, Error>> {
         self.found
             .into_iter()
             .zip(self.hits)
-            .map(|(found, hits)| history_of(found, &hits))
+            .map(move |(found, hits)| history_of(ws, found, &hits))
     }
 }
 
 /// [`log`] for each of `found`, from one walk over the history.
 pub fn logs(ws: &Workspace, found: Vec<Found>) -> Result<Vec<History>, Error> {
-    Ok(histories(ws, found)?.into_histories().collect())
+    histories(ws, found)?.into_histories(ws).collect()
 }
 
 /// The histories of `found` from one walk over the history, kept small: only what their
@@ -267,25 +271,19 @@ pub fn histories(ws: &Workspace, found: Vec<Found>) -> Result<Histories, Error> 
 }
 
 /// The experiment's history from the commits that made it, oldest first.
-fn history_of(found: Found, hits: &[Hit]) -> History {
-    let (lines, amended_plan, revisions) = parts_of(&found.record, hits);
-    History {
+fn history_of(ws: &Workspace, found: Found, hits: &[Hit]) -> Result<History, Error> {
+    let (lines, revisions) = lines_of(&found.record, hits);
+    let amended_plan = amended(ws, &found.record, hits)?;
+    Ok(History {
         found,
         lines,
         amended_plan,
         revisions,
-    }
+    })
 }
 
-/// The parts of a [`History`] besides the experiment.
-type Parts = (
-    Vec<Line>,
-    Vec<(&'static str, String, String)>,
-    Vec<Revision>,
-);
-
-/// The entries, amended plan fields and revisions of the record `record` made by `hits`.
-fn parts_of(record: &Record, hits: &[Hit]) -> Parts {
+/// The entries and revisions of the record `record` made by `hits`.
+fn lines_of(record: &Record, hits: &[Hit]) -> (Vec<Line>, Vec<Revision>) {
     let revisions = hits
         .iter()
         .map(|c| Revision {
@@ -296,8 +294,7 @@ fn parts_of(record: &Record, hits: &[Hit]) -> Parts {
             merge: c.merge.clone(),
         })
         .collect();
-    let (added, registered, held) = attribute(hits);
-    let amended_plan = registered.map_or_else(Vec::new, |r| plan::changes_from(r, record));
+    let (added, held) = attribute(hits);
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let lines = record
         .decision_log
@@ -314,7 +311,46 @@ fn parts_of(record: &Record, hits: &[Hit]) -> Parts {
             }
         })
         .collect();
-    (lines, amended_plan, revisions)
+    (lines, revisions)
+}
+
+/// The plan fields whose value when the experiment first ran (the first version committed
+/// with its plan locked) differs from `record`'s: read again from that version's blob, only
+/// when its digest says they differ.
+fn amended(
+    ws: &Workspace,
+    record: &Record,
+    hits: &[Hit],
+) -> Result<Vec<(&'static str, String, String)>, Error> {
+    let registered = hits.iter().find_map(|h| {
+        let plan = h.version.record.as_ref()?.plan?;
+        Some((plan, h.version.oid))
+    });
+    let Some((plan, oid)) = registered else {
+        return Ok(Vec::new());
+    };
+    let now = plan::values(record);
+    if plan_key(&now) == plan {
+        return Ok(Vec::new());
+    }
+    let (Some(repo), Some(id)) = (&ws.repo, oid.and_then(|o| Id::parse(&o.to_string()))) else {
+        return Ok(Vec::new());
+    };
+    let bytes = repo.blob_bytes(id)?;
+    let before = rules::check_bytes(std::path::Path::new(""), &bytes).record;
+    Ok(before.map_or_else(Vec::new, |b| plan::changes(&b, record)))
+}
+
+/// A digest of a plan's values, to tell whether two versions' plans are the same.
+fn plan_key(values: &[(&'static str, String)]) -> Key {
+    let mut hash = Sha1::new();
+    for (name, value) in values {
+        for text in [*name, value.as_str()] {
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(text.as_bytes());
+        }
+    }
+    hash.finalize().into()
 }
 
 /// The fields a merge commit set to a value that none of its parents had.
@@ -367,17 +403,11 @@ fn key_of(e: &LogEntry) -> Key {
 }
 
 /// What the commits of a record's history say of its entries.
-type Attributed<'h> = (
-    HashMap<Key, Vec<CommitRef>>,
-    Option<&'h [(&'static str, String)]>,
-    HashMap<Key, DateTime<Utc>>,
-);
+type Attributed = (HashMap<Key, Vec<CommitRef>>, HashMap<Key, DateTime<Utc>>);
 
-/// For each entry (by content), the commits that added a copy of it, oldest first; the plan
-/// as first committed locked (when it first ran); and for each entry the earliest time of a
-/// commit that holds it.
-fn attribute(hits: &[Hit]) -> Attributed<'_> {
-    let mut registered = None;
+/// For each entry (by content), the commits that added a copy of it, oldest first; and for
+/// each entry the earliest time of a commit that holds it.
+fn attribute(hits: &[Hit]) -> Attributed {
     let mut held: HashMap<Key, DateTime<Utc>> = HashMap::new();
     let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
     let mut before: HashMap<Key, usize> = HashMap::new();
@@ -385,11 +415,6 @@ fn attribute(hits: &[Hit]) -> Attributed<'_> {
         let Some(record) = &commit.version.record else {
             continue;
         };
-        if registered.is_none()
-            && let Some(plan) = &record.plan
-        {
-            registered = Some(plan.as_slice());
-        }
         let mut now: HashMap<Key, usize> = HashMap::new();
         let time = commit.info.time.with_timezone(&Utc);
         for key in &record.keys {
@@ -411,5 +436,5 @@ fn attribute(hits: &[Hit]) -> Attributed<'_> {
         }
         before = now;
     }
-    (added, registered, held)
+    (added, held)
 }
