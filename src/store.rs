@@ -543,6 +543,22 @@ pub fn write_atomic_with<T>(
     Ok(done)
 }
 
+/// Replaces a file that can be made again (a page of `xp site`): a temporary file beside it,
+/// renamed over it, so that a reader never sees half of it; not synced to the disk, which
+/// for ten thousand pages costs more than writing them.
+pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io = |e: std::io::Error| Error::io(path, e);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    temp.as_file_mut().write_all(bytes).map_err(io)?;
+    set_permissions(temp.as_file(), path).map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
 /// The first of `<base>.yaml` (when `from` is 1), `<base>-2.yaml`, ... not taken in `dir`,
 /// comparing names without regard to case, for case-insensitive file systems.
 fn free_path(dir: &Path, base: &str, from: usize) -> PathBuf {

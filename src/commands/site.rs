@@ -4,8 +4,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::ops;
+use crate::ops::read::{Filter, Found};
 use crate::ops::workspace::Workspace;
-use crate::ops::{self, read::Filter};
 use crate::page::{self, Context, Mode, Names, Query, View};
 use crate::record::Status;
 use crate::store;
@@ -22,43 +23,103 @@ pub struct Args {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let out = ws.user_path(&args.out);
     let before = earlier_site(ws, &args.out, &out)?;
+    // Each record is kept once: the pages read `record`, not the loaded file's copy.
     let listing = ops::read::list(ws, &Filter::default())?;
-    let found = &listing.found;
-    // Every story from one walk over the history, before anything is written; then each page
-    // is written as it is made, so that the pages are never all in memory at once. Ages count
-    // to the newest entry no wrong clock stamped.
-    let histories = ops::log::logs(ws, found.to_vec())?;
-    let ctx = Context {
-        as_of: page::as_of(&histories),
+    let broken = listing.broken;
+    let found = listing.found;
+    let count = found.len();
+    // Every story from one walk over the history, kept small (what the pages show, each
+    // commit once); ages count to the newest entry no wrong clock stamped.
+    let histories = ops::log::histories(ws, found)?;
+    let mut as_of = page::AsOf::default();
+    histories.each_part(|lines, revisions| as_of.add(lines, revisions));
+    let found = histories.found();
+    let mut ctx = Context {
+        as_of: as_of.get(),
         ..Context::new(ws, Mode::Static, false)
     };
-    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
-        (
-            "index.html".into(),
-            page::board(found, listing.broken, &Query::default(), &ctx).into_bytes(),
-        ),
-        ("assets/xp.css".into(), page::CSS.as_bytes().to_vec()),
-        ("assets/xp.js".into(), page::JS.as_bytes().to_vec()),
-        (
-            "assets/index.js".into(),
-            page::index_js(found, &ctx).into_bytes(),
-        ),
-    ];
+    // The search index is named by its content, so that browsers may keep it: the board's
+    // pages name it, and the script loads it on the first search.
+    let index = page::index_js(found, &ctx);
+    let index_name = page::index_name(&index);
+    ctx.index = Some(index_name.clone());
+    let pages = board_pages(found);
+    let names = Names::new(found);
+    let stories: Vec<String> = found
+        .iter()
+        .map(|f| format!("e/{}.html", names.of(&f.record.id)))
+        .collect();
+    drop(names);
+    let mut written: Vec<String> = [
+        "index.html",
+        "cards.html",
+        "assets/xp.css",
+        "assets/xp.js",
+        &index_name,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain(pages.iter().map(|(name, _)| name.clone()))
+    .chain(stories.iter().cloned())
+    .collect();
+    written.sort();
+    // The list names every file this run may write before any is written, so that a run
+    // stopped half way still leaves a folder the next run recognises and cleans.
+    let mut listed: Vec<String> = written.iter().chain(&before).cloned().collect();
+    listed.sort();
+    listed.dedup();
+    write_marker(&out, &listed)?;
+    // Each page is written as it is made, so that the pages are never all in memory at once.
+    let put = |rel: &str, bytes: &[u8]| write(&out, Path::new(rel), bytes);
+    put(
+        "index.html",
+        page::board(found, broken, &Query::default(), &ctx).as_bytes(),
+    )?;
+    put("assets/xp.css", page::CSS.as_bytes())?;
+    put("assets/xp.js", page::JS.as_bytes())?;
+    put(&index_name, index.as_bytes())?;
+    drop(index);
     // Both views of the whole board (`index.html` is the one that suits its size), and the
     // table's pages: all experiments, then each status.
-    files.push((
-        "cards.html".into(),
-        page::board(
-            found,
-            listing.broken,
-            &Query {
-                view: Some(View::Cards),
-                ..Query::default()
-            },
-            &ctx,
-        )
-        .into_bytes(),
+    let cards = Query {
+        view: Some(View::Cards),
+        ..Query::default()
+    };
+    put(
+        "cards.html",
+        page::board(found, broken, &cards, &ctx).as_bytes(),
+    )?;
+    for (name, query) in &pages {
+        put(name, page::board(found, broken, query, &ctx).as_bytes())?;
+    }
+    for (history, rel) in histories.into_histories(ws).zip(&stories) {
+        put(rel, page::story(&history?, &ctx, false).as_bytes())?;
+    }
+    let stale = remove_stale(&out, &before, &written)?;
+    write_marker(&out, &written)?;
+    if broken > 0 {
+        ui.warning(&format!(
+            "{broken} experiment file(s) break rules and are left out; `xp check` lists why"
+        ));
+    }
+    ui.status(&format!(
+        "wrote the board and {} stor{} to {}{}",
+        count,
+        if count == 1 { "y" } else { "ies" },
+        ws.store.show(&out).display(),
+        if stale > 0 {
+            format!(" (removed {stale} file(s) it wrote before that are no longer part of it)")
+        } else {
+            String::new()
+        }
     ));
+    Ok(())
+}
+
+/// The table's pages beside the board: all experiments, then each status, each page by its
+/// file name and query.
+fn board_pages(found: &[Found]) -> Vec<(String, Query)> {
+    let mut pages = Vec::new();
     for n in 1..=page::table_count(found, None) {
         let query = Query {
             view: Some(View::Table),
@@ -70,8 +131,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
         } else {
             format!("table-{n}.html")
         };
-        let html = page::board(found, listing.broken, &query, &ctx);
-        files.push((name.into(), html.into_bytes()));
+        pages.push((name, query));
     }
     for status in Status::ALL {
         for n in 1..=page::table_count(found, Some(status)) {
@@ -85,66 +145,24 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             } else {
                 format!("{}-{n}.html", status.as_str())
             };
-            let html = page::board(found, listing.broken, &query, &ctx);
-            files.push((name.into(), html.into_bytes()));
+            pages.push((name, query));
         }
     }
-    let names = Names::new(found);
-    let stories: Vec<String> = histories
-        .iter()
-        .map(|h| format!("e/{}.html", names.of(&h.found.record.id)))
-        .collect();
-    let mut written: Vec<String> = files
-        .iter()
-        .map(|(rel, _)| rel.to_string_lossy().replace('\\', "/"))
-        .chain(stories.iter().cloned())
-        .collect();
-    written.sort();
-    // The list names every file this run may write before any is written, so that a run
-    // stopped half way still leaves a folder the next run recognises and cleans.
-    let mut listed: Vec<String> = written.iter().chain(&before).cloned().collect();
-    listed.sort();
-    listed.dedup();
-    write_marker(&out, &listed)?;
-    for (rel, bytes) in &files {
-        write(&out, rel, bytes)?;
-    }
-    for (history, rel) in histories.into_iter().zip(stories) {
-        write(
-            &out,
-            Path::new(&rel),
-            page::story(&history, &ctx, false).as_bytes(),
-        )?;
-    }
-    let stale = remove_stale(&out, &before, &written)?;
-    write_marker(&out, &written)?;
-    if listing.broken > 0 {
-        ui.warning(&format!(
-            "{} experiment file(s) break rules and are left out; `xp check` lists why",
-            listing.broken
-        ));
-    }
-    ui.status(&format!(
-        "wrote the board and {} stor{} to {}{}",
-        found.len(),
-        if found.len() == 1 { "y" } else { "ies" },
-        ws.store.show(&out).display(),
-        if stale > 0 {
-            format!(" (removed {stale} file(s) it wrote before that are no longer part of it)")
-        } else {
-            String::new()
-        }
-    ));
-    Ok(())
+    pages
 }
 
-/// Writes `bytes` at `rel` under `out`, making its folder.
+/// Writes `bytes` at `rel` under `out`, making its folder; the marker is synced to the disk,
+/// the pages (which the next run writes again) are not.
 fn write(out: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
     let path = out.join(rel);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    store::write_atomic(&path, bytes)
+    if rel == Path::new(MARKER) {
+        store::write_atomic(&path, bytes)
+    } else {
+        store::write_replace(&path, bytes)
+    }
 }
 
 /// The file `xp site` leaves in its folder, listing the files it wrote there: the folder is

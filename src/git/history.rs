@@ -1,6 +1,6 @@
 //! Reading history: an experiment's commits, files at a revision, revisions and branches.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
@@ -83,8 +83,24 @@ impl Repo {
         within: Option<&str>,
     ) -> Result<Vec<Vec<HistoryCommit>>, GitError> {
         let mut found: Vec<Vec<HistoryCommit>> = vec![Vec::new(); wanted.len()];
+        self.histories_each(wanted, within, &mut |i, commit| found[i].push(commit))?;
+        for history in &mut found {
+            history.reverse();
+        }
+        Ok(found)
+    }
+
+    /// [`Repo::histories`], handing each commit found to `each` with the index of the
+    /// experiment in `wanted` as the walk meets it (newest first), so that a caller keeps only
+    /// what it needs of the file's content.
+    pub fn histories_each(
+        &self,
+        wanted: &[Wanted],
+        within: Option<&str>,
+        each: &mut dyn FnMut(usize, HistoryCommit),
+    ) -> Result<(), GitError> {
         let Some(head) = self.tip()?.id else {
-            return Ok(found);
+            return Ok(());
         };
         let context = "cannot walk the history";
         let mut walk = self.repo.revwalk().context(context)?;
@@ -166,12 +182,28 @@ impl Repo {
                     read: HashMap::new(),
                 },
             };
-            let mut hits: Vec<Option<(String, Vec<u8>)>> = vec![None; wanted.len()];
+            // Each experiment's commit is handed on as soon as it is found (its first file
+            // here), so that a commit that adds thousands of records never holds them all.
+            let mut handed: HashSet<usize> = HashSet::new();
+            let mut info = None;
             for &i in &named {
-                if hits[i].is_none() {
-                    hits[i] = seen
+                if !handed.contains(&i)
+                    && let Some((path, content)) = seen
                         .first_changed(&mut trees, false, wanted[i].is_it)
-                        .context(context())?;
+                        .context(context())?
+                {
+                    handed.insert(i);
+                    let found = found_commit(
+                        &commit,
+                        &mut info,
+                        &parents,
+                        &mut trees,
+                        &mut seen.blobs,
+                        path,
+                        content,
+                    )
+                    .context(context())?;
+                    each(i, found);
                 }
             }
             // A path counts when the commit changed it against every parent.
@@ -193,7 +225,8 @@ impl Repo {
                 if unchanged {
                     continue;
                 }
-                let content = seen.blobs.get(now).context(context())?;
+                // Read without keeping: each path changes once in a commit.
+                let content = seen.blobs.peek(now).context(context())?;
                 for i in followers {
                     if !(wanted[i].is_it)(&content) {
                         continue;
@@ -207,33 +240,23 @@ impl Repo {
                         add_folder(&mut folders, &from);
                         following.entry(from).or_default().push(i);
                     }
-                    hits[i].get_or_insert_with(|| (change.path.clone(), content.clone()));
-                }
-            }
-            for (i, hit) in hits.into_iter().enumerate() {
-                if let Some((path, content)) = hit {
-                    let mut merged = Vec::new();
-                    if parents.len() > 1 {
-                        for &parent in &parents {
-                            merged.push(match trees.blob_at(parent, &path).context(context())? {
-                                Some(blob) => Some(seen.blobs.get(blob).context(context())?),
-                                None => None,
-                            });
-                        }
+                    if handed.insert(i) {
+                        let found = found_commit(
+                            &commit,
+                            &mut info,
+                            &parents,
+                            &mut trees,
+                            &mut seen.blobs,
+                            change.path.clone(),
+                            content.clone(),
+                        )
+                        .context(context())?;
+                        each(i, found);
                     }
-                    found[i].push(HistoryCommit {
-                        info: commit_info(&commit),
-                        path,
-                        content,
-                        merged,
-                    });
                 }
             }
         }
-        for history in &mut found {
-            history.reverse();
-        }
-        Ok(found)
+        Ok(())
     }
 
     /// The content of `rel_path` in HEAD's tree, if it is a file there.
@@ -375,6 +398,35 @@ struct Seen<'r> {
     blobs: Blobs<'r>,
 }
 
+/// The commit of an experiment's history the walk found in `commit`: its record at `path`
+/// with `content`, and for a merge the file at that path in each parent. `info` keeps the
+/// commit's details once made, for the other experiments it made.
+fn found_commit(
+    commit: &Commit,
+    info: &mut Option<CommitInfo>,
+    parents: &[Oid],
+    trees: &mut Trees,
+    blobs: &mut Blobs,
+    path: String,
+    content: Vec<u8>,
+) -> Result<HistoryCommit, git2::Error> {
+    let mut merged = Vec::new();
+    if parents.len() > 1 {
+        for &parent in parents {
+            merged.push(match trees.blob_at(parent, &path)? {
+                Some(blob) => Some(blobs.get(blob)?),
+                None => None,
+            });
+        }
+    }
+    Ok(HistoryCommit {
+        info: info.get_or_insert_with(|| commit_info(commit)).clone(),
+        path,
+        content,
+        merged,
+    })
+}
+
 /// Files' contents by blob id, each read once.
 struct Blobs<'r> {
     repo: &'r git2::Repository,
@@ -389,6 +441,14 @@ impl Blobs<'_> {
         let bytes = self.repo.find_blob(id)?.content().to_vec();
         self.read.insert(id, bytes.clone());
         Ok(bytes)
+    }
+
+    /// [`Blobs::get`] without keeping the content when it was not read before.
+    fn peek(&mut self, id: Oid) -> Result<Vec<u8>, git2::Error> {
+        match self.read.get(&id) {
+            Some(bytes) => Ok(bytes.clone()),
+            None => Ok(self.repo.find_blob(id)?.content().to_vec()),
+        }
     }
 }
 

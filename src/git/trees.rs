@@ -16,7 +16,7 @@ use git2::{ObjectType, Oid};
 const ID: usize = 20;
 
 /// How many bytes of raw trees are kept before the cache starts again.
-const CACHE_BYTES: usize = 64 << 20;
+const CACHE_BYTES: usize = 16 << 20;
 
 /// A file a commit changed against its parent: its path (relative, with `/`) and its blob
 /// before and after (None: not there, or not a file).

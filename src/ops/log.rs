@@ -10,7 +10,10 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::git::{CommitInfo, HistoryCommit, IsIt, Wanted};
+use git2::Oid;
+use sha1::{Digest, Sha1};
+
+use crate::git::{CommitInfo, HistoryCommit, Id, IsIt, Wanted};
 use crate::ops::read::{self, Found};
 use crate::ops::workspace::Workspace;
 use crate::record::fields::FIELDS;
@@ -117,99 +120,188 @@ pub fn history(ws: &Workspace, found: Found) -> Result<History, Error> {
     Ok(histories.remove(0))
 }
 
-/// Each version of a record file met in the history, read once: by its bytes, the id as
-/// written and the record when every rule holds. The walk asks whether a version is the
-/// experiment's, and its entries are then attributed from the same reading.
+/// Each version of a record file met in the history, read once and kept as small as the
+/// attribution of entries needs it: by the content's id, the id as written, and (when every
+/// rule holds) the keys of its entries and its plan when locked. The walk asks whether a
+/// version is the experiment's, and its entries are then attributed from the same reading.
 #[derive(Default)]
 struct Versions {
-    read: RefCell<HashMap<Vec<u8>, Rc<Version>>>,
+    read: RefCell<HashMap<Oid, Rc<Version>>>,
 }
 
 struct Version {
     id: Option<String>,
-    record: Option<Record>,
+    /// Its blob, to read its plan again when the plan was amended since.
+    oid: Option<Oid>,
+    /// What a version that passes every rule says; `None` when one fails.
+    record: Option<Kept>,
+}
+
+/// What the attribution reads of a version: its entries' keys in order, and a digest of the
+/// plan's values when the plan is locked (the values themselves are read again from the blob
+/// only for a plan amended since, rarely).
+struct Kept {
+    keys: Vec<Key>,
+    plan: Option<Key>,
 }
 
 impl Versions {
     fn get(&self, bytes: &[u8]) -> Rc<Version> {
-        if let Some(version) = self.read.borrow().get(bytes) {
-            return version.clone();
+        let oid = Oid::hash_object(git2::ObjectType::Blob, bytes).ok();
+        if let Some(version) = oid.and_then(|oid| self.read.borrow().get(&oid).cloned()) {
+            return version;
         }
         // The path is used in messages only, and no message is kept.
         let checked = rules::check_bytes(std::path::Path::new(""), bytes);
         let version = Rc::new(Version {
             id: checked.id.map(|(id, _)| id),
-            record: checked.record,
+            oid,
+            record: checked.record.map(|r| Kept {
+                keys: r.decision_log.iter().map(key_of).collect(),
+                plan: plan::locked(&r).then(|| plan_key(&plan::values(&r))),
+            }),
         });
-        self.read
-            .borrow_mut()
-            .insert(bytes.to_vec(), version.clone());
+        if let Some(oid) = oid {
+            self.read.borrow_mut().insert(oid, version.clone());
+        }
         version
+    }
+}
+
+/// One commit of an experiment's history as kept between the walk and its story: the commit
+/// (shared by every experiment it made), the file's path then, its version, and for a merge
+/// the fields it set itself.
+struct Hit {
+    info: Rc<CommitInfo>,
+    path: String,
+    version: Rc<Version>,
+    merge: Option<Vec<MergedField>>,
+}
+
+/// The histories of experiments from one walk, each kept small until it is asked for.
+pub struct Histories {
+    found: Vec<Found>,
+    /// For each of `found`, its commits, oldest first.
+    hits: Vec<Vec<Hit>>,
+}
+
+impl Histories {
+    /// The experiments, in the order given.
+    pub fn found(&self) -> &[Found] {
+        &self.found
+    }
+
+    /// Hands each experiment's entries and revisions (as its [`History`] has them) to `each`,
+    /// without keeping them.
+    pub fn each_part(&self, mut each: impl FnMut(&[Line], &[Revision])) {
+        for (found, hits) in self.found.iter().zip(&self.hits) {
+            let (lines, revisions) = lines_of(&found.record, hits);
+            each(&lines, &revisions);
+        }
+    }
+
+    /// Each experiment's [`History`], made as it is asked for; `ws` is where the walk was.
+    pub fn into_histories(self, ws: &Workspace) -> impl Iterator<Item = Result<History, Error>> {
+        self.found
+            .into_iter()
+            .zip(self.hits)
+            .map(move |(found, hits)| history_of(ws, found, &hits))
     }
 }
 
 /// [`log`] for each of `found`, from one walk over the history.
 pub fn logs(ws: &Workspace, found: Vec<Found>) -> Result<Vec<History>, Error> {
+    histories(ws, found)?.into_histories(ws).collect()
+}
+
+/// The histories of `found` from one walk over the history, kept small: only what their
+/// stories show, the commits shared.
+pub fn histories(ws: &Workspace, found: Vec<Found>) -> Result<Histories, Error> {
     let versions = Versions::default();
     let versions = &versions;
-    let commits = match &ws.repo {
-        Some(repo) => {
-            let rels: Vec<Option<String>> = found
-                .iter()
-                .map(|f| repo.relative(&f.loaded.path))
-                .collect();
-            let checks: Vec<Box<IsIt>> = found
-                .iter()
-                .map(|f| -> Box<IsIt> {
-                    Box::new(move |bytes: &[u8]| {
-                        versions.get(bytes).id.as_deref() == Some(f.record.id.as_str())
-                    })
+    let mut hits: Vec<Vec<Hit>> = found.iter().map(|_| Vec::new()).collect();
+    if let Some(repo) = &ws.repo {
+        let rels: Vec<Option<String>> = found
+            .iter()
+            .map(|f| repo.relative(&f.loaded.path))
+            .collect();
+        let checks: Vec<Box<IsIt>> = found
+            .iter()
+            .map(|f| -> Box<IsIt> {
+                Box::new(move |bytes: &[u8]| {
+                    versions.get(bytes).id.as_deref() == Some(f.record.id.as_str())
                 })
-                .collect();
-            let wanted: Vec<Wanted> = found
-                .iter()
-                .zip(&rels)
-                .zip(&checks)
-                .map(|((f, rel), is_it)| Wanted {
-                    id: &f.record.id,
-                    rel_path: rel.as_deref(),
-                    is_it: is_it.as_ref(),
-                })
-                .collect();
-            let within = repo.relative(&ws.store.dir);
-            repo.histories(&wanted, within.as_deref())?
-        }
-        None => found.iter().map(|_| Vec::new()).collect(),
-    };
-    Ok(found
-        .into_iter()
-        .zip(commits)
-        .map(|(found, history)| history_of(found, history, versions))
-        .collect())
+            })
+            .collect();
+        let wanted: Vec<Wanted> = found
+            .iter()
+            .zip(&rels)
+            .zip(&checks)
+            .map(|((f, rel), is_it)| Wanted {
+                id: &f.record.id,
+                rel_path: rel.as_deref(),
+                is_it: is_it.as_ref(),
+            })
+            .collect();
+        let within = repo.relative(&ws.store.dir);
+        // The commit last met, shared by every experiment it made.
+        let mut last: Option<Rc<CommitInfo>> = None;
+        repo.histories_each(&wanted, within.as_deref(), &mut |i, commit| {
+            let info = match &last {
+                Some(info) if info.id == commit.info.id => info.clone(),
+                _ => {
+                    let info = Rc::new(commit.info.clone());
+                    last = Some(info.clone());
+                    info
+                }
+            };
+            let merge = (!commit.merged.is_empty()).then(|| set_by_merge(&commit));
+            hits[i].push(Hit {
+                info,
+                version: versions.get(&commit.content),
+                path: commit.path,
+                merge,
+            });
+        })?;
+    }
+    for list in &mut hits {
+        list.reverse();
+    }
+    Ok(Histories { found, hits })
 }
 
 /// The experiment's history from the commits that made it, oldest first.
-fn history_of(found: Found, history: Vec<HistoryCommit>, versions: &Versions) -> History {
-    let revisions = history
+fn history_of(ws: &Workspace, found: Found, hits: &[Hit]) -> Result<History, Error> {
+    let (lines, revisions) = lines_of(&found.record, hits);
+    let amended_plan = amended(ws, &found.record, hits)?;
+    Ok(History {
+        found,
+        lines,
+        amended_plan,
+        revisions,
+    })
+}
+
+/// The entries and revisions of the record `record` made by `hits`.
+fn lines_of(record: &Record, hits: &[Hit]) -> (Vec<Line>, Vec<Revision>) {
+    let revisions = hits
         .iter()
         .map(|c| Revision {
-            commit: CommitRef::from(&c.info),
+            commit: CommitRef::from(c.info.as_ref()),
             path: c.path.clone(),
             message: c.info.message.clone(),
             time: c.info.time,
-            merge: (!c.merged.is_empty()).then(|| set_by_merge(c, versions)),
+            merge: c.merge.clone(),
         })
         .collect();
-    let (added, registered, held) = attribute(history, versions);
-    let amended_plan = registered.map_or_else(Vec::new, |r| plan::changes(&r, &found.record));
+    let (added, held) = attribute(hits);
     let mut seen: HashMap<Key, usize> = HashMap::new();
-    let lines = found
-        .record
+    let lines = record
         .decision_log
         .iter()
         .map(|entry| {
             let key = key_of(entry);
-            let n = seen.entry(key.clone()).or_default();
+            let n = seen.entry(key).or_default();
             let commit = added.get(&key).and_then(|c| c.get(*n)).cloned();
             *n += 1;
             Line {
@@ -219,28 +311,58 @@ fn history_of(found: Found, history: Vec<HistoryCommit>, versions: &Versions) ->
             }
         })
         .collect();
-    History {
-        found,
-        lines,
-        amended_plan,
-        revisions,
+    (lines, revisions)
+}
+
+/// The plan fields whose value when the experiment first ran (the first version committed
+/// with its plan locked) differs from `record`'s: read again from that version's blob, only
+/// when its digest says they differ.
+fn amended(
+    ws: &Workspace,
+    record: &Record,
+    hits: &[Hit],
+) -> Result<Vec<(&'static str, String, String)>, Error> {
+    let registered = hits.iter().find_map(|h| {
+        let plan = h.version.record.as_ref()?.plan?;
+        Some((plan, h.version.oid))
+    });
+    let Some((plan, oid)) = registered else {
+        return Ok(Vec::new());
+    };
+    let now = plan::values(record);
+    if plan_key(&now) == plan {
+        return Ok(Vec::new());
     }
+    let (Some(repo), Some(id)) = (&ws.repo, oid.and_then(|o| Id::parse(&o.to_string()))) else {
+        return Ok(Vec::new());
+    };
+    let bytes = repo.blob_bytes(id)?;
+    let before = rules::check_bytes(std::path::Path::new(""), &bytes).record;
+    Ok(before.map_or_else(Vec::new, |b| plan::changes(&b, record)))
+}
+
+/// A digest of a plan's values, to tell whether two versions' plans are the same.
+fn plan_key(values: &[(&'static str, String)]) -> Key {
+    let mut hash = Sha1::new();
+    for (name, value) in values {
+        for text in [*name, value.as_str()] {
+            hash.update((text.len() as u64).to_le_bytes());
+            hash.update(text.as_bytes());
+        }
+    }
+    hash.finalize().into()
 }
 
 /// The fields a merge commit set to a value that none of its parents had.
-fn set_by_merge(commit: &HistoryCommit, versions: &Versions) -> Vec<MergedField> {
-    let merged = versions.get(&commit.content);
-    let Some(merged) = &merged.record else {
+fn set_by_merge(commit: &HistoryCommit) -> Vec<MergedField> {
+    let read = |bytes: &[u8]| rules::check_bytes(std::path::Path::new(""), bytes).record;
+    let Some(merged) = read(&commit.content) else {
         return Vec::new();
     };
-    let parents: Vec<Option<Rc<Version>>> = commit
+    let parents: Vec<Option<Record>> = commit
         .merged
         .iter()
-        .map(|bytes| bytes.as_deref().map(|b| versions.get(b)))
-        .collect();
-    let parents: Vec<Option<&Record>> = parents
-        .iter()
-        .map(|p| p.as_ref().and_then(|v| v.record.as_ref()))
+        .map(|bytes| bytes.as_deref().and_then(read))
         .collect();
     let Some(Some(first)) = parents.first() else {
         return Vec::new();
@@ -261,55 +383,58 @@ fn set_by_merge(commit: &HistoryCommit, versions: &Versions) -> Vec<MergedField>
         .collect()
 }
 
-type Key = (String, Option<String>, String);
+/// An entry by its content (`at`, `who`, `note`): a digest, so that the versions of ten
+/// thousand records are not kept whole to tell their entries apart.
+type Key = [u8; 20];
 
 fn key_of(e: &LogEntry) -> Key {
-    (e.at.clone(), e.who.clone(), e.note.clone())
+    let mut hash = Sha1::new();
+    for part in [Some(e.at.as_str()), e.who.as_deref(), Some(e.note.as_str())] {
+        match part {
+            Some(text) => {
+                hash.update([1]);
+                hash.update((text.len() as u64).to_le_bytes());
+                hash.update(text.as_bytes());
+            }
+            None => hash.update([0]),
+        }
+    }
+    hash.finalize().into()
 }
 
 /// What the commits of a record's history say of its entries.
-type Attributed = (
-    HashMap<Key, Vec<CommitRef>>,
-    Option<Record>,
-    HashMap<Key, DateTime<Utc>>,
-);
+type Attributed = (HashMap<Key, Vec<CommitRef>>, HashMap<Key, DateTime<Utc>>);
 
-/// For each entry (by content), the commits that added a copy of it, oldest first; the record
-/// as first committed with its plan locked (when it first ran); and for each entry the
-/// earliest time of a commit that holds it.
-fn attribute(history: Vec<HistoryCommit>, versions: &Versions) -> Attributed {
-    let mut registered = None;
+/// For each entry (by content), the commits that added a copy of it, oldest first; and for
+/// each entry the earliest time of a commit that holds it.
+fn attribute(hits: &[Hit]) -> Attributed {
     let mut held: HashMap<Key, DateTime<Utc>> = HashMap::new();
     let mut added: HashMap<Key, Vec<CommitRef>> = HashMap::new();
     let mut before: HashMap<Key, usize> = HashMap::new();
-    for commit in &history {
-        let version = versions.get(&commit.content);
-        let Some(record) = &version.record else {
+    for commit in hits {
+        let Some(record) = &commit.version.record else {
             continue;
         };
-        if registered.is_none() && plan::locked(record) {
-            registered = Some(record.clone());
-        }
         let mut now: HashMap<Key, usize> = HashMap::new();
         let time = commit.info.time.with_timezone(&Utc);
-        for entry in &record.decision_log {
-            *now.entry(key_of(entry)).or_default() += 1;
-            held.entry(key_of(entry))
+        for key in &record.keys {
+            *now.entry(*key).or_default() += 1;
+            held.entry(*key)
                 .and_modify(|t| *t = (*t).min(time))
                 .or_insert(time);
         }
         for (key, &count) in &now {
             let had = before.get(key).copied().unwrap_or(0);
-            let list = added.entry(key.clone()).or_default();
+            let list = added.entry(*key).or_default();
             // Copies beyond what the previous commit held were added here; a copy already
             // credited (seen again after a merge) is not credited twice.
             for _ in had..count {
                 if list.len() < count {
-                    list.push(CommitRef::from(&commit.info));
+                    list.push(CommitRef::from(commit.info.as_ref()));
                 }
             }
         }
         before = now;
     }
-    (added, registered, held)
+    (added, held)
 }

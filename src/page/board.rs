@@ -934,7 +934,7 @@ fn filters(found: &[Found], query: &Query, view: View, ctx: &Context) -> Markup 
     html! {
         // The static site's form works through the script: until it runs, the form keeps its
         // place unseen (no layout shift when it shows).
-        form.filters role="search" method="get" action=[action] data-filters="" data-index="assets/index.js"
+        form.filters role="search" method="get" action=[action] data-filters="" data-index=(ctx.index.as_deref().unwrap_or("assets/index.js"))
             data-pending[ctx.mode == Mode::Static] {
             @if ctx.mode == Mode::Served {
                 @if let Some(v) = query.view { input type="hidden" name="view" value=(v.as_str()); }
@@ -992,42 +992,78 @@ fn filters(found: &[Found], query: &Query, view: View, ctx: &Context) -> Markup 
     }
 }
 
-/// One card in the search index the script filters.
+/// One experiment in the search index the script filters, as a JSON array (no keys repeated
+/// ten thousand times): its page name, title, status, last update (`at` of its newest entry,
+/// what the table sorts by) and that time as the board says it, the text the search looks
+/// through (lower case), tags, owner, decision, metric, and its result (verdict and the
+/// observed value with the lift) when it has one. The script makes its card or row from it.
 #[derive(Serialize)]
-struct IndexEntry<'a> {
-    /// The card's HTML, escaped as on the page.
-    h: String,
-    /// When it was last updated.
-    u: &'a str,
-    s: &'a str,
-    k: String,
-    t: &'a [String],
-    o: &'a str,
-    d: &'a str,
-    m: &'a str,
-}
+struct IndexEntry<'a>(
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    String,
+    String,
+    &'a [String],
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<(&'static str, String)>,
+);
 
-/// `assets/index.js`: every card with what the filters look at, in board order, as a
-/// script (a script loads from `file://`, where `fetch` of a JSON file does not).
+/// The search index: every experiment with what the filters look at and what its card shows
+/// in short, in board order, as a script (a script loads from `file://`, where `fetch` of a
+/// JSON file does not). About 250 bytes an experiment: the cards themselves are made by the
+/// script for the matches it shows.
 pub fn index_js(found: &[Found], ctx: &Context) -> String {
     let names = Names::new(found);
     let all = Query::default();
     let entries: Vec<IndexEntry> = COLUMNS
         .into_iter()
         .flat_map(|s| column(found, s, &all))
-        .map(|f| IndexEntry {
-            h: card(f, &names, &all, ctx).into_string(),
-            u: last_at(f),
-            s: f.record.status.as_str(),
-            k: search_text(f),
-            t: f.record.tags.as_deref().unwrap_or_default(),
-            o: f.record.owner.as_deref().unwrap_or_default(),
-            d: f.record.decision.map_or("", Decision::as_str),
-            m: &f.record.primary_metric,
+        .map(|f| {
+            let r = &f.record;
+            let at = last_at(f);
+            let when = age(at, ctx).unwrap_or_else(|| at.get(..10).unwrap_or(at).to_owned());
+            IndexEntry(
+                names.of(&r.id),
+                &r.title,
+                r.status.as_str(),
+                at,
+                if at.is_empty() { String::new() } else { when },
+                search_text(f),
+                r.tags.as_deref().unwrap_or_default(),
+                r.owner.as_deref().unwrap_or_default(),
+                r.decision.map_or("", Decision::as_str),
+                &r.primary_metric,
+                result_text(r),
+            )
         })
         .collect();
     let json = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into());
     format!("window.XP_INDEX = {json};\n")
+}
+
+/// The verdict and the observed value with the lift, as the result line shows them.
+fn result_text(r: &crate::record::Record) -> Option<(&'static str, String)> {
+    let observed = r.observed?;
+    let verdict = super::result::Verdict::of(r)?;
+    let mut text = number(observed);
+    if let Some(lift) = r.lift_shown() {
+        text.push_str(" · ");
+        text.push_str(&lift);
+    }
+    Some((verdict.as_str(), text))
+}
+
+/// The name the static site gives its search index: by its content, so that a browser may
+/// keep it as long as it likes and still never shows an old one.
+pub fn index_name(index: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let digest = Sha1::digest(index.as_bytes());
+    let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    format!("assets/index-{hex}.js")
 }
 
 #[cfg(test)]

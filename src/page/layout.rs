@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 
-use crate::ops::log::History;
+use crate::ops::log::{History, Line, Revision};
 use crate::ops::read::Found;
 use crate::ops::workspace::Workspace;
 use crate::page::forge::Forge;
@@ -68,6 +68,9 @@ pub struct Context {
     /// On a team server, on a story: the changes to this experiment kept aside because the
     /// remote set the same keys differently.
     pub parked: Vec<crate::ops::sync::Parked>,
+    /// The search index the board's script loads on the first search, relative to the board
+    /// (`assets/index.js` when not set; the static site names it by its content).
+    pub index: Option<String>,
 }
 
 /// Where a team server's sync stands, said in one line at the top of its pages.
@@ -145,6 +148,7 @@ impl Context {
             sync: None,
             unpushed: Vec::new(),
             parked: Vec::new(),
+            index: None,
         }
     }
 
@@ -228,18 +232,37 @@ pub(super) fn is_status_page(name: &str) -> bool {
 /// stamped ahead of the commits that hold them (one wrong clock would make every card "3 years
 /// ago"); without any other, the newest commit of the histories.
 pub fn as_of(histories: &[History]) -> Option<DateTime<Utc>> {
-    let lines = || histories.iter().flat_map(|h| h.lines.iter());
-    lines()
-        .filter(|l| !l.ahead(None))
-        .filter_map(|l| parse_time(&l.entry.at))
-        .max()
-        .or_else(|| {
-            histories
-                .iter()
-                .flat_map(|h| h.revisions.iter())
-                .map(|r| r.time.with_timezone(&Utc))
-                .max()
-        })
+    let mut as_of = AsOf::default();
+    for h in histories {
+        as_of.add(&h.lines, &h.revisions);
+    }
+    as_of.get()
+}
+
+/// [`as_of`] taken one history at a time, for a caller that does not keep them all.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AsOf {
+    entries: Option<DateTime<Utc>>,
+    commits: Option<DateTime<Utc>>,
+}
+
+impl AsOf {
+    /// Counts one history's entries and revisions.
+    pub fn add(&mut self, lines: &[Line], revisions: &[Revision]) {
+        let entry = lines
+            .iter()
+            .filter(|l| !l.ahead(None))
+            .filter_map(|l| parse_time(&l.entry.at))
+            .max();
+        let commit = revisions.iter().map(|r| r.time.with_timezone(&Utc)).max();
+        self.entries = self.entries.max(entry);
+        self.commits = self.commits.max(commit);
+    }
+
+    /// The time ages count to, as [`as_of`] gives it.
+    pub fn get(&self) -> Option<DateTime<Utc>> {
+        self.entries.or(self.commits)
+    }
 }
 
 /// The frame of every page: head with the style sheet and script, header, main, footer.

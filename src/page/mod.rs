@@ -7,10 +7,10 @@ mod layout;
 mod result;
 mod story;
 
-pub use board::{Query, TABLE_FROM, View, board, index_js, table_count};
+pub use board::{Query, TABLE_FROM, View, board, index_js, index_name, table_count};
 pub use forge::Forge;
 pub use layout::{
-    Branch, COLUMN_CARDS, COLUMNS, CSP, CSP_META, CSS, Context, JS, Mode, Names, PAGE_CARDS,
+    AsOf, Branch, COLUMN_CARDS, COLUMNS, CSP, CSP_META, CSS, Context, JS, Mode, Names, PAGE_CARDS,
     SyncLevel, SyncLine, as_of, duration_words, problem, sign_in,
 };
 pub use story::story;

@@ -5,12 +5,88 @@
   "use strict";
   var FILTERS = ["q", "tag", "owner", "decision", "metric"];
 
-  // A table line made from a card of the index (whose text the server escaped): the index
-  // carries each experiment once, as its card.
+  // An experiment of the search index (an array, as `index_js` writes it), by name.
+  function entryOf(a) {
+    return { n: a[0], title: a[1], s: a[2], u: a[3], when: a[4], k: a[5], t: a[6] || [],
+      o: a[7], d: a[8], m: a[9], r: a[10] };
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // The pieces a card and a table line share, made as text (never as HTML).
+  function titleLink(e) {
+    var a = el("a", "", e.title);
+    a.setAttribute("href", "e/" + e.n + ".html");
+    return a;
+  }
+  function resultNodes(e) {
+    if (!e.r) return null;
+    return [el("span", "badge res-" + e.r[0], e.r[0]), document.createTextNode(" "), el("span", "nums", e.r[1])];
+  }
+  function decisionBadge(e) {
+    return e.d ? el("span", "dec dec-" + e.d, e.d) : null;
+  }
+  function updated(e) {
+    if (!e.u) return null;
+    var t = el("time", "", e.when);
+    t.setAttribute("datetime", e.u);
+    return t;
+  }
+
+  // A match's card, in short: title, metric, result, decision, owner, tags, last update.
+  function cardOf(e) {
+    var card = el("article", "card");
+    var h = el("h3");
+    h.appendChild(titleLink(e));
+    card.appendChild(h);
+    var metric = el("p", "metric");
+    metric.appendChild(el("code", "", e.m));
+    card.appendChild(metric);
+    var result = resultNodes(e);
+    if (result) {
+      var line = el("p", "result-line");
+      result.forEach(function (n) { line.appendChild(n); });
+      card.appendChild(line);
+    }
+    if (e.d || e.o) {
+      var facts = el("dl", "facts");
+      [["Decision", decisionBadge(e)], ["Owner", e.o ? document.createTextNode(e.o) : null]].forEach(function (f) {
+        if (!f[1]) return;
+        var div = el("div");
+        div.appendChild(el("dt", "", f[0]));
+        var dd = el("dd");
+        dd.appendChild(f[1]);
+        div.appendChild(dd);
+        facts.appendChild(div);
+      });
+      card.appendChild(facts);
+    }
+    if (e.t.length) {
+      var tags = el("ul", "tags");
+      tags.setAttribute("aria-label", "Tags");
+      e.t.forEach(function (t) { tags.appendChild(el("li", "", t)); });
+      card.appendChild(tags);
+    }
+    var time = updated(e);
+    if (time) {
+      var last = el("p", "last");
+      var by = el("span", "by");
+      by.appendChild(time);
+      last.appendChild(by);
+      card.appendChild(last);
+    }
+    var li = el("li");
+    li.appendChild(card);
+    return li;
+  }
+
+  // A match's table line.
   function rowOf(e) {
-    var card = document.createElement("template");
-    card.innerHTML = e.h;
-    var c = card.content;
     var tr = document.createElement("tr");
     function cell(tag, cls, label, nodes) {
       var td = document.createElement(tag);
@@ -26,21 +102,12 @@
       }
       tr.appendChild(td);
     }
-    var badge = document.createElement("span");
-    badge.className = "badge st-" + e.s;
-    badge.textContent = e.s;
-    var owner = null;
-    Array.prototype.forEach.call(c.querySelectorAll(".facts dt"), function (dt) {
-      if (dt.textContent === "Owner") owner = document.createTextNode(dt.nextElementSibling.textContent);
-    });
-    var result = c.querySelector(".result-line");
-    var decision = c.querySelector(".facts .dec");
-    cell("th", "c-title", "", [c.querySelector("h3 a")]);
-    cell("td", "c-status", "Status", [badge]);
-    cell("td", "c-owner", "Owner", [owner]);
-    cell("td", "c-metric", "Metric", [c.querySelector(".metric code")]);
-    cell("td", "c-result", "Result", result ? Array.prototype.slice.call(result.childNodes) : [decision]);
-    cell("td", "c-updated", "Updated", [c.querySelector(".last time")]);
+    cell("th", "c-title", "", [titleLink(e)]);
+    cell("td", "c-status", "Status", [el("span", "badge st-" + e.s, e.s)]);
+    cell("td", "c-owner", "Owner", [e.o ? document.createTextNode(e.o) : null]);
+    cell("td", "c-metric", "Metric", [el("code", "", e.m)]);
+    cell("td", "c-result", "Result", resultNodes(e) || [decisionBadge(e)]);
+    cell("td", "c-updated", "Updated", [updated(e)]);
     return tr;
   }
 
@@ -71,8 +138,9 @@
     var columns = Array.prototype.slice.call(document.querySelectorAll("[data-col]"));
     var indexSrc = form && form.getAttribute("data-index");
     if (!form || !columns.length || !indexSrc) return;
-    // The search index (every card) loads on the first filter, so that a large board
-    // shows and scrolls before it is fetched.
+    // The search index (a few hundred bytes an experiment, named by its content so that the
+    // browser keeps it) loads on the first filter, so that a board shows and scrolls, on a
+    // phone too, without it.
     var index = null;
     var waiting = [];
     function withIndex(then) {
@@ -82,7 +150,7 @@
       var script = document.createElement("script");
       script.src = indexSrc;
       script.onload = function () {
-        index = Array.isArray(window.XP_INDEX) ? window.XP_INDEX : [];
+        index = Array.isArray(window.XP_INDEX) ? window.XP_INDEX.map(entryOf) : [];
         waiting.splice(0).forEach(function (f) { f(); });
       };
       document.head.appendChild(script);
@@ -169,13 +237,9 @@
           if (more) more.hidden = Number(original[i].count) <= limit;
         } else {
           var items = status ? groups[status] || [] : all;
-          var rows = col.hasAttribute("data-rows");
-          if (rows) {
-            list.textContent = "";
-            items.slice(0, limit).forEach(function (e) { list.appendChild(rowOf(e)); });
-          } else {
-            list.innerHTML = items.slice(0, limit).map(function (e) { return "<li>" + e.h + "</li>"; }).join("");
-          }
+          var make = col.hasAttribute("data-rows") ? rowOf : cardOf;
+          list.textContent = "";
+          items.slice(0, limit).forEach(function (e) { list.appendChild(make(e)); });
           count.textContent = String(items.length);
           empty.hidden = items.length > 0;
           if (more) more.hidden = single || items.length <= limit;

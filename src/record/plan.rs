@@ -26,15 +26,28 @@ pub fn locked(record: &Record) -> bool {
 /// The plan fields (those of the table marked `plan`) that differ between two versions:
 /// (field, from, to) as the log shows them.
 pub fn changes(before: &Record, after: &Record) -> Vec<(&'static str, String, String)> {
+    changes_from(&values(before), after)
+}
+
+/// The plan fields of a record with their values as the log shows them, in the table's order.
+pub fn values(record: &Record) -> Vec<(&'static str, String)> {
     FIELDS
         .iter()
         .filter(|f| f.plan)
-        .filter_map(|f| {
-            let (from, to) = (
-                shown(f.name, &before.get(f.name)),
-                shown(f.name, &after.get(f.name)),
-            );
-            (from != to).then_some((f.name, from, to))
+        .map(|f| (f.name, shown(f.name, &record.get(f.name))))
+        .collect()
+}
+
+/// [`changes`] from the plan's [`values`] before.
+pub fn changes_from(
+    before: &[(&'static str, String)],
+    after: &Record,
+) -> Vec<(&'static str, String, String)> {
+    before
+        .iter()
+        .filter_map(|(name, from)| {
+            let to = shown(name, &after.get(name));
+            (*from != to).then(|| (*name, from.clone(), to))
         })
         .collect()
 }

@@ -970,8 +970,9 @@ fn site_writes_only_where_it_may_and_removes_only_its_own_files() {
     ]);
     let run = env.xp(&["site", "-o", "site"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The old story, and the search index named by the old content.
     assert!(
-        run.stderr.contains("(removed 1 file(s) it wrote before"),
+        run.stderr.contains("(removed 2 file(s) it wrote before"),
         "{}",
         run.stderr
     );
@@ -1358,7 +1359,8 @@ fn static_pages_carry_a_meta_policy_an_icon_and_reserve_the_filters() {
         );
         if !rel.starts_with("e/") {
             assert!(
-                text.contains("data-filters=\"\" data-index=\"assets/index.js\" data-pending"),
+                text.contains("data-filters=\"\" data-index=\"assets/index-")
+                    && text.contains(".js\" data-pending"),
                 "{rel}"
             );
         }
@@ -1690,4 +1692,129 @@ fn axe_finds_no_accessibility_violations() {
         }
     }
     assert!(found.is_empty(), "{found:#?}");
+}
+
+/// Each story of `xp site` is the page its whole history makes, byte for byte, however the
+/// site gathers the histories: the pages are pinned as the site wrote them when it still held
+/// every history at once. The repository has notes from xp and from plain commits, a record
+/// renamed, one deleted and made again, a plan amended after it ran, and a merge that set a
+/// field itself.
+#[test]
+fn site_stories_are_the_pages_their_histories_make() {
+    let mut env = TestEnv::repo();
+    env.pin_ids();
+    env.new_cta();
+    env.ok(&["note", "homepage-cta-color", "Kickoff", "--who", "alice"]);
+    env.ok(&["update", "homepage-cta-color", "--status", "running"]);
+    env.ok(&[
+        "update",
+        "homepage-cta-color",
+        "--target",
+        "3.9",
+        "--amend",
+        "Target raised after the first week",
+    ]);
+    env.experiment("Checkout one page").create();
+    env.experiment("Pricing page copy").create();
+    env.experiment("Onboarding emails").create();
+    // Renamed by hand, then noted under its new name.
+    env.git(&[
+        "mv",
+        "experiments/checkout-one-page.yaml",
+        "experiments/checkout-single-page.yaml",
+    ]);
+    env.git(&["commit", "-q", "-m", "Shorter name"]);
+    env.ok(&["note", "checkout-single-page", "Renamed, same test"]);
+    // Deleted, then made again from its last version with an entry added by hand.
+    let text = env.read("experiments/pricing-page-copy.yaml");
+    env.git(&["rm", "-q", "experiments/pricing-page-copy.yaml"]);
+    env.git(&["commit", "-q", "-m", "Drop pricing for now"]);
+    env.write(
+        "experiments/pricing-page-copy.yaml",
+        &format!("{text}  - at: 2026-02-22T12:00:00Z\n    note: Back on the roadmap\n"),
+    );
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "Pricing is back"]);
+    // Two branches note on the same record; the merge sets the title to a third value.
+    env.git(&["checkout", "-q", "-b", "side"]);
+    env.ok(&["note", "onboarding-emails", "From the side"]);
+    env.git(&["checkout", "-q", "main"]);
+    env.ok(&["note", "homepage-cta-color", "From main"]);
+    env.git(&["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    let merged = env
+        .read("experiments/onboarding-emails.yaml")
+        .replace("title: Onboarding emails", "title: Onboarding email series");
+    env.write("experiments/onboarding-emails.yaml", &merged);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "Merge side"]);
+    env.ok(&["site", "-o", "site"]);
+
+    let stories = [
+        "homepage-cta-color",
+        "checkout-single-page",
+        "pricing-page-copy",
+        "onboarding-emails",
+    ];
+    let written: Vec<String> = env
+        .files_under("site/e")
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    let mut wanted: Vec<String> = stories.iter().map(|s| format!("site/e/{s}.html")).collect();
+    wanted.sort();
+    assert_eq!(written, wanted);
+    for slug in stories {
+        insta::assert_snapshot!(
+            format!("site_story_{slug}"),
+            env.read(&format!("site/e/{slug}.html"))
+        );
+    }
+}
+
+/// The static site's search index is small (no card in it), named by its content so that a
+/// browser may keep it, loaded by no page until the first search, and replaced (the old one
+/// removed) when the experiments change.
+#[test]
+fn site_search_index_is_named_by_its_content_and_loaded_on_the_first_search() {
+    let env = TestEnv::repo();
+    env.new_cta();
+    env.experiment("Checkout one page").create();
+    env.ok(&["site", "-o", "site"]);
+    let index_of = |env: &TestEnv| -> String {
+        let board = env.read("site/index.html");
+        let at = board.find("data-index=\"").unwrap() + "data-index=\"".len();
+        board[at..at + board[at..].find('"').unwrap()].to_owned()
+    };
+    let name = index_of(&env);
+    let hex = name
+        .strip_prefix("assets/index-")
+        .and_then(|n| n.strip_suffix(".js"))
+        .unwrap_or_else(|| panic!("{name}"));
+    assert!(
+        hex.len() == 10 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{name}"
+    );
+    assert!(!env.path("site/assets/index.js").exists());
+    for page in ["index.html", "table.html", "draft.html"] {
+        let text = env.read(&format!("site/{page}"));
+        assert!(
+            !text.contains("<script src=\"assets/index"),
+            "{page} loads the index"
+        );
+    }
+    let index = env.read(&format!("site/{name}"));
+    assert!(index.starts_with("window.XP_INDEX = [["), "{index}");
+    assert!(!index.contains("<article"), "{index}");
+    assert!(index.contains("\"homepage-cta-color\",\"Homepage CTA Color\",\"draft\""));
+    assert!(env.read("site/.xp-site").lines().any(|l| l == name));
+
+    // The same commit gives the same name; a change gives another, and the old file goes.
+    env.ok(&["site", "-o", "site"]);
+    assert_eq!(index_of(&env), name);
+    env.ok(&["note", "homepage-cta-color", "Kickoff"]);
+    env.ok(&["site", "-o", "site"]);
+    let again = index_of(&env);
+    assert_ne!(again, name);
+    assert!(env.path(&format!("site/{again}")).exists());
+    assert!(!env.path(&format!("site/{name}")).exists());
 }
