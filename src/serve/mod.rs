@@ -244,6 +244,10 @@ pub fn run(
             root,
             syncer,
         });
+        // The watch is set before the first request, which then does not pay for it.
+        if let Ok(ws) = state.workspace() {
+            state.watched(&ws);
+        }
         listening(&url(bound), &warnings);
         serve(listener, router(state), stop_signal()).await;
         Ok::<(), Error>(())
