@@ -91,9 +91,6 @@ pub fn matching(ws: &Workspace, files: &[PathBuf], wanted: &str) -> Option<Vec<L
     let index = ws.repo.as_ref()?.git_dir().join(FILE);
     let dir = &ws.store.dir;
     let wanted = wanted.to_ascii_lowercase();
-    if let Some(found) = unchanged_folders(ws, &index, files, &wanted) {
-        return found;
-    }
     let mut seen = Vec::with_capacity(files.len());
     let mut folders = Folders::new();
     walk(dir, "", &mut seen, &mut folders)?;
@@ -138,15 +135,7 @@ pub fn matching(ws: &Workspace, files: &[PathBuf], wanted: &str) -> Option<Vec<L
             picked_prefix.push(i);
         }
     }
-    // The folders' stamps are kept only beside a line for every file.
-    let folders = if new.len() == seen.len() && folders.values().all(Stamp::settled) {
-        folders
-    } else {
-        Folders::new()
-    };
-    if new != old || read_folders(&index) != folders {
-        write_with(&index, &new, &folders);
-    }
+    keep(&index, &old, &new, seen.len(), folders);
     let picked = if picked_exact.is_empty() {
         picked_prefix
     } else {
@@ -252,72 +241,6 @@ pub fn quick(ws: &Workspace, reference: &str) -> Option<Vec<Loaded>> {
 /// `sub/`), with their stamps.
 type Folders = HashMap<String, Stamp>;
 
-/// The lookup through the index alone, when it holds the stamps of the folders and none has
-/// changed: `Some(answer)` (`None` inside: a file it named did not hold the id, and every
-/// file must be read); `None` when the index cannot answer so and the files' metadata must be
-/// looked at (no folder stamps, a folder changed, or no file it knows holds the id).
-#[allow(clippy::option_option)]
-fn unchanged_folders(
-    ws: &Workspace,
-    index: &Path,
-    files: &[PathBuf],
-    wanted: &str,
-) -> Option<Option<Vec<Loaded>>> {
-    let dir = &ws.store.dir;
-    let (lines, folders) = read_all(index)?;
-    if folders.is_empty() || lines.len() != files.len() {
-        return None;
-    }
-    for (name, stamp) in &folders {
-        let meta = std::fs::symlink_metadata(dir.join(name)).ok()?;
-        if !meta.is_dir() || Stamp::of(&meta) != Some(*stamp) {
-            return None;
-        }
-    }
-    let pick = |exact: bool| -> Vec<&String> {
-        lines
-            .iter()
-            .filter(|(_, (_, id))| {
-                let id = id.to_ascii_lowercase();
-                if exact {
-                    id == wanted
-                } else {
-                    id.starts_with(wanted)
-                }
-            })
-            .map(|(name, _)| name)
-            .collect()
-    };
-    let exact = pick(true);
-    let picked = if exact.is_empty() { pick(false) } else { exact };
-    if picked.is_empty() {
-        // Perhaps a file rewritten in place holds it: every file's metadata tells.
-        return None;
-    }
-    let mut found = Vec::with_capacity(picked.len());
-    for name in picked {
-        let path = dir.join(name);
-        let Some(place) = files.iter().position(|f| *f == path) else {
-            return Some(None);
-        };
-        let Ok(loaded) = ws.store.load(&path) else {
-            return Some(None);
-        };
-        let holds = loaded
-            .checked
-            .id
-            .as_ref()
-            .is_some_and(|(id, _)| id.to_ascii_lowercase().starts_with(wanted));
-        if !holds {
-            let _ = std::fs::remove_file(index);
-            return Some(None);
-        }
-        found.push((place, loaded));
-    }
-    found.sort_by_key(|(place, _)| *place);
-    Some(Some(found.into_iter().map(|(_, loaded)| loaded).collect()))
-}
-
 /// The id of every file of `files` (the experiments directory's record files, in their
 /// order), lower-cased, `None` for a file without one, from the index where a file's stamp is
 /// unchanged and read otherwise (and the index written again); `None` when there is no index
@@ -365,14 +288,7 @@ pub fn all(ws: &Workspace, files: &[PathBuf]) -> Option<Vec<Option<String>>> {
             }
         };
     }
-    let folders = if new.len() == seen.len() && folders.values().all(Stamp::settled) {
-        folders
-    } else {
-        Folders::new()
-    };
-    if new != old || read_folders(&index) != folders {
-        write_with(&index, &new, &folders);
-    }
+    keep(&index, &old, &new, seen.len(), folders);
     Some(ids)
 }
 
@@ -380,6 +296,20 @@ pub fn all(ws: &Workspace, files: &[PathBuf]) -> Option<Vec<Option<String>>> {
 pub fn forget(ws: &Workspace) {
     if let Some(repo) = ws.repo.as_ref() {
         let _ = std::fs::remove_file(repo.git_dir().join(FILE));
+    }
+}
+
+/// Writes the index again when it changed: `new`, the lines of the files a walk found
+/// (`files` of them), and the folders' stamps only when every file has its line and every
+/// folder was left alone long enough (see [`quick`]).
+fn keep(index: &Path, old: &Lines, new: &Lines, files: usize, folders: Folders) {
+    let folders = if new.len() == files && folders.values().all(Stamp::settled) {
+        folders
+    } else {
+        Folders::new()
+    };
+    if new != old || read_folders(index) != folders {
+        write_with(index, new, &folders);
     }
 }
 
