@@ -361,16 +361,19 @@ pub fn in_step(
 ) -> Result<Round, Error> {
     let round = round(ws, notices, target, net)?;
     if round.state != State::Ok {
-        return Err(crate::git::GitError::Unpublished {
-            reason: round
-                .said
-                .clone()
-                .unwrap_or_else(|| format!("the sync is {}", round.state.as_str())),
-            hint: strict_hint(round.state).into(),
-        }
-        .into());
+        let said = round.said.clone();
+        let reason = said.unwrap_or_else(|| format!("the sync is {}", round.state.as_str()));
+        return Err(unpublished(reason, round.state).into());
     }
     Ok(round)
+}
+
+/// A strict write the remote did not take, in its words, with what to do about `state`.
+fn unpublished(reason: String, state: State) -> crate::git::GitError {
+    crate::git::GitError::Unpublished {
+        reason,
+        hint: strict_hint(state).into(),
+    }
 }
 
 /// What to do when a strict write could not reach the remote: nothing was written.
@@ -399,10 +402,6 @@ pub fn push_first(ws: &Workspace, target: &Target, net: &NetEnv) -> crate::ops::
             return Err(GitError::MovedAfterPush);
         }
         env.test_run("strict-before-push");
-        let unpublished = |reason: String, state: State| GitError::Unpublished {
-            reason,
-            hint: strict_hint(state).into(),
-        };
         match repo.push(&target.remote, commit, &target.push, &net) {
             Ok(Pushed::Done) => {
                 taken.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -410,8 +409,7 @@ pub fn push_first(ws: &Workspace, target: &Target, net: &NetEnv) -> crate::ops::
             }
             Ok(Pushed::Behind) => Err(GitError::RemoteMoved),
             Ok(Pushed::Refused(reason)) => Err(unpublished(reason, State::PushRefused)),
-            Err(e @ NetError::AuthFailed(_)) => Err(unpublished(e.to_string(), State::AuthFailed)),
-            Err(e) => Err(unpublished(e.to_string(), State::Offline)),
+            Err(e) => Err(unpublished(e.to_string(), state_of(&e))),
         }
     })
 }
@@ -440,12 +438,17 @@ fn only_ours_ahead(ws: &Workspace, repo: &Repo, target: &Target) -> Result<Optio
 
 /// The round as the network failure leaves it.
 fn offline(mut out: Round, e: NetError, repo: &Repo, target: &Target) -> Round {
-    out.state = match e {
-        NetError::AuthFailed(_) => State::AuthFailed,
-        NetError::Offline(_) | NetError::NoGit(_) => State::Offline,
-    };
+    out.state = state_of(&e);
     out.said = Some(e.to_string());
     counted(out, repo, target)
+}
+
+/// Where a network failure leaves the sync.
+fn state_of(e: &NetError) -> State {
+    match e {
+        NetError::AuthFailed(_) => State::AuthFailed,
+        NetError::Offline(_) | NetError::NoGit(_) => State::Offline,
+    }
 }
 
 /// The round with the branch's tip and how far it is from the remote's: ahead counts the
