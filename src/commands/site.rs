@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::ops;
-use crate::ops::read::{Filter, Found};
+use crate::ops::read::Filter;
 use crate::ops::workspace::Workspace;
-use crate::page::{self, Context, Mode, Names, Query, View};
+use crate::page::{self, Context, Item, Mode, Names, Query, View};
 use crate::record::Status;
 use crate::store;
 use crate::ui::Ui;
@@ -33,7 +33,8 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let histories = ops::log::histories(ws, found)?;
     let mut as_of = page::AsOf::default();
     histories.each_part(|lines, revisions| as_of.add(lines, revisions));
-    let found = histories.found();
+    let items: Vec<Item> = histories.found().iter().map(Item::of).collect();
+    let found = &items[..];
     let mut ctx = Context {
         as_of: as_of.get(),
         ..Context::new(ws, Mode::Static, false)
@@ -118,7 +119,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
 
 /// The table's pages beside the board: all experiments, then each status, each page by its
 /// file name and query.
-fn board_pages(found: &[Found]) -> Vec<(String, Query)> {
+fn board_pages(found: &[Item]) -> Vec<(String, Query)> {
     let mut pages = Vec::new();
     for n in 1..=page::table_count(found, None) {
         let query = Query {

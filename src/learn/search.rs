@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::record::Record;
+use crate::record::{LogRef, Record};
 
 /// Where in a record text was found, heaviest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,11 @@ impl Serialize for Place {
 
 /// Each searchable text of a record with its place; tags and notes one text each.
 pub fn texts(r: &Record) -> Vec<(Place, &str)> {
+    texts_of(r, LogRef::Entries(&r.decision_log))
+}
+
+/// [`texts`], the notes from `log` (the record's own entries, or its log packed beside it).
+pub fn texts_of<'a>(r: &'a Record, log: LogRef<'a>) -> Vec<(Place, &'a str)> {
     let mut out = vec![
         (Place::Title, r.title.as_str()),
         (Place::PrimaryMetric, r.primary_metric.as_str()),
@@ -67,11 +72,7 @@ pub fn texts(r: &Record) -> Vec<(Place, &str)> {
     ];
     out.extend(r.tags.iter().flatten().map(|t| (Place::Tags, t.as_str())));
     out.extend(r.learning.as_deref().map(|l| (Place::Learning, l)));
-    out.extend(
-        r.decision_log
-            .iter()
-            .map(|e| (Place::Notes, e.note.as_str())),
-    );
+    out.extend(log.notes().map(|note| (Place::Notes, note)));
     out
 }
 
@@ -199,6 +200,15 @@ struct Counts {
 /// The records matching any term of `query`, best first (ties in the records' order); at
 /// most `limit`. A query without words, or of [`STOP_WORDS`] alone, matches nothing.
 pub fn search(records: &[&Record], query: &str, limit: usize) -> Vec<Hit> {
+    let records: Vec<(&Record, LogRef)> = records
+        .iter()
+        .map(|r| (*r, LogRef::Entries(&r.decision_log)))
+        .collect();
+    search_in(&records, query, limit)
+}
+
+/// [`search`] over records whose logs are held apart (see [`texts_of`]).
+pub fn search_in(records: &[(&Record, LogRef)], query: &str, limit: usize) -> Vec<Hit> {
     let mut terms = Terms::default();
     let (wanted, _) = query_terms(query, &mut terms);
     if wanted.is_empty() {
@@ -206,12 +216,12 @@ pub fn search(records: &[&Record], query: &str, limit: usize) -> Vec<Hit> {
     }
     let counts: Vec<Counts> = records
         .iter()
-        .map(|r| {
+        .map(|&(r, log)| {
             let mut c = Counts {
                 len: [0.0; Place::ALL.len()],
                 tf: vec![[0.0; Place::ALL.len()]; wanted.len()],
             };
-            for (place, text) in texts(r) {
+            for (place, text) in texts_of(r, log) {
                 let p = place as usize;
                 for (_, word) in words(text) {
                     c.len[p] += 1.0;
@@ -292,8 +302,8 @@ const EXCERPT: usize = 100;
 const BEFORE: usize = 30;
 
 /// The excerpt of the heaviest place that matched.
-fn excerpt(r: &Record, wanted: &[String], terms: &mut Terms) -> Excerpt {
-    let mut texts = texts(r);
+fn excerpt((r, log): (&Record, LogRef), wanted: &[String], terms: &mut Terms) -> Excerpt {
+    let mut texts = texts_of(r, log);
     texts.sort_by_key(|(place, _)| *place as usize);
     for (place, text) in texts {
         let marks: Vec<Range<usize>> = words(text)

@@ -5,11 +5,11 @@ use maud::{Markup, html};
 use serde::Serialize;
 
 use super::layout::{
-    COLUMN_CARDS, COLUMNS, Context, Mode, Names, PAGE_CARDS, age, layout, number, status_badge,
+    COLUMN_CARDS, COLUMNS, Context, Item, Mode, Names, PAGE_CARDS, age, layout, number,
+    status_badge,
 };
 use super::result::result_line;
 use crate::learn::search::{self, Excerpt};
-use crate::ops::read::Found;
 use crate::record::{Decision, Status};
 
 /// What the board shows: the filters of its form, and which column page.
@@ -47,10 +47,10 @@ pub struct Matched {
 }
 
 impl Matched {
-    fn new(found: &[Found], q: &str) -> Matched {
-        let records: Vec<&crate::record::Record> = found.iter().map(|f| &f.record).collect();
+    fn new(found: &[Item], q: &str) -> Matched {
+        let records: Vec<_> = found.iter().map(|f| (f.record, f.log)).collect();
         let mut by_id = std::collections::HashMap::new();
-        for (rank, hit) in search::search(&records, q, usize::MAX)
+        for (rank, hit) in search::search_in(&records, q, usize::MAX)
             .into_iter()
             .enumerate()
         {
@@ -67,7 +67,7 @@ impl Matched {
             let r = &f.record;
             let text = [
                 r.owner.as_deref().unwrap_or_default(),
-                &f.loaded.slug,
+                f.slug,
                 &r.id,
                 r.status.as_str(),
                 r.decision.map_or("", Decision::as_str),
@@ -84,7 +84,7 @@ impl Matched {
         Matched { by_id, terms }
     }
 
-    fn rank(&self, f: &Found) -> usize {
+    fn rank(&self, f: &Item) -> usize {
         self.by_id.get(&f.record.id).map_or(usize::MAX, |(r, _)| *r)
     }
 }
@@ -199,7 +199,7 @@ impl Query {
     }
 
     /// The query with what its words find among `found` (nothing to find without words).
-    pub fn searched(&self, found: &[Found]) -> Query {
+    pub fn searched(&self, found: &[Item]) -> Query {
         let mut query = self.clone();
         query.matched =
             (!self.q.trim().is_empty()).then(|| std::sync::Arc::new(Matched::new(found, &self.q)));
@@ -207,7 +207,7 @@ impl Query {
     }
 
     /// Whether the record's card passes every filter but the status.
-    fn keeps(&self, f: &Found) -> bool {
+    fn keeps(&self, f: &Item) -> bool {
         if let Some(m) = &self.matched
             && !m.by_id.contains_key(&f.record.id)
         {
@@ -327,13 +327,13 @@ fn url_encode(text: &str) -> String {
 
 /// What the search box looks through: title, hypothesis, metric, owner, tags, decision,
 /// learning, name; lower case.
-fn search_text(f: &Found) -> String {
+fn search_text(f: &Item) -> String {
     let r = &f.record;
     let mut text = vec![
         r.title.as_str(),
         &r.hypothesis,
         &r.primary_metric,
-        &f.loaded.slug,
+        &f.slug,
         r.status.as_str(),
     ];
     text.extend(r.owner.as_deref());
@@ -344,8 +344,8 @@ fn search_text(f: &Found) -> String {
 }
 
 /// The records of one column, most recent activity first, then in path order.
-fn column<'a>(found: &'a [Found], status: Status, query: &Query) -> Vec<&'a Found> {
-    let mut cards: Vec<&Found> = found
+fn column<'a>(found: &'a [Item<'a>], status: Status, query: &Query) -> Vec<&'a Item<'a>> {
+    let mut cards: Vec<&Item> = found
         .iter()
         .filter(|f| f.record.status == status && query.keeps(f))
         .collect();
@@ -356,8 +356,8 @@ fn column<'a>(found: &'a [Found], status: Status, query: &Query) -> Vec<&'a Foun
     cards
 }
 
-fn last_at(f: &Found) -> &str {
-    f.record.decision_log.last().map_or("", |e| e.at.as_str())
+fn last_at<'a>(f: &Item<'a>) -> &'a str {
+    f.last_at()
 }
 
 /// Where a story lives, from the board's pages.
@@ -399,7 +399,7 @@ fn column_href(status: Status, page: usize, query: &Query, ctx: &Context) -> Str
 }
 
 /// The board page: the table, every column of cards, or one column's own view.
-pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> String {
+pub fn board(found: &[Item], broken: usize, query: &Query, ctx: &Context) -> String {
     let names = Names::new(found);
     let query = &query.searched(found);
     let view = query.view_of(found.len());
@@ -449,7 +449,7 @@ pub fn board(found: &[Found], broken: usize, query: &Query, ctx: &Context) -> St
 }
 
 /// How many experiments the search finds (with the other filters), or that none does.
-fn match_count(found: &[Found], query: &Query) -> Markup {
+fn match_count(found: &[Item], query: &Query) -> Markup {
     let n = found
         .iter()
         .filter(|f| query.keeps(f) && query.status.is_none_or(|s| f.record.status == s))
@@ -489,7 +489,7 @@ fn marked(text: &str, terms: &[String]) -> Markup {
 }
 
 /// Where a search found an experiment, its words marked: "note: …half of <mark>EU</mark>…".
-fn excerpt_line(f: &Found, query: &Query) -> Option<Markup> {
+fn excerpt_line(f: &Item, query: &Query) -> Option<Markup> {
     let m = query.matched.as_ref()?;
     let (_, Some(e)) = m.by_id.get(&f.record.id)? else {
         return None;
@@ -518,7 +518,7 @@ fn excerpt_line(f: &Found, query: &Query) -> Option<Markup> {
 }
 
 /// A title, its matched words marked while searching.
-fn title_text(f: &Found, query: &Query) -> Markup {
+fn title_text(f: &Item, query: &Query) -> Markup {
     match &query.matched {
         Some(m) => marked(&f.record.title, &m.terms),
         None => html! { (f.record.title) },
@@ -551,7 +551,7 @@ fn view_toggle(view: View, query: &Query, ctx: &Context) -> Markup {
 }
 
 /// How many pages the table of `status` (all experiments for `None`) has, at least one.
-pub fn table_count(found: &[Found], status: Option<Status>) -> usize {
+pub fn table_count(found: &[Item], status: Option<Status>) -> usize {
     let n = found
         .iter()
         .filter(|f| status.is_none_or(|s| f.record.status == s))
@@ -560,7 +560,7 @@ pub fn table_count(found: &[Found], status: Option<Status>) -> usize {
 }
 
 /// The rows in the order asked for, ties most recent first, then in path order.
-fn sort_rows(rows: &mut [&Found], sort: Sort, descending: bool) {
+fn sort_rows(rows: &mut [&Item], sort: Sort, descending: bool) {
     use std::cmp::Ordering;
     let flip = |o: Ordering| if descending { o.reverse() } else { o };
     // Rows without a value come last in either direction.
@@ -572,7 +572,7 @@ fn sort_rows(rows: &mut [&Found], sort: Sort, descending: bool) {
     };
     let rank = |s: Status| COLUMNS.iter().position(|c| *c == s).unwrap_or(0);
     // A lift that is better for the metric is larger.
-    let gain = |f: &Found| {
+    let gain = |f: &Item| {
         let r = &f.record;
         r.lift().map(|l| {
             if r.direction() == crate::record::Direction::Decrease {
@@ -582,7 +582,7 @@ fn sort_rows(rows: &mut [&Found], sort: Sort, descending: bool) {
             }
         })
     };
-    let lower = |f: &Found| f.record.title.to_lowercase();
+    let lower = |f: &Item| f.record.title.to_lowercase();
     rows.sort_by(|a, b| {
         let (ra, rb) = (&a.record, &b.record);
         let by = match sort {
@@ -611,10 +611,10 @@ fn sort_rows(rows: &mut [&Found], sort: Sort, descending: bool) {
 }
 
 /// The table: status tabs with their counts, one line per experiment, sortable, paged.
-fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> Markup {
-    let kept: Vec<&Found> = found.iter().filter(|f| query.keeps(f)).collect();
+fn table_view(found: &[Item], names: &Names, query: &Query, ctx: &Context) -> Markup {
+    let kept: Vec<&Item> = found.iter().filter(|f| query.keeps(f)).collect();
     let count = |s: Status| kept.iter().filter(|f| f.record.status == s).count();
-    let mut rows: Vec<&Found> = kept
+    let mut rows: Vec<&Item> = kept
         .iter()
         .copied()
         .filter(|f| query.status.is_none_or(|s| f.record.status == s))
@@ -732,9 +732,9 @@ fn table_view(found: &[Found], names: &Names, query: &Query, ctx: &Context) -> M
 }
 
 /// One experiment as a line of the table.
-fn row(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
+fn row(f: &Item, names: &Names, query: &Query, ctx: &Context) -> Markup {
     let r = &f.record;
-    let last = r.decision_log.last();
+    let last = f.log.last();
     html! {
         tr {
             th scope="row" class="c-title" {
@@ -757,9 +757,9 @@ fn row(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
             }
             td.c-updated data-label="Updated" {
                 @if let Some(last) = last {
-                    @match age(&last.at, ctx) {
+                    @match age(last.at, ctx) {
                         Some(a) => time datetime=(last.at) { (a) },
-                        None => time datetime=(last.at) { (last.at.get(..10).unwrap_or(&last.at)) },
+                        None => time datetime=(last.at) { (last.at.get(..10).unwrap_or(last.at)) },
                     }
                 }
             }
@@ -776,7 +776,7 @@ fn capital(word: &str) -> String {
 
 /// One column of the board: its first cards and a link to the rest.
 fn board_column(
-    found: &[Found],
+    found: &[Item],
     names: &Names,
     status: Status,
     query: &Query,
@@ -808,7 +808,7 @@ fn board_column(
 
 /// A column's own view: one page of its cards and links to the other pages.
 fn column_page(
-    found: &[Found],
+    found: &[Item],
     names: &Names,
     status: Status,
     query: &Query,
@@ -859,7 +859,7 @@ fn column_page(
 }
 
 /// One experiment's card.
-fn card(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
+fn card(f: &Item, names: &Names, query: &Query, ctx: &Context) -> Markup {
     let r = &f.record;
     let arrow = if r.direction() == crate::record::Direction::Decrease {
         "↘"
@@ -890,9 +890,9 @@ fn card(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
             @if let Some(tags) = r.tags.as_ref().filter(|t| !t.is_empty()) {
                 ul.tags aria-label="Tags" { @for t in tags { li { (t) } } }
             }
-            @if let Some(last) = r.decision_log.last() {
+            @if let Some(last) = f.log.last() {
                 p.last {
-                    @match super::layout::status_move(&last.note) {
+                    @match super::layout::status_move(last.note) {
                         Some((from, to, why)) => span.note {
                             "Moved " (from.as_str()) " → " strong { (to.as_str()) }
                             @if let Some(why) = why { ": " (why) }
@@ -902,9 +902,9 @@ fn card(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
                     " "
                     span.by {
                         @if let Some(who) = &last.who { (who) " · " }
-                        @match age(&last.at, ctx) {
+                        @match age(last.at, ctx) {
                             Some(a) => time datetime=(last.at) { (a) },
-                            None => time datetime=(last.at) { (last.at.get(..10).unwrap_or(&last.at)) },
+                            None => time datetime=(last.at) { (last.at.get(..10).unwrap_or(last.at)) },
                         }
                     }
                 }
@@ -914,7 +914,7 @@ fn card(f: &Found, names: &Names, query: &Query, ctx: &Context) -> Markup {
 }
 
 /// The filter bar: a GET form when served; in the static site, controls the script shows.
-fn filters(found: &[Found], query: &Query, view: View, ctx: &Context) -> Markup {
+fn filters(found: &[Item], query: &Query, view: View, ctx: &Context) -> Markup {
     // Borrowed, not copied: a board of 10,000 makes these on every page.
     fn distinct<'a>(all: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
         let set: std::collections::BTreeSet<&str> = all.collect();
@@ -1016,7 +1016,7 @@ struct IndexEntry<'a>(
 /// in short, in board order, as a script (a script loads from `file://`, where `fetch` of a
 /// JSON file does not). About 250 bytes an experiment: the cards themselves are made by the
 /// script for the matches it shows.
-pub fn index_js(found: &[Found], ctx: &Context) -> String {
+pub fn index_js(found: &[Item], ctx: &Context) -> String {
     let names = Names::new(found);
     let all = Query::default();
     let entries: Vec<IndexEntry> = COLUMNS

@@ -9,8 +9,8 @@ use crate::ops::log::{History, Line, Revision};
 use crate::ops::read::Found;
 use crate::ops::workspace::Workspace;
 use crate::page::forge::Forge;
-use crate::record::Status;
 use crate::record::texts::Note;
+use crate::record::{LogRef, Record, Status};
 use crate::time::parse_time;
 
 /// The style sheet, served from the binary.
@@ -182,6 +182,31 @@ impl Context {
     }
 }
 
+/// An experiment as the board shows it: its file's name, its record, and its decision log
+/// (the record's own entries, or packed beside it where a server keeps many).
+#[derive(Debug, Clone, Copy)]
+pub struct Item<'a> {
+    pub slug: &'a str,
+    pub record: &'a Record,
+    pub log: LogRef<'a>,
+}
+
+impl<'a> Item<'a> {
+    /// The experiment as read, its log in its record.
+    pub fn of(found: &'a Found) -> Item<'a> {
+        Item {
+            slug: &found.loaded.slug,
+            record: &found.record,
+            log: LogRef::Entries(&found.record.decision_log),
+        }
+    }
+
+    /// When its log last changed: the newest entry's time, as written ("" without one).
+    pub fn last_at(&self) -> &'a str {
+        self.log.last().map_or("", |e| e.at)
+    }
+}
+
 /// Page names for records: the slug when it is a safe, unique URL segment, else the id.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
@@ -190,17 +215,17 @@ pub struct Names {
 
 impl Names {
     /// Names for records in path order; a later record whose slug is taken gets its id.
-    pub fn new(found: &[Found]) -> Names {
+    pub fn new(found: &[Item]) -> Names {
         let mut taken = std::collections::HashSet::new();
         let mut by_id = HashMap::new();
         for f in found {
-            let slug = &f.loaded.slug;
+            let slug = f.slug;
             let safe = !slug.is_empty()
                 && slug
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             let name = if safe && !taken.contains(slug) && !is_status_page(slug) {
-                slug.clone()
+                slug.to_owned()
             } else {
                 f.record.id.clone()
             };

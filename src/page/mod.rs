@@ -10,7 +10,7 @@ mod story;
 pub use board::{Query, TABLE_FROM, View, board, index_js, index_name, table_count};
 pub use forge::Forge;
 pub use layout::{
-    AsOf, Branch, COLUMN_CARDS, COLUMNS, CSP, CSP_META, CSS, Context, JS, Mode, Names, PAGE_CARDS,
-    SyncLevel, SyncLine, as_of, duration_words, problem, sign_in,
+    AsOf, Branch, COLUMN_CARDS, COLUMNS, CSP, CSP_META, CSS, Context, Item, JS, Mode, Names,
+    PAGE_CARDS, SyncLevel, SyncLine, as_of, duration_words, problem, sign_in,
 };
 pub use story::story;

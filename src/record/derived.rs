@@ -7,6 +7,7 @@ use serde::ser::SerializeMap;
 
 use crate::record::evidence::{Alert, Evidence, SampleRatioCheck, VariantEvidence};
 use crate::record::fields::{DECISION_LOG, FIELDS, FieldValue, ID, Presence, Record};
+use crate::record::packed::LogRef;
 use crate::record::parts::Direction;
 
 /// A value derived from a record, answered in its JSON and offered as an export column.
@@ -273,18 +274,29 @@ impl Serialize for DerivedValue {
 /// set), the derived values, then the decision log.
 impl Serialize for Record {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WithLog(self, LogRef::Entries(&self.decision_log)).serialize(serializer)
+    }
+}
+
+/// A record whose decision log is held apart (packed), as JSON: the same text as the record
+/// with its log in place.
+pub struct WithLog<'a>(pub &'a Record, pub LogRef<'a>);
+
+impl Serialize for WithLog<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let WithLog(record, log) = self;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry(ID, &self.id)?;
+        map.serialize_entry(ID, &record.id)?;
         for field in FIELDS {
-            let value = self.get(field.name);
+            let value = record.get(field.name);
             if value.is_some() || field.presence != Presence::WhenSet {
                 map.serialize_entry(field.name, &Json(&value))?;
             }
         }
         for derived in DERIVED {
-            map.serialize_entry(derived.name, &(derived.value)(self))?;
+            map.serialize_entry(derived.name, &(derived.value)(record))?;
         }
-        map.serialize_entry(DECISION_LOG, &self.decision_log)?;
+        map.serialize_entry(DECISION_LOG, log)?;
         map.end()
     }
 }
@@ -320,6 +332,34 @@ mod tests {
     use super::*;
     use crate::record::fields::FieldKind;
     use crate::record::parts::Status;
+
+    fn log_entry(at: &str, who: Option<&str>, note: &str) -> crate::record::parts::LogEntry {
+        crate::record::parts::LogEntry {
+            at: at.into(),
+            who: who.map(Into::into),
+            note: note.into(),
+        }
+    }
+
+    #[test]
+    fn a_record_with_its_log_packed_is_the_same_json() {
+        let mut record = crate::test_support::sample();
+        record.decision_log = vec![
+            log_entry(
+                "2026-02-22T18:30:00.000Z",
+                Some("alice"),
+                "Started \"quoted\"",
+            ),
+            log_entry("2026-02-23T09:00:00.000Z", None, "status: draft -> running"),
+        ];
+        let whole = serde_json::to_string(&record).unwrap();
+        let packed = crate::record::packed::PackedLog::pack(&record.decision_log).unwrap();
+        let mut apart = record.clone();
+        apart.decision_log = Vec::new();
+        let with = WithLog(&apart, LogRef::Packed(&packed));
+        assert_eq!(serde_json::to_string(&with).unwrap(), whole);
+        assert!(whole.contains("\"who\":null"));
+    }
 
     fn record() -> Record {
         Record {

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod fields;
 pub mod json;
 pub mod lifecycle;
+pub mod packed;
 pub mod parts;
 pub mod plan;
 pub mod results;
@@ -16,6 +17,7 @@ pub mod schema;
 pub mod stats;
 pub mod texts;
 
-pub use derived::{DERIVED, judged, percent};
+pub use derived::{DERIVED, WithLog, judged, percent};
 pub use fields::{FIELDS, Field, FieldKind, FieldValue, KEYS, REQUIRED, Record};
+pub use packed::{EntryRef, LogRef, PackedLog};
 pub use parts::{Decision, Direction, LogEntry, Status};

@@ -8,6 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
 use crate::ops::workspace::Workspace;
+use crate::page::Item;
+use crate::record::{LogRef, PackedLog, Record};
 use crate::store::Loaded;
 
 /// A file changed this recently may change again within the file system's clock tick without
@@ -113,53 +115,111 @@ impl Stamps {
     }
 }
 
-/// Loaded files by path, each with the stamp it had before it was read.
+/// A record file as the server keeps it: slim (see [`slim`]), and a record's decision log
+/// packed beside it (10,000 logs as entries were two thirds of a server's memory).
+pub struct Kept {
+    loaded: Loaded,
+    log: Option<PackedLog>,
+}
+
+impl Kept {
+    pub(crate) fn of(loaded: Loaded) -> Kept {
+        let mut loaded = slim(loaded);
+        let log = loaded.checked.record.as_mut().and_then(|record| {
+            let packed = PackedLog::pack(&record.decision_log)?;
+            record.decision_log = Vec::new();
+            Some(packed)
+        });
+        Kept { loaded, log }
+    }
+
+    /// The file as [`crate::store::Store::load`] gives it but slim: a copy, its log in place.
+    pub fn loaded(&self) -> Loaded {
+        let mut loaded = self.loaded.clone();
+        if let (Some(log), Some(record)) = (&self.log, loaded.checked.record.as_mut()) {
+            record.decision_log = log.unpack();
+        }
+        loaded
+    }
+
+    /// The experiment as the board shows it, borrowed; `None` for a file that breaks rules.
+    pub fn item(&self) -> Option<Item<'_>> {
+        let record = self.loaded.checked.record.as_ref()?;
+        Some(Item {
+            slug: &self.loaded.slug,
+            record,
+            log: self.log(record),
+        })
+    }
+
+    /// The record and its log, for a file whose record could be read.
+    pub fn record(&self) -> Option<(&Record, LogRef<'_>)> {
+        let record = self.loaded.checked.record.as_ref()?;
+        Some((record, self.log(record)))
+    }
+
+    fn log<'a>(&'a self, record: &'a Record) -> LogRef<'a> {
+        match &self.log {
+            Some(log) => LogRef::Packed(log),
+            None => LogRef::Entries(&record.decision_log),
+        }
+    }
+}
+
+/// Kept files by path, each with the stamp it had before it was read.
 #[derive(Default)]
 pub struct Cache {
-    files: Mutex<HashMap<PathBuf, (Stamp, Arc<Loaded>)>>,
+    files: Mutex<HashMap<PathBuf, (Stamp, Arc<Kept>)>>,
 }
 
 impl Cache {
     /// Every record file of the workspace, as [`crate::store::Store::load_all`] gives them but
-    /// slim (see [`slim`]): from the cache when the file's stamp is unchanged, else read and
-    /// checked again.
+    /// slim (see [`slim`]): copies of the kept ones (see [`Cache::kept`]).
     pub fn load_all(&self, ws: &Workspace) -> Result<Vec<Loaded>, Error> {
+        Ok(self.kept(ws)?.iter().map(|k| k.loaded()).collect())
+    }
+
+    /// Every record file of the workspace in path order, as kept: from the cache when the
+    /// file's stamp is unchanged, else read and checked again. Nothing is copied.
+    pub fn kept(&self, ws: &Workspace) -> Result<Vec<Arc<Kept>>, Error> {
         let paths = ws.store.files()?;
         // The stamp of each file is taken before it is read: a change during the read shows
         // as a different stamp next time.
-        let mut slots: Vec<Option<Loaded>> = Vec::with_capacity(paths.len());
+        let mut slots: Vec<Option<Arc<Kept>>> = Vec::with_capacity(paths.len());
         let mut stamps = Vec::with_capacity(paths.len());
         let mut missed = Vec::new();
-        for (i, path) in paths.iter().enumerate() {
-            let stamp = std::fs::symlink_metadata(path).ok().map(|m| Stamp::of(&m));
-            let hit = stamp.as_ref().and_then(|stamp| {
-                let files = self.files.lock().ok()?;
-                let (kept, loaded) = files.get(path)?;
-                (kept == stamp).then(|| Arc::clone(loaded))
-            });
-            if hit.is_none() {
-                missed.push(i);
+        {
+            let files = self.files.lock().ok();
+            for (i, path) in paths.iter().enumerate() {
+                let stamp = std::fs::symlink_metadata(path).ok().map(|m| Stamp::of(&m));
+                let hit = stamp.as_ref().and_then(|stamp| {
+                    let (kept, file) = files.as_ref()?.get(path)?;
+                    (kept == stamp).then(|| Arc::clone(file))
+                });
+                if hit.is_none() {
+                    missed.push(i);
+                }
+                slots.push(hit);
+                stamps.push(stamp);
             }
-            slots.push(hit.map(|loaded| Loaded::clone(&loaded)));
-            stamps.push(stamp);
         }
         let mut fresh = Vec::new();
         for (i, loaded) in read_all(&ws.store, &paths, &missed) {
             // The first file that cannot be read, in path order, is the error.
-            let loaded = loaded?;
+            let kept = Arc::new(loaded?);
             if let Some(stamp) = stamps[i].take().filter(Stamp::settled) {
-                fresh.push((paths[i].clone(), stamp, Arc::new(loaded.clone())));
+                fresh.push((paths[i].clone(), stamp, Arc::clone(&kept)));
             }
-            slots[i] = Some(loaded);
+            slots[i] = Some(kept);
         }
-        let out: Vec<Loaded> = slots.into_iter().flatten().collect();
+        let out: Vec<Arc<Kept>> = slots.into_iter().flatten().collect();
         if let Ok(mut files) = self.files.lock() {
             if files.len() > paths.len() {
                 let keep: std::collections::HashSet<&PathBuf> = paths.iter().collect();
                 files.retain(|p, _| keep.contains(p));
             }
-            for (path, stamp, loaded) in fresh {
-                files.insert(path, (stamp, loaded));
+            for (path, stamp, kept) in fresh {
+                files.insert(path, (stamp, kept));
             }
         }
         Ok(out)
@@ -174,8 +234,8 @@ fn read_all(
     store: &crate::store::Store,
     paths: &[PathBuf],
     missed: &[usize],
-) -> Vec<(usize, Result<Loaded, Error>)> {
-    let read = |i: usize| (i, store.load(&paths[i]).map(slim));
+) -> Vec<(usize, Result<Kept, Error>)> {
+    let read = |i: usize| (i, store.load(&paths[i]).map(Kept::of));
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(missed.len() / 256 + 1);
@@ -211,4 +271,74 @@ fn slim(mut loaded: Loaded) -> Loaded {
         loaded.checked.log = None;
     }
     loaded
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::record::LogEntry;
+
+    fn loaded(record: Record) -> Loaded {
+        Loaded {
+            path: "experiments/x.yaml".into(),
+            shown: "experiments/x.yaml".into(),
+            slug: "x".into(),
+            bytes: b"id: x\n".to_vec(),
+            checked: crate::rules::Checked {
+                record: Some(record),
+                problems: Vec::new(),
+                id: None,
+                doc: None,
+                log: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_kept_record_holds_its_log_packed_and_gives_it_back_whole() {
+        let mut record = crate::test_support::sample();
+        record.decision_log = vec![
+            LogEntry {
+                at: "2026-02-22T18:30:00.000Z".into(),
+                who: Some("alice".into()),
+                note: "Launched".into(),
+            },
+            LogEntry {
+                at: "2026-02-23T09:00:00.000Z".into(),
+                who: None,
+                note: "Rolled out to half of EU traffic".into(),
+            },
+        ];
+        let kept = Kept::of(loaded(record.clone()));
+        // The entries are held once, packed: not also in the kept record.
+        assert!(kept.log.is_some());
+        let held = kept.loaded.checked.record.as_ref().unwrap();
+        assert!(held.decision_log.is_empty());
+        // A copy has its log in place, and a valid file's bytes are let go.
+        let copy = kept.loaded();
+        assert_eq!(copy.checked.record.as_ref(), Some(&record));
+        assert!(copy.bytes.is_empty());
+        // The board reads the log where it is held.
+        let item = kept.item().unwrap();
+        assert_eq!(item.slug, "x");
+        assert_eq!(item.last_at(), "2026-02-23T09:00:00.000Z");
+        let notes: Vec<&str> = item.log.notes().collect();
+        assert_eq!(notes, ["Launched", "Rolled out to half of EU traffic"]);
+        let (_, log) = kept.record().unwrap();
+        assert_eq!(
+            serde_json::to_string(&crate::record::WithLog(held, log)).unwrap(),
+            serde_json::to_string(&record).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_file_that_breaks_rules_is_kept_as_read() {
+        let mut broken = loaded(crate::test_support::sample());
+        broken.checked.record = None;
+        let kept = Kept::of(broken);
+        assert!(kept.item().is_none() && kept.record().is_none());
+        assert!(kept.log.is_none());
+        assert_eq!(kept.loaded().bytes, b"id: x\n");
+    }
 }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::Error;
 use crate::ops;
-use crate::ops::read::Filter;
-use crate::page::{self, Context, Mode, SyncLine};
+use crate::page::{self, Context, Item, Mode, SyncLine};
+use crate::serve::cache::Kept;
 use crate::serve::error::ApiError;
 use crate::serve::extract::Ref;
 use crate::serve::state::{Shared, blocking};
@@ -223,21 +223,30 @@ pub async fn board(
                 )
             });
             st.boards.of(key, || {
-                let listing = ops::read::listing(st.cache.load_all(&ws)?, &Filter::default());
-                Ok(page::board(&listing.found, listing.broken, &query, &ctx))
+                let kept = st.cache.kept(&ws)?;
+                let (items, broken) = items(&kept);
+                Ok(page::board(&items, broken, &query, &ctx))
             })
         })
         .await,
     )
 }
 
+/// The experiments of the kept files as the board shows them, borrowed, and how many files
+/// break rules and are left out.
+fn items(kept: &[std::sync::Arc<Kept>]) -> (Vec<Item<'_>>, usize) {
+    let items: Vec<Item> = kept.iter().filter_map(|k| k.item()).collect();
+    let broken = kept.len() - items.len();
+    (items, broken)
+}
+
 /// The board's search index, as a script.
 pub async fn index(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let script = blocking(state, move |st| {
         let ws = st.workspace()?;
-        let listing = ops::read::listing(st.cache.load_all(&ws)?, &Filter::default());
+        let kept = st.cache.kept(&ws)?;
         let ctx = Context::new(&ws, Mode::Served, !st.read_only);
-        Ok(page::index_js(&listing.found, &ctx))
+        Ok(page::index_js(&items(&kept).0, &ctx))
     })
     .await;
     match script {

@@ -19,8 +19,8 @@ use crate::error::Error;
 use crate::learn::search;
 use crate::ops::read::Filter;
 use crate::ops::workspace::Workspace;
-use crate::record::Record;
-use crate::serve::cache::{Cache, Stamps};
+use crate::record::{LogRef, Record, WithLog};
+use crate::serve::cache::{Cache, Kept, Stamps};
 
 /// The rows of the last listing read, while its files are unchanged, with the watch's version
 /// they were read at (when the watch holds).
@@ -58,7 +58,7 @@ impl Rows {
         {
             return Ok(Arc::clone(generation));
         }
-        let generation = Arc::new(Generation::of(cache.load_all(ws)?, stamps)?);
+        let generation = Arc::new(Generation::of(cache.kept(ws)?, stamps)?);
         if (watched.is_some() || generation.stamps.is_some())
             && let Ok(mut kept) = self.kept.lock()
         {
@@ -72,7 +72,8 @@ impl Rows {
 pub struct Generation {
     /// The files' stamps before they were read; `None` when one was not settled.
     stamps: Option<Stamps>,
-    records: Vec<Record>,
+    /// The files whose records could be read, shared with the file cache.
+    records: Vec<Arc<Kept>>,
     /// Where each record's row is in `whole`.
     rows: Vec<Range<usize>>,
     /// How many files break rules and are left out.
@@ -83,21 +84,18 @@ pub struct Generation {
 }
 
 impl Generation {
-    fn of(loaded: Vec<crate::store::Loaded>, stamps: Option<Stamps>) -> Result<Generation, Error> {
-        let broken = loaded.iter().filter(|l| l.checked.record.is_none()).count();
-        let records: Vec<Record> = loaded
-            .into_iter()
-            .filter_map(|l| l.checked.record)
-            .collect();
+    fn of(kept: Vec<Arc<Kept>>, stamps: Option<Stamps>) -> Result<Generation, Error> {
+        let broken = kept.iter().filter(|k| k.record().is_none()).count();
+        let records: Vec<Arc<Kept>> = kept.into_iter().filter(|k| k.record().is_some()).collect();
         let mut whole = Vec::with_capacity(records.len() * 4096 + 2);
         let mut rows = Vec::with_capacity(records.len());
         whole.push(b'[');
-        for (i, record) in records.iter().enumerate() {
+        for (i, (record, log)) in records.iter().filter_map(|k| k.record()).enumerate() {
             if i > 0 {
                 whole.push(b',');
             }
             let start = whole.len();
-            serde_json::to_writer(&mut whole, record).map_err(|e| {
+            serde_json::to_writer(&mut whole, &WithLog(record, log)).map_err(|e| {
                 Error::failed(
                     format!("an experiment could not be written as JSON: {e}"),
                     "run `xp check`; the file may hold a value JSON cannot carry",
@@ -117,6 +115,11 @@ impl Generation {
         })
     }
 
+    /// Each record with its log, in path order.
+    fn records(&self) -> impl Iterator<Item = (&Record, LogRef<'_>)> {
+        self.records.iter().filter_map(|k| k.record())
+    }
+
     /// The list a query asks for: the records the filter keeps (with `search`, the ones its
     /// words find, best first), `offset` of them skipped, at most `limit`.
     pub fn answer(
@@ -130,7 +133,7 @@ impl Generation {
         let everything = search.is_none()
             && offset == 0
             && limit >= self.records.len()
-            && self.records.iter().all(|r| filter.keeps(r));
+            && self.records().all(|(r, _)| filter.keeps(r));
         if everything {
             return Answer {
                 body: self.whole.clone(),
@@ -138,13 +141,14 @@ impl Generation {
                 broken: self.broken,
             };
         }
-        let kept: Vec<usize> = (0..self.records.len())
-            .filter(|&i| filter.keeps(&self.records[i]))
+        let records: Vec<(&Record, LogRef)> = self.records().collect();
+        let kept: Vec<usize> = (0..records.len())
+            .filter(|&i| filter.keeps(records[i].0))
             .collect();
         let picked: Vec<usize> = match search {
             Some(words) => {
-                let records: Vec<&Record> = kept.iter().map(|&i| &self.records[i]).collect();
-                search::search(&records, words, usize::MAX)
+                let records: Vec<(&Record, LogRef)> = kept.iter().map(|&i| records[i]).collect();
+                search::search_in(&records, words, usize::MAX)
                     .into_iter()
                     .filter_map(|hit| kept.get(hit.index).copied())
                     .collect()
@@ -245,6 +249,7 @@ mod tests {
                     log: None,
                 },
             })
+            .map(|loaded| Arc::new(Kept::of(loaded)))
             .collect();
         Generation::of(loaded, None).unwrap()
     }
