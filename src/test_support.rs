@@ -15,6 +15,23 @@ pub fn sample() -> crate::record::Record {
         .unwrap_or_default()
 }
 
+/// A file of `experiments/x.yaml` as read, holding `record` with no problems.
+pub fn loaded(record: crate::record::Record) -> crate::store::Loaded {
+    crate::store::Loaded {
+        path: "experiments/x.yaml".into(),
+        shown: "experiments/x.yaml".into(),
+        slug: "x".into(),
+        bytes: b"id: x\n".to_vec(),
+        checked: crate::rules::Checked {
+            record: Some(record),
+            problems: Vec::new(),
+            id: None,
+            doc: None,
+            log: None,
+        },
+    }
+}
+
 /// Pieces of YAML, good and bad, that random edits splice into a record.
 pub const TOKENS: &[&str] = &[
     "\n",

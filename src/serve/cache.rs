@@ -278,22 +278,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::record::LogEntry;
-
-    fn loaded(record: Record) -> Loaded {
-        Loaded {
-            path: "experiments/x.yaml".into(),
-            shown: "experiments/x.yaml".into(),
-            slug: "x".into(),
-            bytes: b"id: x\n".to_vec(),
-            checked: crate::rules::Checked {
-                record: Some(record),
-                problems: Vec::new(),
-                id: None,
-                doc: None,
-                log: None,
-            },
-        }
-    }
+    use crate::test_support::loaded;
 
     #[test]
     fn a_kept_record_holds_its_log_packed_and_gives_it_back_whole() {

@@ -236,20 +236,7 @@ mod tests {
     fn generation(records: Vec<Record>) -> Generation {
         let loaded = records
             .into_iter()
-            .map(|record| crate::store::Loaded {
-                path: "x".into(),
-                shown: "x".into(),
-                slug: "x".into(),
-                bytes: Vec::new(),
-                checked: crate::rules::Checked {
-                    record: Some(record),
-                    problems: Vec::new(),
-                    id: None,
-                    doc: None,
-                    log: None,
-                },
-            })
-            .map(|loaded| Arc::new(Kept::of(loaded)))
+            .map(|record| Arc::new(Kept::of(crate::test_support::loaded(record))))
             .collect();
         Generation::of(loaded, None).unwrap()
     }
