@@ -45,27 +45,25 @@ impl PackedLog {
     /// (more than 4 GiB, which no record file within the size limit holds), and the caller
     /// keeps them as they are.
     pub fn pack(entries: &[LogEntry]) -> Option<PackedLog> {
+        // Sized exactly: a string grown as it goes would hold up to twice its text.
         let len: usize = entries
             .iter()
             .map(|e| e.at.len() + e.who.as_ref().map_or(0, String::len) + e.note.len())
             .sum();
-        u32::try_from(len).ok()?;
         let mut text = String::with_capacity(len);
         let mut ends = Vec::with_capacity(entries.len());
-        // Within `len`, which fits: every offset fits too.
-        let end = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
         for e in entries {
             text.push_str(&e.at);
-            let at = end(&text);
+            let at = u32::try_from(text.len()).ok()?;
             if let Some(who) = &e.who {
                 text.push_str(who);
             }
-            let who = end(&text);
+            let who = u32::try_from(text.len()).ok()?;
             text.push_str(&e.note);
             ends.push(Ends {
                 at,
                 who,
-                note: end(&text),
+                note: u32::try_from(text.len()).ok()?,
                 has_who: e.who.is_some(),
             });
         }
@@ -175,6 +173,10 @@ mod tests {
         ];
         let packed = PackedLog::pack(&entries).unwrap();
         assert_eq!(packed.len(), 4);
+        assert!(!packed.is_empty());
+        // No slack: the text is held in exactly its length.
+        assert_eq!(packed.text.capacity(), packed.text.len());
+        assert_eq!(packed.ends.capacity(), 4);
         assert_eq!(packed.unpack(), entries);
         assert_eq!(packed.get(2).unwrap().who, Some(""));
         assert_eq!(packed.get(1).unwrap().who, None);
