@@ -400,7 +400,8 @@ fn column_href(status: Status, page: usize, query: &Query, ctx: &Context) -> Str
 
 /// The board page: the table, every column of cards, or one column's own view.
 pub fn board(found: &[Item], broken: usize, query: &Query, ctx: &Context) -> String {
-    let names = Names::new(found);
+    let names = names_of(found, ctx);
+    let names = &*names;
     let query = &query.searched(found);
     let view = query.view_of(found.len());
     let body = html! {
@@ -427,15 +428,15 @@ pub fn board(found: &[Item], broken: usize, query: &Query, ctx: &Context) -> Str
             }
         } @else if view == View::Table {
             (view_toggle(view, query, ctx))
-            (table_view(found, &names, query, ctx))
+            (table_view(found, names, query, ctx))
         } @else if let Some(status) = query.status {
             (view_toggle(view, query, ctx))
-            (column_page(found, &names, status, query, ctx))
+            (column_page(found, names, status, query, ctx))
         } @else {
             (view_toggle(view, query, ctx))
             div.board data-board="" {
                 @for status in COLUMNS {
-                    (board_column(found, &names, status, query, ctx))
+                    (board_column(found, names, status, query, ctx))
                 }
             }
         }
@@ -1017,32 +1018,49 @@ struct IndexEntry<'a>(
 /// JSON file does not). About 250 bytes an experiment: the cards themselves are made by the
 /// script for the matches it shows.
 pub fn index_js(found: &[Item], ctx: &Context) -> String {
-    let names = Names::new(found);
+    let names = names_of(found, ctx);
     let all = Query::default();
-    let entries: Vec<IndexEntry> = COLUMNS
+    // Written entry by entry into the script's one buffer: the index is the largest thing
+    // `xp site` holds, and is held once.
+    let mut script = b"window.XP_INDEX = [".to_vec();
+    for (i, f) in COLUMNS
         .into_iter()
         .flat_map(|s| column(found, s, &all))
-        .map(|f| {
-            let r = &f.record;
-            let at = last_at(f);
-            let when = age(at, ctx).unwrap_or_else(|| at.get(..10).unwrap_or(at).to_owned());
-            IndexEntry(
-                names.of(&r.id),
-                &r.title,
-                r.status.as_str(),
-                at,
-                if at.is_empty() { String::new() } else { when },
-                search_text(f),
-                r.tags.as_deref().unwrap_or_default(),
-                r.owner.as_deref().unwrap_or_default(),
-                r.decision.map_or("", Decision::as_str),
-                &r.primary_metric,
-                result_text(r),
-            )
-        })
-        .collect();
-    let json = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into());
-    format!("window.XP_INDEX = {json};\n")
+        .enumerate()
+    {
+        let r = &f.record;
+        let at = last_at(f);
+        let when = age(at, ctx).unwrap_or_else(|| at.get(..10).unwrap_or(at).to_owned());
+        let entry = IndexEntry(
+            names.of(&r.id),
+            &r.title,
+            r.status.as_str(),
+            at,
+            if at.is_empty() { String::new() } else { when },
+            search_text(f),
+            r.tags.as_deref().unwrap_or_default(),
+            r.owner.as_deref().unwrap_or_default(),
+            r.decision.map_or("", Decision::as_str),
+            &r.primary_metric,
+            result_text(r),
+        );
+        if i > 0 {
+            script.push(b',');
+        }
+        if serde_json::to_writer(&mut script, &entry).is_err() {
+            return "window.XP_INDEX = [];\n".into();
+        }
+    }
+    script.extend_from_slice(b"];\n");
+    String::from_utf8(script).unwrap_or_else(|_| "window.XP_INDEX = [];\n".into())
+}
+
+/// The page names of `found`: the context's, else made now.
+fn names_of<'a>(found: &[Item], ctx: &'a Context) -> std::borrow::Cow<'a, Names> {
+    match &ctx.names {
+        Some(names) => std::borrow::Cow::Borrowed(&**names),
+        None => std::borrow::Cow::Owned(Names::new(found)),
+    }
 }
 
 /// The verdict and the observed value with the lift, as the result line shows them.

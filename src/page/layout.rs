@@ -71,6 +71,9 @@ pub struct Context {
     /// The search index the board's script loads on the first search, relative to the board
     /// (`assets/index.js` when not set; the static site names it by its content).
     pub index: Option<String>,
+    /// The page names of every experiment, made once by a caller that makes many pages of
+    /// the same experiments (the static site); made for each page when not set.
+    pub names: Option<std::sync::Arc<Names>>,
 }
 
 /// Where a team server's sync stands, said in one line at the top of its pages.
@@ -149,6 +152,7 @@ impl Context {
             unpushed: Vec::new(),
             parked: Vec::new(),
             index: None,
+            names: None,
         }
     }
 
