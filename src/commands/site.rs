@@ -79,22 +79,22 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     put("assets/xp.js", page::JS.as_bytes())?;
     put(&index_name, index.as_bytes())?;
     drop(index);
-    // Both views of the whole board (`index.html` is the one that suits its size), and the
-    // table's pages: all experiments, then each status.
-    let cards = Query {
-        view: Some(View::Cards),
-        ..Query::default()
-    };
-    put(
-        "cards.html",
-        page::board(found, broken, &cards, &ctx).as_bytes(),
-    )?;
-    for (name, query) in &pages {
-        put(name, page::board(found, broken, query, &ctx).as_bytes())?;
-    }
-    for (history, rel) in histories.into_histories(ws).zip(&stories) {
-        put(rel, page::story(&history?, &ctx, false).as_bytes())?;
-    }
+    // The board's pages are made on a second thread while this one makes the stories: both
+    // only read the records, and each page is written as soon as it is made.
+    std::thread::scope(|scope| {
+        let boards = scope.spawn(|| write_boards(&out, found, broken, &pages, &ctx));
+        let stories = histories
+            .histories(ws)
+            .zip(&stories)
+            .try_for_each(|(history, rel)| {
+                put(rel, page::story(&history?, &ctx, false).as_bytes())
+            });
+        let boards = boards
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        stories.and(boards)
+    })?;
+    drop(histories);
     let stale = remove_stale(&out, &before, &written)?;
     write_marker(&out, &written)?;
     if broken > 0 {
@@ -113,6 +113,30 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             String::new()
         }
     ));
+    Ok(())
+}
+
+/// Both views of the whole board (`index.html` is the one that suits its size), and the
+/// table's `pages`: all experiments, then each status.
+fn write_boards(
+    out: &Path,
+    found: &[Found],
+    broken: usize,
+    pages: &[(String, Query)],
+    ctx: &Context,
+) -> Result<(), Error> {
+    let cards = Query {
+        view: Some(View::Cards),
+        ..Query::default()
+    };
+    let put = |rel: &str, query: &Query| {
+        let page = page::board(found, broken, query, ctx);
+        write(out, Path::new(rel), page.as_bytes())
+    };
+    put("cards.html", &cards)?;
+    for (name, query) in pages {
+        put(name, query)?;
+    }
     Ok(())
 }
 

@@ -200,6 +200,18 @@ impl Histories {
         }
     }
 
+    /// Each experiment's [`History`] with a copy of its record, made as it is asked for, so
+    /// that the records stay whole for another reader meanwhile; `ws` is where the walk was.
+    pub fn histories<'a>(
+        &'a self,
+        ws: &'a Workspace,
+    ) -> impl Iterator<Item = Result<History, Error>> + 'a {
+        self.found
+            .iter()
+            .zip(&self.hits)
+            .map(move |(found, hits)| history_of(ws, found.clone(), hits))
+    }
+
     /// Each experiment's [`History`], made as it is asked for; `ws` is where the walk was.
     pub fn into_histories(self, ws: &Workspace) -> impl Iterator<Item = Result<History, Error>> {
         self.found
