@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::ops;
+use crate::ops::log::Sought;
 use crate::ops::read::{Filter, Found};
 use crate::ops::workspace::Workspace;
 use crate::page::{self, Context, Mode, Names, Query, View};
@@ -23,14 +24,18 @@ pub struct Args {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let out = ws.user_path(&args.out);
     let before = earlier_site(ws, &args.out, &out)?;
+    // Every story from one walk over the history, kept small (what the pages show, each
+    // commit once). The walk needs only each experiment's id and file: the records are read
+    // again after it, so that they and the walk are not in memory at the same time.
+    let mut sought = Vec::new();
+    ops::read::list_each(ws, &Filter::default(), |f| sought.push(Sought::of(&f)))?;
+    let walk = ops::log::walk(ws, sought)?;
     // Each record is kept once: the pages read `record`, not the loaded file's copy.
     let listing = ops::read::list(ws, &Filter::default())?;
     let broken = listing.broken;
-    let found = listing.found;
-    let count = found.len();
-    // Every story from one walk over the history, kept small (what the pages show, each
-    // commit once); ages count to the newest entry no wrong clock stamped.
-    let histories = ops::log::histories(ws, found)?;
+    let count = listing.found.len();
+    let histories = walk.with(listing.found)?;
+    // Ages count to the newest entry no wrong clock stamped.
     let mut as_of = page::AsOf::default();
     histories.each_part(|lines, revisions| as_of.add(lines, revisions));
     let found = histories.found();
