@@ -181,17 +181,29 @@ fn board_pages(found: &[Found]) -> Vec<(String, Query)> {
 }
 
 /// Writes `bytes` at `rel` under `out`, making its folder; the marker is synced to the disk,
-/// the pages (which the next run writes again) are not.
+/// the pages (which the next run writes again) are not. A page that already holds `bytes` is
+/// left as it is: run again after a few changes, xp site replaces only the pages they change,
+/// so that what publishes the folder sees only those.
 fn write(out: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
     let path = out.join(rel);
+    let marker = rel == Path::new(MARKER);
+    if !marker && holds(&path, bytes) {
+        return Ok(());
+    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    if rel == Path::new(MARKER) {
+    if marker {
         store::write_atomic(&path, bytes)
     } else {
         store::write_replace(&path, bytes)
     }
+}
+
+/// Whether `path` is a file (not a link) whose content is `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// The file `xp site` leaves in its folder, listing the files it wrote there: the folder is
