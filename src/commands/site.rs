@@ -74,6 +74,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     listed.sort();
     listed.dedup();
     write_marker(&out, &listed)?;
+    drop(listed);
     // Each page is written as it is made, so that the pages are never all in memory at once.
     let put = |rel: &str, bytes: &[u8]| write(&out, Path::new(rel), bytes);
     put(
