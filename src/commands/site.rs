@@ -2,10 +2,11 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::Error;
 use crate::ops;
-use crate::ops::log::Sought;
+use crate::ops::log::{ReadBlob, Sought};
 use crate::ops::read::{Filter, Found};
 use crate::ops::workspace::Workspace;
 use crate::page::{self, Context, Mode, Names, Query, View};
@@ -85,20 +86,42 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     put("assets/xp.js", page::JS.as_bytes())?;
     put(&index_name, index.as_bytes())?;
     drop(index);
-    // The board's pages are made on a second thread while this one makes the stories: both
-    // only read the records, and each page is written as soon as it is made.
+    // The board's pages are made on a second thread while this one makes the stories, and
+    // that thread makes stories too once the board's pages are done: each story goes to the
+    // first thread free. All only read the records and the histories, and each page is written
+    // as soon as it is made. The second thread reads old versions of a record (a plan amended
+    // since) through a handle on the repository of its own.
+    let walker = ws.repo.as_ref().map(|repo| repo.walker()).transpose()?;
+    let next = AtomicUsize::new(0);
+    let make_stories = |blobs: Option<&ReadBlob>| -> Result<(), Error> {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(rel) = stories.get(i) else {
+                return Ok(());
+            };
+            let made = histories
+                .history(i, blobs)
+                .and_then(|history| put(rel, page::story(&history, &ctx, false).as_bytes()));
+            if made.is_err() {
+                // The other thread stops at its next story.
+                next.store(stories.len(), Ordering::Relaxed);
+                return made;
+            }
+        }
+    };
     std::thread::scope(|scope| {
-        let boards = scope.spawn(|| write_boards(&out, found, broken, &pages, &ctx));
-        let stories = histories
-            .histories(ws)
-            .zip(&stories)
-            .try_for_each(|(history, rel)| {
-                put(rel, page::story(&history?, &ctx, false).as_bytes())
-            });
-        let boards = boards
+        let (out, pages, ctx, make_stories) = (&out, &pages, &ctx, &make_stories);
+        let second = scope.spawn(move || {
+            write_boards(out, found, broken, pages, ctx)?;
+            let read = walker.as_ref().map(|w| move |id| w.blob_bytes(id));
+            make_stories(read.as_ref().map(|r| r as &ReadBlob))
+        });
+        let read = ws.repo.as_ref().map(|repo| move |id| repo.blob_bytes(id));
+        let first = make_stories(read.as_ref().map(|r| r as &ReadBlob));
+        let second = second
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        stories.and(boards)
+        first.and(second)
     })?;
     drop(histories);
     let stale = remove_stale(&out, &before, &written)?;

@@ -135,6 +135,14 @@ impl Walker {
     ) -> Result<(), GitError> {
         histories_each(&self.repo, self.head, wanted, within, each)
     }
+
+    /// [`Repo::blob_bytes`], through this handle.
+    pub fn blob_bytes(&self, id: super::Id) -> Result<Vec<u8>, GitError> {
+        self.repo
+            .find_blob(id.0)
+            .map(|b| b.content().to_vec())
+            .context("cannot read a file from git")
+    }
 }
 
 /// [`Repo::histories_each`] in `repo`, from the commit `head` (none on an unborn branch).
@@ -884,6 +892,40 @@ mod tests {
         assert_eq!(info.message, last);
         assert_eq!(history_of(&fx, "cccc").len(), 1);
         assert!(history_of(&fx, "aaa").is_empty(), "a prefix is not the id");
+    }
+
+    #[test]
+    fn a_walker_finds_what_the_repository_finds_from_the_head_it_was_made_at() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "id: aaaa\n", "xp: new\n\nExperiment-Id: aaaa\n");
+        let walker = fx.repo.walker().unwrap();
+        fx.xp_commit(
+            RECORD,
+            "id: aaaa\nv: 2\n",
+            "xp: later\n\nExperiment-Id: aaaa\n",
+        );
+        let is_it = |bytes: &[u8]| bytes.starts_with(b"id: aaaa\n");
+        let wanted = [Wanted {
+            id: "aaaa",
+            rel_path: Some(RECORD),
+            is_it: &is_it,
+        }];
+        let mut seen = Vec::new();
+        walker
+            .histories_each(&wanted, Some("experiments"), &mut |_, c| seen.push(c))
+            .unwrap();
+        assert_eq!(seen.len(), 1, "the commit made after the walker is not its");
+        let now = fx.repo.histories(&wanted, Some("experiments")).unwrap();
+        assert_eq!(now[0].len(), 2);
+        assert_eq!(seen[0], now[0][0]);
+        let blob = crate::git::Id::parse(
+            &git2::Oid::hash_object(ObjectType::Blob, &seen[0].content)
+                .unwrap()
+                .to_string(),
+        )
+        .unwrap();
+        assert_eq!(walker.blob_bytes(blob).unwrap(), b"id: aaaa\n");
+        assert_eq!(fx.repo.blob_bytes(blob).unwrap(), b"id: aaaa\n");
     }
 
     #[test]

@@ -200,16 +200,11 @@ impl Histories {
         }
     }
 
-    /// Each experiment's [`History`] with a copy of its record, made as it is asked for, so
-    /// that the records stay whole for another reader meanwhile; `ws` is where the walk was.
-    pub fn histories<'a>(
-        &'a self,
-        ws: &'a Workspace,
-    ) -> impl Iterator<Item = Result<History, Error>> + 'a {
-        self.found
-            .iter()
-            .zip(&self.hits)
-            .map(move |(found, hits)| history_of(ws, found.clone(), hits))
+    /// The `i`th experiment's [`History`] with a copy of its record, so that the records stay
+    /// whole for another reader meanwhile; `blobs` reads an old version of a record (from the
+    /// repository the walk was in; none outside git).
+    pub fn history(&self, i: usize, blobs: Option<&ReadBlob>) -> Result<History, Error> {
+        history_of(blobs, self.found[i].clone(), &self.hits[i])
     }
 
     /// Each experiment's [`History`], made as it is asked for; `ws` is where the walk was.
@@ -217,7 +212,10 @@ impl Histories {
         self.found
             .into_iter()
             .zip(self.hits)
-            .map(move |(found, hits)| history_of(ws, found, &hits))
+            .map(move |(found, hits)| {
+                let read = ws.repo.as_ref().map(|repo| move |id| repo.blob_bytes(id));
+                history_of(read.as_ref().map(|r| r as &ReadBlob), found, &hits)
+            })
     }
 }
 
@@ -380,10 +378,13 @@ fn hits_of(
     Ok(hits)
 }
 
+/// Reads the blob of an old version of a record.
+pub type ReadBlob<'a> = dyn Fn(Id) -> Result<Vec<u8>, crate::git::GitError> + 'a;
+
 /// The experiment's history from the commits that made it, oldest first.
-fn history_of(ws: &Workspace, found: Found, hits: &[Hit]) -> Result<History, Error> {
+fn history_of(blobs: Option<&ReadBlob>, found: Found, hits: &[Hit]) -> Result<History, Error> {
     let (lines, revisions) = lines_of(&found.record, hits);
-    let amended_plan = amended(ws, &found.record, hits)?;
+    let amended_plan = amended(blobs, &found.record, hits)?;
     Ok(History {
         found,
         lines,
@@ -428,7 +429,7 @@ fn lines_of(record: &Record, hits: &[Hit]) -> (Vec<Line>, Vec<Revision>) {
 /// with its plan locked) differs from `record`'s: read again from that version's blob, only
 /// when its digest says they differ.
 fn amended(
-    ws: &Workspace,
+    blobs: Option<&ReadBlob>,
     record: &Record,
     hits: &[Hit],
 ) -> Result<Vec<(&'static str, String, String)>, Error> {
@@ -443,10 +444,10 @@ fn amended(
     if plan_key(&now) == plan {
         return Ok(Vec::new());
     }
-    let (Some(repo), Some(id)) = (&ws.repo, oid.and_then(|o| Id::parse(&o.to_string()))) else {
+    let (Some(read), Some(id)) = (blobs, oid.and_then(|o| Id::parse(&o.to_string()))) else {
         return Ok(Vec::new());
     };
-    let bytes = repo.blob_bytes(id)?;
+    let bytes = read(id)?;
     let before = rules::check_bytes(std::path::Path::new(""), &bytes).record;
     Ok(before.map_or_else(Vec::new, |b| plan::changes(&b, record)))
 }
