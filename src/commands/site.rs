@@ -2,9 +2,11 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::Error;
 use crate::ops;
+use crate::ops::log::{ReadBlob, Sought};
 use crate::ops::read::Filter;
 use crate::ops::workspace::Workspace;
 use crate::page::{self, Context, Item, Mode, Names, Query, View};
@@ -23,20 +25,27 @@ pub struct Args {
 pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let out = ws.user_path(&args.out);
     let before = earlier_site(ws, &args.out, &out)?;
+    // Every story from one walk over the history, kept small (what the pages show, each
+    // commit once). The walk needs only each experiment's id and file: the records are read
+    // again after it, so that they and the walk are not in memory at the same time.
+    let mut sought = Vec::new();
+    ops::read::list_each(ws, &Filter::default(), |f| sought.push(Sought::of(&f)))?;
+    let walk = ops::log::walk(ws, sought)?;
     // Each record is kept once: the pages read `record`, not the loaded file's copy.
     let listing = ops::read::list(ws, &Filter::default())?;
     let broken = listing.broken;
-    let found = listing.found;
-    let count = found.len();
-    // Every story from one walk over the history, kept small (what the pages show, each
-    // commit once); ages count to the newest entry no wrong clock stamped.
-    let histories = ops::log::histories(ws, found)?;
+    let count = listing.found.len();
+    let histories = walk.with(listing.found)?;
+    // Ages count to the newest entry no wrong clock stamped.
     let mut as_of = page::AsOf::default();
     histories.each_part(|lines, revisions| as_of.add(lines, revisions));
     let items: Vec<Item> = histories.found().iter().map(Item::of).collect();
     let found = &items[..];
+    // The page names, made once for the board's 100-odd pages, the index and the stories.
+    let names = std::sync::Arc::new(Names::new(found));
     let mut ctx = Context {
         as_of: as_of.get(),
+        names: Some(std::sync::Arc::clone(&names)),
         ..Context::new(ws, Mode::Static, false)
     };
     // The search index is named by its content, so that browsers may keep it: the board's
@@ -45,12 +54,10 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let index_name = page::index_name(&index);
     ctx.index = Some(index_name.clone());
     let pages = board_pages(found);
-    let names = Names::new(found);
     let stories: Vec<String> = found
         .iter()
         .map(|f| format!("e/{}.html", names.of(&f.record.id)))
         .collect();
-    drop(names);
     let mut written: Vec<String> = [
         "index.html",
         "cards.html",
@@ -70,6 +77,7 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     listed.sort();
     listed.dedup();
     write_marker(&out, &listed)?;
+    drop(listed);
     // Each page is written as it is made, so that the pages are never all in memory at once.
     let put = |rel: &str, bytes: &[u8]| write(&out, Path::new(rel), bytes);
     put(
@@ -80,22 +88,44 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     put("assets/xp.js", page::JS.as_bytes())?;
     put(&index_name, index.as_bytes())?;
     drop(index);
-    // Both views of the whole board (`index.html` is the one that suits its size), and the
-    // table's pages: all experiments, then each status.
-    let cards = Query {
-        view: Some(View::Cards),
-        ..Query::default()
+    // The board's pages are made on a second thread while this one makes the stories, and
+    // that thread makes stories too once the board's pages are done: each story goes to the
+    // first thread free. All only read the records and the histories, and each page is written
+    // as soon as it is made. The second thread reads old versions of a record (a plan amended
+    // since) through a handle on the repository of its own.
+    let walker = ws.repo.as_ref().map(|repo| repo.walker()).transpose()?;
+    let next = AtomicUsize::new(0);
+    let make_stories = |blobs: Option<&ReadBlob>| -> Result<(), Error> {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(rel) = stories.get(i) else {
+                return Ok(());
+            };
+            let made = histories
+                .history(i, blobs)
+                .and_then(|history| put(rel, page::story(&history, &ctx, false).as_bytes()));
+            if made.is_err() {
+                // The other thread stops at its next story.
+                next.store(stories.len(), Ordering::Relaxed);
+                return made;
+            }
+        }
     };
-    put(
-        "cards.html",
-        page::board(found, broken, &cards, &ctx).as_bytes(),
-    )?;
-    for (name, query) in &pages {
-        put(name, page::board(found, broken, query, &ctx).as_bytes())?;
-    }
-    for (history, rel) in histories.into_histories(ws).zip(&stories) {
-        put(rel, page::story(&history?, &ctx, false).as_bytes())?;
-    }
+    std::thread::scope(|scope| {
+        let (out, pages, ctx, make_stories) = (&out, &pages, &ctx, &make_stories);
+        let second = scope.spawn(move || {
+            write_boards(out, found, broken, pages, ctx)?;
+            let read = walker.as_ref().map(|w| move |id| w.blob_bytes(id));
+            make_stories(read.as_ref().map(|r| r as &ReadBlob))
+        });
+        let read = ws.repo.as_ref().map(|repo| move |id| repo.blob_bytes(id));
+        let first = make_stories(read.as_ref().map(|r| r as &ReadBlob));
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        first.and(second)
+    })?;
+    drop(histories);
     let stale = remove_stale(&out, &before, &written)?;
     write_marker(&out, &written)?;
     if broken > 0 {
@@ -114,6 +144,30 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
             String::new()
         }
     ));
+    Ok(())
+}
+
+/// Both views of the whole board (`index.html` is the one that suits its size), and the
+/// table's `pages`: all experiments, then each status.
+fn write_boards(
+    out: &Path,
+    found: &[Item],
+    broken: usize,
+    pages: &[(String, Query)],
+    ctx: &Context,
+) -> Result<(), Error> {
+    let cards = Query {
+        view: Some(View::Cards),
+        ..Query::default()
+    };
+    let put = |rel: &str, query: &Query| {
+        let page = page::board(found, broken, query, ctx);
+        write(out, Path::new(rel), page.as_bytes())
+    };
+    put("cards.html", &cards)?;
+    for (name, query) in pages {
+        put(name, query)?;
+    }
     Ok(())
 }
 
@@ -153,17 +207,29 @@ fn board_pages(found: &[Item]) -> Vec<(String, Query)> {
 }
 
 /// Writes `bytes` at `rel` under `out`, making its folder; the marker is synced to the disk,
-/// the pages (which the next run writes again) are not.
+/// the pages (which the next run writes again) are not. A page that already holds `bytes` is
+/// left as it is: run again after a few changes, xp site replaces only the pages they change,
+/// so that what publishes the folder sees only those.
 fn write(out: &Path, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
     let path = out.join(rel);
+    let marker = rel == Path::new(MARKER);
+    if !marker && holds(&path, bytes) {
+        return Ok(());
+    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    if rel == Path::new(MARKER) {
+    if marker {
         store::write_atomic(&path, bytes)
     } else {
         store::write_replace(&path, bytes)
     }
+}
+
+/// Whether `path` is a file (not a link) whose content is `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// The file `xp site` leaves in its folder, listing the files it wrote there: the folder is

@@ -99,166 +99,221 @@ impl Repo {
         within: Option<&str>,
         each: &mut dyn FnMut(usize, HistoryCommit),
     ) -> Result<(), GitError> {
-        let Some(head) = self.tip()?.id else {
-            return Ok(());
-        };
-        let context = "cannot walk the history";
-        let mut walk = self.repo.revwalk().context(context)?;
-        walk.set_sorting(Sort::TOPOLOGICAL).context(context)?;
-        walk.push(head).context(context)?;
-        let within = within
-            .filter(|dir| !dir.is_empty())
-            .map(|dir| format!("{dir}/"));
-        let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, w) in wanted.iter().enumerate() {
-            by_id.entry(w.id).or_default().push(i);
+        histories_each(&self.repo, self.tip()?.id, wanted, within, each)
+    }
+
+    /// A handle of its own on this repository's objects, for a walk over the history on
+    /// another thread; it reads from the commit HEAD names now.
+    pub fn walker(&self) -> Result<Walker, GitError> {
+        let repo = git2::Repository::open_ext(
+            self.repo.path(),
+            git2::RepositoryOpenFlags::NO_SEARCH | git2::RepositoryOpenFlags::NO_DOTGIT,
+            std::iter::empty::<&str>(),
+        )
+        .context("cannot open the git repository again")?;
+        Ok(Walker {
+            repo,
+            head: self.tip()?.id,
+        })
+    }
+}
+
+/// See [`Repo::walker`]: what it holds while it walks (the pack's cache of objects among
+/// them) is let go when it is dropped, whatever the repository's other handles keep.
+pub struct Walker {
+    repo: git2::Repository,
+    head: Option<Oid>,
+}
+
+impl Walker {
+    /// [`Repo::histories_each`], from the commit HEAD named when the walker was made.
+    pub fn histories_each(
+        &self,
+        wanted: &[Wanted],
+        within: Option<&str>,
+        each: &mut dyn FnMut(usize, HistoryCommit),
+    ) -> Result<(), GitError> {
+        histories_each(&self.repo, self.head, wanted, within, each)
+    }
+
+    /// [`Repo::blob_bytes`], through this handle.
+    pub fn blob_bytes(&self, id: super::Id) -> Result<Vec<u8>, GitError> {
+        self.repo
+            .find_blob(id.0)
+            .map(|b| b.content().to_vec())
+            .context("cannot read a file from git")
+    }
+}
+
+/// [`Repo::histories_each`] in `repo`, from the commit `head` (none on an unborn branch).
+fn histories_each(
+    repo: &git2::Repository,
+    head: Option<Oid>,
+    wanted: &[Wanted],
+    within: Option<&str>,
+    each: &mut dyn FnMut(usize, HistoryCommit),
+) -> Result<(), GitError> {
+    let Some(head) = head else {
+        return Ok(());
+    };
+    let context = "cannot walk the history";
+    let mut walk = repo.revwalk().context(context)?;
+    walk.set_sorting(Sort::TOPOLOGICAL).context(context)?;
+    walk.push(head).context(context)?;
+    let within = within
+        .filter(|dir| !dir.is_empty())
+        .map(|dir| format!("{dir}/"));
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, w) in wanted.iter().enumerate() {
+        by_id.entry(w.id).or_default().push(i);
+    }
+    // Path -> the experiments following it.
+    let mut following: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, w) in wanted.iter().enumerate() {
+        if let Some(path) = w.rel_path {
+            following.entry(path.to_owned()).or_default().push(i);
         }
-        // Path -> the experiments following it.
-        let mut following: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, w) in wanted.iter().enumerate() {
-            if let Some(path) = w.rel_path {
-                following.entry(path.to_owned()).or_default().push(i);
+    }
+    // The folders of the paths followed, each ending in `/` (`` for the top).
+    let mut folders: Vec<String> = Vec::new();
+    for path in following.keys() {
+        add_folder(&mut folders, path);
+    }
+    let odb = repo.odb().context("cannot open the object database")?;
+    let mut trees = Trees::new(&odb);
+    for oid in walk {
+        let commit = oid
+            .and_then(|oid| repo.find_commit(oid))
+            .context("cannot read the history")?;
+        let context = || format!("cannot read the changes of commit {}", commit.id());
+        let named = trailer_ids(&commit)
+            .into_iter()
+            .filter_map(|id| by_id.get(id.as_str()))
+            .flatten()
+            .copied()
+            .collect::<Vec<usize>>();
+        let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
+        let tree = commit.tree_id();
+        let parent = parents.first().copied();
+        let changes = if following.len() <= BY_NAME {
+            // A few paths are looked up by name: a scan of each folder to the name, once per
+            // folder version, as `git log -- path` does.
+            let mut changes = Vec::new();
+            for path in following.keys() {
+                let new = trees.blob_at(tree, path).context(context())?;
+                let old = match parent {
+                    Some(parent) => trees.blob_at(parent, path).context(context())?,
+                    None => None,
+                };
+                if old != new {
+                    changes.push(Change {
+                        path: path.clone(),
+                        old,
+                        new,
+                    });
+                }
+            }
+            changes.sort_by(|p, q| p.path.cmp(&q.path));
+            changes
+        } else {
+            // Many paths: the folders they are in are compared whole, once.
+            let on_path = |folder: &str| folders.iter().any(|f| f.starts_with(folder));
+            trees
+                .diff(parent, Some(tree), &on_path)
+                .context(context())?
+        };
+        if changes.is_empty() && named.is_empty() {
+            continue;
+        }
+        let mut seen = Seen {
+            parent,
+            tree,
+            within: within.as_deref(),
+            inside: None,
+            outside: None,
+            blobs: Blobs {
+                repo,
+                read: HashMap::new(),
+            },
+        };
+        // Each experiment's commit is handed on as soon as it is found (its first file
+        // here), so that a commit that adds thousands of records never holds them all.
+        let mut handed: HashSet<usize> = HashSet::new();
+        let mut info = None;
+        for &i in &named {
+            if !handed.contains(&i)
+                && let Some((path, content)) = seen
+                    .first_changed(&mut trees, false, wanted[i].is_it)
+                    .context(context())?
+            {
+                handed.insert(i);
+                let found = found_commit(
+                    &commit,
+                    &mut info,
+                    &parents,
+                    &mut trees,
+                    &mut seen.blobs,
+                    path,
+                    content,
+                )
+                .context(context())?;
+                each(i, found);
             }
         }
-        // The folders of the paths followed, each ending in `/` (`` for the top).
-        let mut folders: Vec<String> = Vec::new();
-        for path in following.keys() {
-            add_folder(&mut folders, path);
-        }
-        let odb = self.repo.odb().context("cannot open the object database")?;
-        let mut trees = Trees::new(&odb);
-        for oid in walk {
-            let commit = oid
-                .and_then(|oid| self.repo.find_commit(oid))
-                .context("cannot read the history")?;
-            let context = || format!("cannot read the changes of commit {}", commit.id());
-            let named = trailer_ids(&commit)
-                .into_iter()
-                .filter_map(|id| by_id.get(id.as_str()))
-                .flatten()
-                .copied()
-                .collect::<Vec<usize>>();
-            let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
-            let tree = commit.tree_id();
-            let parent = parents.first().copied();
-            let changes = if following.len() <= BY_NAME {
-                // A few paths are looked up by name: a scan of each folder to the name, once per
-                // folder version, as `git log -- path` does.
-                let mut changes = Vec::new();
-                for path in following.keys() {
-                    let new = trees.blob_at(tree, path).context(context())?;
-                    let old = match parent {
-                        Some(parent) => trees.blob_at(parent, path).context(context())?,
-                        None => None,
-                    };
-                    if old != new {
-                        changes.push(Change {
-                            path: path.clone(),
-                            old,
-                            new,
-                        });
-                    }
-                }
-                changes.sort_by(|p, q| p.path.cmp(&q.path));
-                changes
-            } else {
-                // Many paths: the folders they are in are compared whole, once.
-                let on_path = |folder: &str| folders.iter().any(|f| f.starts_with(folder));
-                trees
-                    .diff(parent, Some(tree), &on_path)
-                    .context(context())?
+        // A path counts when the commit changed it against every parent.
+        let same_as_a_parent = parents.contains(&tree);
+        for change in changes.iter().filter(|_| !same_as_a_parent) {
+            let Some(now) = change.new else { continue };
+            let Some(followers) = following.get(&change.path).cloned() else {
+                continue;
             };
-            if changes.is_empty() && named.is_empty() {
+            let mut added = change.old.is_none();
+            let mut unchanged = false;
+            for &parent in parents.iter().skip(1) {
+                match trees.blob_at(parent, &change.path).context(context())? {
+                    Some(before) if before == now => unchanged = true,
+                    Some(_) => added = false,
+                    None => {}
+                }
+            }
+            if unchanged {
                 continue;
             }
-            let mut seen = Seen {
-                parent,
-                tree,
-                within: within.as_deref(),
-                inside: None,
-                outside: None,
-                blobs: Blobs {
-                    repo: &self.repo,
-                    read: HashMap::new(),
-                },
-            };
-            // Each experiment's commit is handed on as soon as it is found (its first file
-            // here), so that a commit that adds thousands of records never holds them all.
-            let mut handed: HashSet<usize> = HashSet::new();
-            let mut info = None;
-            for &i in &named {
-                if !handed.contains(&i)
-                    && let Some((path, content)) = seen
-                        .first_changed(&mut trees, false, wanted[i].is_it)
+            // Read without keeping: each path changes once in a commit.
+            let content = seen.blobs.peek(now).context(context())?;
+            for i in followers {
+                if !(wanted[i].is_it)(&content) {
+                    continue;
+                }
+                if added
+                    && let Some((from, _)) = seen
+                        .first_changed(&mut trees, true, wanted[i].is_it)
                         .context(context())?
+                    && !following.get(&from).is_some_and(|f| f.contains(&i))
                 {
-                    handed.insert(i);
+                    add_folder(&mut folders, &from);
+                    following.entry(from).or_default().push(i);
+                }
+                if handed.insert(i) {
                     let found = found_commit(
                         &commit,
                         &mut info,
                         &parents,
                         &mut trees,
                         &mut seen.blobs,
-                        path,
-                        content,
+                        change.path.clone(),
+                        content.clone(),
                     )
                     .context(context())?;
                     each(i, found);
                 }
             }
-            // A path counts when the commit changed it against every parent.
-            let same_as_a_parent = parents.contains(&tree);
-            for change in changes.iter().filter(|_| !same_as_a_parent) {
-                let Some(now) = change.new else { continue };
-                let Some(followers) = following.get(&change.path).cloned() else {
-                    continue;
-                };
-                let mut added = change.old.is_none();
-                let mut unchanged = false;
-                for &parent in parents.iter().skip(1) {
-                    match trees.blob_at(parent, &change.path).context(context())? {
-                        Some(before) if before == now => unchanged = true,
-                        Some(_) => added = false,
-                        None => {}
-                    }
-                }
-                if unchanged {
-                    continue;
-                }
-                // Read without keeping: each path changes once in a commit.
-                let content = seen.blobs.peek(now).context(context())?;
-                for i in followers {
-                    if !(wanted[i].is_it)(&content) {
-                        continue;
-                    }
-                    if added
-                        && let Some((from, _)) = seen
-                            .first_changed(&mut trees, true, wanted[i].is_it)
-                            .context(context())?
-                        && !following.get(&from).is_some_and(|f| f.contains(&i))
-                    {
-                        add_folder(&mut folders, &from);
-                        following.entry(from).or_default().push(i);
-                    }
-                    if handed.insert(i) {
-                        let found = found_commit(
-                            &commit,
-                            &mut info,
-                            &parents,
-                            &mut trees,
-                            &mut seen.blobs,
-                            change.path.clone(),
-                            content.clone(),
-                        )
-                        .context(context())?;
-                        each(i, found);
-                    }
-                }
-            }
         }
-        Ok(())
     }
+    Ok(())
+}
 
+impl Repo {
     /// The content of `rel_path` in HEAD's tree, if it is a file there.
     pub fn head_content(&self, rel_path: &str) -> Result<Option<Vec<u8>>, GitError> {
         check_path(rel_path)?;
@@ -837,6 +892,40 @@ mod tests {
         assert_eq!(info.message, last);
         assert_eq!(history_of(&fx, "cccc").len(), 1);
         assert!(history_of(&fx, "aaa").is_empty(), "a prefix is not the id");
+    }
+
+    #[test]
+    fn a_walker_finds_what_the_repository_finds_from_the_head_it_was_made_at() {
+        let fx = fx();
+        fx.xp_commit(RECORD, "id: aaaa\n", "xp: new\n\nExperiment-Id: aaaa\n");
+        let walker = fx.repo.walker().unwrap();
+        fx.xp_commit(
+            RECORD,
+            "id: aaaa\nv: 2\n",
+            "xp: later\n\nExperiment-Id: aaaa\n",
+        );
+        let is_it = |bytes: &[u8]| bytes.starts_with(b"id: aaaa\n");
+        let wanted = [Wanted {
+            id: "aaaa",
+            rel_path: Some(RECORD),
+            is_it: &is_it,
+        }];
+        let mut seen = Vec::new();
+        walker
+            .histories_each(&wanted, Some("experiments"), &mut |_, c| seen.push(c))
+            .unwrap();
+        assert_eq!(seen.len(), 1, "the commit made after the walker is not its");
+        let now = fx.repo.histories(&wanted, Some("experiments")).unwrap();
+        assert_eq!(now[0].len(), 2);
+        assert_eq!(seen[0], now[0][0]);
+        let blob = crate::git::Id::parse(
+            &git2::Oid::hash_object(ObjectType::Blob, &seen[0].content)
+                .unwrap()
+                .to_string(),
+        )
+        .unwrap();
+        assert_eq!(walker.blob_bytes(blob).unwrap(), b"id: aaaa\n");
+        assert_eq!(fx.repo.blob_bytes(blob).unwrap(), b"id: aaaa\n");
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub use commit::Committed;
 pub use discover::init_repo;
 use error::Context;
 pub use error::GitError;
-pub use history::{CommitInfo, HistoryCommit, IsIt, Wanted};
+pub use history::{CommitInfo, HistoryCommit, IsIt, Walker, Wanted};
 pub use identity::global_user_name;
 pub use index::ConflictedFile;
 pub use lock::WriteLock;

@@ -8,15 +8,17 @@
 //! `git log -- path` that way.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use git2::{ObjectType, Oid};
 
 const ID: usize = 20;
 
-/// How many bytes of raw trees are kept before the cache starts again.
-const CACHE_BYTES: usize = 16 << 20;
+/// How many bytes of raw trees are kept: the oldest read are let go first. A walk compares
+/// each commit's tree with its parent's, which the next commit compares again, so the newest
+/// few are what is read again; more only holds memory through the walk.
+const CACHE_BYTES: usize = 4 << 20;
 
 /// A file a commit changed against its parent: its path (relative, with `/`) and its blob
 /// before and after (None: not there, or not a file).
@@ -47,7 +49,11 @@ pub(super) struct Trees<'o> {
     odb: &'o git2::Odb<'o>,
     /// Trees as read from the object database, kept without a copy.
     raw: HashMap<Oid, Rc<Raw<'o>>>,
+    /// The trees of `raw`, in the order they were read.
+    read_order: VecDeque<Oid>,
     raw_bytes: usize,
+    /// [`CACHE_BYTES`], or less in a test.
+    cap: usize,
     /// (tree, name) -> the entry of that name: its id and kind.
     entries: HashMap<(Oid, String), Option<(Oid, Kind)>>,
 }
@@ -72,7 +78,9 @@ impl<'o> Trees<'o> {
         Trees {
             odb,
             raw: HashMap::new(),
+            read_order: VecDeque::new(),
             raw_bytes: 0,
+            cap: CACHE_BYTES,
             entries: HashMap::new(),
         }
     }
@@ -217,12 +225,16 @@ impl<'o> Trees<'o> {
             _ => Raw::Empty,
         });
         let len = raw.data().len();
-        if self.raw_bytes + len > CACHE_BYTES {
-            self.raw.clear();
-            self.raw_bytes = 0;
+        while self.raw_bytes + len > self.cap
+            && let Some(oldest) = self.read_order.pop_front()
+        {
+            if let Some(gone) = self.raw.remove(&oldest) {
+                self.raw_bytes -= gone.data().len();
+            }
         }
         self.raw_bytes += len;
         self.raw.insert(id, raw.clone());
+        self.read_order.push_back(id);
         Ok(raw)
     }
 }
@@ -448,6 +460,57 @@ mod tests {
         }
         expected.sort_by(|p, q| p.path.cmp(&q.path));
         expected
+    }
+
+    #[test]
+    fn the_trees_read_last_stay_and_the_oldest_go_when_the_cache_is_full() {
+        let fx = fx();
+        let repo = &fx.repo.repo;
+        // A line of versions of one folder, each changing one file, as a walk meets them.
+        let versions: Vec<Oid> = (0..6)
+            .map(|v| {
+                let files: Vec<(String, String)> = (0..40)
+                    .map(|i| {
+                        (
+                            format!("e/r{i:02}.yaml"),
+                            format!("id: r{i}\nv: {}\n", v * (i % 3)),
+                        )
+                    })
+                    .collect();
+                let files: Vec<(&str, &str)> = files
+                    .iter()
+                    .map(|(p, c)| (p.as_str(), c.as_str()))
+                    .collect();
+                tree_of(repo, &files)
+            })
+            .collect();
+        let odb = repo.odb().unwrap();
+        let mut trees = Trees::new(&odb);
+        let folder = |tree: Oid| {
+            let tree = repo.find_tree(tree).unwrap();
+            tree.get_path(std::path::Path::new("e")).unwrap().id()
+        };
+        let folder_len = trees.raw(folder(versions[0])).unwrap().data().len();
+        // Room for about three folders and their roots.
+        trees.cap = folder_len * 3 + 100;
+        for pair in versions.windows(2).rev() {
+            let (old, new) = (Some(pair[0]), Some(pair[1]));
+            let all = |_: &str| true;
+            assert_eq!(
+                trees.diff(old, new, &all).unwrap(),
+                libgit2_changes(repo, old, new)
+            );
+            assert!(
+                trees.raw_bytes <= trees.cap,
+                "{} > {}",
+                trees.raw_bytes,
+                trees.cap
+            );
+            assert_eq!(trees.raw.len(), trees.read_order.len());
+        }
+        // The walk went from the newest to the oldest: the oldest read are gone.
+        assert!(trees.raw.contains_key(&folder(versions[0])));
+        assert!(!trees.raw.contains_key(&folder(versions[5])));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -126,7 +126,7 @@ pub fn history(ws: &Workspace, found: Found) -> Result<History, Error> {
 /// version is the experiment's, and its entries are then attributed from the same reading.
 #[derive(Default)]
 struct Versions {
-    read: RefCell<HashMap<Oid, Rc<Version>>>,
+    read: RefCell<HashMap<Oid, Arc<Version>>>,
 }
 
 struct Version {
@@ -146,14 +146,14 @@ struct Kept {
 }
 
 impl Versions {
-    fn get(&self, bytes: &[u8]) -> Rc<Version> {
+    fn get(&self, bytes: &[u8]) -> Arc<Version> {
         let oid = Oid::hash_object(git2::ObjectType::Blob, bytes).ok();
         if let Some(version) = oid.and_then(|oid| self.read.borrow().get(&oid).cloned()) {
             return version;
         }
         // The path is used in messages only, and no message is kept.
         let checked = rules::check_bytes(std::path::Path::new(""), bytes);
-        let version = Rc::new(Version {
+        let version = Arc::new(Version {
             id: checked.id.map(|(id, _)| id),
             oid,
             record: checked.record.map(|r| Kept {
@@ -172,9 +172,9 @@ impl Versions {
 /// (shared by every experiment it made), the file's path then, its version, and for a merge
 /// the fields it set itself.
 struct Hit {
-    info: Rc<CommitInfo>,
+    info: Arc<CommitInfo>,
     path: String,
-    version: Rc<Version>,
+    version: Arc<Version>,
     merge: Option<Vec<MergedField>>,
 }
 
@@ -200,12 +200,22 @@ impl Histories {
         }
     }
 
+    /// The `i`th experiment's [`History`] with a copy of its record, so that the records stay
+    /// whole for another reader meanwhile; `blobs` reads an old version of a record (from the
+    /// repository the walk was in; none outside git).
+    pub fn history(&self, i: usize, blobs: Option<&ReadBlob>) -> Result<History, Error> {
+        history_of(blobs, self.found[i].clone(), &self.hits[i])
+    }
+
     /// Each experiment's [`History`], made as it is asked for; `ws` is where the walk was.
     pub fn into_histories(self, ws: &Workspace) -> impl Iterator<Item = Result<History, Error>> {
         self.found
             .into_iter()
             .zip(self.hits)
-            .map(move |(found, hits)| history_of(ws, found, &hits))
+            .map(move |(found, hits)| {
+                let read = ws.repo.as_ref().map(|repo| move |id| repo.blob_bytes(id));
+                history_of(read.as_ref().map(|r| r as &ReadBlob), found, &hits)
+            })
     }
 }
 
@@ -217,63 +227,164 @@ pub fn logs(ws: &Workspace, found: Vec<Found>) -> Result<Vec<History>, Error> {
 /// The histories of `found` from one walk over the history, kept small: only what their
 /// stories show, the commits shared.
 pub fn histories(ws: &Workspace, found: Vec<Found>) -> Result<Histories, Error> {
-    let versions = Versions::default();
-    let versions = &versions;
-    let mut hits: Vec<Vec<Hit>> = found.iter().map(|_| Vec::new()).collect();
-    if let Some(repo) = &ws.repo {
-        let rels: Vec<Option<String>> = found
-            .iter()
-            .map(|f| repo.relative(&f.loaded.path))
-            .collect();
-        let checks: Vec<Box<IsIt>> = found
-            .iter()
-            .map(|f| -> Box<IsIt> {
-                Box::new(move |bytes: &[u8]| {
-                    versions.get(bytes).id.as_deref() == Some(f.record.id.as_str())
-                })
-            })
-            .collect();
-        let wanted: Vec<Wanted> = found
-            .iter()
-            .zip(&rels)
-            .zip(&checks)
-            .map(|((f, rel), is_it)| Wanted {
-                id: &f.record.id,
-                rel_path: rel.as_deref(),
-                is_it: is_it.as_ref(),
-            })
-            .collect();
-        let within = repo.relative(&ws.store.dir);
-        // The commit last met, shared by every experiment it made.
-        let mut last: Option<Rc<CommitInfo>> = None;
-        repo.histories_each(&wanted, within.as_deref(), &mut |i, commit| {
-            let info = match &last {
-                Some(info) if info.id == commit.info.id => info.clone(),
-                _ => {
-                    let info = Rc::new(commit.info.clone());
-                    last = Some(info.clone());
-                    info
-                }
-            };
-            let merge = (!commit.merged.is_empty()).then(|| set_by_merge(&commit));
-            hits[i].push(Hit {
-                info,
-                version: versions.get(&commit.content),
-                path: commit.path,
-                merge,
-            });
-        })?;
-    }
-    for list in &mut hits {
-        list.reverse();
-    }
+    let sought: Vec<Sought> = found.iter().map(Sought::of).collect();
+    let hits = match &ws.repo {
+        Some(repo) => {
+            let (rels, within) = paths(ws, repo, &sought);
+            hits_of(&sought, &rels, within.as_deref(), |wanted, within, each| {
+                repo.histories_each(wanted, within, each)
+            })?
+        }
+        None => sought.iter().map(|_| Vec::new()).collect(),
+    };
     Ok(Histories { found, hits })
 }
 
+/// What a walk over the history needs of an experiment: its id and its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sought {
+    pub id: String,
+    /// Absolute.
+    pub path: std::path::PathBuf,
+}
+
+impl Sought {
+    pub fn of(found: &Found) -> Sought {
+        Sought {
+            id: found.record.id.clone(),
+            path: found.loaded.path.clone(),
+        }
+    }
+}
+
+/// The commits of each experiment sought, from one walk, before their records are read
+/// again: a caller with many records need not hold them through the walk.
+pub struct Walk {
+    sought: Vec<Sought>,
+    /// For each of `sought`, its commits, oldest first.
+    hits: Vec<Vec<Hit>>,
+}
+
+impl Walk {
+    /// The histories of `found`, the experiments sought in the same order: an error when
+    /// they are not (a file added, removed or given another id since).
+    pub fn with(self, found: Vec<Found>) -> Result<Histories, Error> {
+        let same = found.len() == self.sought.len()
+            && found
+                .iter()
+                .zip(&self.sought)
+                .all(|(f, s)| f.record.id == s.id && f.loaded.path == s.path);
+        if !same {
+            return Err(Error::failed(
+                "the experiment files changed while their history was read",
+                "run the command again once nobody is changing them",
+            ));
+        }
+        Ok(Histories {
+            found,
+            hits: self.hits,
+        })
+    }
+}
+
+/// One walk over the history for the experiments `sought`, on a thread of its own with a
+/// handle of its own on the repository: what the walk holds meanwhile (trees, the pack's
+/// cache of objects) is let go at its end, and memory freed by a thread that ended is what
+/// the next threads (those that read the records) are given first.
+pub fn walk(ws: &Workspace, sought: Vec<Sought>) -> Result<Walk, Error> {
+    let hits = match &ws.repo {
+        Some(repo) => {
+            let (rels, within) = paths(ws, repo, &sought);
+            let walker = repo.walker()?;
+            let (sought, rels, within) = (&sought, &rels, within.as_deref());
+            std::thread::scope(|scope| {
+                scope
+                    .spawn(move || {
+                        hits_of(sought, rels, within, |wanted, within, each| {
+                            walker.histories_each(wanted, within, each)
+                        })
+                    })
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })?
+        }
+        None => sought.iter().map(|_| Vec::new()).collect(),
+    };
+    Ok(Walk { sought, hits })
+}
+
+/// The files of `sought` relative to the work tree, and the experiments directory.
+fn paths(
+    ws: &Workspace,
+    repo: &crate::git::Repo,
+    sought: &[Sought],
+) -> (Vec<Option<String>>, Option<String>) {
+    let rels = sought.iter().map(|s| repo.relative(&s.path)).collect();
+    (rels, repo.relative(&ws.store.dir))
+}
+
+/// The commits of each of `sought` (at `rels`), oldest first, from the walk `walk` makes.
+fn hits_of(
+    sought: &[Sought],
+    rels: &[Option<String>],
+    within: Option<&str>,
+    walk: impl FnOnce(
+        &[Wanted],
+        Option<&str>,
+        &mut dyn FnMut(usize, HistoryCommit),
+    ) -> Result<(), crate::git::GitError>,
+) -> Result<Vec<Vec<Hit>>, Error> {
+    let versions = Versions::default();
+    let versions = &versions;
+    let mut hits: Vec<Vec<Hit>> = sought.iter().map(|_| Vec::new()).collect();
+    let checks: Vec<Box<IsIt>> = sought
+        .iter()
+        .map(|s| -> Box<IsIt> {
+            Box::new(move |bytes: &[u8]| versions.get(bytes).id.as_deref() == Some(s.id.as_str()))
+        })
+        .collect();
+    let wanted: Vec<Wanted> = sought
+        .iter()
+        .zip(rels)
+        .zip(&checks)
+        .map(|((s, rel), is_it)| Wanted {
+            id: &s.id,
+            rel_path: rel.as_deref(),
+            is_it: is_it.as_ref(),
+        })
+        .collect();
+    // The commit last met, shared by every experiment it made.
+    let mut last: Option<Arc<CommitInfo>> = None;
+    walk(&wanted, within, &mut |i, commit| {
+        let info = match &last {
+            Some(info) if info.id == commit.info.id => info.clone(),
+            _ => {
+                let info = Arc::new(commit.info.clone());
+                last = Some(info.clone());
+                info
+            }
+        };
+        let merge = (!commit.merged.is_empty()).then(|| set_by_merge(&commit));
+        hits[i].push(Hit {
+            info,
+            version: versions.get(&commit.content),
+            path: commit.path,
+            merge,
+        });
+    })?;
+    for list in &mut hits {
+        list.reverse();
+    }
+    Ok(hits)
+}
+
+/// Reads the blob of an old version of a record.
+pub type ReadBlob<'a> = dyn Fn(Id) -> Result<Vec<u8>, crate::git::GitError> + 'a;
+
 /// The experiment's history from the commits that made it, oldest first.
-fn history_of(ws: &Workspace, found: Found, hits: &[Hit]) -> Result<History, Error> {
+fn history_of(blobs: Option<&ReadBlob>, found: Found, hits: &[Hit]) -> Result<History, Error> {
     let (lines, revisions) = lines_of(&found.record, hits);
-    let amended_plan = amended(ws, &found.record, hits)?;
+    let amended_plan = amended(blobs, &found.record, hits)?;
     Ok(History {
         found,
         lines,
@@ -318,7 +429,7 @@ fn lines_of(record: &Record, hits: &[Hit]) -> (Vec<Line>, Vec<Revision>) {
 /// with its plan locked) differs from `record`'s: read again from that version's blob, only
 /// when its digest says they differ.
 fn amended(
-    ws: &Workspace,
+    blobs: Option<&ReadBlob>,
     record: &Record,
     hits: &[Hit],
 ) -> Result<Vec<(&'static str, String, String)>, Error> {
@@ -333,10 +444,10 @@ fn amended(
     if plan_key(&now) == plan {
         return Ok(Vec::new());
     }
-    let (Some(repo), Some(id)) = (&ws.repo, oid.and_then(|o| Id::parse(&o.to_string()))) else {
+    let (Some(read), Some(id)) = (blobs, oid.and_then(|o| Id::parse(&o.to_string()))) else {
         return Ok(Vec::new());
     };
-    let bytes = repo.blob_bytes(id)?;
+    let bytes = read(id)?;
     let before = rules::check_bytes(std::path::Path::new(""), &bytes).record;
     Ok(before.map_or_else(Vec::new, |b| plan::changes(&b, record)))
 }
@@ -437,4 +548,69 @@ fn attribute(hits: &[Hit]) -> Attributed {
         before = now;
     }
     (added, held)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::env::Env;
+    use crate::ops::read::Filter;
+
+    /// A workspace outside any repository.
+    fn workspace(dir: &Path) -> Workspace {
+        let vars = BTreeMap::from([
+            ("XP_NOW".to_owned(), "2026-02-22T18:30:00.000Z".to_owned()),
+            (
+                "GIT_CEILING_DIRECTORIES".to_owned(),
+                dir.to_string_lossy().into_owned(),
+            ),
+        ]);
+        let env = Env::new(vars, dir.to_owned()).unwrap();
+        Workspace::open(&env, Some(&dir.join("experiments"))).unwrap()
+    }
+
+    /// Writes the sample record with the id `id` at `experiments/<name>.yaml`.
+    fn record(dir: &Path, name: &str, id: &str) {
+        let sample = crate::test_support::SAMPLE;
+        let old = sample.lines().find_map(|l| l.strip_prefix("id: ")).unwrap();
+        let text = sample.replacen(&format!("id: {old}"), &format!("id: {id}"), 1);
+        std::fs::write(dir.join(format!("experiments/{name}.yaml")), text).unwrap();
+    }
+
+    fn listed(ws: &Workspace) -> Vec<Found> {
+        read::list(ws, &Filter::default()).unwrap().found
+    }
+
+    #[test]
+    fn a_walk_is_given_the_records_it_sought_and_refuses_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(dir.join("experiments")).unwrap();
+        record(&dir, "a", "11111111-1111-4111-8111-111111111111");
+        record(&dir, "b", "22222222-2222-4222-8222-222222222222");
+        let ws = workspace(&dir);
+        let sought = || listed(&ws).iter().map(Sought::of).collect::<Vec<_>>();
+
+        let histories = walk(&ws, sought()).unwrap().with(listed(&ws)).unwrap();
+        assert_eq!(histories.found().len(), 2);
+
+        // A record given another id, a record removed, a record added: each is refused.
+        let changes: [&dyn Fn(); 3] = [
+            &|| record(&dir, "b", "33333333-3333-4333-8333-333333333333"),
+            &|| std::fs::remove_file(dir.join("experiments/b.yaml")).unwrap(),
+            &|| record(&dir, "c", "44444444-4444-4444-8444-444444444444"),
+        ];
+        for change in changes {
+            let walked = walk(&ws, sought()).unwrap();
+            change();
+            let Err(e) = walked.with(listed(&ws)) else {
+                panic!("the records changed, yet they were taken");
+            };
+            assert!(e.to_string().contains("changed while"), "{e}");
+        }
+    }
 }

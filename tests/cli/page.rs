@@ -1024,6 +1024,40 @@ fn site_writes_only_where_it_may_and_removes_only_its_own_files() {
     env.ok(&["schema", "-o", "schema/experiment.json"]);
 }
 
+#[test]
+fn site_run_again_replaces_only_the_pages_that_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let env = TestEnv::repo();
+    env.new_cta();
+    env.experiment("Checkout copy").create();
+    env.ok(&["site", "-o", "site"]);
+    let inode = |rel: &str| std::fs::metadata(env.path(rel)).unwrap().ino();
+    let (cta, checkout) = (
+        inode("site/e/homepage-cta-color.html"),
+        inode("site/e/checkout-copy.html"),
+    );
+    let story = env.read("site/e/checkout-copy.html");
+
+    // A note on one experiment: its story is written anew, the other's left as it was.
+    env.ok(&["note", "checkout-copy", "Copy reviewed"]);
+    env.ok(&["site", "-o", "site"]);
+    assert_eq!(inode("site/e/homepage-cta-color.html"), cta);
+    assert_ne!(inode("site/e/checkout-copy.html"), checkout);
+    assert_ne!(env.read("site/e/checkout-copy.html"), story);
+    assert!(
+        env.read("site/e/checkout-copy.html")
+            .contains("Copy reviewed")
+    );
+
+    // A page changed by hand is written again.
+    env.write("site/e/homepage-cta-color.html", "changed by hand");
+    env.ok(&["site", "-o", "site"]);
+    assert!(
+        env.read("site/e/homepage-cta-color.html")
+            .contains("Homepage CTA Color")
+    );
+}
+
 /// A repository of `n` experiments written as files in one commit: statuses in turn, owners
 /// from a short list, an observed value on the completed and shipped ones.
 fn many(n: usize) -> TestEnv {
