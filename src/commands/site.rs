@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::Error;
 use crate::ops;
-use crate::ops::log::{ReadBlob, Sought};
+use crate::ops::log::{Packed, ReadBlob, Sought};
 use crate::ops::read::Filter;
 use crate::ops::workspace::Workspace;
 use crate::page::{self, Context, Item, Mode, Names, Query, View};
-use crate::record::Status;
+use crate::record::{PackedLog, Status};
 use crate::store;
 use crate::ui::Ui;
 
@@ -31,15 +31,28 @@ pub fn run(args: Args, ws: &Workspace, ui: &mut Ui) -> Result<(), Error> {
     let mut sought = Vec::new();
     ops::read::list_each(ws, &Filter::default(), |f| sought.push(Sought::of(&f)))?;
     let walk = ops::log::walk(ws, sought)?;
-    // Each record is kept once: the pages read `record`, not the loaded file's copy.
-    let listing = ops::read::list(ws, &Filter::default())?;
-    let broken = listing.broken;
-    let count = listing.found.len();
-    let histories = walk.with(listing.found)?;
+    // Each record is kept once (the pages read `record`, not the loaded file's copy), its
+    // log packed as it is read.
+    let mut found = Vec::new();
+    let broken = ops::read::list_with(
+        ws,
+        &Filter::default(),
+        |mut record| {
+            let log = PackedLog::take(&mut record);
+            (record, log)
+        },
+        |loaded, (record, log)| found.push(Packed::new(loaded, record, log)),
+    )?
+    .broken;
+    let count = found.len();
+    let histories = walk.with(found)?;
     // Ages count to the newest entry no wrong clock stamped.
     let mut as_of = page::AsOf::default();
     histories.each_part(|lines, revisions| as_of.add(lines, revisions));
-    let items: Vec<Item> = histories.found().iter().map(Item::of).collect();
+    let items: Vec<Item> = histories
+        .experiments()
+        .map(|(slug, record, log)| Item { slug, record, log })
+        .collect();
     let found = &items[..];
     // The page names, made once for the board's 100-odd pages, the index and the stories.
     let names = std::sync::Arc::new(Names::new(found));

@@ -19,7 +19,7 @@ use crate::ops::workspace::Workspace;
 use crate::record::fields::FIELDS;
 use crate::record::plan;
 use crate::record::texts::shown;
-use crate::record::{LogEntry, Record};
+use crate::record::{LogEntry, LogRef, PackedLog, Record};
 use crate::rules;
 
 /// One entry with the commit that added it, if any.
@@ -180,22 +180,57 @@ struct Hit {
 
 /// The histories of experiments from one walk, each kept small until it is asked for.
 pub struct Histories {
+    /// The experiments; a record whose log is in `logs` holds none itself.
     found: Vec<Found>,
+    logs: Vec<Option<PackedLog>>,
     /// For each of `found`, its commits, oldest first.
     hits: Vec<Vec<Hit>>,
 }
 
 impl Histories {
-    /// The experiments, in the order given.
-    pub fn found(&self) -> &[Found] {
-        &self.found
+    /// `logs`: for each of `found`, its log packed (see [`Packed`]), or `None` when the
+    /// record holds it.
+    fn new(found: Vec<Found>, logs: Vec<Option<PackedLog>>, hits: Vec<Vec<Hit>>) -> Histories {
+        Histories { found, logs, hits }
+    }
+
+    /// How many experiments there are.
+    pub fn len(&self) -> usize {
+        self.found.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    /// Each experiment in the order given, as its file names it (the slug), its record, and
+    /// its decision log: read the log from the [`LogRef`], not the record, which holds it
+    /// packed beside it.
+    pub fn experiments(&self) -> impl Iterator<Item = (&str, &Record, LogRef<'_>)> {
+        self.found
+            .iter()
+            .zip(&self.logs)
+            .map(|(f, log)| (f.loaded.slug.as_str(), &f.record, log_ref(f, log)))
+    }
+
+    /// The `i`th experiment whole: a copy, its log in place.
+    fn whole(&self, i: usize) -> Found {
+        let mut found = self.found[i].clone();
+        if let Some(log) = &self.logs[i] {
+            found.record.decision_log = log.unpack();
+        }
+        found
     }
 
     /// Hands each experiment's entries and revisions (as its [`History`] has them) to `each`,
     /// without keeping them.
     pub fn each_part(&self, mut each: impl FnMut(&[Line], &[Revision])) {
-        for (found, hits) in self.found.iter().zip(&self.hits) {
-            let (lines, revisions) = lines_of(&found.record, hits);
+        for ((found, log), hits) in self.found.iter().zip(&self.logs).zip(&self.hits) {
+            let entries = match log {
+                Some(log) => std::borrow::Cow::Owned(log.unpack()),
+                None => std::borrow::Cow::Borrowed(&found.record.decision_log[..]),
+            };
+            let (lines, revisions) = lines_of(&entries, hits);
             each(&lines, &revisions);
         }
     }
@@ -204,18 +239,27 @@ impl Histories {
     /// whole for another reader meanwhile; `blobs` reads an old version of a record (from the
     /// repository the walk was in; none outside git).
     pub fn history(&self, i: usize, blobs: Option<&ReadBlob>) -> Result<History, Error> {
-        history_of(blobs, self.found[i].clone(), &self.hits[i])
+        history_of(blobs, self.whole(i), &self.hits[i])
     }
 
     /// Each experiment's [`History`], made as it is asked for; `ws` is where the walk was.
     pub fn into_histories(self, ws: &Workspace) -> impl Iterator<Item = Result<History, Error>> {
-        self.found
-            .into_iter()
-            .zip(self.hits)
-            .map(move |(found, hits)| {
-                let read = ws.repo.as_ref().map(|repo| move |id| repo.blob_bytes(id));
-                history_of(read.as_ref().map(|r| r as &ReadBlob), found, &hits)
-            })
+        (0..self.len()).map(move |i| {
+            let read = ws.repo.as_ref().map(|repo| move |id| repo.blob_bytes(id));
+            history_of(
+                read.as_ref().map(|r| r as &ReadBlob),
+                self.whole(i),
+                &self.hits[i],
+            )
+        })
+    }
+}
+
+/// An experiment's log: packed beside its record, or (too long to pack) in it.
+fn log_ref<'a>(found: &'a Found, log: &'a Option<PackedLog>) -> LogRef<'a> {
+    match log {
+        Some(log) => LogRef::Packed(log),
+        None => LogRef::Entries(&found.record.decision_log),
     }
 }
 
@@ -237,7 +281,8 @@ pub fn histories(ws: &Workspace, found: Vec<Found>) -> Result<Histories, Error> 
         }
         None => sought.iter().map(|_| Vec::new()).collect(),
     };
-    Ok(Histories { found, hits })
+    let logs = found.iter().map(|_| None).collect();
+    Ok(Histories::new(found, logs, hits))
 }
 
 /// What a walk over the history needs of an experiment: its id and its file.
@@ -268,22 +313,43 @@ pub struct Walk {
 impl Walk {
     /// The histories of `found`, the experiments sought in the same order: an error when
     /// they are not (a file added, removed or given another id since).
-    pub fn with(self, found: Vec<Found>) -> Result<Histories, Error> {
+    pub fn with(self, found: Vec<Packed>) -> Result<Histories, Error> {
         let same = found.len() == self.sought.len()
             && found
                 .iter()
                 .zip(&self.sought)
-                .all(|(f, s)| f.record.id == s.id && f.loaded.path == s.path);
+                .all(|(p, s)| p.found.record.id == s.id && p.found.loaded.path == s.path);
         if !same {
             return Err(Error::failed(
                 "the experiment files changed while their history was read",
                 "run the command again once nobody is changing them",
             ));
         }
-        Ok(Histories {
-            found,
-            hits: self.hits,
-        })
+        let (found, logs) = found.into_iter().map(|p| (p.found, p.log)).unzip();
+        Ok(Histories::new(found, logs, self.hits))
+    }
+}
+
+/// An experiment as read, its decision log packed beside its record (10,000 logs as entries
+/// were a third of what `xp site` held at its peak). Packed as each record is read, so that
+/// the entries freed make room for the next record's.
+pub struct Packed {
+    found: Found,
+    log: Option<PackedLog>,
+}
+
+impl Packed {
+    pub fn of(mut found: Found) -> Packed {
+        let log = PackedLog::take(&mut found.record);
+        Packed { found, log }
+    }
+
+    /// A record whose log was packed by [`PackedLog::take`] (`log`), with its file.
+    pub fn new(loaded: crate::store::Loaded, record: Record, log: Option<PackedLog>) -> Packed {
+        Packed {
+            found: Found { loaded, record },
+            log,
+        }
     }
 }
 
@@ -383,7 +449,7 @@ pub type ReadBlob<'a> = dyn Fn(Id) -> Result<Vec<u8>, crate::git::GitError> + 'a
 
 /// The experiment's history from the commits that made it, oldest first.
 fn history_of(blobs: Option<&ReadBlob>, found: Found, hits: &[Hit]) -> Result<History, Error> {
-    let (lines, revisions) = lines_of(&found.record, hits);
+    let (lines, revisions) = lines_of(&found.record.decision_log, hits);
     let amended_plan = amended(blobs, &found.record, hits)?;
     Ok(History {
         found,
@@ -393,8 +459,8 @@ fn history_of(blobs: Option<&ReadBlob>, found: Found, hits: &[Hit]) -> Result<Hi
     })
 }
 
-/// The entries and revisions of the record `record` made by `hits`.
-fn lines_of(record: &Record, hits: &[Hit]) -> (Vec<Line>, Vec<Revision>) {
+/// The entries and revisions of a record whose log is `entries`, made by `hits`.
+fn lines_of(entries: &[LogEntry], hits: &[Hit]) -> (Vec<Line>, Vec<Revision>) {
     let revisions = hits
         .iter()
         .map(|c| Revision {
@@ -407,8 +473,7 @@ fn lines_of(record: &Record, hits: &[Hit]) -> (Vec<Line>, Vec<Revision>) {
         .collect();
     let (added, held) = attribute(hits);
     let mut seen: HashMap<Key, usize> = HashMap::new();
-    let lines = record
-        .decision_log
+    let lines = entries
         .iter()
         .map(|entry| {
             let key = key_of(entry);
@@ -585,6 +650,10 @@ mod tests {
         read::list(ws, &Filter::default()).unwrap().found
     }
 
+    fn packed(ws: &Workspace) -> Vec<Packed> {
+        listed(ws).into_iter().map(Packed::of).collect()
+    }
+
     #[test]
     fn a_walk_is_given_the_records_it_sought_and_refuses_others() {
         let dir = tempfile::tempdir().unwrap();
@@ -595,8 +664,32 @@ mod tests {
         let ws = workspace(&dir);
         let sought = || listed(&ws).iter().map(Sought::of).collect::<Vec<_>>();
 
-        let histories = walk(&ws, sought()).unwrap().with(listed(&ws)).unwrap();
-        assert_eq!(histories.found().len(), 2);
+        let histories = walk(&ws, sought()).unwrap().with(packed(&ws)).unwrap();
+        assert_eq!(histories.len(), 2);
+        // Each log is held packed, and comes back whole: to the pages and in a history.
+        let whole = listed(&ws);
+        assert!(!whole[0].record.decision_log.is_empty());
+        for (i, (slug, record, log)) in histories.experiments().enumerate() {
+            assert_eq!(slug, whole[i].loaded.slug);
+            assert!(record.decision_log.is_empty());
+            let notes: Vec<&str> = log.notes().collect();
+            let own: Vec<&str> = whole[i]
+                .record
+                .decision_log
+                .iter()
+                .map(|e| e.note.as_str())
+                .collect();
+            assert_eq!(notes, own);
+            let history = histories.history(i, None).unwrap();
+            assert_eq!(history.found.record, whole[i].record);
+            assert_eq!(history.lines.len(), whole[i].record.decision_log.len());
+        }
+        let mut parts = 0;
+        histories.each_part(|lines, _| {
+            assert_eq!(lines.len(), whole[parts].record.decision_log.len());
+            parts += 1;
+        });
+        assert_eq!(parts, 2);
 
         // A record given another id, a record removed, a record added: each is refused.
         let changes: [&dyn Fn(); 3] = [
@@ -607,7 +700,7 @@ mod tests {
         for change in changes {
             let walked = walk(&ws, sought()).unwrap();
             change();
-            let Err(e) = walked.with(listed(&ws)) else {
+            let Err(e) = walked.with(packed(&ws)) else {
                 panic!("the records changed, yet they were taken");
             };
             assert!(e.to_string().contains("changed while"), "{e}");

@@ -95,6 +95,22 @@ pub fn list_each(
     filter: &Filter,
     mut each: impl FnMut(Found),
 ) -> Result<Listing, Error> {
+    list_with(
+        ws,
+        filter,
+        |record| record,
+        |loaded, record| each(Found { loaded, record }),
+    )
+}
+
+/// [`list_each`], each record kept first given to `prepare` on the thread that read it (work
+/// done there, and memory it frees reused there), then with its file to `each`.
+pub fn list_with<T: Send>(
+    ws: &Workspace,
+    filter: &Filter,
+    prepare: impl Fn(Record) -> T + Sync,
+    mut each: impl FnMut(Loaded, T),
+) -> Result<Listing, Error> {
     let mut broken = 0;
     ws.need_dir()?;
     let files = ws.store.files()?;
@@ -105,14 +121,11 @@ pub fn list_each(
             // Kept: the record moves out of the file; left out: it is freed here, on the
             // reading thread; broken: there is none.
             let record = loaded.checked.record.take()?;
-            Some(filter.keeps(&record).then_some(record))
+            Some(filter.keeps(&record).then(|| prepare(record)))
         },
         |loaded, read| {
             match read {
-                Some(Some(record)) => each(Found {
-                    loaded: slim(loaded),
-                    record,
-                }),
+                Some(Some(kept)) => each(slim(loaded), kept),
                 Some(None) => {}
                 None => broken += 1,
             }

@@ -2,6 +2,7 @@
 //! requests. Twenty entries as [`LogEntry`] values are sixty allocations and some 5 KB; packed
 //! they are two allocations and about half of that, and the entries come back exactly.
 
+use crate::record::fields::Record;
 use crate::record::parts::LogEntry;
 
 /// Where one entry's texts end in [`PackedLog::text`]: `at`, then `who` (when it has one),
@@ -68,6 +69,14 @@ impl PackedLog {
             });
         }
         Some(PackedLog { text, ends })
+    }
+
+    /// The record's log moved into a packed one, the record left with none; `None` (and the
+    /// record as it was) when the log is too long to pack.
+    pub fn take(record: &mut Record) -> Option<PackedLog> {
+        let packed = PackedLog::pack(&record.decision_log)?;
+        record.decision_log = Vec::new();
+        Some(packed)
     }
 
     /// How many entries the log has.

@@ -125,11 +125,7 @@ pub struct Kept {
 impl Kept {
     pub(crate) fn of(loaded: Loaded) -> Kept {
         let mut loaded = slim(loaded);
-        let log = loaded.checked.record.as_mut().and_then(|record| {
-            let packed = PackedLog::pack(&record.decision_log)?;
-            record.decision_log = Vec::new();
-            Some(packed)
-        });
+        let log = loaded.checked.record.as_mut().and_then(PackedLog::take);
         Kept { loaded, log }
     }
 
