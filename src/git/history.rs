@@ -138,10 +138,7 @@ impl Walker {
 
     /// [`Repo::blob_bytes`], through this handle.
     pub fn blob_bytes(&self, id: super::Id) -> Result<Vec<u8>, GitError> {
-        self.repo
-            .find_blob(id.0)
-            .map(|b| b.content().to_vec())
-            .context("cannot read a file from git")
+        super::sync::blob_bytes_in(&self.repo, id)
     }
 }
 

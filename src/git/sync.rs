@@ -201,10 +201,7 @@ impl Repo {
 
     /// A blob's bytes.
     pub fn blob_bytes(&self, id: Id) -> Result<Vec<u8>, GitError> {
-        self.repo
-            .find_blob(id.0)
-            .map(|b| b.content().to_vec())
-            .context("cannot read a file from git")
+        blob_bytes_in(&self.repo, id)
     }
 
     /// Stores bytes as a blob, as they are (they come from other blobs, not the work tree).
@@ -419,4 +416,12 @@ impl Repo {
     pub fn blob_is(&self, id: Id, bytes: &[u8]) -> bool {
         Oid::hash_object(ObjectType::Blob, bytes).is_ok_and(|h| h == id.0)
     }
+}
+
+/// A blob's bytes, read through `repo` (a [`Repo`]'s handle or another one on the same
+/// objects).
+pub(super) fn blob_bytes_in(repo: &git2::Repository, id: Id) -> Result<Vec<u8>, GitError> {
+    repo.find_blob(id.0)
+        .map(|b| b.content().to_vec())
+        .context("cannot read a file from git")
 }

@@ -182,18 +182,14 @@ struct Hit {
 pub struct Histories {
     /// The experiments; a record whose log is in `logs` holds none itself.
     found: Vec<Found>,
+    /// For each of `found`, its log packed (see [`Packed`]), or `None` when the record
+    /// holds it.
     logs: Vec<Option<PackedLog>>,
     /// For each of `found`, its commits, oldest first.
     hits: Vec<Vec<Hit>>,
 }
 
 impl Histories {
-    /// `logs`: for each of `found`, its log packed (see [`Packed`]), or `None` when the
-    /// record holds it.
-    fn new(found: Vec<Found>, logs: Vec<Option<PackedLog>>, hits: Vec<Vec<Hit>>) -> Histories {
-        Histories { found, logs, hits }
-    }
-
     /// How many experiments there are.
     pub fn len(&self) -> usize {
         self.found.len()
@@ -282,7 +278,7 @@ pub fn histories(ws: &Workspace, found: Vec<Found>) -> Result<Histories, Error> 
         None => sought.iter().map(|_| Vec::new()).collect(),
     };
     let logs = found.iter().map(|_| None).collect();
-    Ok(Histories::new(found, logs, hits))
+    Ok(Histories { found, logs, hits })
 }
 
 /// What a walk over the history needs of an experiment: its id and its file.
@@ -326,7 +322,11 @@ impl Walk {
             ));
         }
         let (found, logs) = found.into_iter().map(|p| (p.found, p.log)).unzip();
-        Ok(Histories::new(found, logs, self.hits))
+        Ok(Histories {
+            found,
+            logs,
+            hits: self.hits,
+        })
     }
 }
 
@@ -339,11 +339,6 @@ pub struct Packed {
 }
 
 impl Packed {
-    pub fn of(mut found: Found) -> Packed {
-        let log = PackedLog::take(&mut found.record);
-        Packed { found, log }
-    }
-
     /// A record whose log was packed by [`PackedLog::take`] (`log`), with its file.
     pub fn new(loaded: crate::store::Loaded, record: Record, log: Option<PackedLog>) -> Packed {
         Packed {
@@ -651,7 +646,13 @@ mod tests {
     }
 
     fn packed(ws: &Workspace) -> Vec<Packed> {
-        listed(ws).into_iter().map(Packed::of).collect()
+        listed(ws)
+            .into_iter()
+            .map(|mut f| {
+                let log = PackedLog::take(&mut f.record);
+                Packed::new(f.loaded, f.record, log)
+            })
+            .collect()
     }
 
     #[test]

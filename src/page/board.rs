@@ -351,13 +351,9 @@ fn column<'a>(found: &'a [Item<'a>], status: Status, query: &Query) -> Vec<&'a I
         .collect();
     match &query.matched {
         Some(m) => cards.sort_by_key(|f| m.rank(f)),
-        None => cards.sort_by(|a, b| last_at(b).cmp(last_at(a))),
+        None => cards.sort_by(|a, b| b.last_at().cmp(a.last_at())),
     }
     cards
-}
-
-fn last_at<'a>(f: &Item<'a>) -> &'a str {
-    f.last_at()
 }
 
 /// Where a story lives, from the board's pages.
@@ -605,9 +601,9 @@ fn sort_rows(rows: &mut [&Item], sort: Sort, descending: bool) {
                     y.is_some(),
                 )
             }
-            Sort::Updated => flip(last_at(a).cmp(last_at(b))),
+            Sort::Updated => flip(a.last_at().cmp(b.last_at())),
         };
-        by.then_with(|| last_at(b).cmp(last_at(a)))
+        by.then_with(|| b.last_at().cmp(a.last_at()))
     });
 }
 
@@ -1029,7 +1025,7 @@ pub fn index_js(found: &[Item], ctx: &Context) -> String {
         .enumerate()
     {
         let r = &f.record;
-        let at = last_at(f);
+        let at = f.last_at();
         let when = age(at, ctx).unwrap_or_else(|| at.get(..10).unwrap_or(at).to_owned());
         let entry = IndexEntry(
             names.of(&r.id),

@@ -140,25 +140,22 @@ impl Kept {
 
     /// The experiment as the board shows it, borrowed; `None` for a file that breaks rules.
     pub fn item(&self) -> Option<Item<'_>> {
-        let record = self.loaded.checked.record.as_ref()?;
+        let (record, log) = self.record()?;
         Some(Item {
             slug: &self.loaded.slug,
             record,
-            log: self.log(record),
+            log,
         })
     }
 
     /// The record and its log, for a file whose record could be read.
     pub fn record(&self) -> Option<(&Record, LogRef<'_>)> {
         let record = self.loaded.checked.record.as_ref()?;
-        Some((record, self.log(record)))
-    }
-
-    fn log<'a>(&'a self, record: &'a Record) -> LogRef<'a> {
-        match &self.log {
+        let log = match &self.log {
             Some(log) => LogRef::Packed(log),
             None => LogRef::Entries(&record.decision_log),
-        }
+        };
+        Some((record, log))
     }
 }
 
