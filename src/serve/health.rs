@@ -3,19 +3,13 @@
 //! upstream, and the sync worker's state on a team server.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use serde::Deserialize;
+use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 
 use crate::ops;
 use crate::serve::error::ApiError;
+use crate::serve::query;
 use crate::serve::state::{Shared, blocking};
-
-#[derive(Debug, Deserialize)]
-pub struct HealthQuery {
-    /// `1` or `true`: say where the branch stands with its upstream.
-    sync: Option<String>,
-}
 
 /// `{"status": "ok", "merge_driver": ..., "branch": ...}`: `merge_driver` is whether this
 /// clone merges records with the xp merge driver (`null` outside git), so that a server
@@ -25,12 +19,11 @@ pub struct HealthQuery {
 /// stale clone is never silent), and on a team server the sync worker's state.
 pub async fn health(
     State(state): State<Shared>,
-    Query(query): Query<HealthQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let wants_sync = query
-        .sync
-        .as_deref()
-        .is_some_and(|v| matches!(v, "1" | "true" | "yes"));
+    // `1`, `true` or `yes`: say where the branch stands with its upstream.
+    let wants_sync = query::last(query.as_deref(), "sync")
+        .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
     let (driver, branch, standing) = blocking(state.clone(), move |st| {
         let ws = st.workspace().ok();
         let driver = ws.as_ref().and_then(ops::init::driver_registered);

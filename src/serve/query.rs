@@ -81,6 +81,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ImportQuery {
     }
 }
 
+/// The value a query string gives `name`, decoded: the last when it is given more than once, as
+/// FastAPI reads a parameter that takes one value.
+pub fn last(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').rev().find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(key) == name).then(|| decode(value))
+    })
+}
+
 fn names<const N: usize>(list: [&str; N]) -> String {
     list.join(", ")
 }
@@ -226,6 +235,19 @@ fn decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_given_twice_counts_its_last_value() {
+        assert_eq!(
+            last(Some("a=1&sync=0&sync=1"), "sync").as_deref(),
+            Some("1")
+        );
+        assert_eq!(last(Some("sync=1&sync=0"), "sync").as_deref(), Some("0"));
+        assert_eq!(last(Some("s%79nc=a+b%21"), "sync").as_deref(), Some("a b!"));
+        assert_eq!(last(Some("sync"), "sync").as_deref(), Some(""));
+        assert_eq!(last(Some("synced=1&async=1"), "sync"), None);
+        assert_eq!(last(None, "sync"), None);
+    }
 
     #[test]
     fn query_strings_are_decoded_and_repeated_statuses_kept() {

@@ -2,14 +2,14 @@
 //! `Authorization: Bearer`, so a person types the token once into a small form; the server
 //! answers with an `HttpOnly`, `SameSite=Strict` cookie that the guard accepts like the header.
 
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use crate::page;
 use crate::serve::page::html;
+use crate::serve::query::last;
 use crate::serve::state::Shared;
 
 /// The cookie a signed-in browser sends: the token, hex-encoded (a token may hold characters a
@@ -19,38 +19,35 @@ pub const COOKIE: &str = "xp-token";
 /// How long a sign-in lasts, in seconds (30 days).
 const LASTS: u32 = 30 * 24 * 60 * 60;
 
-#[derive(Debug, Deserialize)]
-pub struct Next {
-    next: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SignIn {
-    #[serde(default)]
-    token: String,
-    next: Option<String>,
-}
-
-/// `GET /sign-in`: the form.
-pub async fn form(Query(next): Query<Next>) -> Response {
-    page_for(StatusCode::OK, None, next.next.as_deref())
+/// `GET /sign-in`: the form, and `next`, where to go after it.
+pub async fn form(RawQuery(query): RawQuery) -> Response {
+    page_for(
+        StatusCode::OK,
+        None,
+        last(query.as_deref(), "next").as_deref(),
+    )
 }
 
 /// `POST /sign-in`: the token checked; right, the cookie and back to where the person was going;
-/// wrong, the form again with what went wrong.
-pub async fn sign_in(State(state): State<Shared>, Form(given): Form<SignIn>) -> Response {
+/// wrong, the form again with what went wrong. The body is read as the form sends it (a field
+/// given twice counts once, its last value; anything else holds no token), so that no body is
+/// answered but with the page.
+pub async fn sign_in(State(state): State<Shared>, body: Bytes) -> Response {
+    let body = String::from_utf8_lossy(&body);
+    let given = last(Some(&body), "token").unwrap_or_default();
+    let next = last(Some(&body), "next");
     let Some(token) = state.token.as_deref() else {
         return page_for(
             StatusCode::OK,
             Some("This server needs no token: every page is open."),
-            given.next.as_deref(),
+            next.as_deref(),
         );
     };
-    if !tokens_match(given.token.trim(), token) {
+    if !tokens_match(given.trim(), token) {
         return page_for(
             StatusCode::UNAUTHORIZED,
             Some("That is not this server's token. Ask whoever runs it, and try again."),
-            given.next.as_deref(),
+            next.as_deref(),
         );
     }
     let cookie = format!(
@@ -59,7 +56,7 @@ pub async fn sign_in(State(state): State<Shared>, Form(given): Form<SignIn>) -> 
     );
     let mut res = (
         StatusCode::SEE_OTHER,
-        [(header::LOCATION, local(given.next.as_deref()))],
+        [(header::LOCATION, local(next.as_deref()))],
     )
         .into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -2481,6 +2481,39 @@ fn a_browser_without_the_token_gets_the_sign_in_page_and_its_cookie_is_guarded()
     };
     let wrong = form("token=guess&next=%2Fe%2Fx");
     assert_eq!((wrong.status, wrong.header("set-cookie")), (401, None));
+    // A field given twice counts its last value, as a query string's does; a body that is no
+    // form holds no token: either way the answer is the page, never a bare error.
+    let twice = form(&format!("token={token}&token=guess"));
+    assert_eq!((twice.status, twice.header("set-cookie")), (401, None));
+    assert!(
+        twice.text().contains("not this server's token"),
+        "{}",
+        twice.text()
+    );
+    let last = form(&format!(
+        "token=guess&token={token}&next=%2Fa&next=%2Fe%2Fx"
+    ));
+    assert_eq!((last.status, last.header("location")), (303, Some("/e/x")));
+    let json_body = server.raw(
+        "POST",
+        "/sign-in",
+        &[("Host", &host), ("Content-Type", "application/json")],
+        format!(r#"{{"token": "{token}"}}"#).as_bytes(),
+    );
+    assert_eq!(json_body.status, 401);
+    assert!(json_body.text().contains("<form"), "{}", json_body.text());
+    let asked = server.raw(
+        "GET",
+        "/sign-in?next=%2Fa&next=%2Fe%2Fx",
+        &[("Host", &host), ("Accept", "text/html")],
+        b"",
+    );
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked.text().contains(r#"name="next" value="/e/x""#),
+        "{}",
+        asked.text()
+    );
     // Another site is never where a sign-in leads.
     let right = form(&format!("token={token}&next=%2F%2Fevil.example%2F"));
     assert_eq!((right.status, right.header("location")), (303, Some("/")));

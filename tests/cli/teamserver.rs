@@ -234,8 +234,26 @@ fn health_says_where_the_branch_stands_even_without_sync() {
     let team = Team::new();
     let head = team.env.git(&["rev-parse", "HEAD"]).trim().to_owned();
     let plain = Server::start(&team.env, &[]);
-    // Without ?sync=1 the origin's answer stays as it was.
+    // Without ?sync=1 the origin's answer stays as it was; given twice, the last one counts
+    // (as FastAPI reads it), and no value is refused.
     assert_eq!(plain.get("/health").json().get("sync"), None);
+    assert_eq!(
+        plain
+            .get("/health?sync=1&sync=0")
+            .expect(200)
+            .json()
+            .get("sync"),
+        None
+    );
+    assert!(plain.get("/health?sync=0&sync=1").expect(200).json()["sync"].is_object());
+    assert_eq!(
+        plain
+            .get("/health?sync=null&sync=%FF")
+            .expect(200)
+            .json()
+            .get("sync"),
+        None
+    );
     let standing = plain.get("/health?sync=1").expect(200).json();
     assert_eq!(
         standing["sync"],
