@@ -758,6 +758,8 @@ fn row(f: &Item, names: &Names, query: &Query, ctx: &Context) -> Markup {
                         Some(a) => time datetime=(last.at) { (a) },
                         None => time datetime=(last.at) { (last.at.get(..10).unwrap_or(last.at)) },
                     }
+                } @else {
+                    span.muted { "—" }
                 }
             }
         }

@@ -1422,6 +1422,16 @@ fn the_static_table_filters_its_rows_from_the_index() {
         ["Onboarding video", "Onboarding checklist"]
     );
     assert!(dom.contains("aria-current=\"page\">Killed <span class=\"count\">2</span>"));
+    // A draft whose log is still empty has no time to show: a dash says so, as for no owner.
+    let drafts = std::fs::read_to_string(site.out.join("draft.html")).unwrap();
+    let draft = drafts
+        .split("<tr")
+        .find(|r| r.contains(">Annual plan discount<"))
+        .unwrap();
+    assert!(
+        draft.contains("data-label=\"Updated\"><span class=\"muted\">—</span></td>"),
+        "{draft}"
+    );
     let dom = dump(&url(&site.out.join("table.html"), "?q=nothing-like-this"));
     assert!(dom.contains("data-live=\"\">No experiment matches<"));
     assert!(
