@@ -21,9 +21,8 @@ pub async fn health(
     State(state): State<Shared>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    // `1`, `true` or `yes`: say where the branch stands with its upstream.
-    let wants_sync = query::last(query.as_deref(), "sync")
-        .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+    // Say where the branch stands with its upstream.
+    let wants_sync = query::flag(query.as_deref(), "sync")?;
     let (driver, branch, standing) = blocking(state.clone(), move |st| {
         let ws = st.workspace().ok();
         let driver = ws.as_ref().and_then(ops::init::driver_registered);

@@ -570,7 +570,7 @@ fn parameter(name: &str) -> Value {
             json!({ "type": "boolean", "default": false, "description": "answer what would be created (each `commit` null) and write nothing" })
         }
         "sync" => {
-            json!({ "type": "string", "enum": ["1", "true"], "description": "add `sync`: HEAD, the upstream and ahead/behind as of the last fetch, and a team server's sync state" })
+            json!({ "type": "boolean", "default": false, "description": "add `sync`: HEAD, the upstream and ahead/behind as of the last fetch, and a team server's sync state" })
         }
         "strict" => {
             json!({ "type": "boolean", "default": false, "description": "refuse (409, with the problems) instead of leaving out the records that break rules" })

@@ -61,24 +61,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ImportQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ImportQuery, ApiError> {
-        let mut dry_run = false;
-        for pair in parts.uri.query().unwrap_or("").split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if decode(key) != "dry_run" {
-                continue;
-            }
-            let value = decode(value);
-            dry_run = boolean(&value).ok_or_else(|| {
-                vec![Invalid::new(
-                    "bool_parsing",
-                    &["query", "dry_run"],
-                    "dry_run must be true or false",
-                    Value::from(value.as_str()),
-                )]
-            })?;
-        }
+        let dry_run = flag(parts.uri.query(), "dry_run")?;
         Ok(ImportQuery { dry_run })
     }
+}
+
+/// A boolean parameter, false when absent, read as FastAPI reads one (`true`, `1`, `yes`,
+/// `on` and their opposites; the last when given twice); any other value is refused (422 at
+/// `["query", name]`).
+pub fn flag(query: Option<&str>, name: &str) -> Result<bool, ApiError> {
+    let Some(value) = last(query, name) else {
+        return Ok(false);
+    };
+    Ok(boolean(&value).ok_or_else(|| {
+        vec![Invalid::new(
+            "bool_parsing",
+            &["query", name],
+            format!("{name} must be true or false"),
+            Value::from(value.as_str()),
+        )]
+    })?)
 }
 
 /// The value a query string gives `name`, decoded: the last when it is given more than once, as
@@ -234,6 +236,7 @@ fn decode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -247,6 +250,24 @@ mod tests {
         assert_eq!(last(Some("sync"), "sync").as_deref(), Some(""));
         assert_eq!(last(Some("synced=1&async=1"), "sync"), None);
         assert_eq!(last(None, "sync"), None);
+    }
+
+    #[test]
+    fn a_flag_is_a_boolean_or_refused_where_it_is() {
+        assert!(!flag(None, "sync").unwrap());
+        assert!(!flag(Some("other=1"), "sync").unwrap());
+        assert!(flag(Some("sync=yes"), "sync").unwrap());
+        assert!(flag(Some("sync=0&sync=true"), "sync").unwrap());
+        assert!(!flag(Some("sync=1&sync=off"), "sync").unwrap());
+        let Err(ApiError::Invalid(refused)) = flag(Some("sync=ture"), "sync") else {
+            panic!("`ture` taken as a boolean");
+        };
+        let refused = serde_json::to_value(&refused).unwrap();
+        assert_eq!(
+            refused,
+            serde_json::json!([{"type": "bool_parsing", "loc": ["query", "sync"],
+                "msg": "sync must be true or false", "input": "ture"}])
+        );
     }
 
     #[test]

@@ -235,7 +235,7 @@ fn health_says_where_the_branch_stands_even_without_sync() {
     let head = team.env.git(&["rev-parse", "HEAD"]).trim().to_owned();
     let plain = Server::start(&team.env, &[]);
     // Without ?sync=1 the origin's answer stays as it was; given twice, the last one counts
-    // (as FastAPI reads it), and no value is refused.
+    // (as FastAPI reads it), and a value that is no boolean is refused where it is.
     assert_eq!(plain.get("/health").json().get("sync"), None);
     assert_eq!(
         plain
@@ -246,13 +246,11 @@ fn health_says_where_the_branch_stands_even_without_sync() {
         None
     );
     assert!(plain.get("/health?sync=0&sync=1").expect(200).json()["sync"].is_object());
+    let refused = plain.get("/health?sync=null&sync=%FF").expect(422).json();
     assert_eq!(
-        plain
-            .get("/health?sync=null&sync=%FF")
-            .expect(200)
-            .json()
-            .get("sync"),
-        None
+        refused["detail"][0]["loc"],
+        json!(["query", "sync"]),
+        "{refused}"
     );
     let standing = plain.get("/health?sync=1").expect(200).json();
     assert_eq!(
