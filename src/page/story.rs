@@ -179,7 +179,7 @@ pub fn story(history: &History, ctx: &Context, oldest_first: bool) -> String {
                     div.wide { dt { "Evidence" } dd.nums { (evidence) } }
                 }
                 @if let Some((counted, planned)) = crate::record::evidence::progress(r) {
-                    div { dt { "Sample" } dd.nums { (counted) " of " (planned) " planned units" } }
+                    div.two { dt { "Sample" } dd.nums { (counted) " of " (planned) " planned units" } }
                 }
             }
             @if !history.amended_plan.is_empty() {

@@ -1221,6 +1221,42 @@ fn the_table_fits_a_phone_and_a_desktop() {
     }
 }
 
+/// The story's summary on a desktop and on the narrowest phones: the sample's long value takes
+/// two cells' room and stays on one line where there is room, and the page never scrolls
+/// sideways.
+#[test]
+fn the_story_summary_fits_a_desktop_and_a_small_phone() {
+    let site = demo_site();
+    let story = url(&site.out.join("e/homepage-cta-color.html"), "");
+    let browser = Browser::start();
+    for (width, one_line) in [(1280, true), (390, false), (320, false)] {
+        // The viewport itself, as a phone has it (a window is never narrower than 500 px).
+        browser.call(
+            "POST",
+            "/goog/cdp/execute",
+            serde_json::json!({ "cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500 } }),
+        );
+        browser.open(&story);
+        let inner = browser.script("return window.innerWidth");
+        assert_eq!(inner, width);
+        let scroll = browser.script("return document.documentElement.scrollWidth");
+        assert!(
+            scroll.as_u64().unwrap() <= inner.as_u64().unwrap(),
+            "{width}: the story scrolls sideways ({scroll} > {inner})"
+        );
+        let lines = browser.script(
+            "var dd = [...document.querySelectorAll('.summary dt')] \
+               .find(function (dt) { return dt.textContent === 'Sample'; }).nextElementSibling; \
+             return Math.round(dd.getBoundingClientRect().height \
+               / parseFloat(getComputedStyle(dd).lineHeight));",
+        );
+        if one_line {
+            assert_eq!(lines, 1, "{width}: the sample wraps");
+        }
+    }
+}
+
 /// The text of the element whose opening tag holds `marker`, tags and all.
 fn element<'a>(html: &'a str, marker: &str, tag: &str) -> &'a str {
     let at = html.find(marker).unwrap_or_else(|| panic!("no {marker:?}"));
