@@ -503,7 +503,7 @@ fn the_board_and_the_story_show_the_evidence() {
         story.contains(
             "<div class=\"wide\"><dt>Evidence</dt><dd class=\"nums\">green: +9.4% better [-5.6%, +26.7%], \
              p = 0.232, chance to beat control 88.4%; sample-ratio mismatch</dd></div>\
-             <div><dt>Sample</dt><dd class=\"nums\">20600 of 41830 planned units</dd></div>"
+             <div class=\"two\"><dt>Sample</dt><dd class=\"nums\">20600 of 41830 planned units</dd></div>"
         ),
         "{story}"
     );
