@@ -2,6 +2,8 @@
 //! `["query", key]` for a value that is not one the parameter takes); other parameters are
 //! ignored, as FastAPI does.
 
+use std::collections::HashMap;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::Value;
@@ -146,10 +148,28 @@ fn parse(raw: Option<&str>, params: Params) -> Result<Query, Vec<Invalid>> {
         columns: Column::defaults(),
     };
     let mut bad = Vec::new();
-    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(key);
-        let value = decode(value);
+    let pairs: Vec<(String, String)> = raw
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect();
+    // A parameter that takes one value is read from its last occurrence only; `status` from
+    // every one.
+    let read: Vec<bool> = {
+        let last: HashMap<&str, usize> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (key.as_str(), i))
+            .collect();
+        (pairs.iter().enumerate())
+            .map(|(i, (key, _))| key == "status" || last.get(key.as_str()) == Some(&i))
+            .collect()
+    };
+    for ((key, value), _) in pairs.into_iter().zip(read).filter(|(_, read)| *read) {
         let input = Value::from(value.as_str());
         let at = |kind: &str, msg: String| Invalid::new(kind, &["query", &key], msg, input.clone());
         match key.as_str() {
@@ -253,6 +273,34 @@ mod tests {
     }
 
     #[test]
+    fn only_the_last_of_a_repeated_parameter_is_read_but_every_status() {
+        let q = parse(
+            Some("strict=ture&strict=true&limit=-1&limit=2&q=a&q=b"),
+            Params::List,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(q.strict);
+        assert_eq!((q.limit, q.search.as_deref()), (Some(2), Some("b")));
+        let q = parse(Some("status=draft&status=killed"), Params::List)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(q.filter.statuses, [Status::Draft, Status::Killed]);
+        let bad = parse(
+            Some("strict=true&strict=ture&status=nope&status=draft"),
+            Params::List,
+        )
+        .err()
+        .unwrap_or_default();
+        let places: Vec<_> = bad.iter().map(|i| i.loc.clone()).collect();
+        assert_eq!(
+            places,
+            [
+                vec![Value::from("query"), Value::from("strict")],
+                vec![Value::from("query"), Value::from("status")]
+            ]
+        );
+    }
+
+    #[test]
     fn a_flag_is_a_boolean_or_refused_where_it_is() {
         assert!(!flag(None, "sync").unwrap());
         assert!(!flag(Some("other=1"), "sync").unwrap());
@@ -317,9 +365,10 @@ mod tests {
         assert_eq!(huge.limit, Some(usize::MAX));
         let none = parse(None, Params::List).unwrap_or_else(|_| panic!("a good query"));
         assert_eq!((none.limit, none.offset), (None, 0));
+        // The limit, and the last offset (the one read).
         assert!(
             parse(Some("limit=-1&offset=x&offset=1.5"), Params::List)
-                .is_err_and(|bad| bad.len() == 3)
+                .is_err_and(|bad| bad.len() == 2)
         );
         assert!(
             parse(Some("limit=x"), Params::Export).is_ok(),
